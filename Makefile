@@ -1,0 +1,153 @@
+# duet - top-level Makefile.
+#
+#   make [ARCH=riscv64|x86_64] [CPUS=n]   build the kernel for one arch
+#   make qemu                             build and boot it (Ctrl-a x quits)
+#   make qemu-uboot                       boot it through U-Boot
+#   make qemu-gdb                         boot it stopped, waiting for gdb
+#   make test                             every test, both arches
+#   make help                             all targets
+#
+# Everything an arch needs (compiler, flags, image format, QEMU command
+# lines) lives in arch/$(ARCH)/arch.mk; this file is the same for all.
+
+ARCH ?= riscv64
+CPUS ?= 2
+ARCHES := riscv64 x86_64
+
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH must be one of: $(ARCHES))
+endif
+
+B := build/$(ARCH)
+# One gdb port per user, so students sharing a machine don't collide.
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+
+# arch.mk defines: CC OBJCOPY NM, ARCH_CFLAGS ARCH_LDFLAGS, GDB_ARCH,
+# QEMU QEMU_OPTS (direct boot), QEMU_UBOOT_OPTS and UBOOT_FILES (U-Boot
+# boot), KERNEL_IMG (what QEMU_OPTS boots) and the rules that make them.
+include arch/$(ARCH)/arch.mk
+
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-Ikernel -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
+LDFLAGS := -nostdlib -no-pie -static $(ARCH_LDFLAGS)
+
+KSRC := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
+# trap.c and trap.S both exist: keep the suffix in the object's name
+KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
+
+.PHONY: all kernel qemu qemu-gdb qemu-uboot print-qemu print-qemu-uboot \
+	test test-unit test-grade deps clean help format gdb-target
+
+all: kernel
+kernel: $(B)/kernel.elf $(KERNEL_IMG)
+
+$(B)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(B)/kernel.elf: $(KOBJ) arch/$(ARCH)/kernel.ld
+	$(CC) $(CFLAGS) $(LDFLAGS) -T arch/$(ARCH)/kernel.ld -o $@ $(KOBJ)
+
+-include $(KOBJ:.o=.d)
+
+# ---- U-Boot helpers, used by both arch.mk files --------------------------
+
+# mkfs.fat and sfdisk live in /usr/sbin, which users often lack in PATH.
+SBIN := PATH="$$PATH:/usr/sbin:/sbin"
+
+# $(call uboot_script,OUT,UBOOT_ARCH,LINE...): a U-Boot script image.
+define uboot_script
+	@mkdir -p $(dir $(1))
+	printf '%s\n' $(3) > $(1).txt
+	mkimage -A $(2) -O linux -T script -C none -n duet -d $(1).txt $(1) >/dev/null
+endef
+
+# $(call boot_disk,OUT,FILES): the disk U-Boot's "distro boot" scans: a DOS
+# partition table with one bootable FAT partition from 1 MiB to the end
+# (16 MiB), holding FILES. Made without mounting anything: sfdisk writes
+# the table; mkfs.fat and mtools write into the file at the partition's
+# offset.
+define boot_disk
+	rm -f $(1).tmp
+	truncate -s 16M $(1).tmp
+	echo 'start=1MiB, type=c, bootable' | $(SBIN) sfdisk -q $(1).tmp
+	$(SBIN) mkfs.fat --offset 2048 $(1).tmp 15360 >/dev/null
+	mcopy -i $(1).tmp@@1M $(2) ::/
+	mv $(1).tmp $(1)
+endef
+
+# ---- running ---------------------------------------------------------
+
+qemu: deps kernel
+	$(QEMU) $(QEMU_OPTS)
+
+qemu-uboot: deps kernel $(UBOOT_FILES)
+	$(QEMU) $(QEMU_UBOOT_OPTS)
+
+# build/gdb-target.gdb tells .gdbinit which kernel was booted last.
+gdb-target:
+	@mkdir -p build
+	@printf 'set architecture %s\nfile %s\ntarget remote localhost:%s\n' \
+		'$(GDB_ARCH)' '$(B)/kernel.elf' '$(GDBPORT)' > build/gdb-target.gdb
+
+qemu-gdb: deps kernel gdb-target
+	@echo "*** Now run 'gdb-multiarch' in another window (in $(CURDIR))."
+	@echo "*** If gdb ignores .gdbinit, add this line to ~/.config/gdb/gdbinit:"
+	@echo "***   add-auto-load-safe-path $(CURDIR)/.gdbinit"
+	$(QEMU) $(QEMU_OPTS) -S -gdb tcp::$(GDBPORT)
+
+# The grader asks for the command lines instead of repeating them.
+print-qemu:
+	@echo '$(QEMU) $(QEMU_OPTS)'
+print-qemu-uboot:
+	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
+
+# ---- set-up ------------------------------------------------------------
+
+# command:Debian-package pairs that the build, QEMU and the tests need.
+DEPS := qemu-system-riscv64:qemu-system-misc qemu-system-x86_64:qemu-system-x86 \
+	riscv64-unknown-elf-gcc:gcc-riscv64-unknown-elf gdb-multiarch:gdb-multiarch \
+	mkimage:u-boot-tools dtc:device-tree-compiler mcopy:mtools \
+	/usr/sbin/mkfs.fat:dosfstools /usr/sbin/sfdisk:fdisk gcc:gcc make:make \
+	/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin:opensbi \
+	/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin:u-boot-qemu \
+	/usr/include/cmocka.h:libcmocka-dev
+
+deps:
+	@missing=""; for d in $(DEPS); do \
+		c=$${d%%:*}; p=$${d##*:}; \
+		if [ "$${c#/}" != "$$c" ]; then [ -e "$$c" ] || missing="$$missing $$p"; \
+		else command -v $$c >/dev/null 2>&1 || missing="$$missing $$p"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "deps: installing$$missing"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			  apt-get install -y -qq $$missing >/dev/null; } || exit 1; \
+		else \
+			echo "deps: missing packages. Run:"; \
+			echo "  sudo apt-get install$$missing"; exit 1; \
+		fi; \
+	fi
+
+# ---- tests ---------------------------------------------------------------
+
+HOSTCC ?= gcc
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Itests
+
+include tests/tests.mk
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+help:
+	@sed -n '2,12p' Makefile
+	@echo 'Other targets: kernel print-qemu test-unit test-grade clean format'

@@ -1,0 +1,58 @@
+/*
+ * archdef.h - riscv64 compile-time constants for kernel/arch.h, and the
+ * trap frame layout shared by trap.S (offsets) and C (the struct).
+ *
+ * Virtual memory is Sv39: 39-bit virtual addresses, three levels of 512
+ * entries, leaves allowed at every level (4 KiB, 2 MiB, 1 GiB pages).
+ * Addresses must be sign-extended from bit 38, so the upper half starts
+ * at 0xffffffc000000000. The kernel puts physical address 0 there:
+ *
+ *   0xffffffffffffffff +----------------------+
+ *                      | direct map of all    |  256 GiB
+ *                      | RAM and devices      |
+ *   0xffffffc080200000 |   <- kernel image    |  (= physical 0x80200000)
+ *   0xffffffc000000000 +----------------------+  DIRECT_MAP_BASE
+ *                      |  not canonical       |
+ *   0x0000004000000000 +----------------------+
+ *                      |  user (later)        |
+ *   0x0000000000000000 +----------------------+
+ *
+ * The image is linked inside the direct map, so both bases are equal.
+ */
+#pragma once
+
+#define ARCH_NAME	  "riscv64"
+#define PT_LEVELS	  3
+#define PT_MAX_LEAF_LEVEL 2
+#define DIRECT_MAP_BASE	  0xffffffc000000000 /* no suffix: boot.S uses it too */
+#define KERNEL_IMAGE_BASE DIRECT_MAP_BASE
+
+/*
+ * The trap frame: every general register x1..x31 in register-number
+ * order (x0 is always zero and not saved), then the CSRs that describe
+ * the trap. Register xN lives at offset 8*(N-1), which keeps trap.S a
+ * plain list. The size is a multiple of 16, as the calling convention
+ * requires of the stack pointer.
+ */
+#define TF_REG(n)  (8 * ((n)-1))
+#define TF_SEPC	   (8 * 31)
+#define TF_SSTATUS (8 * 32)
+#define TF_SCAUSE  (8 * 33)
+#define TF_STVAL   (8 * 34)
+#define TF_SIZE	   (8 * 36)
+
+#ifndef __ASSEMBLY__
+struct trapframe {
+	/* x1..x31, in register-number order */
+	u64 ra, sp, gp, tp, t0, t1, t2, s0, s1;
+	u64 a0, a1, a2, a3, a4, a5, a6, a7;
+	u64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+	u64 t3, t4, t5, t6;
+	/* the trap */
+	u64 sepc;    /* pc of the trapped instruction */
+	u64 sstatus; /* privilege and interrupt state before the trap */
+	u64 scause;  /* why: interrupt bit + code */
+	u64 stval;   /* faulting address or instruction */
+	u64 pad;     /* to TF_SIZE */
+};
+#endif

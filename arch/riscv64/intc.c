@@ -1,0 +1,68 @@
+/*
+ * intc.c - the PLIC, which routes device interrupts to harts.
+ *
+ * Each device interrupt source (1..1023; UART0 is 10 on QEMU virt) has a
+ * priority; each "context" (one hart in one privilege mode) has an
+ * enable bit per source, a threshold, and a claim/complete register.
+ * A source interrupts a context if it is pending, enabled there, and of
+ * priority > threshold. QEMU virt gives each hart two contexts, machine
+ * mode first:
+ *
+ *   context  0    1    2    3    4    5  ...  2h   2h+1
+ *   hart     0    0    1    1    2    2  ...  h    h
+ *   mode     M    S    M    S    M    S  ...  M    S
+ *
+ * so the supervisor context of hart h is 2h + 1. Registers, as offsets
+ * from PLIC_BASE:
+ *
+ *   0x000000 + 4*irq         priority of source irq (0 = off)
+ *   0x002000 + 0x80*ctx      enable bits of ctx: bit irq%32 of word irq/32
+ *   0x200000 + 0x1000*ctx    threshold of ctx
+ *   0x200004 + 0x1000*ctx    claim (read: which irq, 0 if none) /
+ *                            complete (write the irq back when handled)
+ */
+
+#include "machine.h"
+
+static volatile u32 *plic(u64 offset)
+{
+	return P2V(PLIC_BASE + offset);
+}
+
+static u64 context(void)
+{
+	return 2 * arch_cpu_hwid(arch_cpu_id()) + 1;
+}
+
+/* Let this hart's supervisor context hear every enabled source. */
+void plic_init_hart(void)
+{
+	*plic(0x200000 + 0x1000 * context()) = 0;
+	csr_set(sie, SIE_SEIE);
+}
+
+void arch_irq_unmask(int irq)
+{
+	*plic(4 * irq) = 1;
+	*plic(0x2000 + 0x80 * context() + 4 * (irq / 32)) |= 1u << (irq % 32);
+}
+
+int arch_uart_irq(void)
+{
+	return UART_IRQ;
+}
+
+/* A supervisor external interrupt: ask the PLIC which source, run its
+ * handler, and say we are done so the source may interrupt again. */
+void plic_intr(u64 cause)
+{
+	volatile u32 *claim = plic(0x200004 + 0x1000 * context());
+	u32 irq = *claim;
+
+	if (irq == 0) { /* another hart claimed it first */
+		trap_spurious(cause);
+		return;
+	}
+	irq_handle(irq);
+	*claim = irq;
+}

@@ -1,0 +1,17 @@
+/*
+ * uart.c - where the 16550's registers are: QEMU virt maps UART0 at
+ * physical 0x10000000, one byte per register, reached through the
+ * direct map. The driver itself is portable (kernel/uart.c).
+ */
+
+#include "machine.h"
+
+u8 arch_uart_read(int reg)
+{
+	return *(volatile u8 *)P2V(UART_BASE + reg);
+}
+
+void arch_uart_write(int reg, u8 val)
+{
+	*(volatile u8 *)P2V(UART_BASE + reg) = val;
+}

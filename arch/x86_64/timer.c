@@ -1,0 +1,75 @@
+/*
+ * timer.c - time on x86_64. arch_time_ns() counts TSC cycles; the tick
+ * comes from each CPU's LAPIC timer. Neither runs at a known rate, so
+ * both are measured once against the PIT, whose input clock is fixed at
+ * 1193182 Hz. QEMU's TSC is the same on all CPUs, like modern hardware's
+ * "invariant TSC".
+ */
+#include "machine.h"
+
+#define PIT_HZ	     1193182
+#define CAL_MS	     10 /* length of the measurement */
+#define LAPIC_DIV16  0x3
+#define LVT_PERIODIC (1 << 17)
+
+static u64 tsc_hz, tsc_boot;
+static u64 ns_mult;  /* ns = cycles * ns_mult >> 32 */
+static u32 lapic_hz; /* LAPIC timer counts per second, divided by 16 */
+
+/*
+ * PIT channel 2 (ports 0x42, 0x43) is the one software can both gate
+ * and watch, through port 0x61: bit 0 is its gate, bit 1 connects it to
+ * the speaker (off), bit 5 reads its output. In mode 0 the output goes
+ * high when the count reaches 0. Meanwhile the TSC runs and the LAPIC
+ * timer counts down from its maximum.
+ */
+void timer_calibrate(void)
+{
+	u32 count = PIT_HZ * CAL_MS / 1000;
+
+	outb(0x61, inb(0x61) & ~0x03); /* gate low: hold the count */
+	outb(0x43, 0xb0);	       /* channel 2, low byte then high byte, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	lapic_write(LAPIC_TIMER_DIV, LAPIC_DIV16);
+	lapic_write(LAPIC_TIMER_LVT, LVT_MASKED);
+
+	outb(0x61, inb(0x61) | 0x01); /* gate high: go */
+	u64 t0 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	while (!(inb(0x61) & 0x20))
+		;
+	u32 left = lapic_read(LAPIC_TIMER_CUR);
+	u64 t1 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0);
+
+	tsc_hz = (t1 - t0) * 1000 / CAL_MS;
+	lapic_hz = (0xffffffffu - left) * (1000 / CAL_MS);
+	ns_mult = (1000000000ull << 32) / tsc_hz;
+	tsc_boot = t0;
+}
+
+/* 0 until timer_calibrate() has run, on the boot CPU in arch_init(). */
+u64 arch_time_ns(void)
+{
+	return (unsigned __int128)(rdtsc() - tsc_boot) * ns_mult >> 32;
+}
+
+void delay_us(u64 us)
+{
+	u64 end = rdtsc() + us * tsc_hz / 1000000;
+	while (rdtsc() < end)
+		arch_relax();
+}
+
+/*
+ * LAPIC timer LVT: vector in bits 7:0, masked at bit 16, mode in bits
+ * 18:17 (00 one-shot, 01 periodic). Periodic reloads the initial count
+ * each time it reaches 0.
+ */
+void arch_timer_init(void)
+{
+	lapic_write(LAPIC_TIMER_DIV, LAPIC_DIV16);
+	lapic_write(LAPIC_TIMER_LVT, T_TIMER | LVT_PERIODIC);
+	lapic_write(LAPIC_TIMER_INIT, lapic_hz / HZ);
+}

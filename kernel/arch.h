@@ -1,0 +1,217 @@
+/*
+ * arch.h - the contract between the portable kernel and an architecture.
+ *
+ * Everything in kernel/ is portable C. Everything that differs between
+ * CPUs lives in arch/<name>/ and is reached only through the functions
+ * declared here. To port duet to a third architecture, create
+ * arch/<new>/ with the same file set as arch/riscv64/ and implement
+ * every function below (docs/porting.md walks through it).
+ *
+ * Each arch also provides arch/<name>/archdef.h, included here, with the
+ * compile-time constants listed at the end of this comment:
+ *
+ *   ARCH_NAME           "riscv64" or "x86_64", printed in the banner
+ *   PT_LEVELS           page-table levels (Sv39: 3, x86-64: 4)
+ *   PT_MAX_LEAF_LEVEL   highest level that may hold a leaf (huge page)
+ *   DIRECT_MAP_BASE     virtual address of physical address 0: every
+ *                       byte of RAM and device memory is mapped at
+ *                       DIRECT_MAP_BASE + pa in every address space
+ *   KERNEL_IMAGE_BASE   virtual address of physical address 0 as seen
+ *                       through the kernel image's own mapping (equal to
+ *                       DIRECT_MAP_BASE when the image lives in the
+ *                       direct map; x86-64 links it in the top 2 GiB)
+ *   struct trapframe    the registers saved on a trap (layout is the
+ *                       arch's; portable code treats it as opaque)
+ *
+ * Conventions: "boot CPU" is whichever CPU the firmware started us on;
+ * CPU indexes are dense, 0 is the boot CPU. Page-table levels count from
+ * the leaves: level 0 maps 4 KiB pages, level 1 2 MiB, level 2 1 GiB.
+ */
+#pragma once
+
+#include "types.h"
+#include "archdef.h"
+
+/* ---------------------------------------------------------------------
+ * Boot. The arch's entry code runs first, with whatever the firmware
+ * gave it. It must set up a stack, enough paging to run at the kernel's
+ * link address, clear .bss, and call the portable kmain(). Secondary
+ * CPUs are started later by arch_start_cpus() and call kmain_secondary().
+ * ------------------------------------------------------------------- */
+
+/* Portable, called by arch code (defined in kernel/main.c). */
+void kmain(void) __attribute__((noreturn));
+void kmain_secondary(void) __attribute__((noreturn));
+
+/*
+ * First thing kmain() calls, on the boot CPU, interrupts off. Afterwards:
+ * arch_cpu_id() returns 0, the UART registers are reachable (uart_init()
+ * is called next), traps are caught (a fault reaches trap_fatal()), and
+ * the firmware tables (device tree, Multiboot/ACPI) have been read so
+ * that arch_memory() and arch_cpu_count() can answer.
+ */
+void arch_early_init(void);
+
+/* One range of physical memory. */
+struct mem_range {
+	u64 base;
+	u64 size;
+};
+
+/*
+ * Fill `r` with up to `max` ranges of free RAM (physical addresses, page
+ * aligned) that the page allocator may hand out: all RAM minus firmware,
+ * the kernel image and anything the boot code still uses. Returns the
+ * number of ranges. Called once, by page_init().
+ */
+int arch_memory(struct mem_range *r, int max);
+
+/* Number of CPUs the firmware reports, capped at NCPU. Boot CPU included. */
+int arch_cpu_count(void);
+
+/*
+ * Called by vm_init() on a fresh, empty root page table: map everything
+ * the kernel needs with vm_map() - the direct map of RAM and devices at
+ * DIRECT_MAP_BASE and the kernel image where it is linked.
+ */
+struct pagetable;
+void arch_kernel_map(struct pagetable *pt);
+
+/*
+ * Second stage, on the boot CPU after the page allocator, heap and kernel
+ * page table exist: interrupt controller and this CPU's timer (ticking
+ * at HZ). Interrupts are still off when it returns; kmain() then
+ * registers the UART's handler with irq_register().
+ */
+void arch_init(void);
+
+/*
+ * Start every other CPU. Each one enters arch code, switches to the
+ * kernel page table (vm_kernel()->root), sets up its own traps, per-CPU
+ * register, local interrupt controller and timer, then calls
+ * kmain_secondary() with interrupts off. May return before they arrive;
+ * kmain() waits for them to check in.
+ */
+void arch_start_cpus(void);
+
+/* Index of the CPU we are running on (0 .. arch_cpu_count()-1). */
+int arch_cpu_id(void);
+
+/* The firmware's/hardware's name for a CPU (hart id, APIC id). */
+u32 arch_cpu_hwid(int cpu);
+
+/* ---------------------------------------------------------------------
+ * Interrupts and idling.
+ * ------------------------------------------------------------------- */
+
+void arch_irq_enable(void);
+void arch_irq_disable(void);
+bool arch_irq_enabled(void);
+
+/*
+ * Enable interrupts and wait for one, atomically: an interrupt that
+ * arrives between the caller's last check and the wait must still wake
+ * us (x86: sti; hlt. RISC-V: wfi wakes on a pending interrupt even while
+ * it is masked). Returns with interrupts disabled again.
+ */
+void arch_idle(void);
+
+/* Spin-wait hint (x86 pause; nothing on RISC-V). */
+void arch_relax(void);
+
+/* Route device interrupt `irq` (the arch's own numbering) to this CPU. */
+void arch_irq_unmask(int irq);
+
+/* The UART's interrupt number, for arch_irq_unmask() and irq_register(). */
+int arch_uart_irq(void);
+
+/* ---------------------------------------------------------------------
+ * UART. The 16550 driver is portable (kernel/uart.c); the arch only says
+ * how to reach register `reg` (0..7): MMIO on RISC-V, port I/O on x86.
+ * ------------------------------------------------------------------- */
+
+u8 arch_uart_read(int reg);
+void arch_uart_write(int reg, u8 val);
+
+/* ---------------------------------------------------------------------
+ * Time.
+ * ------------------------------------------------------------------- */
+
+/* Nanoseconds since some point at boot; monotonic, same on all CPUs. */
+u64 arch_time_ns(void);
+
+/* Start this CPU's periodic timer: timer_tick() HZ times per second. */
+void arch_timer_init(void);
+
+/* ---------------------------------------------------------------------
+ * Page tables. The walker (kernel/vm.c) is portable: a tree of 4 KiB
+ * tables of 512 8-byte entries, 9 virtual-address bits per level. The
+ * arch encodes and decodes entries and loads the root.
+ * ------------------------------------------------------------------- */
+
+/* Portable protection bits for arch_pte_leaf(). */
+#define VM_R   (1u << 0) /* readable */
+#define VM_W   (1u << 1) /* writable */
+#define VM_X   (1u << 2) /* executable */
+#define VM_U   (1u << 3) /* user accessible */
+#define VM_DEV (1u << 4) /* device memory: uncached */
+
+/* A leaf entry mapping physical `pa` at `level` with protection `prot`. */
+u64 arch_pte_leaf(u64 pa, unsigned prot, int level);
+
+/* An entry at `level` (>0) pointing to the next-level table at `pa`. */
+u64 arch_pte_table(u64 pa, int level);
+
+enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
+enum pte_kind arch_pte_kind(u64 pte, int level);
+
+/* Physical address in a table or leaf entry. */
+u64 arch_pte_addr(u64 pte);
+
+/* Make the table at physical address `root` this CPU's address space. */
+void arch_vm_switch(u64 root);
+
+/* Forget this CPU's cached translations (all, or one page). */
+void arch_tlb_flush(void);
+void arch_tlb_flush_page(u64 va);
+
+/* ---------------------------------------------------------------------
+ * Power.
+ * ------------------------------------------------------------------- */
+
+/*
+ * Turn the machine off. failed == 0: a clean shutdown (QEMU exits with
+ * status 0). failed != 0: after a panic (QEMU exits non-zero). Never
+ * returns; other CPUs simply stop.
+ */
+void arch_poweroff(int failed) __attribute__((noreturn));
+
+/* ---------------------------------------------------------------------
+ * What arch trap code calls in the portable kernel (kernel/trap.c,
+ * kernel/timer.c). Every trap entry first calls trap_enter() with its
+ * kind, so that kernel entries can be counted exactly.
+ * ------------------------------------------------------------------- */
+
+enum entry_kind { ENTRY_SYSCALL, ENTRY_EXCEPTION, ENTRY_INTERRUPT, ENTRY_KINDS };
+void trap_enter(enum entry_kind kind);
+
+/* A device interrupt (arch numbering) was claimed: run its handler. */
+void irq_handle(int irq);
+
+/* This CPU's periodic timer fired (the arch re-arms it). */
+void timer_tick(void);
+
+/* An interrupt nobody asked for (spurious or unknown vector): counted
+ * and reported once per kind, never silently dropped. */
+void trap_spurious(u64 cause);
+
+/*
+ * A fault the kernel cannot handle. Prints the CPU, the trap's name and
+ * number, the program counter and the faulting address, then powers off
+ * with failed = 1. `tf` may be NULL.
+ */
+void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf)
+    __attribute__((noreturn));
+
+/* Print an arch trap frame's registers (used by trap_fatal). */
+void arch_dump_trapframe(struct trapframe *tf);

@@ -1,0 +1,106 @@
+/*
+ * console.c - the console: output with newline translation, and line
+ * input with echo and editing.
+ *
+ * Input arrives one byte at a time from the UART interrupt. Bytes are
+ * echoed at once and collected in a circular buffer with three indexes
+ * (the xv6 scheme):
+ *
+ *        r              w              e
+ *   ... [ lines ready to read ][ line being typed ] ...
+ *
+ *   r: next byte a reader takes      w: end of the completed lines
+ *   e: end of the line being edited (backspace moves it back)
+ *
+ * Enter moves w up to e, making the line readable. Indexes only grow;
+ * they are reduced modulo the buffer size when used.
+ */
+#include "kernel.h"
+
+#define INPUT_SIZE 256
+#define BACKSPACE  0x7f
+#define CTRL_H	   0x08
+#define CTRL_U	   0x15
+
+static struct {
+	struct spinlock lock;
+	char buf[INPUT_SIZE];
+	u32 r, w, e;
+} in = {{0, "console", -1}, {0}, 0, 0, 0};
+
+void console_putc(char c)
+{
+	if (c == '\n')
+		uart_putc('\r');
+	uart_putc(c);
+}
+
+void console_write(const char *s, size_t n)
+{
+	while (n--)
+		console_putc(*s++);
+}
+
+static void erase_one(void)
+{
+	in.e--;
+	console_write("\b \b", 3);
+}
+
+/* Called from the UART interrupt for each byte typed. */
+void console_input(char c)
+{
+	spin_lock(&in.lock);
+	switch (c) {
+	case BACKSPACE:
+	case CTRL_H:
+		if (in.e != in.w)
+			erase_one();
+		break;
+	case CTRL_U: /* kill the whole line */
+		while (in.e != in.w)
+			erase_one();
+		break;
+	case '\r':
+	case '\n':
+		/* keep one byte free so a full buffer still ends its line */
+		if (in.e - in.r < INPUT_SIZE) {
+			in.buf[in.e++ % INPUT_SIZE] = '\n';
+			in.w = in.e;
+			console_putc('\n');
+		}
+		break;
+	default:
+		if ((u8)c >= ' ' && in.e - in.r < INPUT_SIZE - 1) {
+			in.buf[in.e++ % INPUT_SIZE] = c;
+			console_putc(c);
+		}
+		break;
+	}
+	spin_unlock(&in.lock);
+}
+
+/*
+ * Wait for a complete line; copy it without its newline into buf (at
+ * most max-1 bytes, the rest of a longer line is dropped) and terminate
+ * it. Returns the length. Call with interrupts off: the check and the
+ * wait must not let the interrupt that completes the line slip between.
+ */
+int console_getline(char *buf, int max)
+{
+	for (;;) {
+		spin_lock(&in.lock);
+		if (in.r != in.w) {
+			int n = 0;
+			char c;
+			while ((c = in.buf[in.r++ % INPUT_SIZE]) != '\n')
+				if (n < max - 1)
+					buf[n++] = c;
+			buf[n] = '\0';
+			spin_unlock(&in.lock);
+			return n;
+		}
+		spin_unlock(&in.lock);
+		arch_idle();
+	}
+}

@@ -1,0 +1,24 @@
+/*
+ * cpu.c - per-CPU state.
+ *
+ * Each CPU owns one struct cpu, found by its index (arch_cpu_id()). Only
+ * that CPU writes its own fields, so most of them need no lock; other
+ * CPUs may read them for reports (monitor "cpus", "stats").
+ */
+#include "kernel.h"
+
+struct cpu cpus[NCPU];
+
+struct cpu *mycpu(void)
+{
+	return &cpus[arch_cpu_id()];
+}
+
+int ncpu_online(void)
+{
+	int n = 0;
+	for (int i = 0; i < NCPU; i++)
+		if (__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+			n++;
+	return n;
+}

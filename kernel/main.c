@@ -1,0 +1,53 @@
+/*
+ * main.c - where the kernel starts, after the arch's boot code.
+ *
+ * The boot CPU runs kmain(): it brings up the console, memory and
+ * interrupts in an order where each step only needs the ones before it,
+ * starts the other CPUs, and waits until they have all checked in. The
+ * others run kmain_secondary().
+ */
+#include "kernel.h"
+
+#define CPU_WAIT_NS 3000000000ull /* how long stragglers get to check in */
+
+static void cpu_online(void)
+{
+	struct cpu *c = mycpu();
+	printf("cpu%d: online (hwid %u)\n", c->id, arch_cpu_hwid(c->id));
+	/* release: our set-up is visible to whoever sees online == true */
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+}
+
+void kmain(void)
+{
+	for (int i = 0; i < NCPU; i++)
+		cpus[i].id = i;
+	arch_early_init(); /* traps, per-CPU register, firmware tables */
+	uart_init();
+	int n = arch_cpu_count();
+	printf("\nduet: booting on %s with %d CPUs\n", ARCH_NAME, n);
+
+	page_init(); /* physical pages */
+	vm_init();   /* the kernel page table */
+	arch_init(); /* interrupt controller, timer */
+	irq_register(arch_uart_irq(), uart_intr);
+	cpu_online();
+
+	arch_start_cpus();
+	u64 deadline = arch_time_ns() + CPU_WAIT_NS;
+	while (ncpu_online() < n && arch_time_ns() < deadline)
+		arch_relax();
+	if (ncpu_online() < n)
+		panic("only %d of %d CPUs came online", ncpu_online(), n);
+	printf("duet: %d/%d CPUs online, %llu MiB free\n", ncpu_online(), n,
+	       page_free_count() * PAGE_SIZE >> 20);
+
+	monitor_run();
+}
+
+void kmain_secondary(void)
+{
+	cpu_online();
+	for (;;)
+		arch_idle(); /* nothing to run yet: take timer ticks */
+}

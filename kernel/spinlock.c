@@ -1,0 +1,68 @@
+/*
+ * spinlock.c - mutual exclusion between CPUs.
+ *
+ * A spinlock is a word that is 0 when free. spin_lock() swaps in a 1 with
+ * an atomic instruction until the old value was 0. Interrupts stay off
+ * while a lock is held: otherwise an interrupt handler on the same CPU
+ * could try to take the lock its own CPU already holds and spin forever.
+ *
+ * irq_push()/irq_pop() count nested "interrupts off" requests per CPU, so
+ * that releasing an inner lock does not turn interrupts back on while an
+ * outer one is still held (the xv6 push_off/pop_off idea).
+ */
+#include "kernel.h"
+
+void spin_init(struct spinlock *l, const char *name)
+{
+	l->locked = 0;
+	l->name = name;
+	l->cpu = -1;
+}
+
+void spin_lock(struct spinlock *l)
+{
+	irq_push();
+	if (spin_holding(l))
+		panic("spin_lock: %s already held by this cpu", l->name);
+	/* acquire: nothing in the critical section moves above this */
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			arch_relax(); /* wait reading, not writing: less bus traffic */
+	l->cpu = arch_cpu_id();
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	if (!spin_holding(l))
+		panic("spin_unlock: %s not held", l->name);
+	l->cpu = -1;
+	/* release: everything in the critical section is visible first */
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	irq_pop();
+}
+
+/* Only meaningful with interrupts off (we cannot migrate meanwhile). */
+bool spin_holding(struct spinlock *l)
+{
+	return l->locked && l->cpu == arch_cpu_id();
+}
+
+void irq_push(void)
+{
+	bool on = arch_irq_enabled();
+	arch_irq_disable();
+	struct cpu *c = mycpu();
+	if (c->irq_depth++ == 0)
+		c->irq_was_on = on;
+}
+
+void irq_pop(void)
+{
+	struct cpu *c = mycpu();
+	if (arch_irq_enabled())
+		panic("irq_pop: interrupts are on");
+	if (c->irq_depth < 1)
+		panic("irq_pop: not pushed");
+	if (--c->irq_depth == 0 && c->irq_was_on)
+		arch_irq_enable();
+}

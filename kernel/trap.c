@@ -1,0 +1,58 @@
+/*
+ * trap.c - what every trap has in common, whatever the CPU.
+ *
+ * Arch trap code decodes the hardware's cause and calls in here: to count
+ * the kernel entry, to run a device's handler, to report an interrupt
+ * nobody asked for, or to stop the machine on a fault the kernel cannot
+ * handle. Counting every entry exactly is what lets tests prove claims
+ * like "this read entered the kernel once".
+ */
+#include "kernel.h"
+
+#define NIRQ 64
+
+static irq_fn handlers[NIRQ];
+
+void trap_enter(enum entry_kind kind)
+{
+	mycpu()->entries[kind]++;
+}
+
+void irq_register(int irq, irq_fn fn)
+{
+	if (irq < 0 || irq >= NIRQ)
+		panic("irq_register: bad irq %d", irq);
+	handlers[irq] = fn;
+	arch_irq_unmask(irq);
+}
+
+void irq_handle(int irq)
+{
+	if (irq >= 0 && irq < NIRQ && handlers[irq])
+		handlers[irq]();
+	else
+		trap_spurious(irq);
+}
+
+/*
+ * Count it, and say so the first time on each CPU: a flood of spurious
+ * interrupts should be visible, not fill the console.
+ */
+void trap_spurious(u64 cause)
+{
+	struct cpu *c = mycpu();
+	if (c->spurious++ == 0)
+		printf("cpu%d: unexpected interrupt (cause %llx); counting further ones\n", c->id,
+		       cause);
+}
+
+void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf)
+{
+	panic_begin();
+	printf("panic: cpu%d: %s (cause %llx) pc %llx addr %llx\n", arch_cpu_id(), name, cause, pc,
+	       addr);
+	if (tf)
+		arch_dump_trapframe(tf);
+	printf("duet: powering off after panic\n");
+	arch_poweroff(1);
+}

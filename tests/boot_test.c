@@ -1,0 +1,155 @@
+/*
+ * boot_test.c - the first milestone: the kernel boots on every CPU, talks
+ * on its console, powers off, reports a fault, boots through U-Boot, and
+ * stops where gdb asks.
+ *
+ * What the kernel prints (kernel/main.c, kernel/monitor.c): a banner
+ * "duet: booting on <arch> with <N> CPUs", a line "cpu<K>: online (hwid
+ * <H>)" per CPU, "duet: <N>/<N> CPUs online", then the monitor's "K> "
+ * prompt, which echoes what is typed and runs a command per line.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/grade.h"
+
+#define MAXCPU 16 /* most CPUs a test here boots with */
+
+/* Boot directly (no U-Boot) and wait for the monitor's prompt. */
+static struct vm *boot_prompt(struct run *r)
+{
+	struct vm *vm = boot(r, "print-qemu", "");
+	expect(vm, BOOT_MS, "K> ");
+	return vm;
+}
+
+/* The banner names the arch and the CPU count; every CPU checks in, each with its own hwid. */
+static void banner(struct run *r)
+{
+	char hwid[MAXCPU][32];
+	check(NULL, r->cpus <= MAXCPU, "this test boots at most %d CPUs, not %d", MAXCPU, r->cpus);
+	struct vm *vm = boot(r, "print-qemu", "");
+	expect(vm, BOOT_MS, "^duet: booting on %s with %d CPUs$", r->arch, r->cpus);
+	expect(vm, BOOT_MS, "^duet: %d/%d CPUs online", r->cpus, r->cpus);
+	for (int k = 0; k < r->cpus; k++) {
+		/* seen(), not expect(): CPUs come online at the same time, in any order. */
+		const char *l = seen(vm, "^cpu%d: online \\(hwid (0x)?[0-9a-f]+\\)$", k);
+		sscanf(strchr(l, '('), "(hwid %31[^)]", hwid[k]);
+		for (int j = 0; j < k; j++)
+			check(vm, strcmp(hwid[j], hwid[k]) != 0,
+			      "cpu%d and cpu%d have the same hwid %s", j, k, hwid[k]);
+	}
+	expect(vm, CMD_MS, "K> ");
+}
+
+/*
+ * What we type comes back: the UART's receive interrupt works. The words
+ * are new each run, so no kernel can print them without reading them.
+ */
+static void echo(struct run *r)
+{
+	char w[10], a[10], b[10];
+	randword(w, sizeof(w));
+	randword(a, sizeof(a));
+	randword(b, sizeof(b));
+	struct vm *vm = boot_prompt(r);
+	type(vm, "%s", w);
+	expect(vm, CMD_MS, "%s", w); /* echoed before Enter is pressed */
+	type(vm, "\r");
+	expect(vm, CMD_MS, "^unknown command: %s$", w);
+	expect(vm, CMD_MS, "K> ");
+	type(vm, "echo %s %s\r", a, b);
+	/* Anchored: the echo of the typed line ("K> echo ...") does not match. */
+	expect(vm, CMD_MS, "^%s %s$", a, b);
+}
+
+/* Every CPU's timer interrupts arrive: each CPU's tick count grows between two `cpus`. */
+static void ticks(struct run *r)
+{
+	unsigned long long t[2][MAXCPU];
+	check(NULL, r->cpus <= MAXCPU, "this test boots at most %d CPUs, not %d", MAXCPU, r->cpus);
+	struct vm *vm = boot_prompt(r);
+	for (int i = 0; i < 2; i++) {
+		if (i > 0)
+			usleep(500 * 1000);
+		type(vm, "cpus\r");
+		for (int k = 0; k < r->cpus; k++) {
+			const char *l =
+			    expect(vm, CMD_MS, "^cpu%d hwid (0x)?[0-9a-f]+ ticks [0-9]+$", k);
+			sscanf(strstr(l, " ticks "), " ticks %llu", &t[i][k]);
+		}
+		expect(vm, CMD_MS, "K> ");
+	}
+	for (int k = 0; k < r->cpus; k++)
+		check(vm, t[1][k] > t[0][k], "cpu%d's ticks did not grow in 0.5 s: %llu, then %llu",
+		      k, t[0][k], t[1][k]);
+}
+
+/* `poweroff` stops QEMU cleanly: exit status 0. */
+static void poweroff(struct run *r)
+{
+	struct vm *vm = boot_prompt(r);
+	type(vm, "poweroff\r");
+	expect(vm, CMD_MS, "^duet: powering off$");
+	expect_exit(vm, 0, EXIT_MS);
+}
+
+/* A kernel page fault is reported - which CPU, which trap, where - and stops QEMU with an error. */
+static void fault(struct run *r)
+{
+	struct vm *vm = boot_prompt(r);
+	type(vm, "fault\r");
+	const char *l = expect(vm, CMD_MS,
+			       "^panic: cpu[0-9]+: [^ (][^(]* \\(cause (0x)?[0-9a-f]+\\) "
+			       "pc (0x)?[0-9a-f]+ addr (0x)?[0-9a-f]+");
+	int cpu = -1;
+	sscanf(l, "panic: cpu%d", &cpu);
+	check(vm, cpu < r->cpus, "the panic names cpu%d, but there are %d CPUs", cpu, r->cpus);
+	expect_exit(vm, NONZERO, EXIT_MS);
+}
+
+/*
+ * The boot a real board does: firmware, U-Boot, the kernel; then a clean
+ * power-off. A U-Boot that cannot start the kernel ends at its "=> "
+ * prompt: fail then, rather than after the whole timeout.
+ */
+static void uboot(struct run *r)
+{
+	struct vm *vm = boot(r, "print-qemu-uboot", "");
+	expect(vm, UBOOT_MS, "^U-Boot ");
+	const char *l =
+	    expect(vm, UBOOT_MS, "^duet: booting on %s with %d CPUs$|^=> ", r->arch, r->cpus);
+	check(vm, strncmp(l, "=> ", 3) != 0,
+	      "U-Boot did not start the kernel: it is at its prompt");
+	expect(vm, BOOT_MS, "K> ");
+	type(vm, "poweroff\r");
+	expect(vm, CMD_MS, "^duet: powering off$");
+	expect_exit(vm, 0, EXIT_MS);
+}
+
+/* gdb, started as the handout says (reading .gdbinit), stops the kernel in kmain(). */
+static void gdb_kmain(struct run *r)
+{
+	char extra[64];
+	int port = free_port();
+	snprintf(extra, sizeof(extra), " -S -gdb tcp::%d", port);
+	boot(r, "print-qemu", extra);
+	struct vm *g = gdb(r, port, "-ex 'break kmain' -ex continue -ex bt");
+	expect(g, BOOT_MS, "^#0 +(0x[0-9a-f]+ in )?kmain ");
+	expect_exit(g, 0, EXIT_MS);
+}
+
+const struct test boot_tests[] = {
+    {"boot/banner-1cpu", 2, ALL, banner, 1},
+    {"boot/banner-2cpu", 2, ALL, banner, 2},
+    {"boot/banner-3cpu", 2, ALL, banner, 3},
+    {"boot/banner-4cpu", 2, ALL, banner, 4},
+    {"boot/echo", 2, ALL, echo, 0},
+    {"boot/ticks", 2, ALL, ticks, 0},
+    {"boot/poweroff", 2, ALL, poweroff, 0},
+    {"boot/fault", 2, ALL, fault, 0},
+    {"boot/uboot", 2, ALL, uboot, 0},
+    {"boot/gdb", 2, ALL, gdb_kmain, 0},
+    {0},
+};

@@ -1,0 +1,20 @@
+/*
+ * grader.c - the grader's main(): the list of test tables.
+ *
+ * Each milestone's tests live in a tests/<name>_test.c of their own that
+ * ends with a table; add the table here. `make grade` and `make test`
+ * build every tests/<name>_test.c into the grader.
+ */
+#include "harness/grade.h"
+
+extern const struct test boot_tests[];
+
+static const struct test *const suites[] = {
+    boot_tests,
+    NULL,
+};
+
+int main(int argc, char **argv)
+{
+	return grade_main(argc, argv, suites);
+}

@@ -1,0 +1,18 @@
+/*
+ * archdef.h for the host unit tests: an imaginary architecture whose
+ * "physical" addresses are plain host addresses (the direct map starts
+ * at 0), so portable kernel code can run inside a test program.
+ */
+#pragma once
+
+#define ARCH_NAME	  "host"
+#define PT_LEVELS	  4
+#define PT_MAX_LEAF_LEVEL 2
+/* variables, not constants: the compiler must not fold V2P's range test */
+static const unsigned long host_zero = 0;
+#define DIRECT_MAP_BASE	  host_zero
+#define KERNEL_IMAGE_BASE host_zero
+
+struct trapframe {
+	unsigned long pc;
+};

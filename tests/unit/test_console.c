@@ -1,0 +1,114 @@
+/* test_console.c - console echo and line editing (kernel/console.c). */
+#include "host.h"
+#include "../../kernel/console.c"
+
+static char echoed[1024];
+static int nechoed;
+
+void uart_putc(char c)
+{
+	if (nechoed < (int)sizeof(echoed) - 1)
+		echoed[nechoed++] = c;
+	echoed[nechoed] = '\0';
+}
+
+/* console_getline() waits here for more input; the test has none left. */
+void arch_idle(void)
+{
+	mock_assert(0, "console_getline waited with no complete line", __FILE__, __LINE__);
+}
+
+static void type(const char *s)
+{
+	while (*s)
+		console_input(*s++);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	in.r = in.w = in.e = 0;
+	nechoed = 0;
+	echoed[0] = '\0';
+	return 0;
+}
+
+static void test_echo_and_line(void **state)
+{
+	(void)state;
+	char line[64];
+	type("hello\r");
+	assert_string_equal(echoed, "hello\r\n"); /* newline goes out as CR LF */
+	assert_int_equal(console_getline(line, sizeof(line)), 5);
+	assert_string_equal(line, "hello");
+}
+
+static void test_editing(void **state)
+{
+	(void)state;
+	char line[64];
+	type("helq\x7fp me\x15ok\x08x\n");
+	assert_int_equal(console_getline(line, sizeof(line)), 2);
+	assert_string_equal(line, "ox");
+	/* a backspace at the start of a line erases nothing and echoes nothing */
+	nechoed = 0;
+	type("\x7f\n");
+	assert_string_equal(echoed, "\r\n");
+	assert_int_equal(console_getline(line, sizeof(line)), 0);
+}
+
+static void test_lines_queue_in_order(void **state)
+{
+	(void)state;
+	char line[64];
+	type("one\ntwo\n\x01three"); /* control characters are ignored */
+	assert_int_equal(console_getline(line, sizeof(line)), 3);
+	assert_string_equal(line, "one");
+	assert_int_equal(console_getline(line, sizeof(line)), 3);
+	assert_string_equal(line, "two");
+	type("\n");
+	assert_int_equal(console_getline(line, sizeof(line)), 5);
+	assert_string_equal(line, "three");
+}
+
+static void test_long_line_is_cut_not_lost(void **state)
+{
+	(void)state;
+	char line[8];
+	type("abcdefghijkl\nnext\n");
+	assert_int_equal(console_getline(line, sizeof(line)), 7);
+	assert_string_equal(line, "abcdefg");
+	assert_int_equal(console_getline(line, sizeof(line)), 4); /* the next line is intact */
+	assert_string_equal(line, "next");
+}
+
+static void test_full_buffer_still_ends_the_line(void **state)
+{
+	(void)state;
+	char line[INPUT_SIZE + 8];
+	for (int i = 0; i < INPUT_SIZE + 50; i++)
+		console_input('x');
+	console_input('\n');
+	assert_int_equal(console_getline(line, sizeof(line)), INPUT_SIZE - 1);
+}
+
+static void test_waits_without_a_line(void **state)
+{
+	(void)state;
+	char line[8];
+	type("partial");
+	expect_assert_failure(console_getline(line, sizeof(line)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_echo_and_line, setup),
+	    cmocka_unit_test_setup(test_editing, setup),
+	    cmocka_unit_test_setup(test_lines_queue_in_order, setup),
+	    cmocka_unit_test_setup(test_long_line_is_cut_not_lost, setup),
+	    cmocka_unit_test_setup(test_full_buffer_still_ends_the_line, setup),
+	    cmocka_unit_test_setup(test_waits_without_a_line, setup),
+	};
+	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
+}
