@@ -21,7 +21,12 @@
  *                       DIRECT_MAP_BASE when the image lives in the
  *                       direct map; x86-64 links it in the top 2 GiB)
  *   struct trapframe    the registers saved on a trap (layout is the
- *                       arch's; portable code treats it as opaque)
+ *                       arch's; portable code treats it as opaque;
+ *                       its size is a multiple of 16)
+ *   struct context      the callee-saved registers arch_switch() keeps
+ *   USER_TOP            first address above user space; user space is
+ *                       [0, USER_TOP), the lower half of every table
+ *   ELF_MACHINE         e_machine of this arch's ELF files
  *
  * Conventions: "boot CPU" is whichever CPU the firmware started us on;
  * CPU indexes are dense, 0 is the boot CPU. Page-table levels count from
@@ -215,3 +220,60 @@ void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe 
 
 /* Print an arch trap frame's registers (used by trap_fatal). */
 void arch_dump_trapframe(struct trapframe *tf);
+
+/* The kernel command line (QEMU -append; empty string if none). */
+const char *arch_cmdline(void);
+
+/* ---------------------------------------------------------------------
+ * Threads and user mode.
+ *
+ * Every thread has a kernel stack. A thread that runs user code keeps
+ * its user registers in a struct trapframe at the very top of that
+ * stack: a trap from user mode saves them there, and the return to user
+ * mode restores them from there. So the arch, on every return to user
+ * mode, records (uptr)tf + sizeof(*tf) as the stack the next trap from
+ * user mode will use on this CPU (x86: TSS.RSP0; RISC-V: the per-hart
+ * kernel stack pointer).
+ * ------------------------------------------------------------------- */
+
+/*
+ * Prepare a context so that the first arch_switch() to it runs entry()
+ * on the stack whose top is `sp` (16-byte aligned). entry never returns.
+ */
+void arch_context_init(struct context *c, u64 sp, void (*entry)(void));
+
+/*
+ * Save the callee-saved registers and stack pointer in *from, load them
+ * from *to: execution continues wherever `to` last called arch_switch()
+ * (or in its entry function). Returns when someone switches back.
+ */
+void arch_switch(struct context *from, struct context *to);
+
+/* Fill tf so that returning to user mode starts at pc with stack sp and
+ * a0, a1, a2 in the first three argument registers, interrupts on. */
+void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64 a2);
+
+/* Return to user mode with the registers in tf, which lies at the top of
+ * the current thread's kernel stack. Interrupts off. Never returns. */
+void arch_return_to_user(struct trapframe *tf) __attribute__((noreturn));
+
+/* A system call's number, its i-th argument (0..5), its result. */
+u64 arch_tf_sysno(struct trapframe *tf);
+u64 arch_tf_arg(struct trapframe *tf, int i);
+void arch_tf_set_ret(struct trapframe *tf, u64 val);
+
+/* The portable protection (VM_* bits) of a leaf entry. */
+unsigned arch_pte_prot(u64 pte);
+
+/*
+ * What arch trap code calls for traps from user mode, after
+ * trap_enter(): syscall() for a system call (the arch has already
+ * stepped the saved pc past the instruction); trap_user_fault() for an
+ * exception the arch does not handle itself (the process is killed,
+ * the kernel stays up). Before restoring user registers, every trap
+ * from user mode ends with trap_return_user(), which may switch to
+ * another thread or end this one.
+ */
+void syscall(struct trapframe *tf);
+void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf);
+void trap_return_user(struct trapframe *tf);

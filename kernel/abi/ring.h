@@ -89,3 +89,98 @@ struct cqe {
 
 /* ring_enter flags */
 #define RING_ENTER_WAKEUP (1u << 0) /* wake this ring's poller */
+
+/*
+ * Opcodes. For each: the sqe fields it reads, and its result (cqe.res).
+ * Any operation may also fail with -EFAULT (a bad user address),
+ * -EINVAL (a bad field or flag), -EBADF (a bad descriptor).
+ */
+enum {
+	OP_NOP,	     /* nothing; res 0 */
+	OP_READ,     /* fd, addr, len: read into addr; res bytes (0 = end of file) */
+	OP_WRITE,    /* fd, addr, len: write from addr; res bytes */
+	OP_CLOSE,    /* fd; res 0 */
+	OP_SPAWN,    /* addr -> struct spawn_args, len = its size; res the child's pid */
+	OP_EXIT,     /* off = status: end the calling process; never completes */
+	OP_WAITPID,  /* off = pid, or -1 for any child: completes when it exits;
+			res its pid, cqe.flags its exit status */
+	OP_KILL,     /* off = pid: kill it (own children, or anyone if root); res 0 */
+	OP_GETPID,   /* res the caller's pid */
+	OP_SLEEP,    /* off = nanoseconds: completes after that long; res 0 */
+	OP_STATS,    /* addr -> struct kstats, len = its size: kernel entry counters; res 0 */
+	OP_PS,	     /* addr -> struct procinfo[], len = its size in bytes; res how many */
+	OP_LIST,     /* off = index, addr -> struct dirent: the index-th file of the
+			boot archive; res 0, or -ENOENT past the end */
+	OP_POWEROFF, /* root only: turn the machine off; never completes */
+	OP_COUNT
+};
+
+#define NAME_MAX 32   /* longest process or file name, with its NUL */
+#define MAXARGV	 32   /* most arguments a program gets */
+#define ARGBYTES 4096 /* most bytes of argument strings */
+
+/* OP_SPAWN's argument. */
+struct spawn_args {
+	unsigned long long path; /* user address of the program's path */
+	unsigned long long argv; /* user address of a NULL-terminated char *[] */
+	unsigned long long fds;	 /* user address of int[nfds]: the child's fd i is the
+				    caller's fds[i] (-1: closed); 0: inherit 0, 1, 2 */
+	unsigned nfds;
+	int uid, gid;	/* -1: the caller's; another: root only (-EPERM) */
+	unsigned flags; /* 0 */
+};
+
+/* OP_STATS: kernel entries by kind (system call, exception, interrupt). */
+#define STATS_NCPU 8
+struct kstats {
+	unsigned ncpu;
+	unsigned pad;
+	unsigned long long cpu[STATS_NCPU][3]; /* per CPU, since boot */
+	unsigned long long thread[3];	       /* by the calling thread, since it started */
+	unsigned long long free_pages;	       /* the page allocator's free count */
+};
+
+/* OP_PS: one process. */
+enum { PROC_RUNNING, PROC_READY, PROC_BLOCKED, PROC_ZOMBIE };
+struct procinfo {
+	int pid, ppid;
+	int state; /* PROC_* */
+	int cpu;   /* the CPU it runs on, or last ran on */
+	int uid, gid;
+	char name[NAME_MAX];
+};
+
+/* OP_LIST: one file of the boot archive. */
+struct dirent {
+	unsigned long long size;
+	unsigned mode;
+	unsigned pad;
+	char name[NAME_MAX];
+};
+
+/*
+ * wait(items, n, events, max, timeout_ns) blocks until at least one item
+ * is ready or timeout_ns passes (-1: forever; 0: just look), and writes
+ * up to max ready events. Returns how many (0 on timeout), or -E*.
+ */
+enum {
+	WAIT_RING,  /* id = ring id: its completion queue is not empty */
+	WAIT_CHILD, /* id = pid, or -1 for any: that child has exited (not reaped) */
+	WAIT_READ,  /* id = fd: a read would not block */
+	WAIT_WRITE, /* id = fd: a write would not block */
+};
+
+struct wait_item {
+	unsigned type; /* WAIT_* */
+	unsigned pad;
+	long long id;
+	unsigned long long user_data; /* copied into the event */
+};
+
+struct wait_event {
+	unsigned long long user_data;
+	unsigned type;
+	unsigned pad;
+};
+
+#define WAIT_MAX_ITEMS 64
