@@ -1,7 +1,7 @@
 # duet - top-level Makefile.
 #
 #   make [ARCH=riscv64|x86_64] [CPUS=n]   build the kernel for one arch
-#   make qemu                             build and boot it (Ctrl-a x quits)
+#   make qemu [APPEND=monitor]            build and boot it (Ctrl-a x quits)
 #   make qemu-uboot                       boot it through U-Boot
 #   make qemu-gdb                         boot it stopped, waiting for gdb
 #   make test                             every test, both arches
@@ -32,7 +32,9 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-Ikernel -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
 LDFLAGS := -nostdlib -no-pie -static $(ARCH_LDFLAGS)
 
-KSRC := $(wildcard kernel/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
+# arch/$(ARCH)/user.S is the arch's part of the C library, not the kernel's.
+KSRC := $(wildcard kernel/*.c kernel/*.S) \
+	$(filter-out arch/$(ARCH)/user.S,$(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S))
 # trap.c and trap.S both exist: keep the suffix in the object's name
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
@@ -54,6 +56,14 @@ $(B)/kernel.elf: $(KOBJ) arch/$(ARCH)/kernel.ld
 	$(CC) $(CFLAGS) $(LDFLAGS) -T arch/$(ARCH)/kernel.ld -o $@ $(KOBJ)
 
 -include $(KOBJ:.o=.d)
+
+# The boot archive of user programs (user/user.mk builds it) is linked
+# into the kernel; .incbin hides it from the compiler's dependency lists.
+ARCHIVE := $(B)/archive.cpio
+$(B)/kernel/archive_data.S.o: $(ARCHIVE)
+$(B)/kernel/archive_data.S.o: CFLAGS += -DARCHIVE_PATH='"$(ARCHIVE)"'
+
+include user/user.mk
 
 # ---- U-Boot helpers, used by both arch.mk files --------------------------
 
@@ -83,8 +93,11 @@ endef
 
 # ---- running ---------------------------------------------------------
 
+# APPEND=... is the kernel command line, e.g. `make qemu APPEND=monitor`.
+KCMDLINE = $(if $(APPEND),-append '$(APPEND)')
+
 qemu: deps kernel
-	$(QEMU) $(QEMU_OPTS)
+	$(QEMU) $(QEMU_OPTS) $(KCMDLINE)
 
 qemu-uboot: deps kernel $(UBOOT_FILES)
 	$(QEMU) $(QEMU_UBOOT_OPTS)
@@ -99,7 +112,7 @@ qemu-gdb: deps kernel gdb-target
 	@echo "*** Now run 'gdb-multiarch' in another window (in $(CURDIR))."
 	@echo "*** If gdb ignores .gdbinit, add this line to ~/.config/gdb/gdbinit:"
 	@echo "***   add-auto-load-safe-path $(CURDIR)/.gdbinit"
-	$(QEMU) $(QEMU_OPTS) -S -gdb tcp::$(GDBPORT)
+	$(QEMU) $(QEMU_OPTS) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
 
 # The grader asks for the command lines instead of repeating them.
 print-qemu:
@@ -116,7 +129,7 @@ DEPS := qemu-system-riscv64:qemu-system-misc qemu-system-x86_64:qemu-system-x86 
 	/usr/sbin/mkfs.fat:dosfstools /usr/sbin/sfdisk:fdisk gcc:gcc make:make \
 	/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin:opensbi \
 	/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin:u-boot-qemu \
-	/usr/include/cmocka.h:libcmocka-dev
+	/usr/include/cmocka.h:libcmocka-dev cpio:cpio
 
 deps:
 	@missing=""; for d in $(DEPS); do \

@@ -160,6 +160,9 @@ void arch_timer_init(void);
 #define VM_X   (1u << 2) /* executable */
 #define VM_U   (1u << 3) /* user accessible */
 #define VM_DEV (1u << 4) /* device memory: uncached */
+#define VM_SHARED (1u << 5) /* the page belongs to someone else (a ring, a pipe):
+			       tearing down the table must not free it; the arch
+			       keeps this in a bit the hardware ignores */
 
 /* A leaf entry mapping physical `pa` at `level` with protection `prot`. */
 u64 arch_pte_leaf(u64 pa, unsigned prot, int level);
@@ -235,6 +238,8 @@ const char *arch_cmdline(void);
  * user mode will use on this CPU (x86: TSS.RSP0; RISC-V: the per-hart
  * kernel stack pointer).
  * ------------------------------------------------------------------- */
+
+struct context;
 
 /*
  * Prepare a context so that the first arch_switch() to it runs entry()

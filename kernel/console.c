@@ -50,6 +50,7 @@ static void erase_one(void)
 /* Called from the UART interrupt for each byte typed. */
 void console_input(char c)
 {
+	bool line = false;
 	spin_lock(&in.lock);
 	switch (c) {
 	case BACKSPACE:
@@ -68,6 +69,7 @@ void console_input(char c)
 			in.buf[in.e++ % INPUT_SIZE] = '\n';
 			in.w = in.e;
 			console_putc('\n');
+			line = true;
 		}
 		break;
 	default:
@@ -78,6 +80,35 @@ void console_input(char c)
 		break;
 	}
 	spin_unlock(&in.lock);
+	if (line)
+		op_console_ready(); /* reads waiting for a line */
+}
+
+bool console_has_line(void)
+{
+	spin_lock(&in.lock);
+	bool has = in.r != in.w;
+	spin_unlock(&in.lock);
+	return has;
+}
+
+/*
+ * Take up to max bytes of the oldest complete line, its newline
+ * included; what does not fit stays for the next read. Returns the
+ * count, or 0 if no line is complete.
+ */
+int console_take_line(char *buf, int max)
+{
+	int n = 0;
+	spin_lock(&in.lock);
+	while (in.r != in.w && n < max) {
+		char c = in.buf[in.r++ % INPUT_SIZE];
+		buf[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	spin_unlock(&in.lock);
+	return n;
 }
 
 /*

@@ -3,13 +3,13 @@
  *
  * vformat() turns a format string into characters and hands each one to
  * an output function, so the same code serves the console (printf.c),
- * strings (snprintf below) and the host unit tests. It depends on nothing
- * else in the kernel.
+ * strings (snprintf below), the host unit tests, and the user C library,
+ * which links this same file. It depends on nothing but lib.h.
  *
  * Supported: %d %i %u %x %X %o %p %s %c %%, the length modifiers l, ll,
  * z, the flags '-' and '0', and a field width (a number or '*').
  */
-#include "kernel.h"
+#include "lib.h"
 
 struct out {
 	putc_fn fn;

@@ -7,7 +7,9 @@
 #include <stdarg.h>
 
 #include "types.h"
+#include "lib.h"
 #include "arch.h"
+#include "abi/errno.h"
 
 #define NCPU	   8   /* most CPUs we support */
 #define HZ	   100 /* timer ticks per second */
@@ -25,20 +27,6 @@ static inline u64 V2P(const void *va)
 	uptr v = (uptr)va;
 	return v >= KERNEL_IMAGE_BASE ? v - KERNEL_IMAGE_BASE : v - DIRECT_MAP_BASE;
 }
-
-/* string.c */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-
-/* format.c: the printf engine, shared with the host tests */
-typedef void (*putc_fn)(void *arg, char c);
-int vformat(putc_fn out, void *arg, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* printf.c */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -60,6 +48,7 @@ void irq_push(void); /* disable interrupts, nestable */
 void irq_pop(void);
 
 /* cpu.c: per-CPU state */
+struct thread;
 struct cpu {
 	int id;
 	bool online;
@@ -68,6 +57,9 @@ struct cpu {
 	u64 ticks;		  /* timer ticks taken on this CPU */
 	u64 entries[ENTRY_KINDS]; /* kernel entries by kind */
 	u64 spurious;		  /* interrupts nobody asked for */
+	struct thread *thread;	  /* running now, or NULL in the scheduler */
+	struct context sched_ctx; /* the scheduler loop, for arch_switch() */
+	bool need_resched;	  /* the time slice is over: yield before user mode */
 };
 extern struct cpu cpus[NCPU];
 struct cpu *mycpu(void);
@@ -90,11 +82,45 @@ void kfree(void *p);
 struct pagetable {
 	u64 root; /* physical address of the top-level table */
 };
+/* A page table's entries (512 per table), through the direct map; the
+ * slot of va in a table at `level`; the bytes one entry at `level` maps. */
+#define PT_ENTRIES 512
+static inline u64 *pt_table(u64 pa)
+{
+	return P2V(pa);
+}
+static inline int pt_index(u64 va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1);
+}
+static inline u64 pt_span(int level)
+{
+	return PAGE_SIZE << (9 * level);
+}
 void vm_init(void);
 struct pagetable *vm_kernel(void);
 int vm_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot);
 #define VM_UNMAPPED (~0ull)
 u64 vm_translate(struct pagetable *pt, u64 va);
+
+/* uvm.c: user address spaces. Every user page table shares the kernel's
+ * upper half; the lower half [0, USER_TOP) is the process's own. */
+struct pagetable *uvm_create(void);
+void uvm_destroy(struct pagetable *pt);
+int uvm_alloc(struct pagetable *pt, u64 va, u64 size, unsigned prot);
+int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot);
+int uvm_unmap(struct pagetable *pt, u64 va, u64 size);
+int copyin(struct pagetable *pt, void *dst, u64 uva, size_t n);
+int copyout(struct pagetable *pt, u64 uva, const void *src, size_t n);
+int copyinstr(struct pagetable *pt, char *dst, u64 uva, size_t max);
+
+/* elf.c: load a program image into a user address space */
+int elf_load(struct pagetable *pt, const void *image, size_t size, u64 *entry);
+
+/* archive.c: the boot archive (cpio "newc"), linked into the kernel */
+struct dirent;
+int archive_find(const char *path, const void **data, size_t *size);
+int archive_entry(int index, struct dirent *d);
 
 /* trap.c */
 typedef void (*irq_fn)(void);
@@ -113,6 +139,9 @@ void console_putc(char c);
 void console_write(const char *s, size_t n);
 void console_input(char c);
 int console_getline(char *buf, int max);
+bool console_has_line(void);
+int console_take_line(char *buf, int max);
+void op_console_ready(void); /* ops.c: hand typed lines to waiting reads */
 
 /* monitor.c: the kernel's boot-time command line */
 void monitor_run(void) __attribute__((noreturn));

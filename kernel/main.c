@@ -3,12 +3,29 @@
  *
  * The boot CPU runs kmain(): it brings up the console, memory and
  * interrupts in an order where each step only needs the ones before it,
- * starts the other CPUs, and waits until they have all checked in. The
- * others run kmain_secondary().
+ * starts the other CPUs, waits until they have all checked in, starts
+ * init and becomes a scheduler. The others run kmain_secondary().
  */
-#include "kernel.h"
+#include "proc.h"
 
 #define CPU_WAIT_NS 3000000000ull /* how long stragglers get to check in */
+
+/* Does the space-separated list s contain word? */
+static bool has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		size_t len = 0;
+		while (s[len] && s[len] != ' ')
+			len++;
+		if (len == n && !strncmp(s, word, n))
+			return true;
+		s += len;
+	}
+	return false;
+}
 
 static void cpu_online(void)
 {
@@ -22,8 +39,8 @@ void kmain(void)
 {
 	for (int i = 0; i < NCPU; i++)
 		cpus[i].id = i;
+	uart_init();	   /* first, so that even an early panic is readable */
 	arch_early_init(); /* traps, per-CPU register, firmware tables */
-	uart_init();
 	int n = arch_cpu_count();
 	printf("\nduet: booting on %s with %d CPUs\n", ARCH_NAME, n);
 
@@ -42,12 +59,15 @@ void kmain(void)
 	printf("duet: %d/%d CPUs online, %llu MiB free\n", ncpu_online(), n,
 	       page_free_count() * PAGE_SIZE >> 20);
 
-	monitor_run();
+	/* "monitor" on the kernel command line: the kernel's own prompt, no user space */
+	if (has_word(arch_cmdline(), "monitor"))
+		monitor_run();
+	proc_init_start();
+	scheduler();
 }
 
 void kmain_secondary(void)
 {
 	cpu_online();
-	for (;;)
-		arch_idle(); /* nothing to run yet: take timer ticks */
+	scheduler();
 }

@@ -4,8 +4,9 @@
  * The compiler may emit calls to memset/memcpy/memmove/memcmp on its own
  * (for struct copies and zeroing), so these names must exist even in a
  * freestanding kernel. Simple byte loops: clear beats clever here.
+ * User programs link this same file into their C library.
  */
-#include "kernel.h"
+#include "lib.h"
 
 void *memset(void *dst, int c, size_t n)
 {

@@ -2,14 +2,20 @@
  * timer.c - timer ticks.
  *
  * Every CPU's timer interrupts it HZ times a second. Each CPU counts its
- * own ticks; CPU 0's count is the system's notion of elapsed ticks. The
- * scheduler will hang off this in the next step.
+ * own ticks; CPU 0's count is the system's notion of elapsed ticks. A
+ * tick ends the running thread's time slice (10 ms), and CPU 0 also
+ * completes the sleeps that are due.
  */
-#include "kernel.h"
+#include "proc.h"
 
 void timer_tick(void)
 {
-	mycpu()->ticks++;
+	struct cpu *c = mycpu();
+	c->ticks++;
+	if (c->thread)
+		c->need_resched = true; /* its time slice is over */
+	if (c->id == 0)
+		op_timers(); /* sleeps that are due, waits that timed out */
 }
 
 u64 ticks(void)

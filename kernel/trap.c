@@ -7,15 +7,19 @@
  * handle. Counting every entry exactly is what lets tests prove claims
  * like "this read entered the kernel once".
  */
-#include "kernel.h"
+#include "proc.h"
 
 #define NIRQ 64
 
 static irq_fn handlers[NIRQ];
 
+/* Count a kernel entry, for the CPU and for the thread it interrupted. */
 void trap_enter(enum entry_kind kind)
 {
-	mycpu()->entries[kind]++;
+	struct cpu *c = mycpu();
+	c->entries[kind]++;
+	if (c->thread)
+		c->thread->entries[kind]++;
 }
 
 void irq_register(int irq, irq_fn fn)

@@ -16,24 +16,7 @@
  */
 #include "kernel.h"
 
-#define ENTRIES 512
-
 static struct pagetable kernel_pt;
-
-static u64 *table(u64 pa)
-{
-	return P2V(pa);
-}
-
-static int index_at(u64 va, int level)
-{
-	return (va >> (PAGE_SHIFT + 9 * level)) & (ENTRIES - 1);
-}
-
-static u64 level_size(int level)
-{
-	return PAGE_SIZE << (9 * level);
-}
 
 /*
  * The entry that maps `va` at `level`. With `alloc`, missing tables on
@@ -44,7 +27,7 @@ static u64 *walk(struct pagetable *pt, u64 va, int level, bool alloc)
 {
 	u64 pa = pt->root;
 	for (int l = PT_LEVELS - 1; l > level; l--) {
-		u64 *e = &table(pa)[index_at(va, l)];
+		u64 *e = &pt_table(pa)[pt_index(va, l)];
 		switch (arch_pte_kind(*e, l)) {
 		case PTE_TABLE:
 			pa = arch_pte_addr(*e);
@@ -58,7 +41,7 @@ static u64 *walk(struct pagetable *pt, u64 va, int level, bool alloc)
 			break;
 		}
 	}
-	return &table(pa)[index_at(va, level)];
+	return &pt_table(pa)[pt_index(va, level)];
 }
 
 /*
@@ -74,15 +57,15 @@ int vm_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot)
 	while (size) {
 		int level = PT_MAX_LEAF_LEVEL;
 		while (level > 0 &&
-		       (((va | pa) & (level_size(level) - 1)) || size < level_size(level)))
+		       (((va | pa) & (pt_span(level) - 1)) || size < pt_span(level)))
 			level--;
 		u64 *e = walk(pt, va, level, true);
 		if (!e || arch_pte_kind(*e, level) != PTE_NONE)
 			return -1;
 		*e = arch_pte_leaf(pa, prot, level);
-		va += level_size(level);
-		pa += level_size(level);
-		size -= level_size(level);
+		va += pt_span(level);
+		pa += pt_span(level);
+		size -= pt_span(level);
 	}
 	return 0;
 }
@@ -92,13 +75,13 @@ u64 vm_translate(struct pagetable *pt, u64 va)
 {
 	u64 pa = pt->root;
 	for (int l = PT_LEVELS - 1; l >= 0; l--) {
-		u64 e = table(pa)[index_at(va, l)];
+		u64 e = pt_table(pa)[pt_index(va, l)];
 		switch (arch_pte_kind(e, l)) {
 		case PTE_TABLE:
 			pa = arch_pte_addr(e);
 			break;
 		case PTE_LEAF:
-			return arch_pte_addr(e) + (va & (level_size(l) - 1));
+			return arch_pte_addr(e) + (va & (pt_span(l) - 1));
 		case PTE_NONE:
 			return VM_UNMAPPED;
 		}

@@ -5,8 +5,10 @@
  *
  * What the kernel prints (kernel/main.c, kernel/monitor.c): a banner
  * "duet: booting on <arch> with <N> CPUs", a line "cpu<K>: online (hwid
- * <H>)" per CPU, "duet: <N>/<N> CPUs online", then the monitor's "K> "
- * prompt, which echoes what is typed and runs a command per line.
+ * <H>)" per CPU, "duet: <N>/<N> CPUs online". With "monitor" on the
+ * kernel command line (QEMU -append) it then gives the kernel monitor's
+ * "K> " prompt, which echoes what is typed and runs a command per line;
+ * without, it starts init and the shell (tests/user_test.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,10 +18,12 @@
 
 #define MAXCPU 16 /* most CPUs a test here boots with */
 
-/* Boot directly (no U-Boot) and wait for the monitor's prompt. */
+#define MONITOR " -append monitor"
+
+/* Boot directly (no U-Boot) into the kernel monitor and wait for its prompt. */
 static struct vm *boot_prompt(struct run *r)
 {
-	struct vm *vm = boot(r, "print-qemu", "");
+	struct vm *vm = boot(r, "print-qemu", MONITOR);
 	expect(vm, BOOT_MS, "K> ");
 	return vm;
 }
@@ -29,7 +33,7 @@ static void banner(struct run *r)
 {
 	char hwid[MAXCPU][32];
 	check(NULL, r->cpus <= MAXCPU, "this test boots at most %d CPUs, not %d", MAXCPU, r->cpus);
-	struct vm *vm = boot(r, "print-qemu", "");
+	struct vm *vm = boot(r, "print-qemu", MONITOR);
 	expect(vm, BOOT_MS, "^duet: booting on %s with %d CPUs$", r->arch, r->cpus);
 	expect(vm, BOOT_MS, "^duet: %d/%d CPUs online", r->cpus, r->cpus);
 	for (int k = 0; k < r->cpus; k++) {
@@ -110,9 +114,10 @@ static void fault(struct run *r)
 }
 
 /*
- * The boot a real board does: firmware, U-Boot, the kernel; then a clean
- * power-off. A U-Boot that cannot start the kernel ends at its "=> "
- * prompt: fail then, rather than after the whole timeout.
+ * The boot a real board does: firmware, U-Boot, the kernel, user space
+ * (U-Boot passes no "monitor"); then a clean power-off from the shell. A
+ * U-Boot that cannot start the kernel ends at its "=> " prompt: fail
+ * then, rather than after the whole timeout.
  */
 static void uboot(struct run *r)
 {
@@ -122,7 +127,7 @@ static void uboot(struct run *r)
 	    expect(vm, UBOOT_MS, "^duet: booting on %s with %d CPUs$|^=> ", r->arch, r->cpus);
 	check(vm, strncmp(l, "=> ", 3) != 0,
 	      "U-Boot did not start the kernel: it is at its prompt");
-	expect(vm, BOOT_MS, "K> ");
+	expect(vm, BOOT_MS, "\\$ ");
 	type(vm, "poweroff\r");
 	expect(vm, CMD_MS, "^duet: powering off$");
 	expect_exit(vm, 0, EXIT_MS);

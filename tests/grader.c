@@ -8,9 +8,11 @@
 #include "harness/grade.h"
 
 extern const struct test boot_tests[];
+extern const struct test user_tests[];
 
 static const struct test *const suites[] = {
     boot_tests,
+    user_tests,
     NULL,
 };
 

@@ -10,7 +10,8 @@
 #
 # Results: build/results/results.json (Gradescope), build/results/junit.xml,
 # and every test's output and console transcripts in build/results/logs/.
-# JOBS=n sets how many tests run at once (the grader's default is 2).
+# JOBS=n sets how many tests run at once (the grader's default is 2);
+# SEED=n replays the random inputs of an earlier run (it prints its seed).
 
 H := build/host
 GRADER := $(H)/grader
@@ -19,7 +20,7 @@ HARNESS := $(wildcard tests/harness/*.c)
 HARNESS_H := $(wildcard tests/harness/*.h)
 SUITES := $(wildcard tests/*_test.c)
 UNIT := $(patsubst tests/unit/%.c,$(H)/%,$(wildcard tests/unit/test_*.c))
-GRADE_FLAGS = -c $(CPUS) -o build/results $(if $(JOBS),-j $(JOBS))
+GRADE_FLAGS = -c $(CPUS) -o build/results $(if $(JOBS),-j $(JOBS)) $(if $(SEED),-s $(SEED))
 
 # The tests `make grade` runs. A lab's manifest (LAB=<name>) will set
 # this from the lab's list of tests; for now it is TEST.

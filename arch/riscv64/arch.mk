@@ -15,6 +15,10 @@ NM := riscv64-unknown-elf-nm
 # anywhere, reached pc-relative, which lets boot.S run at its physical address.
 ARCH_CFLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64 -mcmodel=medany
 ARCH_LDFLAGS := -Wl,--build-id=none -Wl,-z,max-page-size=4096
+# User programs: the same instruction set and ABI (no floating point: the
+# kernel neither saves nor enables the FPU, so an FP instruction traps and
+# ends the program). medany works wherever the program is linked.
+USER_CFLAGS := -march=rv64imac -misa-spec=2.2 -mabi=lp64 -mcmodel=medany
 
 GDB_ARCH := riscv:rv64
 

@@ -13,11 +13,14 @@
  *   0xffffffc080200000 |   <- kernel image    |  (= physical 0x80200000)
  *   0xffffffc000000000 +----------------------+  DIRECT_MAP_BASE
  *                      |  not canonical       |
- *   0x0000004000000000 +----------------------+
- *                      |  user (later)        |
+ *   0x0000004000000000 +----------------------+  USER_TOP
+ *                      |  user space: each    |  256 GiB
+ *                      |  process's own       |
  *   0x0000000000000000 +----------------------+
  *
  * The image is linked inside the direct map, so both bases are equal.
+ * User space is the lower half: root-table entries 0..255 belong to the
+ * process, 256..511 are the kernel's, the same in every page table.
  */
 #pragma once
 
@@ -26,6 +29,8 @@
 #define PT_MAX_LEAF_LEVEL 2
 #define DIRECT_MAP_BASE	  0xffffffc000000000 /* no suffix: boot.S uses it too */
 #define KERNEL_IMAGE_BASE DIRECT_MAP_BASE
+#define USER_TOP	  0x4000000000
+#define ELF_MACHINE	  243 /* EM_RISCV */
 
 /*
  * The trap frame: every general register x1..x31 in register-number
@@ -54,5 +59,23 @@ struct trapframe {
 	u64 scause;  /* why: interrupt bit + code */
 	u64 stval;   /* faulting address or instruction */
 	u64 pad;     /* to TF_SIZE */
+};
+#endif
+
+/*
+ * What arch_switch() (trap.S) saves: only what the calling convention
+ * says a function must preserve - the return address, the stack pointer
+ * and s0..s11. Everything else the caller of arch_switch() already
+ * expects to lose, as across any call.
+ */
+#define CTX_RA	 0
+#define CTX_SP	 8
+#define CTX_S(n) (16 + 8 * (n))
+
+#ifndef __ASSEMBLY__
+struct context {
+	u64 ra; /* where arch_switch() returns to */
+	u64 sp;
+	u64 s[12]; /* s0..s11 */
 };
 #endif

@@ -32,6 +32,7 @@
  *   /reserved-memory/<any>       reg: RAM the firmware keeps (OpenSBI)
  *   /cpus/cpu@...                reg: a hart id (status absent or "okay")
  *   /cpus timebase-frequency     ticks per second of the time CSR
+ *   /chosen bootargs             the kernel command line (QEMU -append)
  * ------------------------------------------------------------------- */
 
 #define FDT_MAGIC      0xd00dfeed
@@ -46,8 +47,9 @@ struct fdt_header {
 	u32 version, last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
 };
 
-#define MAXDEPTH  8
-#define MAXRANGES 16
+#define MAXDEPTH    8
+#define MAXRANGES   16
+#define CMDLINE_MAX 256
 
 struct mem_range ram[MAXRANGES];
 int nram;
@@ -56,6 +58,9 @@ static int nreserved;
 static u64 dtb_size;
 u64 timebase_hz;
 int nharts = 1; /* the boot hart, harts[0] */
+/* A copy of /chosen/bootargs, whose last byte stays 0: the kernel need
+ * not keep the blob's pages forever. */
+static char cmdline[CMDLINE_MAX];
 
 static u32 be32(const void *p)
 {
@@ -163,6 +168,9 @@ void firmware_init(void)
 				hartid = cells(v, acells[1]);
 			else if (d == 2 && node_is(parent, "cpus") && strcmp(name, "status") == 0)
 				hart_ok = strncmp((const char *)v, "ok", 2) == 0; /* "okay" */
+			else if (d == 1 && node_is(node[1], "chosen") &&
+				 strcmp(name, "bootargs") == 0)
+				memcpy(cmdline, v, MIN(len, CMDLINE_MAX - 1));
 		} else if (token != FDT_NOP) {
 			panic("device tree: bad token %u", token);
 		}
@@ -174,6 +182,11 @@ void firmware_init(void)
 int arch_cpu_count(void)
 {
 	return nharts;
+}
+
+const char *arch_cmdline(void)
+{
+	return cmdline;
 }
 
 /*

@@ -29,15 +29,20 @@
 #define MAKE_SATP(root) (SATP_SV39 | ((root) >> 12))
 
 /* sstatus bits we use. */
-#define SSTATUS_SIE (1ul << 1) /* supervisor interrupts enabled */
+#define SSTATUS_SIE  (1ul << 1)	 /* supervisor interrupts enabled */
+#define SSTATUS_SPIE (1ul << 5)	 /* SIE before the trap; sret copies it back */
+#define SSTATUS_SPP  (1ul << 8)	 /* trapped from: 0 = user, 1 = supervisor */
+#define SSTATUS_FS   (3ul << 13) /* floating-point unit: 0 = off, FP instructions trap */
 
 /* sie / sip: one bit per supervisor interrupt cause (see trap.c). */
 #define SIE_SSIE (1ul << 1) /* software (inter-processor) */
 #define SIE_STIE (1ul << 5) /* timer */
 #define SIE_SEIE (1ul << 9) /* external, from the PLIC */
 
-/* struct hart field offsets, for boot.S (checked in start.c). */
-#define HART_STACK 16
+/* struct hart field offsets, for boot.S and trap.S (checked in start.c). */
+#define HART_STACK   16
+#define HART_KSTACK  24
+#define HART_USER_SP 32
 
 #ifndef __ASSEMBLY__
 
@@ -56,12 +61,16 @@
 
 /*
  * One per CPU, indexed by CPU number. While a hart runs kernel code its
- * tp register points at its own entry, so arch_cpu_id() is one load.
+ * tp register points at its own entry, so arch_cpu_id() is one load;
+ * while it runs user code, sscratch does (trap.S).
  */
 struct hart {
-	u64 id;	   /* dense CPU index, 0 = boot hart */
-	u64 hwid;  /* hart id, as the firmware and the PLIC know it */
-	u64 stack; /* top of this hart's kernel stack (HART_STACK) */
+	u64 id;	     /* dense CPU index, 0 = boot hart */
+	u64 hwid;    /* hart id, as the firmware and the PLIC know it */
+	u64 stack;   /* top of this hart's boot/scheduler stack (HART_STACK) */
+	u64 kstack;  /* where a trap from user mode puts its trapframe: the
+			top of the running thread's kernel stack (HART_KSTACK) */
+	u64 user_sp; /* the user's sp, parked here by trap entry (HART_USER_SP) */
 };
 extern struct hart harts[NCPU];
 extern int nharts; /* harts found in the device tree, at most NCPU */
@@ -84,6 +93,7 @@ long sbi_hart_start(u64 hartid, u64 start_pa, u64 opaque);
 /* trap.c */
 void trap_init_hart(void);
 void trap_kernel(struct trapframe *tf); /* called by trap.S */
+void trap_user(struct trapframe *tf);	/* called by trap.S */
 
 /* timer.c */
 void timer_intr(void);

@@ -23,6 +23,9 @@
  *   U user may access. G global: in every address space (kernel half).
  *   A D accessed, dirty: we set both, so the hardware never needs to
  *   fault or write them back.
+ *   RSW reserved for software: the hardware ignores it. Bit 8 is our
+ *   VM_SHARED, "this page is someone else's, do not free it with the
+ *   table"; arch_pte_prot() gives it back to kernel/uvm.c.
  *
  * Sv39 has no memory-type bits (that is the Svpbmt extension): device
  * registers are uncached because the platform says so for their
@@ -39,6 +42,7 @@
 #define PTE_G	      (1ul << 5)
 #define PTE_A	      (1ul << 6)
 #define PTE_D	      (1ul << 7)
+#define PTE_SHARED    (1ul << 8) /* RSW: VM_SHARED */
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK  ((1ul << 44) - 1)
 
@@ -60,8 +64,28 @@ u64 arch_pte_leaf(u64 pa, unsigned prot, int level)
 		pte |= PTE_W;
 	if (prot & VM_X)
 		pte |= PTE_X;
+	if (prot & VM_SHARED)
+		pte |= PTE_SHARED;
 	pte |= (prot & VM_U) ? PTE_U : PTE_G;
 	return pte;
+}
+
+/* VM_DEV leaves no trace in an Sv39 entry (see above), so it never comes back. */
+unsigned arch_pte_prot(u64 pte)
+{
+	unsigned prot = 0;
+
+	if (pte & PTE_R)
+		prot |= VM_R;
+	if (pte & PTE_W)
+		prot |= VM_W;
+	if (pte & PTE_X)
+		prot |= VM_X;
+	if (pte & PTE_U)
+		prot |= VM_U;
+	if (pte & PTE_SHARED)
+		prot |= VM_SHARED;
+	return prot;
 }
 
 u64 arch_pte_table(u64 pa, int level)

@@ -11,6 +11,8 @@
 #include "machine.h"
 
 _Static_assert(__builtin_offsetof(struct hart, stack) == HART_STACK, "boot.S needs HART_STACK");
+_Static_assert(__builtin_offsetof(struct hart, kstack) == HART_KSTACK, "trap.S needs HART_KSTACK");
+_Static_assert(__builtin_offsetof(struct hart, user_sp) == HART_USER_SP, "trap.S layout");
 
 struct hart harts[NCPU];
 u64 boot_hartid;

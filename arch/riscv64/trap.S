@@ -1,22 +1,53 @@
 /*
- * trap.S - where every trap lands (stvec) and how it returns.
+ * trap.S - where every trap lands (stvec), how it returns to the kernel
+ * or to user mode, and how a hart switches from one thread to another.
  *
  * A trap (interrupt or exception) makes the hart jump to stvec with
  * sepc = the interrupted pc, scause = why, stval = the faulting address
  * or instruction, and sstatus.SPP/SPIE = the privilege and interrupt
  * enable it came from; interrupts are now off. We save every register
- * in a struct trapframe (archdef.h) on the current stack, call
- * trap_kernel(tf) in trap.c, restore, and sret back to sepc.
+ * in a struct trapframe (archdef.h), call the C handler in trap.c with
+ * a pointer to it, restore, and sret back to sepc.
  *
- * The sscratch convention: sscratch is 0 while a hart runs kernel code.
- * When user mode arrives, the return to user will put the hart's struct
- * hart pointer there; entry then swaps it with tp (csrrw tp, sscratch,
- * tp): non-zero means "came from user, tp is ours now", zero means
- * "came from the kernel, tp is already right". For now only the kernel
- * traps, so entry just uses the kernel stack it is on.
+ * Nothing else changes on a trap: in particular sp may still be a user
+ * stack pointer, and tp the user's thread pointer. So entry first has to
+ * learn where it came from, without a free register to work in. That is
+ * what sscratch is for, a CSR the hardware never touches:
+ *
+ *                    running user code     just after          running kernel
+ *                                          csrrw tp,sscratch,tp   code
+ *    tp              user's tp             struct hart *       struct hart *
+ *    sscratch        struct hart *         user's tp           0
+ *
+ *   - in the kernel, sscratch is 0; the swap yields tp = 0: "came from
+ *     the kernel"; a second swap puts both back, and the trap frame goes
+ *     on the kernel stack we are already on;
+ *   - the return to user mode leaves this hart's struct hart pointer in
+ *     sscratch; the swap yields that pointer (non-zero): "came from user
+ *     mode, tp is ours now, sscratch holds the user's tp".
+ *
+ * A trap from user mode may not trust the user's sp. It parks it in the
+ * hart record and loads the stack the hart record names: the top of the
+ * running thread's kernel stack, where the user's registers live
+ *
+ *    hart->kstack --> +----------------------+  top of the thread's kernel stack
+ *                     | stval, scause,       |
+ *                     | sstatus, sepc, pad   |  struct trapframe:
+ *                     | x31 (t6)             |  the user's registers,
+ *                     |  ...                 |  TF_REG(n) = 8 * (n - 1)
+ *                     | x2 (sp), x1 (ra)     |
+ *              tf --> +----------------------+  sp while trap_user() runs
+ *                     | trap_user's frame,   |
+ *                     | syscall's, ...       |  the thread's kernel code
+ *                     v                      v
+ *
+ * and every return to user mode writes tf + TF_SIZE back into
+ * hart->kstack, because the thread may have moved to another hart, and
+ * this hart may run another thread next (kernel/arch.h).
  */
 
 #include "archdef.h"
+#include "machine.h"
 
 /* DWARF's number for sepc (CSR 0x141): gdb reads the interrupted pc
  * from here when it unwinds through a trap frame (see below). */
@@ -37,6 +68,10 @@ trap_entry:
 	.cfi_startproc
 	.cfi_signal_frame
 	.cfi_return_column DWARF_SEPC
+	csrrw tp, sscratch, tp
+	bnez tp, trap_from_user
+	csrrw tp, sscratch, tp /* from the kernel: tp back, sscratch = 0 again */
+
 	addi sp, sp, -TF_SIZE
 	.cfi_adjust_cfa_offset TF_SIZE
 	.irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -68,4 +103,115 @@ trap_entry:
 	.endr
 	addi sp, sp, TF_SIZE
 	sret
+	.cfi_endproc
+
+/*
+ * From user mode: tp = our struct hart, sscratch = the user's tp, every
+ * other register still the user's. gdb unwinds from here into the user
+ * program: its pc is the saved sepc, its sp and tp the saved ones.
+ */
+	.type trap_from_user, @function
+trap_from_user:
+	.cfi_startproc
+	.cfi_signal_frame
+	.cfi_return_column DWARF_SEPC
+	sd sp, HART_USER_SP(tp)
+	ld sp, HART_KSTACK(tp)
+	addi sp, sp, -TF_SIZE
+	.cfi_def_cfa sp, TF_SIZE
+	.irp n, 1,3,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	sd x\n, TF_REG(\n)(sp)
+	.cfi_offset \n, TF_REG(\n) - TF_SIZE
+	.endr
+	ld t0, HART_USER_SP(tp)
+	sd t0, TF_REG(2)(sp)
+	.cfi_offset 2, TF_REG(2) - TF_SIZE
+	csrrw t0, sscratch, zero /* the user's tp; sscratch = 0: in the kernel now */
+	sd t0, TF_REG(4)(sp)
+	.cfi_offset 4, TF_REG(4) - TF_SIZE
+	csrr t0, sepc
+	sd t0, TF_SEPC(sp)
+	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
+	csrr t0, sstatus
+	sd t0, TF_SSTATUS(sp)
+	csrr t0, scause
+	sd t0, TF_SCAUSE(sp)
+	csrr t0, stval
+	sd t0, TF_STVAL(sp)
+
+	mv a0, sp
+	call trap_user /* ends in trap_return_user(), which may switch threads */
+	mv a0, sp
+	/* fall through, with a0 = the trapframe at the top of this stack */
+	.cfi_endproc
+
+/*
+ * void arch_return_to_user(struct trapframe *tf): the one way into user
+ * mode, for a brand-new thread as for the end of every trap from it.
+ */
+	.globl arch_return_to_user
+	.type arch_return_to_user, @function
+arch_return_to_user:
+	.cfi_startproc
+	.cfi_undefined ra /* nothing to return to: gdb's backtrace ends here */
+	csrc sstatus, SSTATUS_SIE /* no trap may see the half-restored state */
+	mv sp, a0
+	addi t0, sp, TF_SIZE
+	sd t0, HART_KSTACK(tp) /* where this thread's next trap from user goes */
+	ld t0, TF_SEPC(sp)
+	csrw sepc, t0
+	/*
+	 * sret goes to user mode (SPP = 0) with interrupts on (SIE = SPIE
+	 * = 1), whatever tf->sstatus says: the trap frame is for registers
+	 * the user may choose, and privilege is not one of them.
+	 */
+	li t0, SSTATUS_SPP
+	csrc sstatus, t0
+	li t0, SSTATUS_SPIE
+	csrs sstatus, t0
+	csrw sscratch, tp /* from here on a trap means "from user" */
+	.irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld x\n, TF_REG(\n)(sp)
+	.endr
+	ld sp, TF_REG(2)(sp) /* last: it is the base of every load above */
+	sret
+	.cfi_endproc
+
+/*
+ * void arch_switch(struct context *from, struct context *to)
+ *
+ * A function call as far as the C code on either side is concerned: it
+ * saves what a callee must preserve (ra, sp, s0..s11) in *from and loads
+ * *to's. The `ret` then returns into whatever call of arch_switch() *to
+ * was saved in - on another stack, in another thread. tp is not part of
+ * a context: it names the hart, and a thread may come back on another.
+ */
+	.globl arch_switch
+	.type arch_switch, @function
+arch_switch:
+	.cfi_startproc
+	sd ra, CTX_RA(a0)
+	sd sp, CTX_SP(a0)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11
+	sd s\n, CTX_S(\n)(a0)
+	.endr
+	ld ra, CTX_RA(a1)
+	ld sp, CTX_SP(a1)
+	.irp n, 0,1,2,3,4,5,6,7,8,9,10,11
+	ld s\n, CTX_S(\n)(a1)
+	.endr
+	ret
+	.cfi_endproc
+
+/*
+ * Where a new context's first arch_switch() "returns" (trap.c,
+ * arch_context_init): s1 holds the entry function. Calling it from here
+ * gives gdb a frame whose caller is unknown, so backtraces end cleanly.
+ */
+	.globl context_start
+	.type context_start, @function
+context_start:
+	.cfi_startproc
+	.cfi_undefined ra
+	jalr s1 /* never returns */
 	.cfi_endproc

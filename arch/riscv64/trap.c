@@ -19,8 +19,10 @@
  *                                 13 load page fault
  *                                 15 store/AMO page fault
  *
- * Interrupts go to the timer, the PLIC or the IPI code; every exception
- * is a kernel bug for now (user mode comes later) and stops the machine.
+ * Interrupts go to the timer, the PLIC or the IPI code, wherever they
+ * arrive. An exception in the kernel is a kernel bug and stops the
+ * machine. From user mode, an ecall is a system call and any other
+ * exception ends the process, not the kernel.
  */
 
 #include "machine.h"
@@ -29,10 +31,12 @@
 #define IRQ_SSOFT   1
 #define IRQ_STIMER  5
 #define IRQ_SEXT    9
+#define EXC_ECALL_U 8
 
 _Static_assert(__builtin_offsetof(struct trapframe, t6) == TF_REG(31), "trap.S layout");
 _Static_assert(__builtin_offsetof(struct trapframe, stval) == TF_STVAL, "trap.S layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, s[11]) == CTX_S(11), "trap.S layout");
 
 static const char *const exception_names[] = {
     [0] = "instruction address misaligned",
@@ -50,45 +54,132 @@ static const char *const exception_names[] = {
     [15] = "store page fault",
 };
 
-/* This hart catches its traps in trap_entry, with sscratch = 0 (trap.S). */
+/*
+ * This hart catches its traps in trap_entry, with sscratch = 0 (trap.S).
+ * OpenSBI leaves the floating-point unit on; nothing here saves its
+ * registers, so turn it off: a floating-point instruction in a program
+ * then traps as illegal instead of sharing state with other programs.
+ */
 void trap_init_hart(void)
 {
 	extern char trap_entry[];
 
 	csr_write(stvec, trap_entry);
 	csr_write(sscratch, 0);
+	csr_clear(sstatus, SSTATUS_FS);
 	csr_set(sie, SIE_SSIE);
 }
 
+static const char *exception_name(u64 cause)
+{
+	if (cause < ARRAY_SIZE(exception_names) && exception_names[cause])
+		return exception_names[cause];
+	return "unknown exception";
+}
+
+static void interrupt(u64 cause)
+{
+	trap_enter(ENTRY_INTERRUPT);
+	switch (cause & ~SCAUSE_INTR) {
+	case IRQ_STIMER:
+		timer_intr();
+		break;
+	case IRQ_SEXT:
+		plic_intr(cause);
+		break;
+	case IRQ_SSOFT:
+		/* Nobody sends IPIs yet: acknowledge, and report. */
+		csr_clear(sip, SIE_SSIE);
+		trap_spurious(cause);
+		break;
+	default:
+		trap_spurious(cause);
+	}
+}
+
+/* A trap from supervisor mode, on the stack the kernel was using. */
 void trap_kernel(struct trapframe *tf)
 {
 	u64 cause = tf->scause;
 
 	if (cause & SCAUSE_INTR) {
-		trap_enter(ENTRY_INTERRUPT);
-		switch (cause & ~SCAUSE_INTR) {
-		case IRQ_STIMER:
-			timer_intr();
-			break;
-		case IRQ_SEXT:
-			plic_intr(cause);
-			break;
-		case IRQ_SSOFT:
-			/* Nobody sends IPIs yet: acknowledge, and report. */
-			csr_clear(sip, SIE_SSIE);
-			trap_spurious(cause);
-			break;
-		default:
-			trap_spurious(cause);
-		}
+		interrupt(cause);
 		return;
 	}
-
 	trap_enter(ENTRY_EXCEPTION);
-	const char *name = cause < ARRAY_SIZE(exception_names) && exception_names[cause]
-			       ? exception_names[cause]
-			       : "unknown exception";
-	trap_fatal(name, cause, tf->sepc, tf->stval, tf);
+	trap_fatal(exception_name(cause), cause, tf->sepc, tf->stval, tf);
+}
+
+/*
+ * A trap from user mode; tf is at the top of the thread's kernel stack.
+ * Interrupts stay off throughout, as everywhere in the kernel but the
+ * idle loop. trap.S returns to user mode with tf afterwards - perhaps
+ * much later, on another hart, if trap_return_user() switches threads.
+ */
+void trap_user(struct trapframe *tf)
+{
+	u64 cause = tf->scause;
+
+	if (cause & SCAUSE_INTR) {
+		interrupt(cause);
+	} else if (cause == EXC_ECALL_U) {
+		trap_enter(ENTRY_SYSCALL);
+		tf->sepc += 4; /* return past the ecall, not onto it again */
+		syscall(tf);
+	} else {
+		trap_enter(ENTRY_EXCEPTION);
+		trap_user_fault(exception_name(cause), cause, tf->sepc, tf->stval, tf);
+	}
+	trap_return_user(tf);
+}
+
+/*
+ * A new context "returns" from arch_switch() into context_start
+ * (trap.S), which calls entry on the given stack.
+ */
+void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
+{
+	extern char context_start[];
+
+	memset(c, 0, sizeof(*c));
+	c->ra = (u64)context_start;
+	c->sp = sp;
+	c->s[1] = (u64)entry;
+}
+
+/*
+ * A thread's first trip to user mode: at pc, on stack sp, with the
+ * arguments of _start (user.S) in a0..a2 and every other register 0.
+ * The sstatus recorded here is what arch_return_to_user() gives any
+ * return to user mode: user privilege (SPP = 0), interrupts on (SPIE).
+ */
+void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64 a2)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->sepc = pc;
+	tf->sp = sp;
+	tf->a0 = a0;
+	tf->a1 = a1;
+	tf->a2 = a2;
+	tf->sstatus = SSTATUS_SPIE;
+}
+
+/* The system-call convention: number in a7, arguments in a0..a5 (x10..x15), result in a0. */
+u64 arch_tf_sysno(struct trapframe *tf)
+{
+	return tf->a7;
+}
+
+u64 arch_tf_arg(struct trapframe *tf, int i)
+{
+	if (i < 0 || i > 5)
+		panic("arch_tf_arg: no argument %d", i);
+	return ((u64 *)tf)[TF_REG(10 + i) / 8];
+}
+
+void arch_tf_set_ret(struct trapframe *tf, u64 val)
+{
+	tf->a0 = val;
 }
 
 void arch_dump_trapframe(struct trapframe *tf)

@@ -18,6 +18,13 @@ ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-o
 	-fno-pic -fno-asynchronous-unwind-tables
 ARCH_LDFLAGS := -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none
 
+# User programs: static, linked at 4 MiB (user/user.ld), so the default
+# small code model and absolute addressing (-fno-pic) fit. -mgeneral-regs-only:
+# the kernel does not save the SSE and x87 registers on a context switch
+# yet, so a program must not use them (and they trap: see start.c). The
+# red zone stays: every trap from user mode switches to a kernel stack.
+USER_CFLAGS := -m64 -march=x86-64 -mgeneral-regs-only -fno-pic
+
 GDB_ARCH := i386:x86-64
 
 # QEMU's -kernel loads a Multiboot kernel only as a 32-bit ELF: the same

@@ -32,18 +32,68 @@
 #define DIRECT_MAP_BASE	  UL(0xffff800000000000)
 #define KERNEL_IMAGE_BASE UL(0xffffffff80000000)
 
+/*
+ * User space is the lower half of the canonical addresses: bits 63..47
+ * all 0. The root table's entries 0..255 are the process's own.
+ */
+#define USER_TOP    UL(0x800000000000)
+#define ELF_MACHINE 62 /* EM_X86_64 */
+
+/*
+ * The trap frame, as trap.S builds it on the kernel stack. Lowest
+ * address first: the general registers it pushes, the vector number and
+ * the error code (0 when the CPU pushes none), then what the CPU itself
+ * pushes (syscall_entry pushes the same five words by hand):
+ *
+ *     offset +----------+  <- TSS.RSP0 (from user mode): the top of
+ *        168 |    ss    |     the thread's kernel stack
+ *        160 |   rsp    |
+ *        152 |  rflags  |     pushed by the CPU
+ *        144 |    cs    |
+ *        136 |   rip    |
+ *        128 |   err    |     pushed by the CPU or the stub
+ *        120 |  vector  |     pushed by the stub
+ *        112 |   rax    |
+ *            |   ...    |     pushed by alltraps / syscall_entry
+ *          0 |   r15    |  <- struct trapframe *tf
+ *            +----------+
+ *
+ * 22 words: 176 bytes, a multiple of 16, so a frame at the top of a
+ * 16-byte aligned stack leaves the stack aligned below it.
+ */
+#define TF_RIP	136
+#define TF_CS	144
+#define TF_RSP	160
+#define TF_SIZE 176
+
+/*
+ * What arch_switch() (trap.S) saves: the registers the C calling
+ * convention says a function must preserve (rbx, rbp, r12-r15), the
+ * stack pointer, and where to continue. Everything else the caller of
+ * arch_switch() already expects to lose, as across any call.
+ */
+#define CTX_RBX 0
+#define CTX_RBP 8
+#define CTX_R12 16
+#define CTX_R13 24
+#define CTX_R14 32
+#define CTX_R15 40
+#define CTX_RSP 48
+#define CTX_RIP 56
+
 #ifndef __ASSEMBLY__
 #include "types.h"
 
-/*
- * What trap.S saves on the kernel stack, lowest address first: the
- * general registers it pushes, the vector number and error code (0 when
- * the CPU pushes none), then the frame the CPU itself pushes.
- */
 struct trapframe {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	u64 vector, err;
 	u64 rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+struct context {
+	u64 rbx, rbp, r12, r13, r14, r15;
+	u64 rsp; /* the stack pointer arch_switch() returns with */
+	u64 rip; /* where it returns to */
 };
 #endif

@@ -30,10 +30,25 @@
 	.long MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
 
 /*
+ * %ebx = EFER_NXE if the CPU can use the NX bit in page-table entries
+ * (CPUID 0x80000001: EDX bit 20), else 0. Every CPU that has long mode
+ * has that CPUID leaf (its bit 29 is long mode). Without EFER.NXE, bit
+ * 63 of an entry is reserved and a page fault, so mmu.c sets NX only
+ * where this turned it on. Clobbers eax, ecx, edx.
+ */
+.macro nx_bit
+	movl $0x80000001, %eax
+	cpuid
+	movl %edx, %ebx
+	andl $CPUID_NX, %ebx
+	shrl $(CPUID_NX_SHIFT - EFER_NXE_SHIFT), %ebx
+.endm
+
+/*
  * Turn on long mode from 32-bit protected mode with paging off: PAE
- * page tables (boot_pml4), EFER.LME (long mode) and EFER.NXE (the NX bit
- * in PTEs), then CR0.PG. The CPU is now in compatibility mode until a
- * far jump loads a 64-bit code segment.
+ * page tables (boot_pml4), EFER.LME (long mode) and EFER.NXE if there
+ * is NX, then CR0.PG. The CPU is now in compatibility mode until a far
+ * jump loads a 64-bit code segment.
  */
 .macro long_mode_on
 	movl %cr4, %eax
@@ -41,9 +56,11 @@
 	movl %eax, %cr4
 	movl $PA(boot_pml4), %eax
 	movl %eax, %cr3
+	nx_bit
 	movl $MSR_EFER, %ecx
 	rdmsr
-	orl $(EFER_LME | EFER_NXE), %eax
+	orl $EFER_LME, %eax
+	orl %ebx, %eax
 	wrmsr
 	movl %cr0, %eax
 	orl $(CR0_PG | CR0_WP), %eax
@@ -80,9 +97,10 @@ start64:
 	cli
 	xorl %edi, %edi
 	xorl %esi, %esi
+	nx_bit
 	movl $MSR_EFER, %ecx
 	rdmsr
-	orl $EFER_NXE, %eax
+	orl %ebx, %eax
 	wrmsr
 	movl $PA(boot_pml4), %eax
 	movq %rax, %cr3

@@ -1,8 +1,9 @@
 /*
  * firmware.c - what the firmware tells us, read once at boot: RAM (the
- * Multiboot memory map, or QEMU's CMOS when U-Boot started us), CPUs and
- * interrupt controllers (ACPI MADT, or the older MP tables), and how to
- * power off (ACPI FADT and the \_S5 object in the DSDT).
+ * Multiboot memory map, or QEMU's CMOS when U-Boot started us), the
+ * command line (Multiboot), CPUs and interrupt controllers (ACPI MADT, or
+ * the older MP tables), and how to power off (ACPI FADT and the \_S5
+ * object in the DSDT).
  *
  * Runs on the boot page tables, which map physical 0-4 GiB at
  * DIRECT_MAP_BASE, so P2V() reaches every table. Nothing here is needed
@@ -23,6 +24,7 @@ static int nram;
 static struct irq_route isa_route[16];
 static u16 pm1a_cnt; /* ACPI PM1a control port, 0 if unknown */
 static u8 slp_typ_s5;
+static char cmdline[256]; /* its last byte stays 0 */
 
 /* ---- RAM ------------------------------------------------------------ */
 
@@ -40,8 +42,10 @@ static void add_ram(u64 base, u64 size)
 
 /* Multiboot information (only the fields we read) and memory map entries. */
 struct mb_info {
-	u32 flags; /* bit 6: mmap_* valid */
-	u32 unused[10];
+	u32 flags; /* bit 2: cmdline valid; bit 6: mmap_* valid */
+	u32 unused0[3];
+	u32 cmdline; /* physical address of a C string */
+	u32 unused1[6];
 	u32 mmap_length;
 	u32 mmap_addr;
 } __attribute__((packed));
@@ -54,6 +58,31 @@ struct mb_mmap {
 } __attribute__((packed));
 
 #define MB_BOOT_MAGIC 0x2badb002
+
+/*
+ * The loader's command line starts with the kernel's own file name, as
+ * a boot loader's configuration names it (QEMU: "-kernel" and "-append"
+ * joined by a space). The kernel's command line is what follows.
+ */
+static void multiboot_cmdline(void)
+{
+	struct mb_info *mi = P2V(mb_info);
+
+	if (mb_magic != MB_BOOT_MAGIC || !(mi->flags & (1 << 2)))
+		return;
+	const char *s = P2V(mi->cmdline);
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	memcpy(cmdline, s, MIN(strlen(s), sizeof(cmdline) - 1));
+}
+
+/* U-Boot's bootelf passes nothing: then the command line is empty. */
+const char *arch_cmdline(void)
+{
+	return cmdline;
+}
 
 static bool multiboot_memory(void)
 {
@@ -322,6 +351,7 @@ void firmware_init(void)
 {
 	u32 a, b, c, d;
 
+	multiboot_cmdline();
 	if (!multiboot_memory())
 		cmos_memory();
 	ram_end_low = ROUND_UP(ram_end_low, 2 << 20);

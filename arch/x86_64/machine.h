@@ -5,25 +5,50 @@
  */
 #pragma once
 
-/* GDT selectors (start.c). The order suits syscall/sysret (trap.c). */
+/*
+ * GDT selectors (start.c). The order suits syscall/sysret (trap.c). A
+ * selector's low two bits are its requested privilege level (RPL): user
+ * mode runs with CS = SEG_UCODE | 3 and SS = SEG_UDATA | 3, so the low
+ * bits of a saved CS say which mode a trap came from.
+ */
 #define SEG_KCODE 0x08
 #define SEG_KDATA 0x10
 #define SEG_UDATA 0x18
 #define SEG_UCODE 0x20
 #define SEG_TSS	  0x28
+#define USER_CS	  (SEG_UCODE | 3)
+#define USER_SS	  (SEG_UDATA | 3)
 
 /* The boot GDT (boot.S) also has a 32-bit code segment for the AP trampoline. */
 #define SEG_KCODE32 0x18
 
-/* Control register and EFER bits used while switching to long mode. */
-#define CR0_PE	 (1 << 0)
-#define CR0_WP	 (1 << 16)
-#define CR0_PG	 0x80000000
-#define CR4_PAE	 (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_SCE (1 << 0)
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
+/* Control register and EFER bits: long mode (boot.S), protection (start.c). */
+#define CR0_PE	       (1 << 0)
+#define CR0_EM	       (1 << 2) /* x87 instructions raise #NM */
+#define CR0_WP	       (1 << 16)
+#define CR0_PG	       0x80000000
+#define CR4_PAE	       (1 << 5)
+#define CR4_SMEP       (1 << 20) /* the kernel cannot execute user pages */
+#define CR4_SMAP       (1 << 21) /* ... nor touch them while RFLAGS.AC is clear */
+#define MSR_EFER       0xc0000080
+#define EFER_SCE       (1 << 0)
+#define EFER_LME       (1 << 8)
+#define EFER_NXE_SHIFT 11
+#define EFER_NXE       (1 << EFER_NXE_SHIFT)
+
+/* CPUID feature bits. */
+#define CPUID_NX_SHIFT 20 /* leaf 0x80000001, EDX: the NX bit */
+#define CPUID_NX       (1 << CPUID_NX_SHIFT)
+#define CPUID_7_SMEP   (1 << 7)	 /* leaf 7, subleaf 0, EBX */
+#define CPUID_7_SMAP   (1 << 20) /* leaf 7, subleaf 0, EBX */
+
+/* RFLAGS bits. */
+#define RFLAGS_FIXED (1 << 1)  /* reserved, always 1 */
+#define RFLAGS_TF    (1 << 8)  /* single-step */
+#define RFLAGS_IF    (1 << 9)  /* interrupts enabled */
+#define RFLAGS_DF    (1 << 10) /* string instructions go down */
+#define RFLAGS_NT    (1 << 14) /* nested task: iretq faults if set */
+#define RFLAGS_AC    (1 << 18) /* SMAP off (and alignment check in user mode) */
 
 /* Physical page the AP trampoline is copied to (below 1 MiB: SIPI vector 0x08). */
 #define TRAMPOLINE_PA 0x8000
@@ -34,17 +59,18 @@
 #define T_SPURIOUS 0xff	 /* LAPIC spurious interrupt */
 #define T_SYSCALL  0x100 /* not a vector: marks a frame built by syscall_entry */
 
+/* struct percpu field offsets, for trap.S (checked in start.c). */
+#define PERCPU_KSTACK	0x08
+#define PERCPU_USER_RSP 0x10
+
 #ifndef __ASSEMBLY__
 #include "kernel.h"
 
-#define MSR_STAR    0xc0000081
-#define MSR_LSTAR   0xc0000082
-#define MSR_FMASK   0xc0000084
-#define MSR_GS_BASE 0xc0000101
-
-#define RFLAGS_TF (1 << 8)
-#define RFLAGS_IF (1 << 9)
-#define RFLAGS_DF (1 << 10)
+#define MSR_STAR	   0xc0000081
+#define MSR_LSTAR	   0xc0000082
+#define MSR_FMASK	   0xc0000084
+#define MSR_GS_BASE	   0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102 /* swapgs exchanges it with MSR_GS_BASE */
 
 /* The 64-bit task state segment: only stack pointers matter in long mode. */
 struct tss {
@@ -60,12 +86,16 @@ struct tss {
 #define NGDT 7 /* null, kernel code/data, user data/code, TSS (2 slots) */
 
 /*
- * Per-CPU block. The GS base register points at this CPU's block, so
- * %gs:0 is this CPU's index wherever we are (next issue: user mode owns
- * GS, and the kernel gets its block back with swapgs).
+ * Per-CPU block. While the kernel runs, the GS base register points at
+ * this CPU's block, so %gs:0 is this CPU's index. User mode has GS base
+ * 0: on every entry from user mode trap.S swaps the two (swapgs, with
+ * MSR_KERNEL_GS_BASE), and back on the way out.
  */
 struct percpu {
-	int id; /* must stay first: arch_cpu_id() reads %gs:0 */
+	int id;	      /* must stay first: arch_cpu_id() reads %gs:0 */
+	u64 kstack;   /* top of the running thread's kernel stack, where
+			 syscall_entry builds its frame (PERCPU_KSTACK) */
+	u64 user_rsp; /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
 	u64 gdt[NGDT];
 	struct tss tss;
 	u8 ist_stack[PAGE_SIZE] __attribute__((aligned(16))); /* double fault, NMI */
@@ -112,6 +142,13 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
+static inline u64 rcr2(void)
+{
+	u64 v;
+	asm volatile("movq %%cr2, %0" : "=r"(v));
+	return v;
+}
+
 /* Physical address of a symbol in the kernel image. */
 #define IMAGE_PA(sym) ((u64)(uptr)(sym)-KERNEL_IMAGE_BASE)
 
@@ -122,6 +159,7 @@ extern char kernel_start[], etext[], erodata[], kernel_end[]; /* kernel.ld */
 
 /* start.c */
 void cpu_setup(int id, void *stack_top);
+struct percpu *this_cpu(void);
 
 /* firmware.c: what the firmware tables said */
 extern u32 mb_magic, mb_info; /* set by boot.S */
@@ -141,9 +179,16 @@ extern u64 ram_end_high; /* end of RAM above 4 GiB, or 0 */
 
 /* trap.c */
 void trap(struct trapframe *tf);
+bool trap_syscall(struct trapframe *tf);
 void idt_init(void);
 void idt_load(void);
 void syscall_setup(void);
+
+/* trap.S */
+void trapret_user(struct trapframe *tf) __attribute__((noreturn));
+
+/* mmu.c */
+void mmu_init(void);
 
 /* intc.c */
 void lapic_init(void);

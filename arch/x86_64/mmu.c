@@ -17,20 +17,34 @@
  * disable; both set selects PAT entry 3, uncached, for devices.
  * PS: in a level 1 (PD) entry, a 2 MiB leaf instead of a table pointer;
  * its bit 12 is then the PAT bit, which we never set. NX: no execute
- * (needs EFER.NXE, set in boot.S). There is no "readable" bit: present
- * means readable. The CPU sets A and D.
+ * (needs EFER.NXE, which boot.S sets if the CPU has NX; without it the
+ * bit is reserved, and every page is executable). There is no "readable"
+ * bit: present means readable. The CPU sets A and D. The CPU ignores the
+ * avail bits; bit 9 is our VM_SHARED, "this page is someone else's, do
+ * not free it with the table", which arch_pte_prot() gives back to
+ * kernel/uvm.c.
  *
  * Access is the AND of all levels, so table entries grant everything
  * (W and U) and the leaf decides.
  */
-#define PTE_P	 (1ull << 0)
-#define PTE_W	 (1ull << 1)
-#define PTE_U	 (1ull << 2)
-#define PTE_PWT	 (1ull << 3)
-#define PTE_PCD	 (1ull << 4)
-#define PTE_PS	 (1ull << 7)
-#define PTE_NX	 (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
+#define PTE_P	   (1ull << 0)
+#define PTE_W	   (1ull << 1)
+#define PTE_U	   (1ull << 2)
+#define PTE_PWT	   (1ull << 3)
+#define PTE_PCD	   (1ull << 4)
+#define PTE_PS	   (1ull << 7)
+#define PTE_SHARED (1ull << 9) /* avail: VM_SHARED */
+#define PTE_NX	   (1ull << 63)
+#define PTE_ADDR   0x000ffffffffff000ull
+
+static u64 pte_nx; /* PTE_NX if EFER.NXE is on, else 0 */
+
+/* Called on the boot CPU before any page table is built. */
+void mmu_init(void)
+{
+	if (rdmsr(MSR_EFER) & EFER_NXE)
+		pte_nx = PTE_NX;
+}
 
 u64 arch_pte_leaf(u64 pa, unsigned prot, int level)
 {
@@ -40,12 +54,31 @@ u64 arch_pte_leaf(u64 pa, unsigned prot, int level)
 	if (prot & VM_U)
 		pte |= PTE_U;
 	if (!(prot & VM_X))
-		pte |= PTE_NX;
+		pte |= pte_nx;
 	if (prot & VM_DEV)
 		pte |= PTE_PWT | PTE_PCD;
+	if (prot & VM_SHARED)
+		pte |= PTE_SHARED;
 	if (level > 0)
 		pte |= PTE_PS;
 	return pte;
+}
+
+unsigned arch_pte_prot(u64 pte)
+{
+	unsigned prot = VM_R; /* present means readable */
+
+	if (pte & PTE_W)
+		prot |= VM_W;
+	if (pte & PTE_U)
+		prot |= VM_U;
+	if (!(pte & PTE_NX))
+		prot |= VM_X;
+	if (pte & PTE_PCD)
+		prot |= VM_DEV;
+	if (pte & PTE_SHARED)
+		prot |= VM_SHARED;
+	return prot;
 }
 
 u64 arch_pte_table(u64 pa, int level)

@@ -7,6 +7,9 @@
 
 static struct percpu percpu[NCPU];
 
+_Static_assert(__builtin_offsetof(struct percpu, kstack) == PERCPU_KSTACK, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "trap.S layout");
+
 /*
  * A code or data segment descriptor. In long mode the CPU ignores base
  * and limit (except for FS/GS, whose bases come from MSRs); what counts
@@ -56,12 +59,41 @@ static void tss_desc(u64 *d, struct tss *tss)
 }
 
 /*
+ * The protections a CPU has, turned on: SMEP (the kernel never runs
+ * user code) and SMAP (it never touches user memory but through the
+ * direct map, kernel/uvm.c), so that a kernel bug that follows a user
+ * pointer faults at once, as it does on RISC-V. CR0.EM makes x87
+ * instructions fault, and SSE ones fault because CR4.OSFXSR stays
+ * clear: the kernel does not save those registers on a context switch
+ * (user programs are built without them, arch.mk), so a program that
+ * uses them anyway is stopped instead of sharing them with others.
+ */
+static void protect(void)
+{
+	u32 a, b, c, d;
+	u64 cr0, cr4;
+
+	asm volatile("movq %%cr0, %0" : "=r"(cr0));
+	asm volatile("movq %0, %%cr0" : : "r"(cr0 | CR0_EM));
+	cpuid(0, &a, &b, &c, &d);
+	if (a < 7)
+		return;
+	cpuid(7, &a, &b, &c, &d);
+	asm volatile("movq %%cr4, %0" : "=r"(cr4));
+	if (b & CPUID_7_SMEP)
+		cr4 |= CR4_SMEP;
+	if (b & CPUID_7_SMAP)
+		cr4 |= CR4_SMAP;
+	asm volatile("movq %0, %%cr4" : : "r"(cr4));
+}
+
+/*
  * Give CPU `id` its GDT, TSS and GS base, and load the shared IDT and
  * the syscall MSRs. `stack_top` is the CPU's boot stack: the TSS's RSP0
  * (the stack a trap from user mode switches to) points there until the
- * scheduler gives each thread its own kernel stack. Double faults and
- * NMIs always switch to the CPU's IST stack, so that a kernel stack
- * overflow is still reported.
+ * first return to user mode points it at the thread's kernel stack
+ * (trap.c). Double faults and NMIs always switch to the CPU's IST stack,
+ * so that a kernel stack overflow is still reported.
  */
 void cpu_setup(int id, void *stack_top)
 {
@@ -97,11 +129,18 @@ void cpu_setup(int id, void *stack_top)
 		     : "rax", "memory");
 	asm volatile("ltr %w0" : : "r"(SEG_TSS));
 
-	/* Loading %gs zeroed its base: now point it at this CPU's block. */
+	/* Loading %gs zeroed its base: now point it at this CPU's block. User mode's is 0. */
 	wrmsr(MSR_GS_BASE, (u64)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
 
 	idt_load();
 	syscall_setup();
+	protect();
+}
+
+struct percpu *this_cpu(void)
+{
+	return &percpu[arch_cpu_id()];
 }
 
 void arch_early_init(void)
@@ -109,6 +148,7 @@ void arch_early_init(void)
 	idt_init();
 	cpu_setup(0, boot_stack_top);
 	firmware_init();
+	mmu_init();
 }
 
 void arch_init(void)

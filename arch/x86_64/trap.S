@@ -1,7 +1,20 @@
 /*
  * trap.S - trap entry and return: a small stub per IDT vector, the common
  * path that saves the registers as a struct trapframe (archdef.h) and
- * calls trap() in trap.c, and the entry point of the syscall instruction.
+ * calls trap() in trap.c, the entry point of the syscall instruction,
+ * the way back to user mode, and the context switch.
+ *
+ * GS: in the kernel, the GS base is this CPU's struct percpu; in user
+ * mode it is the user's (0). swapgs exchanges the GS base with
+ * MSR_KERNEL_GS_BASE, so every path from user mode swaps once on the way
+ * in and once on the way out, and a trap from the kernel swaps neither
+ * time. The saved CS says which: its low two bits are the privilege
+ * level the CPU was at (3 = user).
+ *
+ * Everything here runs with interrupts off (the IDT has interrupt gates,
+ * and syscall clears IF), so nothing can come between a swapgs and the
+ * instruction that leaves. Only an NMI or machine check could, and those
+ * are fatal anyway (trap.c).
  */
 #include "archdef.h"
 #include "machine.h"
@@ -14,6 +27,43 @@
  */
 #define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
 		    (v) == 29 || (v) == 30)
+
+/* The general registers, in struct trapframe's order (the last pushed is first). */
+.macro save_regs
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+.macro restore_regs
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+.endm
 
 /*
  * 256 stubs; vectors[v] (in .rodata) is the address of stub v, for the
@@ -41,64 +91,152 @@ vectors:
 	.text
 /*
  * Every stub comes here with the vector and error code on the stack,
- * above the CPU's frame (rip cs rflags rsp ss). The CPU aligned the
- * stack to 16 bytes before pushing, and the frame is 22 words, so the
- * call below sees the alignment the C ABI expects.
+ * above the CPU's frame (rip cs rflags rsp ss). From user mode the CPU
+ * first switched to TSS.RSP0, the top of the thread's kernel stack, so
+ * the frame fills the top of that stack exactly; from the kernel it
+ * stays on the current stack. Either way the CPU aligned the stack to 16
+ * bytes before pushing, and the frame is 22 words, so the call below
+ * sees the alignment the C ABI expects.
+ *
+ * RFLAGS: the gate cleared IF and TF, but a trap from user mode keeps
+ * the user's DF (the C ABI wants it clear) and AC (which would switch
+ * SMAP off): start from a clean RFLAGS.
  */
 alltraps:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-	cld				/* the C ABI wants DF clear */
+	save_regs
+	testb $3, TF_CS(%rsp)
+	jz 1f
+	swapgs
+1:	pushq $RFLAGS_FIXED
+	popfq
 	movq %rsp, %rdi
 	call trap
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	testb $3, TF_CS(%rsp)
+	jz iret_regs
+
+/*
+ * Back to user mode through the frame at %rsp (trap.c has already set
+ * TSS.RSP0 and checked rip). Shared by the traps, the syscall path when
+ * sysretq will not do, and a new thread's first entry to user mode.
+ */
+iret_user:
+	swapgs
+iret_regs:
+	restore_regs
 	addq $16, %rsp			/* vector and error code */
 	iretq
 
+/* void trapret_user(struct trapframe *tf): enter user mode from a kernel thread. */
+	.globl trapret_user
+trapret_user:
+	movq %rdi, %rsp
+	jmp iret_user
+
 /*
- * syscall lands here (MSR_LSTAR, trap.c). The CPU saved the caller's
- * RIP in %rcx and RFLAGS in %r11, cleared IF (MSR_FMASK) and loaded CS
- * and SS from MSR_STAR; it did not switch stacks. There is no user mode
- * yet, so the caller can only be the kernel, on a kernel stack: build
- * the frame a trap would have (iretq can return through it) and let
- * trap() deal with vector T_SYSCALL. With user mode, swapgs and a switch
- * to the per-CPU kernel stack come first, and sysretq returns.
+ * syscall lands here (MSR_LSTAR, trap.c). The instruction is a fast call
+ * into ring 0 that saves almost nothing:
+ *
+ *   rcx    <- the user's rip (the instruction after syscall)
+ *   r11    <- the user's rflags
+ *   rip    <- MSR_LSTAR          cs, ss <- from MSR_STAR (kernel)
+ *   rflags <- rflags & ~MSR_FMASK (IF, DF, TF, AC, NT cleared)
+ *
+ * rsp is still the user's: we may not push anything until we are on a
+ * kernel stack. So: swapgs to reach the per-CPU block, park the user's
+ * rsp there, load the top of the thread's kernel stack (the same place
+ * TSS.RSP0 points, see trap.c) and build the frame an interrupt would
+ * have built, so that the rest of the kernel sees one kind of trapframe.
+ * The user's system-call registers:
+ *
+ *   rax = number   rdi, rsi, rdx, r10, r8, r9 = arguments (r10, not rcx:
+ *   syscall takes rcx)   rax = result, or -errno   rcx, r11 = clobbered
  */
 	.globl syscall_entry
 syscall_entry:
-	pushq %rsp			/* the caller's rsp ... */
-	pushq (%rsp)			/* ... moves down a slot, */
-	movq $SEG_KDATA, 8(%rsp)	/* ss goes above it */
+	swapgs
+	movq %rsp, %gs:PERCPU_USER_RSP
+	movq %gs:PERCPU_KSTACK, %rsp
+	pushq $USER_SS			/* ss */
+	pushq %gs:PERCPU_USER_RSP	/* rsp */
 	pushq %r11			/* rflags */
-	pushq $SEG_KCODE		/* cs */
+	pushq $USER_CS			/* cs */
 	pushq %rcx			/* rip */
 	pushq $0			/* error code */
-	pushq $T_SYSCALL
-	jmp alltraps
+	pushq $T_SYSCALL		/* vector */
+	save_regs
+	movq %rsp, %rdi
+	call trap_syscall
+	testb %al, %al
+	jz iret_user
+
+/*
+ * trap_syscall() said sysretq may return: the frame's rcx and r11 equal
+ * its rip and rflags, and rip is canonical. sysretq is iretq's fast
+ * cousin with syscall's conventions:
+ *
+ *   rip <- rcx     rflags <- r11     cs, ss <- from MSR_STAR (user)
+ *
+ * and it restores no stack pointer: we load the user's rsp ourselves,
+ * from the frame, as the last thing before swapgs and sysretq.
+ *
+ * Why rip must be canonical (bits 63..47 all equal): on Intel CPUs,
+ * sysretq with a non-canonical rcx raises #GP while still in ring 0 -
+ * but after we have loaded the user's rsp and swapped in the user's GS.
+ * A fault in ring 0 does not switch stacks, so the kernel's #GP handler
+ * would run on a stack the user chose, with a GS base the user chose: a
+ * user who places a syscall instruction in the last two bytes below
+ * USER_TOP gets exactly that rcx. (AMD CPUs fault after the switch to
+ * ring 3, harmlessly.) iretq checks rip before it leaves ring 0 too, but
+ * it faults on the kernel stack; trap.c refuses such a rip either way.
+ */
+	restore_regs
+	addq $16, %rsp			/* vector and error code; rip is at %rsp now */
+	movq TF_RSP - TF_RIP(%rsp), %rsp
+	swapgs
+	sysretq
+
+/*
+ * void arch_switch(struct context *from, struct context *to)
+ *
+ * Saves what a called function must preserve, plus where to resume:
+ * our return address as rip and the stack pointer as it will be after
+ * returning (past that address). Then takes `to`'s and jumps to its rip:
+ * for `to`, it is as if its own arch_switch() call returned.
+ */
+	.globl arch_switch
+arch_switch:
+	movq (%rsp), %rax
+	movq %rax, CTX_RIP(%rdi)
+	leaq 8(%rsp), %rax
+	movq %rax, CTX_RSP(%rdi)
+	movq %rbx, CTX_RBX(%rdi)
+	movq %rbp, CTX_RBP(%rdi)
+	movq %r12, CTX_R12(%rdi)
+	movq %r13, CTX_R13(%rdi)
+	movq %r14, CTX_R14(%rdi)
+	movq %r15, CTX_R15(%rdi)
+	movq CTX_RBX(%rsi), %rbx
+	movq CTX_RBP(%rsi), %rbp
+	movq CTX_R12(%rsi), %r12
+	movq CTX_R13(%rsi), %r13
+	movq CTX_R14(%rsi), %r14
+	movq CTX_R15(%rsi), %r15
+	movq CTX_RSP(%rsi), %rsp
+	jmp *CTX_RIP(%rsi)
+
+/*
+ * A new context's first arch_switch() lands here (arch_context_init),
+ * with %rsp = the 16-byte aligned top it was given and %r12 = entry.
+ * The call pushes a return address, so entry starts with the stack the
+ * C ABI promises a function: 8 bytes below a 16-byte boundary. The CFI
+ * lines tell gdb (through .debug_frame) that this is the outermost
+ * frame, so a backtrace of a kernel thread stops here.
+ */
+	.cfi_sections .debug_frame
+	.globl context_start
+context_start:
+	.cfi_startproc
+	.cfi_undefined rip
+	call *%r12
+	ud2				/* entry never returns */
+	.cfi_endproc

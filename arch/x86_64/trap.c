@@ -1,9 +1,27 @@
 /*
- * trap.c - the interrupt descriptor table, trap() (where every stub in
- * trap.S ends up: exceptions, device and timer interrupts, syscall), the
- * trap frame dump, and the MSRs that route the syscall instruction.
+ * trap.c - the interrupt descriptor table; trap() and trap_syscall(),
+ * where trap.S's entry paths end up; the way back to user mode; the
+ * MSRs that route the syscall instruction; new threads' registers.
+ *
+ * The kernel runs with interrupts off, so traps from kernel mode are
+ * interrupts taken while idle, or bugs: an exception in the kernel stops
+ * the machine. From user mode, syscall is a system call, an interrupt is
+ * handled as in the kernel, and an exception ends the process.
  */
 #include "machine.h"
+
+_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "trap.S layout");
+_Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 16 == 0, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, rbx) == CTX_RBX, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, rbp) == CTX_RBP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, r12) == CTX_R12, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, r13) == CTX_R13, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, r14) == CTX_R14, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, r15) == CTX_R15, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, rsp) == CTX_RSP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct context, rip) == CTX_RIP, "trap.S layout");
 
 /*
  * An IDT gate (16 bytes): where vector v's handler is, and how to enter it.
@@ -19,7 +37,8 @@
  * +--------------+--+-----+--+------+-------+-----+----------+----------+
  *
  * type 1110: interrupt gate, which clears IF on entry (the kernel runs
- * handlers with interrupts off). DPL 0: `int n` from user mode faults.
+ * handlers with interrupts off). DPL 0: `int n` from user mode raises
+ * a general protection fault instead.
  * IST n != 0: switch to the TSS's ist[n-1] stack whatever the CPU was
  * doing - used where the current stack cannot be trusted.
  */
@@ -35,6 +54,12 @@ struct gate {
 
 #define GATE_INTR 0x8e /* present, DPL 0, interrupt gate */
 
+#define T_NMI	 2
+#define T_DBLFLT 8
+#define T_GPFLT	 13
+#define T_PGFLT	 14
+#define T_MCHK	 18
+
 static struct gate idt[256];
 extern u64 vectors[256]; /* trap.S */
 
@@ -42,7 +67,7 @@ void idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
 		u64 a = vectors[v];
-		bool ist = v == 2 || v == 8 || v == 18; /* NMI, double fault, machine check */
+		bool ist = v == T_NMI || v == T_DBLFLT || v == T_MCHK;
 		idt[v] =
 		    (struct gate){(u16)a, SEG_KCODE, ist, GATE_INTR, (u16)(a >> 16), a >> 32, 0};
 	}
@@ -80,32 +105,14 @@ static const char *const exceptions[32] = {
     [21] = "control protection",
 };
 
-static u64 rcr2(void)
-{
-	u64 v;
-	asm volatile("movq %%cr2, %0" : "=r"(v));
-	return v;
-}
-
 /*
- * Called by alltraps with interrupts off. EOI goes to the LAPIC before a
- * handler runs because the handler may switch threads (timer_tick will
- * preempt) and the LAPIC must not wait for us to come back; the next
- * interrupt stays pending until iretq sets IF again.
+ * EOI goes to the LAPIC before a handler runs because the handler may
+ * switch threads (a tick from user mode ends with trap_return_user(),
+ * which may preempt) and the LAPIC must not wait for us to come back;
+ * the next interrupt stays pending until iretq sets IF again.
  */
-void trap(struct trapframe *tf)
+static void interrupt(u64 v)
 {
-	u64 v = tf->vector;
-
-	if (v == T_SYSCALL) {
-		trap_enter(ENTRY_SYSCALL);
-		trap_fatal("unexpected syscall", tf->rax, tf->rip, 0, tf);
-	}
-	if (v < 32) {
-		const char *name = exceptions[v] ? exceptions[v] : "reserved exception";
-		trap_enter(ENTRY_EXCEPTION);
-		trap_fatal(name, v, tf->rip, v == 14 ? rcr2() : 0, tf);
-	}
 	trap_enter(ENTRY_INTERRUPT);
 	if (v == T_TIMER) {
 		lapic_eoi();
@@ -119,6 +126,146 @@ void trap(struct trapframe *tf)
 			lapic_eoi();
 		trap_spurious(v);
 	}
+}
+
+/*
+ * The last C code on every way back to user mode, after
+ * trap_return_user() (which may have switched threads and CPUs): tf is
+ * at the top of this thread's kernel stack, and the next trap from user
+ * mode on this CPU must put its frame exactly there - through TSS.RSP0
+ * for interrupts and exceptions, through the per-CPU block for syscall.
+ *
+ * iretq and sysretq both fault in ring 0 on a non-canonical rip (see
+ * trap.S). The kernel's own rips are fine (ELF entry points are checked),
+ * but a user can get one by running a syscall instruction that ends at
+ * USER_TOP: the fetch of the next instruction would fault in user mode,
+ * so call it that program's general protection fault.
+ */
+static void user_leave(struct trapframe *tf)
+{
+	if (tf->rip >= USER_TOP) {
+		trap_user_fault(exceptions[T_GPFLT], T_GPFLT, tf->rip, 0, tf);
+		trap_return_user(tf); /* the process was killed: this ends it */
+	}
+	struct percpu *c = this_cpu();
+	c->kstack = c->tss.rsp[0] = (u64)(tf + 1);
+}
+
+/*
+ * Called by alltraps with interrupts off, for every vector. NMIs, double
+ * faults and machine checks stop the machine whatever mode they came
+ * from: they are the hardware's trouble or the kernel's, never the
+ * program's.
+ */
+void trap(struct trapframe *tf)
+{
+	u64 v = tf->vector;
+	bool user = (tf->cs & 3) == 3;
+
+	if (v < 32) {
+		const char *name = exceptions[v] ? exceptions[v] : "reserved exception";
+		u64 addr = v == T_PGFLT ? rcr2() : 0;
+		trap_enter(ENTRY_EXCEPTION);
+		if (!user || v == T_NMI || v == T_DBLFLT || v == T_MCHK)
+			trap_fatal(name, v, tf->rip, addr, tf);
+		trap_user_fault(name, v, tf->rip, addr, tf);
+	} else {
+		interrupt(v);
+	}
+	if (user) {
+		trap_return_user(tf);
+		user_leave(tf);
+	}
+}
+
+/*
+ * Called by syscall_entry, with the user's registers in tf. syscall
+ * already pointed the saved rip past itself. Returns whether trap.S may
+ * go back with sysretq, which sets rip from rcx and rflags from r11:
+ * that gives the user exactly the registers iretq would only while the
+ * frame's rcx and r11 still hold its rip and rflags, as syscall left
+ * them. Kernel code that redirects a thread (a new rip) gets iretq.
+ */
+bool trap_syscall(struct trapframe *tf)
+{
+	trap_enter(ENTRY_SYSCALL);
+	syscall(tf);
+	trap_return_user(tf);
+	user_leave(tf);
+	return tf->rcx == tf->rip && tf->r11 == tf->rflags;
+}
+
+/* A new thread's way into user mode (kernel/proc.c), interrupts off. */
+void arch_return_to_user(struct trapframe *tf)
+{
+	user_leave(tf);
+	trapret_user(tf);
+}
+
+/*
+ * A thread's first trip to user mode: at pc, on stack sp, with the
+ * arguments of _start (user.S) in rdi, rsi, rdx, every other register 0,
+ * the user's code and stack segments, and interrupts on.
+ */
+void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64 a2)
+{
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = pc;
+	tf->rsp = sp;
+	tf->rdi = a0;
+	tf->rsi = a1;
+	tf->rdx = a2;
+	tf->cs = USER_CS;
+	tf->ss = USER_SS;
+	tf->rflags = RFLAGS_IF | RFLAGS_FIXED;
+}
+
+/*
+ * A new context "returns" from arch_switch() into context_start
+ * (trap.S), which calls entry on the given stack.
+ */
+void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
+{
+	extern char context_start[];
+
+	memset(c, 0, sizeof(*c));
+	c->rip = (u64)context_start;
+	c->rsp = sp;
+	c->r12 = (u64)entry;
+}
+
+/*
+ * The system-call convention (user.S): number in rax, arguments in rdi,
+ * rsi, rdx, r10, r8, r9 - the C calling convention's registers, but r10
+ * for rcx, which syscall overwrites - and the result in rax.
+ */
+u64 arch_tf_sysno(struct trapframe *tf)
+{
+	return tf->rax;
+}
+
+u64 arch_tf_arg(struct trapframe *tf, int i)
+{
+	switch (i) {
+	case 0:
+		return tf->rdi;
+	case 1:
+		return tf->rsi;
+	case 2:
+		return tf->rdx;
+	case 3:
+		return tf->r10;
+	case 4:
+		return tf->r8;
+	case 5:
+		return tf->r9;
+	}
+	panic("arch_tf_arg: no argument %d", i);
+}
+
+void arch_tf_set_ret(struct trapframe *tf, u64 val)
+{
+	tf->rax = val;
 }
 
 void arch_dump_trapframe(struct trapframe *tf)
@@ -154,8 +301,12 @@ void arch_dump_trapframe(struct trapframe *tf)
  * 32-bit code would use the base itself as CS; we have no 32-bit users.)
  *
  * MSR_LSTAR is the 64-bit entry point. MSR_FMASK lists RFLAGS bits that
- * syscall clears: IF (enter with interrupts off, like an interrupt gate),
- * DF (the C ABI) and TF (no single-stepping into the kernel).
+ * syscall clears; a user can set all but IF with popfq. IF: enter with
+ * interrupts off, like an interrupt gate. DF: the C ABI. TF: no
+ * single-stepping into the kernel. AC: it would switch SMAP off. NT:
+ * iretq faults while it is set - a kernel fault, at the next iretq on
+ * this CPU, whoever it returns to. (Interrupt gates clear TF and NT
+ * themselves; trap.S clears the rest.)
  */
 void syscall_setup(void)
 {
@@ -164,5 +315,5 @@ void syscall_setup(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, (u64)SEG_KDATA << 48 | (u64)SEG_KCODE << 32);
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
-	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF);
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC | RFLAGS_NT);
 }

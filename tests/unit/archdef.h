@@ -16,3 +16,10 @@ static const unsigned long host_zero = 0;
 struct trapframe {
 	unsigned long pc;
 };
+
+struct context {
+	unsigned long sp;
+};
+
+#define USER_TOP 0x800000000000ull
+#define ELF_MACHINE 62

@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "kernel.h"
 
@@ -110,9 +111,85 @@ static inline void *host_ram(u64 pages)
 	return p;
 }
 
+/*
+ * A copy of src[0..n) that ends exactly where an inaccessible page
+ * begins, so that code reading past the end of its input crashes the
+ * test instead of reading whatever follows. Free with host_unguard().
+ */
+static inline void *host_guarded(const void *src, size_t n)
+{
+	size_t len = ROUND_UP(n, 4096) + 4096;
+	u8 *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + len - 4096, 4096, PROT_NONE), 0);
+	u8 *p = m + len - 4096 - n;
+	memcpy(p, src, n);
+	return p;
+}
+static inline void host_unguard(void *p, size_t n)
+{
+	u8 *m = (u8 *)p + n - ROUND_UP(n, 4096);
+	assert_int_equal(munmap(m, ROUND_UP(n, 4096) + 4096), 0);
+}
+
 /* A teardown for tests whose setup made RAM with host_ram(). */
 static inline int free_ram(void **state)
 {
 	free(*state);
 	return 0;
 }
+
+/*
+ * HOST_PTE: a made-up page-table entry format for tests that run the
+ * walkers (vm.c, uvm.c) - bit 0 valid, bit 1 leaf, bits 2..7 the VM_*
+ * protection, bits 12.. the address - whose reads are counted, and a
+ * TLB whose flushes are counted. Define HOST_PTE before including
+ * host.h to get them.
+ */
+#ifdef HOST_PTE
+#define HOST_PTE_V    1ull
+#define HOST_PTE_LEAF 2ull
+
+u64 arch_pte_leaf(u64 pa, unsigned prot, int level)
+{
+	(void)level;
+	return pa | HOST_PTE_V | HOST_PTE_LEAF | ((u64)prot << 2);
+}
+u64 arch_pte_table(u64 pa, int level)
+{
+	(void)level;
+	return pa | HOST_PTE_V;
+}
+static u64 host_pte_reads; /* arch_pte_kind() calls: how much walking was done */
+enum pte_kind arch_pte_kind(u64 pte, int level)
+{
+	(void)level;
+	host_pte_reads++;
+	return !(pte & HOST_PTE_V) ? PTE_NONE : (pte & HOST_PTE_LEAF) ? PTE_LEAF : PTE_TABLE;
+}
+u64 arch_pte_addr(u64 pte)
+{
+	return pte & ~0xfffull;
+}
+unsigned arch_pte_prot(u64 pte)
+{
+	return (pte >> 2) & 0x3f;
+}
+
+static u64 host_tlb_flushes, host_tlb_last; /* arch_tlb_flush_page() calls, last address */
+void arch_tlb_flush_page(u64 va)
+{
+	host_tlb_flushes++;
+	host_tlb_last = va;
+}
+
+/* The heap is the host's: page counts then see only page-table work. */
+void *kmalloc(size_t n)
+{
+	return malloc(n);
+}
+void kfree(void *p)
+{
+	free(p);
+}
+#endif

@@ -12,6 +12,13 @@ void uart_putc(char c)
 	echoed[nechoed] = '\0';
 }
 
+/* Lines are handed to user reads here in the kernel; the tests count them. */
+static int lines_ready;
+void op_console_ready(void)
+{
+	lines_ready++;
+}
+
 /* console_getline() waits here for more input; the test has none left. */
 void arch_idle(void)
 {
@@ -29,6 +36,7 @@ static int setup(void **state)
 	(void)state;
 	in.r = in.w = in.e = 0;
 	nechoed = 0;
+	lines_ready = 0;
 	echoed[0] = '\0';
 	return 0;
 }
@@ -100,6 +108,24 @@ static void test_waits_without_a_line(void **state)
 	expect_assert_failure(console_getline(line, sizeof(line)));
 }
 
+static void test_take_line_keeps_the_rest(void **state)
+{
+	(void)state;
+	char buf[16];
+	assert_false(console_has_line());
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 0);
+	type("abcdef\nxy\n");
+	assert_int_equal(lines_ready, 2); /* one notification per completed line */
+	assert_true(console_has_line());
+	assert_int_equal(console_take_line(buf, 4), 4); /* a short read: "abcd" */
+	assert_memory_equal(buf, "abcd", 4);
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 3); /* the rest: "ef\n" */
+	assert_memory_equal(buf, "ef\n", 3);
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "xy\n", 3);
+	assert_false(console_has_line());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +135,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_long_line_is_cut_not_lost, setup),
 	    cmocka_unit_test_setup(test_full_buffer_still_ends_the_line, setup),
 	    cmocka_unit_test_setup(test_waits_without_a_line, setup),
+	    cmocka_unit_test_setup(test_take_line_keeps_the_rest, setup),
 	};
 	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
 }

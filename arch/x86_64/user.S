@@ -1,0 +1,75 @@
+/*
+ * user.S - what every x86_64 user program needs from its architecture:
+ * the first instruction it runs, and the two system calls. The user
+ * build links it into every program; the kernel does not.
+ *
+ * A system call is the syscall instruction, with the number in rax and
+ * the arguments where a C call passes them - rdi, rsi, rdx, then r10
+ * instead of rcx, r8, r9:
+ *
+ *   C call:    rdi  rsi  rdx  rcx  r8  r9
+ *   syscall:   rdi  rsi  rdx  r10  r8  r9     rax = number
+ *
+ * because syscall itself overwrites rcx (with the return address) and
+ * r11 (with rflags). The kernel puts the result (or -errno) in rax and
+ * gives every other register back as it was. rcx and r11 are scratch
+ * registers in the C convention anyway, so a stub is: move the 4th
+ * argument, number, syscall, return.
+ *
+ * An unsigned argument fills only the low half of its register; the
+ * C convention leaves the upper half undefined, and the kernel reads
+ * all 64 bits. Writing a 32-bit register clears the upper half, so
+ * `movl %esi, %esi` turns an unsigned into the u64 the kernel sees.
+ */
+	.cfi_sections .debug_frame
+	.text
+
+/*
+ * The kernel starts a thread here (arch_tf_init_user) with rdi = argc,
+ * rsi = argv, rdx = its first ring (struct ring_hdr *), rsp = the top of
+ * its stack, every other register 0; pass the three on to
+ *
+ *	void __libc_start(int argc, char **argv, struct ring_hdr *ring);
+ *
+ * A function expects rsp to be 8 bytes below a 16-byte boundary on entry
+ * (as a call leaves it: the return address was pushed onto an aligned
+ * stack). So align rsp to 16 and call.
+ */
+	.globl _start
+	.type _start, @function
+_start:
+	.cfi_startproc
+	.cfi_undefined rip /* the first frame: gdb's backtrace ends here */
+	andq $-16, %rsp
+	call __libc_start
+	ud2 /* __libc_start never returns; if it did, this ends the program */
+	.cfi_endproc
+	.size _start, . - _start
+
+/* long ring_enter(unsigned ring, unsigned to_submit, unsigned flags) */
+	.globl ring_enter
+	.type ring_enter, @function
+ring_enter:
+	.cfi_startproc
+	movl %edi, %edi
+	movl %esi, %esi
+	movl %edx, %edx
+	movl $0, %eax /* SYS_RING_ENTER, kernel/abi/ring.h */
+	syscall
+	ret
+	.cfi_endproc
+	.size ring_enter, . - ring_enter
+
+/* long wait(const struct wait_item *items, unsigned n, struct wait_event *events,
+ *           unsigned max, long long timeout_ns) */
+	.globl wait
+	.type wait, @function
+wait:
+	.cfi_startproc
+	movl %esi, %esi
+	movl %ecx, %r10d
+	movl $1, %eax /* SYS_WAIT, kernel/abi/ring.h */
+	syscall
+	ret
+	.cfi_endproc
+	.size wait, . - wait

@@ -1,0 +1,34 @@
+/*
+ * file.c - descriptors: a process's small numbers for the objects it
+ * uses. A struct file is shared by every descriptor (in any process)
+ * that refers to it and lives while any does. For now the only object
+ * is the console; pipes and server connections will be others.
+ */
+#include "proc.h"
+
+extern const struct fileops console_fileops;
+
+/* The console is never freed: its count starts at 1 and stays above. */
+static struct file console = {1, &console_fileops};
+
+struct file *console_file(void)
+{
+	return &console;
+}
+
+void file_ref(struct file *f)
+{
+	__atomic_add_fetch(&f->ref, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	if (__atomic_sub_fetch(&f->ref, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(f);
+}
+
+/* The file behind descriptor fd of p, or NULL. */
+struct file *fd_get(struct proc *p, int fd)
+{
+	return fd >= 0 && fd < NFD ? p->fds[fd] : NULL;
+}

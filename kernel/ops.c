@@ -1,0 +1,487 @@
+/*
+ * ops.c - what each opcode does, and the list of operations in flight.
+ *
+ * op_run() checks an entry's common fields, then calls its opcode's
+ * function, which returns the result at once or OP_PENDING after parking
+ * a heap copy of the op on the pending list. An event - a typed line, a
+ * timer tick, a child's exit - later takes the op off the list and
+ * completes it (ring.c). Everything on the pending list belongs to a live
+ * process; its exit cancels what it left there.
+ */
+#include "proc.h"
+
+#define CONSOLE_WRITE_MAX 4096 /* most bytes one console write takes */
+
+static struct op *pending; /* protected by sched_lock */
+
+struct op *op_dup(const struct op *op)
+{
+	struct op *o = kmalloc(sizeof(*o));
+	if (o)
+		memcpy(o, op, sizeof(*o));
+	return o;
+}
+
+static void free_chain(struct op *op)
+{
+	while (op) {
+		struct op *next = op->chain;
+		kfree(op);
+		op = next;
+	}
+}
+
+/* Park a copy of op; caller holds sched_lock. Returns OP_PENDING or -ENOMEM. */
+static int park(struct op *op)
+{
+	struct op *o = op_dup(op);
+	if (!o)
+		return -ENOMEM;
+	o->next = pending;
+	pending = o;
+	return OP_PENDING;
+}
+
+/*
+ * Taking an op off the list makes its process's `completing` count go
+ * up until finish() has posted it: the process cannot finish exiting
+ * (and free the ring and the memory the completion writes to) while
+ * another CPU is still completing one of its ops.
+ */
+static void finish(struct op *op, int res, u32 cflags)
+{
+	struct proc *p = op->proc; /* op is freed by op_complete */
+	op_complete(op, res, cflags);
+	__atomic_sub_fetch(&p->completing, 1, __ATOMIC_RELEASE);
+}
+
+/* Take the first pending op that `match` accepts off the list. Holds sched_lock. */
+static struct op *unpark(bool (*match)(struct op *op, void *arg), void *arg)
+{
+	struct op *found = NULL;
+	for (struct op **pp = &pending; *pp; pp = &(*pp)->next) {
+		if (match(*pp, arg))
+			found = *pp; /* keep looking: the oldest (last) one wins */
+	}
+	if (!found)
+		return NULL;
+	for (struct op **pp = &pending; *pp; pp = &(*pp)->next) {
+		if (*pp == found) {
+			*pp = found->next;
+			break;
+		}
+	}
+	found->next = NULL;
+	__atomic_add_fetch(&found->proc->completing, 1, __ATOMIC_RELAXED);
+	return found;
+}
+
+/* A process is going away: drop everything it left in flight. */
+void op_cancel_proc(struct proc *p)
+{
+	struct op *mine = NULL;
+	spin_lock(&sched_lock);
+	for (struct op **pp = &pending; *pp;) {
+		struct op *o = *pp;
+		if (o->proc == p) {
+			*pp = o->next;
+			o->next = mine;
+			mine = o;
+		} else {
+			pp = &o->next;
+		}
+	}
+	spin_unlock(&sched_lock);
+	while (mine) {
+		struct op *next = mine->next;
+		free_chain(mine);
+		mine = next;
+	}
+}
+
+/* ---- console reads ------------------------------------------------- */
+
+static bool is_console_read(struct op *op, void *arg)
+{
+	(void)arg;
+	return op->sqe.opcode == OP_READ;
+}
+
+/* Lines have been typed: hand them to waiting readers, oldest first. */
+void op_console_ready(void)
+{
+	char line[256];
+	for (;;) {
+		/* pair a reader with a line under one lock: two CPUs must not
+		   both take the reader, or both the line */
+		int n = 0;
+		spin_lock(&sched_lock);
+		struct op *op = console_has_line() ? unpark(is_console_read, NULL) : NULL;
+		if (op)
+			n = console_take_line(line, MIN(sizeof(line), op->sqe.len));
+		spin_unlock(&sched_lock);
+		if (!op)
+			break;
+		if (copyout(op->proc->pt, op->sqe.addr, line, n) < 0)
+			n = -EFAULT;
+		finish(op, n, 0);
+	}
+	/* and wake anyone blocked in wait() on a descriptor */
+	spin_lock(&sched_lock);
+	struct proc *pt = proc_table();
+	for (int i = 0; i < NPROC; i++)
+		if (pt[i].state == P_ALIVE)
+			sched_wake(pt[i].thread);
+	spin_unlock(&sched_lock);
+}
+
+static int cons_read(struct file *f, struct op *op)
+{
+	(void)f;
+	if (op->sqe.len == 0)
+		return 0;
+	/* A bad buffer fails now, not when a line arrives: the bytes a line
+	   may fill must be user-writable (rewriting them with themselves
+	   changes nothing). */
+	char probe[256];
+	u32 n = MIN(sizeof(probe), op->sqe.len);
+	if (copyin(op->proc->pt, probe, op->sqe.addr, n) < 0 ||
+	    copyout(op->proc->pt, op->sqe.addr, probe, n) < 0)
+		return -EFAULT;
+	spin_lock(&sched_lock);
+	int r = park(op);
+	spin_unlock(&sched_lock);
+	if (r == OP_PENDING)
+		op_console_ready(); /* a line may be waiting already */
+	return r;
+}
+
+static int cons_write(struct file *f, struct op *op)
+{
+	(void)f;
+	char buf[128];
+	/* the UART is slow and the kernel runs with interrupts off: a big
+	   write is cut short, as a write may be, and the caller goes on */
+	u32 len = MIN(op->sqe.len, CONSOLE_WRITE_MAX), done = 0;
+	while (done < len) {
+		u32 n = MIN(sizeof(buf), len - done);
+		if (copyin(op->proc->pt, buf, op->sqe.addr + done, n) < 0)
+			return done ? (int)done : -EFAULT;
+		console_write(buf, n);
+		done += n;
+	}
+	return done;
+}
+
+static bool cons_readable(struct file *f)
+{
+	(void)f;
+	return console_has_line();
+}
+
+const struct fileops console_fileops = {cons_read, cons_write, cons_readable};
+
+/* ---- timers -------------------------------------------------------- */
+
+static bool is_expired(struct op *op, void *now)
+{
+	return op->sqe.opcode == OP_SLEEP && op->deadline <= *(u64 *)now;
+}
+
+/* Every tick (on CPU 0): complete expired sleeps, wake timed-out waits. */
+void op_timers(void)
+{
+	u64 now = arch_time_ns();
+	for (;;) {
+		spin_lock(&sched_lock);
+		struct op *op = unpark(is_expired, &now);
+		spin_unlock(&sched_lock);
+		if (!op)
+			break;
+		finish(op, 0, 0);
+	}
+	spin_lock(&sched_lock);
+	struct proc *pt = proc_table();
+	for (int i = 0; i < NPROC; i++) {
+		struct thread *t = pt[i].state == P_ALIVE ? pt[i].thread : NULL;
+		if (t && t->state == T_BLOCKED && t->wake_at && t->wake_at <= now)
+			sched_wake(t);
+	}
+	spin_unlock(&sched_lock);
+}
+
+static int op_sleep(struct op *op)
+{
+	if (op->sqe.off == 0)
+		return 0;
+	op->deadline = arch_time_ns() + op->sqe.off;
+	spin_lock(&sched_lock);
+	int r = park(op);
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+/* ---- processes ------------------------------------------------------ */
+
+struct child_match {
+	struct proc *parent;
+	struct proc *child;
+};
+
+/* A waitpid op that wants this child. */
+static bool wants_child(struct op *op, void *arg)
+{
+	struct child_match *m = arg;
+	s64 pid = (s64)op->sqe.off;
+	return op->sqe.opcode == OP_WAITPID && op->proc == m->parent &&
+	       (pid == -1 || pid == m->child->pid);
+}
+
+/* Free a zombie's slot and return its status. Holds sched_lock. */
+static int reap(struct proc *child)
+{
+	child->state = P_UNUSED;
+	child->parent = NULL;
+	return child->status;
+}
+
+/* child just became a zombie (sched_lock not held): finish a waitpid on it. */
+void op_child_exited(struct proc *child)
+{
+	spin_lock(&sched_lock);
+	struct child_match m = {child->parent, child};
+	struct op *op = unpark(wants_child, &m);
+	int pid = child->pid, status = 0;
+	if (op)
+		status = reap(child);
+	else
+		sched_wake(m.parent->thread); /* it may wait() for WAIT_CHILD */
+	spin_unlock(&sched_lock);
+	if (op)
+		finish(op, pid, status);
+}
+
+static int op_waitpid(struct op *op)
+{
+	s64 pid = (s64)op->sqe.off;
+	struct proc *pt = proc_table(), *alive = NULL;
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &pt[i];
+		if (c->state < P_ALIVE || c->parent != op->proc || (pid != -1 && c->pid != pid))
+			continue;
+		if (c->state == P_ZOMBIE) {
+			int cpid = c->pid;
+			op->cflags = reap(c);
+			spin_unlock(&sched_lock);
+			return cpid;
+		}
+		alive = c;
+	}
+	int r = alive ? park(op) : -ECHILD;
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+/* Copy in a NULL-terminated argv; strings go into one kernel buffer. */
+static int copy_argv(struct pagetable *pt, u64 uargv, char **argv, char *buf)
+{
+	int argc = 0, used = 0;
+	for (;; argc++) {
+		u64 ustr;
+		if (copyin(pt, &ustr, uargv + argc * sizeof(u64), sizeof(u64)) < 0)
+			return -EFAULT;
+		if (!ustr)
+			break;
+		if (argc == MAXARGV - 1)
+			return -E2BIG;
+		int n = copyinstr(pt, buf + used, ustr, ARGBYTES - used);
+		if (n < 0)
+			return n == -ENAMETOOLONG ? -E2BIG : n;
+		argv[argc] = buf + used;
+		used += n + 1;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static int op_spawn(struct op *op)
+{
+	struct proc *p = op->proc;
+	struct spawn_args a;
+	char path[64];
+	if (op->sqe.len != sizeof(a))
+		return -EINVAL;
+	if (copyin(p->pt, &a, op->sqe.addr, sizeof(a)) < 0)
+		return -EFAULT;
+	if (a.flags || a.nfds > NFD)
+		return -EINVAL;
+	int uid = a.uid == -1 ? p->uid : a.uid, gid = a.gid == -1 ? p->gid : a.gid;
+	if ((uid != p->uid || gid != p->gid) && p->uid != 0)
+		return -EPERM;
+	int n = copyinstr(p->pt, path, a.path, sizeof(path));
+	if (n < 0)
+		return n;
+
+	/* the child's descriptors: fds[i] of ours, or 0, 1, 2 inherited */
+	struct file *fds[NFD] = {0};
+	int nfds = a.fds ? (int)a.nfds : 3;
+	for (int i = 0; i < nfds; i++) {
+		int fd = i;
+		if (a.fds && copyin(p->pt, &fd, a.fds + i * sizeof(int), sizeof(int)) < 0)
+			return -EFAULT;
+		if (fd == -1)
+			continue;
+		if (!(fds[i] = fd_get(p, fd)))
+			return -EBADF;
+	}
+
+	char **argv = kmalloc(MAXARGV * sizeof(char *) + ARGBYTES);
+	if (!argv)
+		return -ENOMEM;
+	int argc = a.argv ? copy_argv(p->pt, a.argv, argv, (char *)(argv + MAXARGV)) : 0;
+	int r = argc;
+	if (argc >= 0) {
+		if (argc == 0) { /* no argv: the program's name is argv[0] */
+			argv[0] = path;
+			argv[1] = NULL;
+			argc = 1;
+		}
+		r = proc_spawn(path, argv, argc, fds, uid, gid, p);
+	}
+	kfree(argv);
+	return r;
+}
+
+static int op_kill(struct op *op)
+{
+	return proc_kill(op->proc, (int)op->sqe.off);
+}
+
+/* ---- information ---------------------------------------------------- */
+
+static int op_stats(struct op *op)
+{
+	struct kstats s;
+	if (op->sqe.len != sizeof(s))
+		return -EINVAL;
+	memset(&s, 0, sizeof(s));
+	s.ncpu = ncpu_online();
+	for (int i = 0; i < STATS_NCPU && i < NCPU; i++)
+		for (int k = 0; k < ENTRY_KINDS; k++)
+			s.cpu[i][k] = cpus[i].entries[k];
+	struct thread *t = current();
+	for (int k = 0; k < ENTRY_KINDS; k++)
+		s.thread[k] = t->entries[k];
+	s.free_pages = page_free_count();
+	return copyout(op->proc->pt, op->sqe.addr, &s, sizeof(s));
+}
+
+static int op_ps(struct op *op)
+{
+	u32 max = op->sqe.len / sizeof(struct procinfo), n = 0;
+	struct proc *pt = proc_table();
+	for (int i = 0; i < NPROC && n < max; i++) {
+		struct procinfo info;
+		memset(&info, 0, sizeof(info));
+		spin_lock(&sched_lock);
+		struct proc *p = &pt[i];
+		bool used = p->state >= P_ALIVE;
+		if (used) {
+			struct thread *t = p->thread;
+			info.pid = p->pid;
+			info.ppid = p->parent ? p->parent->pid : 0;
+			info.state = p->state == P_ZOMBIE	 ? PROC_ZOMBIE
+				     : t->state == T_RUNNING  ? PROC_RUNNING
+				     : t->state == T_RUNNABLE ? PROC_READY
+							      : PROC_BLOCKED;
+			info.cpu = t ? t->cpu : -1;
+			info.uid = p->uid;
+			info.gid = p->gid;
+			memcpy(info.name, p->name, NAME_MAX);
+		}
+		spin_unlock(&sched_lock);
+		if (!used)
+			continue;
+		if (copyout(op->proc->pt, op->sqe.addr + n * sizeof(info), &info, sizeof(info)) < 0)
+			return -EFAULT;
+		n++;
+	}
+	return n;
+}
+
+static int op_list(struct op *op)
+{
+	struct dirent d;
+	if (op->sqe.off > NPROC * 1024)
+		return -ENOENT;
+	int r = archive_entry((int)op->sqe.off, &d);
+	if (r < 0)
+		return r;
+	return copyout(op->proc->pt, op->sqe.addr, &d, sizeof(d));
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static int op_nop(struct op *op)
+{
+	(void)op;
+	return 0;
+}
+
+static int op_rw(struct op *op)
+{
+	struct file *f = fd_get(op->proc, op->sqe.fd);
+	if (!f)
+		return -EBADF;
+	if (op->sqe.len > (1u << 30))
+		return -EINVAL;
+	return op->sqe.opcode == OP_READ ? f->ops->read(f, op) : f->ops->write(f, op);
+}
+
+static int op_close(struct op *op)
+{
+	struct proc *p = op->proc;
+	int fd = op->sqe.fd;
+	if (fd < 0 || fd >= NFD || !p->fds[fd])
+		return -EBADF;
+	file_put(p->fds[fd]);
+	p->fds[fd] = NULL;
+	return 0;
+}
+
+static int op_exit(struct op *op)
+{
+	free_chain(op->chain);
+	proc_exit((int)(op->sqe.off & 0xff));
+}
+
+static int op_getpid(struct op *op)
+{
+	return op->proc->pid;
+}
+
+static int op_poweroff(struct op *op)
+{
+	if (op->proc->uid != 0)
+		return -EPERM;
+	printf("duet: powering off\n");
+	arch_poweroff(0);
+}
+
+static int (*const optab[OP_COUNT])(struct op *) = {
+	[OP_NOP] = op_nop,	 [OP_READ] = op_rw,	   [OP_WRITE] = op_rw,
+	[OP_CLOSE] = op_close,	 [OP_SPAWN] = op_spawn,	   [OP_EXIT] = op_exit,
+	[OP_WAITPID] = op_waitpid, [OP_KILL] = op_kill,	   [OP_GETPID] = op_getpid,
+	[OP_SLEEP] = op_sleep,	 [OP_STATS] = op_stats,	   [OP_PS] = op_ps,
+	[OP_LIST] = op_list,	 [OP_POWEROFF] = op_poweroff,
+};
+
+/* Validate the fields every entry shares, then run it. */
+int op_run(struct op *op)
+{
+	if (op->sqe.opcode >= OP_COUNT || (op->sqe.flags & ~SQE_LINK) || op->sqe.pad ||
+	    op->sqe.op_flags)
+		return -EINVAL;
+	return optab[op->sqe.opcode](op);
+}

@@ -1,0 +1,269 @@
+/*
+ * ring.c - submission and completion rings (the ABI is in abi/ring.h).
+ *
+ * ring_enter() consumes submission entries and runs them; an operation
+ * either completes at once or goes pending (ops.c) and completes later,
+ * from whatever context sees its event happen. Completions go into the
+ * completion queue (CQ); one that does not fit waits in the ring's
+ * backlog, CQ_OVERFLOW is raised, and ring_enter() refuses new work with
+ * -EBUSY until the program has reaped enough for the backlog to drain.
+ * So a completion is never dropped, and kernel memory used by the backlog
+ * is bounded by what the program itself submitted.
+ *
+ * The ring's memory is shared with a program that may be hostile. The
+ * kernel never reads back what it wrote there (it keeps its own sq_head
+ * and cq_tail), reads each index the program owns exactly once per use,
+ * checks that tail - head fits the ring, and copies each entry into
+ * kernel memory once before looking at it.
+ */
+#include "proc.h"
+
+#define ENTER_MAX 256 /* most entries one ring_enter() consumes */
+
+/* Sizes must be powers of two; the region is 2^order pages. */
+struct ring *ring_create(struct proc *p, struct thread *owner, u32 sq_entries, u32 cq_entries)
+{
+	int id = 0;
+	while (id < NRING && p->rings[id])
+		id++;
+	if (id == NRING)
+		return NULL;
+	u64 bytes = sizeof(struct ring_hdr) + sq_entries * sizeof(struct sqe) +
+		    cq_entries * sizeof(struct cqe);
+	int order = 0;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	struct ring *r = kzalloc(sizeof(*r));
+	if (!r)
+		return NULL;
+	r->pa = page_alloc(order);
+	if (!r->pa) {
+		kfree(r);
+		return NULL;
+	}
+	r->order = order;
+	r->uaddr = RING_BASE + id * RING_SPAN;
+	if (uvm_share(p->pt, r->uaddr, r->pa, PAGE_SIZE << order, VM_R | VM_W | VM_U) < 0) {
+		page_free(r->pa, order);
+		kfree(r);
+		return NULL;
+	}
+	r->id = id;
+	r->proc = p;
+	r->owner = owner;
+	r->sq_entries = sq_entries;
+	r->cq_entries = cq_entries;
+	r->hdr = P2V(r->pa);
+	r->sq = (struct sqe *)(r->hdr + 1);
+	r->cq = (struct cqe *)(r->sq + sq_entries);
+	r->hdr->sq_mask = sq_entries - 1;
+	r->hdr->cq_mask = cq_entries - 1;
+	r->hdr->sq_off = sizeof(struct ring_hdr);
+	r->hdr->cq_off = sizeof(struct ring_hdr) + sq_entries * sizeof(struct sqe);
+	r->hdr->id = id;
+	spin_init(&r->lock, "ring");
+	r->backlog_end = &r->backlog;
+	p->rings[id] = r;
+	return r;
+}
+
+/*
+ * Tear a ring down: its pending operations must already be cancelled
+ * (op_cancel_proc). The user mapping goes with the address space.
+ */
+void ring_destroy(struct ring *r)
+{
+	while (r->backlog) {
+		struct op *op = r->backlog;
+		r->backlog = op->next;
+		kfree(op);
+	}
+	r->proc->rings[r->id] = NULL;
+	page_free(r->pa, r->order);
+	kfree(r);
+}
+
+/* Free CQ slots as the kernel sees them; > cq_entries means a lying program. */
+static u32 cq_used(struct ring *r)
+{
+	u32 head = __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
+	u32 used = r->cq_tail - head;
+	return used > r->cq_entries ? r->cq_entries : used;
+}
+
+static void cq_put(struct ring *r, u64 user_data, int res, u32 flags)
+{
+	struct cqe *c = &r->cq[r->cq_tail & (r->cq_entries - 1)];
+	c->user_data = user_data;
+	c->res = res;
+	c->flags = flags;
+	r->cq_tail++;
+	/* release: the entry is written before the program can see the tail */
+	__atomic_store_n(&r->hdr->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
+}
+
+/* Move backlogged completions into the CQ while there is room. Holds r->lock. */
+static void backlog_flush(struct ring *r)
+{
+	while (r->backlog && cq_used(r) < r->cq_entries) {
+		struct op *op = r->backlog;
+		r->backlog = op->next;
+		if (!r->backlog)
+			r->backlog_end = &r->backlog;
+		r->nbacklog--;
+		cq_put(r, op->sqe.user_data, op->res, op->cflags);
+		kfree(op);
+	}
+	u32 flags = r->hdr->sq_flags & ~RING_CQ_OVERFLOW;
+	__atomic_store_n(&r->hdr->sq_flags, r->nbacklog ? flags | RING_CQ_OVERFLOW : flags,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&r->hdr->cq_overflow, r->nbacklog, __ATOMIC_RELEASE);
+}
+
+/*
+ * Post op's completion. If the CQ is full it goes to the backlog, which
+ * keeps op itself when op is already heap memory (a pending op) and a
+ * copy otherwise. Returns false only if that copy could not be made.
+ */
+static bool post(struct op *op, bool heap)
+{
+	struct ring *r = op->ring;
+	spin_lock(&r->lock);
+	backlog_flush(r);
+	if (!r->backlog && cq_used(r) < r->cq_entries) {
+		cq_put(r, op->sqe.user_data, op->res, op->cflags);
+		spin_unlock(&r->lock);
+		if (heap)
+			kfree(op);
+	} else {
+		struct op *b = heap ? op : op_dup(op);
+		if (!b) {
+			spin_unlock(&r->lock);
+			return false;
+		}
+		b->next = NULL;
+		*r->backlog_end = b;
+		r->backlog_end = &b->next;
+		r->nbacklog++;
+		backlog_flush(r); /* raises CQ_OVERFLOW */
+		spin_unlock(&r->lock);
+	}
+	/* the owner may be blocked in wait() on this ring */
+	spin_lock(&sched_lock);
+	sched_wake(r->owner);
+	spin_unlock(&sched_lock);
+	return true;
+}
+
+bool ring_ready(struct ring *r)
+{
+	spin_lock(&r->lock);
+	bool ready = r->backlog || cq_used(r) > 0;
+	spin_unlock(&r->lock);
+	return ready;
+}
+
+/*
+ * Run a chain of entries: each one runs only if the one before it
+ * succeeded (SQE_LINK); after a failure the rest complete with
+ * -ECANCELED. An entry that goes pending is parked by op_run() as a heap
+ * copy that carries the rest of the chain along (op->chain) and
+ * continues it when it completes. `op` is heap memory if `heap`; later
+ * entries of a chain always are.
+ */
+static void run_chain(struct op *op, bool heap, bool cancel)
+{
+	while (op) {
+		struct op *rest = op->chain;
+		int res = cancel ? -ECANCELED : op_run(op);
+		if (res == OP_PENDING) {
+			if (heap)
+				kfree(op);
+			return;
+		}
+		op->chain = NULL;
+		op->res = res;
+		if (res < 0)
+			cancel = true;
+		if (!post(op, heap))
+			op->proc->killed = true; /* no memory even for the backlog */
+		op = rest;
+		heap = true;
+	}
+}
+
+/* A pending op's event happened: complete it and continue its chain. */
+void op_complete(struct op *op, int res, u32 cflags)
+{
+	struct op *rest = op->chain;
+	op->chain = NULL;
+	op->res = res;
+	op->cflags = cflags;
+	if (!post(op, true))
+		op->proc->killed = true;
+	run_chain(rest, true, res < 0);
+}
+
+/* Copy the next submission entry into op: once, and only into kernel memory. */
+static void take(struct ring *r, struct op *op)
+{
+	memcpy(&op->sqe, &r->sq[r->sq_head & (r->sq_entries - 1)], sizeof(op->sqe));
+	r->sq_head++;
+	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
+	op->ring = r;
+	op->proc = r->proc;
+	op->chain = NULL;
+	op->next = NULL;
+	op->deadline = 0;
+	op->cflags = 0;
+}
+
+/*
+ * The ring_enter system call: consume up to to_submit entries (at most
+ * what the program has published, at most ENTER_MAX) and run them.
+ * Returns how many were consumed, or -E*: -EBADF no such ring, -EINVAL
+ * bad flags or a corrupt tail, -EBUSY completions are waiting in the
+ * backlog (reap the CQ first).
+ */
+long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
+{
+	struct proc *p = current()->proc;
+	if (flags & ~RING_ENTER_WAKEUP)
+		return -EINVAL;
+	if (id >= NRING || !p->rings[id])
+		return -EBADF;
+	struct ring *r = p->rings[id];
+
+	spin_lock(&r->lock);
+	backlog_flush(r);
+	bool busy = r->backlog != NULL;
+	spin_unlock(&r->lock);
+	if (busy)
+		return -EBUSY;
+
+	/* acquire: the entries are written before the tail that covers them */
+	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
+	u32 avail = tail - r->sq_head;
+	if (avail > r->sq_entries)
+		return -EINVAL;
+	u32 n = MIN(MIN(to_submit, avail), ENTER_MAX);
+	u32 done = 0;
+	while (done < n && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
+		struct op first;
+		take(r, &first);
+		done++;
+		/* gather the entries linked after it */
+		struct op *prev = &first;
+		while ((prev->sqe.flags & SQE_LINK) && done < n) {
+			struct op *o = kmalloc(sizeof(*o));
+			if (!o)
+				break; /* the chain ends here; the rest stays queued */
+			take(r, o);
+			done++;
+			prev->chain = o;
+			prev = o;
+		}
+		run_chain(&first, false, false);
+	}
+	return done;
+}

@@ -1,0 +1,95 @@
+/*
+ * wait.c - the wait system call: block until something is ready.
+ *
+ * The caller names what it waits for (a ring's completions, a child's
+ * exit, a descriptor being readable or writable) and how long. wait()
+ * checks them all; if none is ready it blocks, and whatever might make
+ * one ready wakes it to check again. The check and the decision to block
+ * happen under sched_lock, and every waker takes sched_lock after making
+ * its change, so a wake-up cannot slip in between and be lost.
+ */
+#include "proc.h"
+
+static bool child_exited(struct proc *p, s64 pid)
+{
+	struct proc *pt = proc_table();
+	for (int i = 0; i < NPROC; i++)
+		if (pt[i].state == P_ZOMBIE && pt[i].parent == p && (pid == -1 || pt[i].pid == pid))
+			return true;
+	return false;
+}
+
+/* Is item ready? Holds sched_lock. */
+static bool ready(struct proc *p, struct wait_item *it)
+{
+	struct file *f;
+	switch (it->type) {
+	case WAIT_RING:
+		return ring_ready(p->rings[it->id]);
+	case WAIT_CHILD:
+		return child_exited(p, it->id);
+	case WAIT_READ:
+		f = fd_get(p, (int)it->id);
+		return f->ops->readable(f);
+	default: /* WAIT_WRITE: the console never makes a writer wait */
+		return true;
+	}
+}
+
+/* Reject anything wait() could not check. */
+static int validate(struct proc *p, struct wait_item *it)
+{
+	switch (it->type) {
+	case WAIT_RING:
+		return it->id >= 0 && it->id < NRING && p->rings[it->id] ? 0 : -EBADF;
+	case WAIT_CHILD:
+		return it->id >= -1 ? 0 : -EINVAL;
+	case WAIT_READ:
+	case WAIT_WRITE:
+		return it->id >= 0 && it->id < NFD && fd_get(p, (int)it->id) ? 0 : -EBADF;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_wait(u64 uitems, u64 n, u64 uevents, u64 max, s64 timeout_ns)
+{
+	struct thread *t = current();
+	struct proc *p = t->proc;
+	struct wait_item items[WAIT_MAX_ITEMS];
+	struct wait_event ev[WAIT_MAX_ITEMS];
+	if (n > WAIT_MAX_ITEMS || max == 0 || (n == 0 && timeout_ns < 0))
+		return -EINVAL;
+	if (copyin(p->pt, items, uitems, n * sizeof(items[0])) < 0)
+		return -EFAULT;
+	for (u64 i = 0; i < n; i++) {
+		int r = validate(p, &items[i]);
+		if (r < 0)
+			return r;
+	}
+	u64 deadline = timeout_ns < 0 ? 0 : arch_time_ns() + (u64)timeout_ns;
+
+	u32 nev = 0;
+	spin_lock(&sched_lock);
+	for (;;) {
+		for (u64 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
+			if (ready(p, &items[i])) {
+				ev[nev].user_data = items[i].user_data;
+				ev[nev].type = items[i].type;
+				ev[nev].pad = 0;
+				nev++;
+			}
+		}
+		if (nev || p->killed || (timeout_ns >= 0 && arch_time_ns() >= deadline))
+			break;
+		t->wake_at = deadline;
+		sched_block();
+	}
+	t->wake_at = 0;
+	spin_unlock(&sched_lock);
+	if (p->killed)
+		return -EINTR;
+	if (nev && copyout(p->pt, uevents, ev, nev * sizeof(ev[0])) < 0)
+		return -EFAULT;
+	return nev;
+}

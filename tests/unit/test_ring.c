@@ -1,0 +1,304 @@
+/*
+ * test_ring.c - the ring logic (kernel/ring.c) on the host: index
+ * arithmetic, a hostile program's indexes, the completion backlog, LINK
+ * chains, and operations that complete later.
+ *
+ * op_run() is scripted here: an entry's user_data says what it does
+ * (see run_script below), so each test spells out its own story.
+ */
+#include "host.h"
+#include "proc.h"
+
+/* The ring needs a current thread and process... */
+static struct proc proc;
+static struct thread thread;
+struct spinlock sched_lock;
+
+struct thread *current(void)
+{
+	return &thread;
+}
+void sched_wake(struct thread *t)
+{
+	(void)t;
+}
+
+/* ...memory for its region and ops... */
+u64 page_alloc(int order)
+{
+	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
+	memset(p, 0, PAGE_SIZE << order);
+	return (u64)(uptr)p;
+}
+void page_free(u64 pa, int order)
+{
+	(void)order;
+	free((void *)(uptr)pa);
+}
+void *kmalloc(size_t n)
+{
+	return malloc(n);
+}
+void *kzalloc(size_t n)
+{
+	return calloc(1, n);
+}
+void kfree(void *p)
+{
+	free(p);
+}
+int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot)
+{
+	(void)pt, (void)va, (void)pa, (void)size, (void)prot;
+	return 0;
+}
+struct op *op_dup(const struct op *op)
+{
+	struct op *o = malloc(sizeof(*o));
+	memcpy(o, op, sizeof(*o));
+	return o;
+}
+
+/*
+ * ...and operations. user_data encodes the script:
+ *   FAIL | x   completes with -EINVAL
+ *   LATER | x  goes pending (parked[] keeps it for the test)
+ *   x          completes with res = x
+ */
+#define FAIL 0x1000000ull
+#define LATER 0x2000000ull
+static struct op *parked[16];
+static int nparked, nrun;
+
+int op_run(struct op *op)
+{
+	nrun++;
+	if (op->sqe.user_data & FAIL)
+		return -EINVAL;
+	if (op->sqe.user_data & LATER) {
+		parked[nparked++] = op_dup(op);
+		return OP_PENDING;
+	}
+	return (int)op->sqe.user_data;
+}
+
+#include "../../kernel/ring.c"
+
+static struct ring *r;
+
+static int setup_sizes(u32 sq, u32 cq)
+{
+	memset(&proc, 0, sizeof(proc));
+	thread.proc = &proc;
+	nparked = nrun = 0;
+	r = ring_create(&proc, &thread, sq, cq);
+	return r ? 0 : -1;
+}
+static int setup(void **state)
+{
+	(void)state;
+	return setup_sizes(8, 4);
+}
+static int teardown(void **state)
+{
+	(void)state;
+	ring_destroy(r);
+	return 0;
+}
+
+/* The program's side: publish entries with these user_data values. */
+static void submit(const u64 *ud, int n, u8 flags)
+{
+	struct ring_hdr *h = r->hdr;
+	for (int i = 0; i < n; i++) {
+		struct sqe *e = &r->sq[h->sq_tail++ & h->sq_mask];
+		memset(e, 0, sizeof(*e));
+		e->opcode = OP_NOP;
+		e->flags = (i < n - 1) ? flags : 0; /* LINK ties each to the next */
+		e->user_data = ud[i];
+	}
+}
+
+/* Reap everything in the CQ into out[]; returns how many. */
+static int reap(u64 *out, int *res)
+{
+	struct ring_hdr *h = r->hdr;
+	int n = 0;
+	while (h->cq_head != h->cq_tail) {
+		struct cqe *c = &r->cq[h->cq_head++ & h->cq_mask];
+		out[n] = c->user_data;
+		res[n++] = c->res;
+	}
+	return n;
+}
+
+static void test_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct sqe), 64);
+	assert_int_equal(sizeof(struct cqe), 16);
+	assert_int_equal(sizeof(struct ring_hdr), 64);
+	assert_int_equal(r->hdr->sq_mask, 7);
+	assert_int_equal(r->hdr->cq_mask, 3);
+	assert_int_equal(r->hdr->sq_off, 64);
+	assert_int_equal(r->hdr->cq_off, 64 + 8 * 64);
+	assert_ptr_equal(proc.rings[r->hdr->id], r);
+}
+
+static void test_completions_in_order(void **state)
+{
+	(void)state;
+	u64 ud[3] = {5, 6, 7}, got[8];
+	int res[8];
+	submit(ud, 3, 0);
+	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	assert_int_equal(r->hdr->sq_head, 3);
+	assert_int_equal(reap(got, res), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(got[i], ud[i]);
+		assert_int_equal(res[i], (int)ud[i]);
+	}
+}
+
+static void test_only_what_is_published(void **state)
+{
+	(void)state;
+	u64 ud[2] = {1, 2}, got[8];
+	int res[8];
+	submit(ud, 2, 0);
+	assert_int_equal(ring_enter(r->id, 100, 0), 2); /* asks for more than there is */
+	assert_int_equal(ring_enter(r->id, 1, 0), 0);	/* nothing new */
+	assert_int_equal(reap(got, res), 2);
+}
+
+static void test_hostile_indexes(void **state)
+{
+	(void)state;
+	r->hdr->sq_tail = 1000; /* more than the ring holds */
+	assert_int_equal(ring_enter(r->id, 1, 0), -EINVAL);
+	assert_int_equal(nrun, 0);
+	r->hdr->sq_tail = 0;
+	r->hdr->sq_head = 77;	/* the kernel ignores what it published before */
+	r->hdr->cq_tail = 99;
+	u64 ud[1] = {3}, got[8];
+	int res[8];
+	submit(ud, 1, 0);
+	assert_int_equal(ring_enter(r->id, 1, 0), 1);
+	assert_int_equal(r->hdr->cq_tail, 1); /* rewritten from the kernel's own copy */
+	assert_int_equal(reap(got, res), 1);
+	/* a cq_head ahead of the tail reads as "full": completions wait, none is lost */
+	r->hdr->cq_head = 500;
+	submit(ud, 1, 0);
+	assert_int_equal(ring_enter(r->id, 1, 0), 1);
+	assert_true(r->hdr->sq_flags & RING_CQ_OVERFLOW);
+	r->hdr->cq_head = r->hdr->cq_tail;
+	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	assert_int_equal(reap(got, res), 1);
+	assert_int_equal(got[0], 3);
+}
+
+static void test_bad_ring_and_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(ring_enter(NRING, 1, 0), -EBADF);
+	assert_int_equal(ring_enter(r->id + 1, 1, 0), -EBADF);
+	assert_int_equal(ring_enter(r->id, 1, 0x80), -EINVAL);
+}
+
+/* CQ of 4, six submissions: nothing is dropped, -EBUSY until the program reaps. */
+static void test_overflow_backlog(void **state)
+{
+	(void)state;
+	u64 ud[6] = {10, 11, 12, 13, 14, 15}, got[16];
+	int res[16], n = 0;
+	submit(ud, 6, 0);
+	assert_int_equal(ring_enter(r->id, 6, 0), 5); /* stops once one is backlogged */
+	assert_true(r->hdr->sq_flags & RING_CQ_OVERFLOW);
+	assert_int_equal(r->hdr->cq_overflow, 1);
+	assert_int_equal(ring_enter(r->id, 1, 0), -EBUSY);
+	n += reap(got + n, res + n);
+	assert_int_equal(n, 4);
+	assert_int_equal(ring_enter(r->id, 1, 0), 1); /* backlog drains, the 6th runs */
+	assert_false(r->hdr->sq_flags & RING_CQ_OVERFLOW);
+	n += reap(got + n, res + n);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(got[i], ud[i]);
+}
+
+static void test_enter_is_bounded(void **state)
+{
+	(void)state;
+	ring_destroy(r);
+	assert_int_equal(setup_sizes(512, 1024), 0);
+	static u64 ud[300];
+	for (int i = 0; i < 300; i++)
+		ud[i] = i;
+	submit(ud, 300, 0);
+	assert_int_equal(ring_enter(r->id, 300, 0), ENTER_MAX);
+	assert_int_equal(ring_enter(r->id, 300, 0), 300 - ENTER_MAX);
+}
+
+static void test_link_cancels_after_failure(void **state)
+{
+	(void)state;
+	u64 chain[3] = {1, FAIL | 2, 3}, after[1] = {4}, got[8];
+	int res[8];
+	submit(chain, 3, SQE_LINK);
+	submit(after, 1, 0);
+	assert_int_equal(ring_enter(r->id, 4, 0), 4);
+	assert_int_equal(reap(got, res), 4);
+	assert_int_equal(res[0], 1);
+	assert_int_equal(res[1], -EINVAL);
+	assert_int_equal(res[2], -ECANCELED); /* never ran */
+	assert_int_equal(res[3], 4);	      /* not part of the chain */
+	assert_int_equal(nrun, 3);
+}
+
+static void test_pending_op_continues_its_chain(void **state)
+{
+	(void)state;
+	u64 chain[2] = {LATER | 1, 2}, got[8];
+	int res[8];
+	submit(chain, 2, SQE_LINK);
+	assert_int_equal(ring_enter(r->id, 2, 0), 2);
+	assert_int_equal(reap(got, res), 0); /* the first waits, the second waits for it */
+	assert_int_equal(nparked, 1);
+	op_complete(parked[0], 42, 0);
+	assert_int_equal(reap(got, res), 2);
+	assert_int_equal(got[0], LATER | 1);
+	assert_int_equal(res[0], 42);
+	assert_int_equal(res[1], 2);
+}
+
+static void test_failed_pending_op_cancels_its_chain(void **state)
+{
+	(void)state;
+	u64 chain[3] = {LATER | 1, 2, 3}, got[8];
+	int res[8];
+	submit(chain, 3, SQE_LINK);
+	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	op_complete(parked[0], -ENOENT, 0);
+	assert_int_equal(reap(got, res), 3);
+	assert_int_equal(res[0], -ENOENT);
+	assert_int_equal(res[1], -ECANCELED);
+	assert_int_equal(res[2], -ECANCELED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_completions_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_only_what_is_published, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_ring_and_flags, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overflow_backlog, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_link_cancels_after_failure, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pending_op_continues_its_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_pending_op_cancels_its_chain, setup,
+					    teardown),
+	};
+	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
+}

@@ -1,0 +1,131 @@
+/*
+ * sh.c - the shell: reads a command line, runs the program it names from
+ * /bin with its arguments, and waits for it to finish.
+ *
+ *	$ echo hello world     run /bin/echo with two arguments, wait for it
+ *	$ sleep 10 &           run it in the background: prints [pid]
+ *	$ exit 3               builtin: leave the shell (init starts another)
+ *	$ poweroff             builtin: turn the machine off
+ *
+ * duet has no fork: a program starts in a new process with spawn, which
+ * gets the path, the arguments and the descriptors (here: ours, the
+ * console) at once. While the shell waits for a line it also watches for
+ * a child's exit - one wait() on two events - so a background job that
+ * ends is reported right away.
+ */
+#include "user.h"
+
+#define MAXLINE 256
+
+/* Report the background jobs that have ended, and free their slots. */
+static void reap(void)
+{
+	struct wait_item child = {.type = WAIT_CHILD, .id = -1};
+	struct wait_event ev;
+	int pid, status;
+	while (wait(&child, 1, &ev, 1, 0) > 0 && (pid = waitpid(-1, &status)) > 0)
+		printf("[%d] done, status %d\n", pid, status);
+}
+
+/* Prompt, and wait until a line has been typed; report jobs meanwhile. */
+static long getcmd(char *buf, size_t n)
+{
+	struct wait_item items[2] = {
+	    {.type = WAIT_READ, .id = 0},
+	    {.type = WAIT_CHILD, .id = -1},
+	};
+	struct wait_event ev[2];
+	for (;;) {
+		reap();
+		printf("$ ");
+		long r = wait(items, 2, ev, 2, -1);
+		bool line = r < 0; /* wait failed: read, and see what read says */
+		for (int i = 0; i < r; i++)
+			line |= ev[i].type == WAIT_READ;
+		if (line)
+			return readline(0, buf, n);
+		printf("\n");
+	}
+}
+
+/* Split line into words at blanks; returns how many, or -E2BIG. */
+static int parse(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *s = line;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			*s++ = '\0';
+		if (!*s)
+			break;
+		if (argc == max - 1)
+			return -E2BIG;
+		argv[argc++] = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static void run(char **argv, bool background)
+{
+	char path[64];
+	if (strchr(argv[0], '/'))
+		snprintf(path, sizeof(path), "%s", argv[0]);
+	else
+		snprintf(path, sizeof(path), "/bin/%s", argv[0]);
+	int pid = spawn(path, argv, NULL, 0, -1, -1);
+	if (pid == -ENOENT) {
+		fprintf(2, "sh: %s: not found\n", argv[0]);
+	} else if (pid < 0) {
+		fprintf(2, "sh: %s: %s\n", argv[0], errstr(pid));
+	} else if (background) {
+		printf("[%d]\n", pid);
+	} else {
+		int status;
+		waitpid(pid, &status);
+	}
+}
+
+int main(void)
+{
+	static char line[MAXLINE];
+	char *argv[MAXARGV];
+	for (;;) {
+		long n = getcmd(line, sizeof(line));
+		if (n == 0)
+			return 0; /* end of input */
+		if (n < 0) {
+			fprintf(2, "sh: read: %s\n", errstr(n));
+			return 1;
+		}
+		int argc = parse(line, argv, MAXARGV);
+		if (argc < 0) {
+			fprintf(2, "sh: too many arguments\n");
+			continue;
+		}
+		/* "cmd &" or "cmd&": in the background */
+		bool background = false;
+		if (argc > 0) {
+			char *last = argv[argc - 1];
+			size_t len = strlen(last);
+			if (last[len - 1] == '&') {
+				background = true;
+				last[len - 1] = '\0';
+				if (len == 1)
+					argv[--argc] = NULL;
+			}
+		}
+		if (argc == 0)
+			continue;
+		if (strcmp(argv[0], "exit") == 0)
+			return argc > 1 ? atoi(argv[1]) : 0;
+		if (strcmp(argv[0], "poweroff") == 0) {
+			int r = poweroff();
+			fprintf(2, "sh: poweroff: %s\n", errstr(r));
+			continue;
+		}
+		run(argv, background);
+	}
+}

@@ -1,0 +1,63 @@
+/*
+ * async.h - the thread's ring, for programs that batch.
+ *
+ * The blocking calls of user.h do one operation per kernel entry (or
+ * two, if they must wait). A program that has many operations to do can
+ * instead prepare several entries, submit them all with one ring_enter,
+ * and reap their completions as they come:
+ *
+ *	for (i = 0; i < n; i++) {
+ *		struct sqe *e = sq_get();        // NULL: the queue is full
+ *		e->opcode = OP_NOP;
+ *		e->user_data = i;                // comes back in the completion
+ *	}
+ *	sq_submit();                             // one system call for all n
+ *	for (got = 0; got < n;)
+ *		got += cq_wait(c, n - got);      // completions, in any order
+ *
+ * Set SQE_LINK in an entry's flags to run the next entry only if this
+ * one succeeds; if it fails, the rest of the chain completes with
+ * -ECANCELED.
+ *
+ * user_data is the program's, except that the library tags its own
+ * blocking calls with UD_LIB set: keep that bit clear. Completions of
+ * the program's entries that a blocking call reaps while it waits for
+ * its own are kept for cq_reap(), never lost.
+ */
+#pragma once
+
+#include "user.h"
+
+#define UD_LIB (1ull << 63) /* user_data of the library's own entries */
+
+/*
+ * The next free submission entry, zeroed; NULL if the queue is full
+ * (submit first). A blocking call submits what is prepared along with
+ * its own entry.
+ */
+struct sqe *sq_get(void);
+
+/*
+ * Publish every prepared entry and ring_enter once. Returns how many
+ * entries the kernel took, or -E*: -EBUSY means completions are waiting
+ * in the kernel's backlog (RING_CQ_OVERFLOW): reap, then submit again.
+ * The kernel may take fewer than were prepared; the rest stay queued
+ * for the next sq_submit().
+ */
+long sq_submit(void);
+
+/* Take up to max completions without blocking; returns how many. */
+int cq_reap(struct cqe *c, int max);
+
+/* Like cq_reap(), but blocks (in wait) until there is at least one. */
+int cq_wait(struct cqe *c, int max);
+
+/*
+ * Run one operation: submit it and block until its completion arrives.
+ * Returns cqe.res; *cflags (if not NULL) gets cqe.flags. Every blocking
+ * call of user.h is this.
+ */
+long ring_call(const struct sqe *e, unsigned *cflags);
+
+/* This thread's ring header: for test programs that look at it directly. */
+struct ring_hdr *ring_hdr(void);

@@ -1,0 +1,76 @@
+/*
+ * user.h - the duet C library: everything a user program calls.
+ *
+ * A program talks to the kernel through two system calls only:
+ * ring_enter() and wait(). Every service - read, write, spawn, exit... -
+ * is an opcode in an entry of the thread's ring (kernel/abi/ring.h).
+ * The functions below wrap one opcode each and block until it completes,
+ * entering the kernel only as often as they must (lib/ring.c). Programs
+ * that want to batch use async.h instead.
+ *
+ * Results follow the kernel's: >= 0 on success, -E* on failure; errstr()
+ * names an error.
+ */
+#pragma once
+
+#include "lib.h" /* kernel/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
+#include "abi/ring.h"
+
+/* The two system calls (arch/<arch>/user.S). */
+long ring_enter(unsigned ring, unsigned to_submit, unsigned flags);
+long wait(const struct wait_item *items, unsigned n, struct wait_event *events, unsigned max,
+	  long long timeout_ns);
+
+/* sys.c: one operation each, blocking until it completes. */
+long read(int fd, void *buf, size_t n);
+long write(int fd, const void *buf, size_t n);
+int close(int fd);
+/* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.
+   uid, gid: -1 keeps ours. Returns the child's pid. */
+int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid);
+int waitpid(int pid, int *status); /* pid -1: any child; returns the pid */
+int kill(int pid);
+int getpid(void);
+int sleep_ns(u64 ns);
+int msleep(unsigned ms);
+int ps(struct procinfo *procs, int max); /* returns how many it filled in */
+int list(int index, struct dirent *d); /* the boot archive's index-th file; -ENOENT past the end */
+int kstats(struct kstats *s);
+int poweroff(void); /* returns only if it failed */
+
+/* ring.c */
+void exit(int status) __attribute__((noreturn));
+
+/* kstats.cpu[][] and .thread[]: kernel entries of each kind */
+enum { KS_SYSCALL, KS_EXCEPTION, KS_INTERRUPT };
+
+/* cost.c: cost_start(&c); ...; cost_end(&c) is the system calls "..." made */
+struct cost {
+	u64 start, self;
+};
+void cost_start(struct cost *c);
+u64 cost_end(struct cost *c);
+
+/* io.c: formatted output to a descriptor, and lines in */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vfprintf(int fd, const char *fmt, va_list ap);
+int puts(const char *s); /* s and a newline on fd 1 */
+long writeall(int fd, const void *buf, size_t n);
+long readline(int fd, char *buf, size_t n); /* up to '\n' (kept), NUL-terminated */
+
+/* malloc.c */
+void *malloc(size_t n);
+void free(void *p);
+
+/* str.c: the string functions lib.h does not have */
+char *strchr(const char *s, int c);
+
+/* num.c */
+long strtol(const char *s, char **end, int base);
+int atoi(const char *s);
+void srand(u64 seed);
+u64 rand(void);
+
+/* errstr.c: errstr(-EINVAL) and errstr(EINVAL) are "EINVAL: invalid argument" */
+const char *errstr(long err);

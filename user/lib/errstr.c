@@ -1,0 +1,46 @@
+/*
+ * errstr.c - names for error numbers (kernel/abi/errno.h), as a program
+ * prints them: errstr(-EINVAL) is "EINVAL: invalid argument".
+ */
+#include "user.h"
+
+static const char *const names[] = {
+    [EPERM] = "EPERM: not allowed",
+    [ENOENT] = "ENOENT: no such file or program",
+    [ESRCH] = "ESRCH: no such process",
+    [EINTR] = "EINTR: interrupted",
+    [EIO] = "EIO: input/output error",
+    [E2BIG] = "E2BIG: argument list too long",
+    [ENOEXEC] = "ENOEXEC: not an executable",
+    [EBADF] = "EBADF: bad descriptor",
+    [ECHILD] = "ECHILD: no such child",
+    [EAGAIN] = "EAGAIN: try again",
+    [ENOMEM] = "ENOMEM: out of memory",
+    [EACCES] = "EACCES: permission denied",
+    [EFAULT] = "EFAULT: bad address",
+    [EBUSY] = "EBUSY: busy",
+    [EEXIST] = "EEXIST: already exists",
+    [ENOTDIR] = "ENOTDIR: not a directory",
+    [EISDIR] = "EISDIR: is a directory",
+    [EINVAL] = "EINVAL: invalid argument",
+    [EMFILE] = "EMFILE: too many open descriptors",
+    [ENOSPC] = "ENOSPC: no space left",
+    [EPIPE] = "EPIPE: the other end is gone",
+    [ERANGE] = "ERANGE: out of range",
+    [ENAMETOOLONG] = "ENAMETOOLONG: name too long",
+    [ENOSYS] = "ENOSYS: no such system call or operation",
+    [ENOTEMPTY] = "ENOTEMPTY: directory not empty",
+    [ETIMEDOUT] = "ETIMEDOUT: timed out",
+    [ECANCELED] = "ECANCELED: cancelled",
+};
+
+const char *errstr(long err)
+{
+	static char unknown[32];
+	if (err < 0)
+		err = -err;
+	if (err < (long)ARRAY_SIZE(names) && names[err])
+		return names[err];
+	snprintf(unknown, sizeof(unknown), "error %ld", err);
+	return unknown;
+}

@@ -1,0 +1,82 @@
+/*
+ * malloc.c - a small allocator over a static arena.
+ *
+ * The kernel has no opcode yet to map more memory into a process, so the
+ * heap is an array in .bss: HEAP_SIZE bytes, allocated (and zeroed) by
+ * the kernel when it loads the program. Kept modest for that reason.
+ *
+ * Every block starts with a header holding its size. Blocks never handed
+ * out lie beyond `top`; freed blocks go on a free list kept in address
+ * order, so that free() can merge a block with free neighbours and the
+ * heap does not crumble into pieces too small to use. malloc() takes the
+ * first free block big enough, splitting off what it does not need.
+ */
+#include "user.h"
+
+#define HEAP_SIZE (256 * 1024)
+
+struct block {
+	size_t size;	    /* bytes, header included; a multiple of 16 */
+	struct block *next; /* on the free list */
+};
+
+static char heap[HEAP_SIZE] __attribute__((aligned(16)));
+static size_t top;	       /* heap[top..] has never been handed out */
+static struct block *freelist; /* in address order */
+
+void *malloc(size_t n)
+{
+	if (n == 0 || n > HEAP_SIZE)
+		return NULL;
+	size_t need = ROUND_UP(n, 16) + sizeof(struct block);
+	for (struct block **pp = &freelist; *pp; pp = &(*pp)->next) {
+		struct block *b = *pp;
+		if (b->size < need)
+			continue;
+		if (b->size - need >= 2 * sizeof(struct block)) {
+			/* hand out the end of b; b stays on the list, smaller */
+			b->size -= need;
+			b = (struct block *)((char *)b + b->size);
+			b->size = need;
+		} else {
+			*pp = b->next;
+		}
+		return b + 1;
+	}
+	if (HEAP_SIZE - top < need)
+		return NULL;
+	struct block *b = (struct block *)(heap + top);
+	b->size = need;
+	top += need;
+	return b + 1;
+}
+
+/* Does a end where b begins? */
+static bool adjacent(struct block *a, struct block *b)
+{
+	return (char *)a + a->size == (char *)b;
+}
+
+void free(void *p)
+{
+	if (!p)
+		return;
+	struct block *b = (struct block *)p - 1, *prev = NULL, *next = freelist;
+	while (next && next < b) {
+		prev = next;
+		next = next->next;
+	}
+	b->next = next;
+	if (next && adjacent(b, next)) {
+		b->size += next->size;
+		b->next = next->next;
+	}
+	if (prev && adjacent(prev, b)) {
+		prev->size += b->size;
+		prev->next = b->next;
+	} else if (prev) {
+		prev->next = b;
+	} else {
+		freelist = b;
+	}
+}

@@ -1,0 +1,94 @@
+/*
+ * sys.c - the blocking calls: each fills in one submission entry for its
+ * opcode (the fields are listed in kernel/abi/ring.h) and hands it to
+ * ring_call() (ring.c), which returns when the operation has completed.
+ * An operation that completes inside ring_enter - a write, a getpid, a
+ * read of a line that was already typed - costs one kernel entry; one
+ * that must wait costs a second, the wait.
+ */
+#include "async.h"
+
+#define RW_MAX (1u << 30) /* the most one READ or WRITE may ask for */
+
+static long call(u8 opcode, int fd, u64 off, const void *addr, u64 len, unsigned *cflags)
+{
+	struct sqe e = {.opcode = opcode, .fd = fd, .off = off, .addr = (uptr)addr, .len = len};
+	return ring_call(&e, cflags);
+}
+
+long read(int fd, void *buf, size_t n)
+{
+	return call(OP_READ, fd, 0, buf, MIN(n, RW_MAX), NULL);
+}
+
+long write(int fd, const void *buf, size_t n)
+{
+	return call(OP_WRITE, fd, 0, buf, MIN(n, RW_MAX), NULL);
+}
+
+int close(int fd)
+{
+	return call(OP_CLOSE, fd, 0, NULL, 0, NULL);
+}
+
+int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid)
+{
+	struct spawn_args a = {
+	    .path = (uptr)path,
+	    .argv = (uptr)argv,
+	    .fds = (uptr)fds,
+	    .nfds = nfds,
+	    .uid = uid,
+	    .gid = gid,
+	};
+	return call(OP_SPAWN, 0, 0, &a, sizeof(a), NULL);
+}
+
+int waitpid(int pid, int *status)
+{
+	unsigned st;
+	int r = call(OP_WAITPID, 0, (u64)(s64)pid, NULL, 0, &st);
+	if (r >= 0 && status)
+		*status = st;
+	return r;
+}
+
+int kill(int pid)
+{
+	return call(OP_KILL, 0, (u64)(s64)pid, NULL, 0, NULL);
+}
+
+int getpid(void)
+{
+	return call(OP_GETPID, 0, 0, NULL, 0, NULL);
+}
+
+int sleep_ns(u64 ns)
+{
+	return call(OP_SLEEP, 0, ns, NULL, 0, NULL);
+}
+
+int msleep(unsigned ms)
+{
+	return sleep_ns(ms * 1000000ull);
+}
+
+int ps(struct procinfo *procs, int max)
+{
+	return call(OP_PS, 0, 0, procs, max * sizeof(*procs), NULL);
+}
+
+int list(int index, struct dirent *d)
+{
+	return call(OP_LIST, 0, index, d, sizeof(*d), NULL);
+}
+
+int kstats(struct kstats *s)
+{
+	return call(OP_STATS, 0, 0, s, sizeof(*s), NULL);
+}
+
+int poweroff(void)
+{
+	return call(OP_POWEROFF, 0, 0, NULL, 0, NULL);
+}
