@@ -44,11 +44,12 @@ KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 all: kernel
 kernel: $(B)/kernel.elf $(KERNEL_IMG)
 
-$(B)/%.c.o: %.c
+# Objects are rebuilt when the flags change (they live in arch.mk).
+$(B)/%.c.o: %.c arch/$(ARCH)/arch.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/%.S.o: %.S
+$(B)/%.S.o: %.S arch/$(ARCH)/arch.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 

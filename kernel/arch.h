@@ -160,9 +160,10 @@ void arch_timer_init(void);
 #define VM_X   (1u << 2) /* executable */
 #define VM_U   (1u << 3) /* user accessible */
 #define VM_DEV (1u << 4) /* device memory: uncached */
-#define VM_SHARED (1u << 5) /* the page belongs to someone else (a ring, a pipe):
-			       tearing down the table must not free it; the arch
-			       keeps this in a bit the hardware ignores */
+#define VM_SHARED                                                                                  \
+	(1u << 5) /* the page belongs to someone else (a ring, a pipe):                            \
+		     tearing down the table must not free it; the arch                             \
+		     keeps this in a bit the hardware ignores */
 
 /* A leaf entry mapping physical `pa` at `level` with protection `prot`. */
 u64 arch_pte_leaf(u64 pa, unsigned prot, int level);

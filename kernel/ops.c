@@ -360,6 +360,11 @@ static int op_kill(struct op *op)
 
 /* ---- information ---------------------------------------------------- */
 
+/* The ABI's entry kinds are the kernel's counters, in the same order. */
+_Static_assert((int)KS_SYSCALL == (int)ENTRY_SYSCALL && (int)KS_EXCEPTION == (int)ENTRY_EXCEPTION &&
+		   (int)KS_INTERRUPT == (int)ENTRY_INTERRUPT && ENTRY_KINDS == 3,
+	       "struct kstats and enum entry_kind disagree");
+
 static int op_stats(struct op *op)
 {
 	struct kstats s;
@@ -391,7 +396,7 @@ static int op_ps(struct op *op)
 			struct thread *t = p->thread;
 			info.pid = p->pid;
 			info.ppid = p->parent ? p->parent->pid : 0;
-			info.state = p->state == P_ZOMBIE	 ? PROC_ZOMBIE
+			info.state = p->state == P_ZOMBIE     ? PROC_ZOMBIE
 				     : t->state == T_RUNNING  ? PROC_RUNNING
 				     : t->state == T_RUNNABLE ? PROC_READY
 							      : PROC_BLOCKED;
@@ -434,7 +439,7 @@ static int op_rw(struct op *op)
 	struct file *f = fd_get(op->proc, op->sqe.fd);
 	if (!f)
 		return -EBADF;
-	if (op->sqe.len > (1u << 30))
+	if (op->sqe.len > RW_MAX)
 		return -EINVAL;
 	return op->sqe.opcode == OP_READ ? f->ops->read(f, op) : f->ops->write(f, op);
 }
@@ -470,11 +475,11 @@ static int op_poweroff(struct op *op)
 }
 
 static int (*const optab[OP_COUNT])(struct op *) = {
-	[OP_NOP] = op_nop,	 [OP_READ] = op_rw,	   [OP_WRITE] = op_rw,
-	[OP_CLOSE] = op_close,	 [OP_SPAWN] = op_spawn,	   [OP_EXIT] = op_exit,
-	[OP_WAITPID] = op_waitpid, [OP_KILL] = op_kill,	   [OP_GETPID] = op_getpid,
-	[OP_SLEEP] = op_sleep,	 [OP_STATS] = op_stats,	   [OP_PS] = op_ps,
-	[OP_LIST] = op_list,	 [OP_POWEROFF] = op_poweroff,
+    [OP_NOP] = op_nop,	       [OP_READ] = op_rw,	    [OP_WRITE] = op_rw,
+    [OP_CLOSE] = op_close,     [OP_SPAWN] = op_spawn,	    [OP_EXIT] = op_exit,
+    [OP_WAITPID] = op_waitpid, [OP_KILL] = op_kill,	    [OP_GETPID] = op_getpid,
+    [OP_SLEEP] = op_sleep,     [OP_STATS] = op_stats,	    [OP_PS] = op_ps,
+    [OP_LIST] = op_list,       [OP_POWEROFF] = op_poweroff,
 };
 
 /* Validate the fields every entry shares, then run it. */

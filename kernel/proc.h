@@ -21,18 +21,15 @@
 #include "kernel.h"
 #include "abi/ring.h"
 
-#define NPROC 64	      /* most processes at once */
-#define NFD 32		      /* descriptors per process */
-#define NRING 8		      /* rings per process */
-#define KSTACK_ORDER 2	      /* kernel stacks: 4 pages */
-#define USTACK_SIZE (64 * 1024) /* user stack */
+#define NPROC	     64		 /* most processes at once */
+#define NFD	     32		 /* descriptors per process */
+#define NRING	     8		 /* rings per process */
+#define KSTACK_ORDER 2		 /* kernel stacks: 4 pages */
+#define USTACK_SIZE  (64 * 1024) /* user stack */
 /* user address space layout (below USER_TOP from archdef.h) */
 #define USTACK_TOP (USER_TOP - (1ull << 32))
-#define RING_BASE (USER_TOP / 2)
-#define RING_SPAN (1ull << 20) /* address space per ring */
-
-#define STATUS_KILLED 137 /* exit status of a killed process (128 + 9) */
-#define STATUS_FAULT 139  /* ... of one killed by a fault (128 + 11) */
+#define RING_BASE  (USER_TOP / 2)
+#define RING_SPAN  (1ull << 20) /* address space per ring */
 
 enum tstate { T_UNUSED, T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
 enum pstate { P_UNUSED, P_NEW, P_ALIVE, P_ZOMBIE }; /* P_NEW: being built by spawn */
@@ -40,14 +37,14 @@ enum pstate { P_UNUSED, P_NEW, P_ALIVE, P_ZOMBIE }; /* P_NEW: being built by spa
 struct thread {
 	struct proc *proc;
 	enum tstate state;
-	struct context ctx;    /* where arch_switch() left it */
-	u64 kstack;	       /* physical address of its kernel stack */
-	struct trapframe *tf;  /* user registers, at the top of the kstack */
-	struct ring *ring;     /* its first ring */
-	struct thread *next;   /* run queue link */
-	u64 wake_at;	       /* blocked in wait: wake by then (ns), 0 never */
-	bool irq_was_on;       /* saved across a switch (see sched.c) */
-	int cpu;	       /* running on, or last ran on */
+	struct context ctx;	  /* where arch_switch() left it */
+	u64 kstack;		  /* physical address of its kernel stack */
+	struct trapframe *tf;	  /* user registers, at the top of the kstack */
+	struct ring *ring;	  /* its first ring */
+	struct thread *next;	  /* run queue link */
+	u64 wake_at;		  /* blocked in wait: wake by then (ns), 0 never */
+	bool irq_was_on;	  /* saved across a switch (see sched.c) */
+	int cpu;		  /* running on, or last ran on */
 	u64 entries[ENTRY_KINDS]; /* kernel entries while it ran */
 };
 
@@ -70,18 +67,18 @@ struct ring {
 	int id;
 	struct proc *proc;
 	struct thread *owner;
-	u64 pa;			/* the shared region, physical */
-	int order;		/* ... 2^order pages */
-	u64 uaddr;		/* ... where the owner sees it */
-	struct ring_hdr *hdr;	/* ... where the kernel sees it */
+	u64 pa;		      /* the shared region, physical */
+	int order;	      /* ... 2^order pages */
+	u64 uaddr;	      /* ... where the owner sees it */
+	struct ring_hdr *hdr; /* ... where the kernel sees it */
 	struct sqe *sq;
 	struct cqe *cq;
 	u32 sq_entries, cq_entries;
 	/* The kernel's own copies of the indexes it produces: the ones in
 	 * the shared header are only published, never read back. */
 	u32 sq_head, cq_tail;
-	struct spinlock lock;	/* posting completions */
-	struct op *backlog;	/* completions that did not fit in the CQ */
+	struct spinlock lock; /* posting completions */
+	struct op *backlog;   /* completions that did not fit in the CQ */
 	struct op **backlog_end;
 	u32 nbacklog;
 };
@@ -155,4 +152,4 @@ void file_put(struct file *f);
 struct file *fd_get(struct proc *p, int fd);
 
 /* wait.c */
-long sys_wait(u64 items, u64 n, u64 events, u64 max, s64 timeout_ns);
+long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);

@@ -235,6 +235,10 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 	struct ring *r = p->rings[id];
 
 	spin_lock(&r->lock);
+	/* republish the indexes the kernel owns: a program that scribbled
+	   over them gets the truth back instead of a ring stuck forever */
+	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->hdr->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
 	backlog_flush(r);
 	bool busy = r->backlog != NULL;
 	spin_unlock(&r->lock);

@@ -15,11 +15,14 @@ void syscall(struct trapframe *tf)
 	long r;
 	switch (arch_tf_sysno(tf)) {
 	case SYS_RING_ENTER:
-		r = ring_enter(arch_tf_arg(tf, 0), arch_tf_arg(tf, 1), arch_tf_arg(tf, 2));
+		r = ring_enter((u32)arch_tf_arg(tf, 0), (u32)arch_tf_arg(tf, 1),
+			       (u32)arch_tf_arg(tf, 2));
 		break;
 	case SYS_WAIT:
-		r = sys_wait(arch_tf_arg(tf, 0), arch_tf_arg(tf, 1), arch_tf_arg(tf, 2),
-			     arch_tf_arg(tf, 3), (s64)arch_tf_arg(tf, 4));
+		/* the counts are C unsigned ints: only their low 32 bits count
+		   (RISC-V passes them sign-extended in 64-bit registers) */
+		r = sys_wait(arch_tf_arg(tf, 0), (u32)arch_tf_arg(tf, 1), arch_tf_arg(tf, 2),
+			     (u32)arch_tf_arg(tf, 3), (s64)arch_tf_arg(tf, 4));
 		break;
 	default:
 		r = -ENOSYS;

@@ -56,8 +56,7 @@ int vm_map(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot)
 		return -1;
 	while (size) {
 		int level = PT_MAX_LEAF_LEVEL;
-		while (level > 0 &&
-		       (((va | pa) & (pt_span(level) - 1)) || size < pt_span(level)))
+		while (level > 0 && (((va | pa) & (pt_span(level) - 1)) || size < pt_span(level)))
 			level--;
 		u64 *e = walk(pt, va, level, true);
 		if (!e || arch_pte_kind(*e, level) != PTE_NONE)

@@ -52,7 +52,7 @@ static int validate(struct proc *p, struct wait_item *it)
 	}
 }
 
-long sys_wait(u64 uitems, u64 n, u64 uevents, u64 max, s64 timeout_ns)
+long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 {
 	struct thread *t = current();
 	struct proc *p = t->proc;
@@ -62,7 +62,7 @@ long sys_wait(u64 uitems, u64 n, u64 uevents, u64 max, s64 timeout_ns)
 		return -EINVAL;
 	if (copyin(p->pt, items, uitems, n * sizeof(items[0])) < 0)
 		return -EFAULT;
-	for (u64 i = 0; i < n; i++) {
+	for (u32 i = 0; i < n; i++) {
 		int r = validate(p, &items[i]);
 		if (r < 0)
 			return r;
@@ -72,7 +72,7 @@ long sys_wait(u64 uitems, u64 n, u64 uevents, u64 max, s64 timeout_ns)
 	u32 nev = 0;
 	spin_lock(&sched_lock);
 	for (;;) {
-		for (u64 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
+		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
 			if (ready(p, &items[i])) {
 				ev[nev].user_data = items[i].user_data;
 				ev[nev].type = items[i].type;

@@ -29,19 +29,22 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -T user/user.ld
 
-$(B)/user/lib/%.o: user/lib/%.c
+# Objects are rebuilt when the flags change: the flags live in these files.
+UFLAGDEPS := arch/$(ARCH)/arch.mk user/user.mk
+
+$(B)/user/lib/%.o: user/lib/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
 
-$(B)/user/kernel/%.o: kernel/%.c
+$(B)/user/kernel/%.o: kernel/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
 
-$(B)/user/arch/user.o: arch/$(ARCH)/user.S
+$(B)/user/arch/user.o: arch/$(ARCH)/user.S $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-$(B)/user/bin/%.o: user/bin/%.c
+$(B)/user/bin/%.o: user/bin/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
 

@@ -58,6 +58,19 @@
 _start:
 	.cfi_startproc
 	.cfi_undefined ra /* the outermost frame: gdb's backtrace ends here */
+	/*
+	 * The hart lottery. Normally only the boot hart comes here, but a
+	 * hart may arrive at _start although smp.c asked the firmware to
+	 * start it elsewhere (rarely, under QEMU: seen about once in 35
+	 * boots with 2 harts). Two harts running kmain() would share one
+	 * stack and one .bss. So the first hart to swap a 1 into
+	 * boot_lottery boots; any later one waits below until smp.c names
+	 * its struct hart, then continues as a secondary.
+	 */
+	la t0, boot_lottery
+	li t1, 1
+	amoswap.w t1, t1, (t0)
+	bnez t1, lost_lottery
 	go_high
 	la sp, boot_stack_top
 	la tp, harts /* harts[0]: the boot hart is CPU 0 */
@@ -77,6 +90,20 @@ _start:
 
 	call kmain
 	.cfi_endproc
+
+/* A hart that lost the lottery: spin until boot_release[hartid] holds its struct hart. */
+lost_lottery:
+	li t1, MAX_HARTID
+	bgeu a0, t1, 2f
+	la t0, boot_release
+	slli t1, a0, 3
+	add t0, t0, t1
+1:	fence r, r
+	ld a1, 0(t0)
+	beqz a1, 1b
+	j boot_entry_secondary
+2:	wfi /* a hart id we cannot index: stay out of the way */
+	j 2b
 
 	.globl boot_entry_secondary
 	.type boot_entry_secondary, @function
@@ -100,7 +127,15 @@ boot_entry_secondary:
  * device tree, the UART, secondary harts' stacks). The identity entry
  * is not global: no address space but this one will have it.
  */
+/* In .data, not .bss: the winner clears .bss while losers may be reading. */
 	.section .data
+	.balign 8
+	.globl boot_release
+boot_lottery:
+	.quad 0
+boot_release: /* u64 [MAX_HARTID]: struct hart * per hart id, set by smp.c */
+	.fill MAX_HARTID, 8, 0
+
 	.balign 4096
 boot_pagetable:
 	.fill KERNEL_PHYS >> 30, 8, 0

@@ -44,6 +44,9 @@
 #define HART_KSTACK  24
 #define HART_USER_SP 32
 
+/* Hart ids boot.S's lottery can hand on (boot_release[]). */
+#define MAX_HARTID 64
+
 #ifndef __ASSEMBLY__
 
 #include "kernel.h"
@@ -81,6 +84,8 @@ extern u64 boot_dtb; /* physical address of the flattened device tree */
 
 /* boot.S */
 extern char boot_entry_secondary[];
+/* Harts that lost boot.S's lottery wait for their struct hart here. */
+extern u64 boot_release[MAX_HARTID];
 
 /* firmware.c */
 void firmware_init(void);

@@ -20,6 +20,9 @@ void arch_start_cpus(void)
 		if (!stack)
 			panic("arch_start_cpus: no memory for a stack");
 		harts[i].stack = (u64)P2V(stack) + (PAGE_SIZE << STACK_ORDER);
+		/* if the hart turns up at _start instead, boot.S sends it on from here */
+		if (harts[i].hwid < MAX_HARTID)
+			boot_release[harts[i].hwid] = (u64)&harts[i];
 		__sync_synchronize(); /* the new hart must see its stack */
 		long err = sbi_hart_start(harts[i].hwid, V2P(boot_entry_secondary), (u64)&harts[i]);
 		if (err)

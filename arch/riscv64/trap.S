@@ -55,6 +55,19 @@
 
 	.cfi_sections .debug_frame
 
+/* The trap's CSRs into the trapframe at sp (uses t0): where, why, what. */
+.macro save_csrs
+	csrr t0, sepc
+	sd t0, TF_SEPC(sp)
+	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
+	csrr t0, sstatus
+	sd t0, TF_SSTATUS(sp)
+	csrr t0, scause
+	sd t0, TF_SCAUSE(sp)
+	csrr t0, stval
+	sd t0, TF_STVAL(sp)
+.endm
+
 	.section .text
 	.balign 4 /* stvec's low two bits are the mode: 0 = one entry point */
 	.globl trap_entry
@@ -80,15 +93,7 @@ trap_entry:
 	.endr
 	addi t0, sp, TF_SIZE /* the sp we interrupted */
 	sd t0, TF_REG(2)(sp)
-	csrr t0, sepc
-	sd t0, TF_SEPC(sp)
-	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
-	csrr t0, sstatus
-	sd t0, TF_SSTATUS(sp)
-	csrr t0, scause
-	sd t0, TF_SCAUSE(sp)
-	csrr t0, stval
-	sd t0, TF_STVAL(sp)
+	save_csrs
 
 	mv a0, sp
 	call trap_kernel
@@ -129,15 +134,7 @@ trap_from_user:
 	csrrw t0, sscratch, zero /* the user's tp; sscratch = 0: in the kernel now */
 	sd t0, TF_REG(4)(sp)
 	.cfi_offset 4, TF_REG(4) - TF_SIZE
-	csrr t0, sepc
-	sd t0, TF_SEPC(sp)
-	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
-	csrr t0, sstatus
-	sd t0, TF_SSTATUS(sp)
-	csrr t0, scause
-	sd t0, TF_SCAUSE(sp)
-	csrr t0, stval
-	sd t0, TF_STVAL(sp)
+	save_csrs
 
 	mv a0, sp
 	call trap_user /* ends in trap_return_user(), which may switch threads */

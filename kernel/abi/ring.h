@@ -115,6 +115,12 @@ enum {
 	OP_COUNT
 };
 
+#define RW_MAX (1u << 30) /* most bytes one OP_READ or OP_WRITE may name */
+
+/* Exit statuses the kernel gives (OP_WAITPID's cqe.flags), as shells do. */
+#define STATUS_KILLED 137 /* killed (OP_KILL): 128 + 9 */
+#define STATUS_FAULT  139 /* killed by a fault it made: 128 + 11 */
+
 #define NAME_MAX 32   /* longest process or file name, with its NUL */
 #define MAXARGV	 32   /* most arguments a program gets */
 #define ARGBYTES 4096 /* most bytes of argument strings */
@@ -130,7 +136,8 @@ struct spawn_args {
 	unsigned flags; /* 0 */
 };
 
-/* OP_STATS: kernel entries by kind (system call, exception, interrupt). */
+/* OP_STATS: kernel entries by kind. */
+enum { KS_SYSCALL, KS_EXCEPTION, KS_INTERRUPT };
 #define STATS_NCPU 8
 struct kstats {
 	unsigned ncpu;

@@ -21,5 +21,5 @@ struct context {
 	unsigned long sp;
 };
 
-#define USER_TOP 0x800000000000ull
+#define USER_TOP    0x800000000000ull
 #define ELF_MACHINE 62

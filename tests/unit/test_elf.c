@@ -13,6 +13,7 @@
 #include "../../kernel/vm.c"
 #include "../../kernel/uvm.c"
 #include "../../kernel/elf.c"
+#include "uspace.h"
 
 #define P	     PAGE_SIZE
 #define TEXT	     0x400000ull /* text: file 0x1000..0x1180 -> TEXT, R-X */
@@ -36,8 +37,6 @@ void arch_vm_switch(u64 root)
 static _Alignas(8) u8 img[0x3000];
 static struct elf_ehdr *eh = (struct elf_ehdr *)img;
 static struct elf_phdr *ph = (struct elf_phdr *)(img + 64);
-static u64 free0;
-static struct pagetable *pt;
 
 static void make_image(void)
 {
@@ -65,20 +64,9 @@ static void make_image(void)
 
 static int setup(void **state)
 {
-	*state = host_ram(1024);
-	memset(&pm, 0, sizeof(pm));
-	page_init();
-	vm_init();
-	free0 = page_free_count();
-	pt = uvm_create();
+	uspace_setup(state);
 	make_image();
 	return 0;
-}
-
-static unsigned prot_at(u64 va)
-{
-	u64 *e = lookup(pt, va, false, NULL);
-	return e && arch_pte_kind(*e, 0) == PTE_LEAF ? arch_pte_prot(*e) : 0;
 }
 
 static void test_loads_good_image(void **state)

@@ -65,7 +65,7 @@ struct op *op_dup(const struct op *op)
  *   LATER | x  goes pending (parked[] keeps it for the test)
  *   x          completes with res = x
  */
-#define FAIL 0x1000000ull
+#define FAIL  0x1000000ull
 #define LATER 0x2000000ull
 static struct op *parked[16];
 static int nparked, nrun;
@@ -178,7 +178,7 @@ static void test_hostile_indexes(void **state)
 	assert_int_equal(ring_enter(r->id, 1, 0), -EINVAL);
 	assert_int_equal(nrun, 0);
 	r->hdr->sq_tail = 0;
-	r->hdr->sq_head = 77;	/* the kernel ignores what it published before */
+	r->hdr->sq_head = 77; /* the kernel ignores what it published before */
 	r->hdr->cq_tail = 99;
 	u64 ud[1] = {3}, got[8];
 	int res[8];
@@ -223,6 +223,27 @@ static void test_overflow_backlog(void **state)
 	n += reap(got + n, res + n);
 	assert_int_equal(n, 6);
 	for (int i = 0; i < 6; i++)
+		assert_int_equal(got[i], ud[i]);
+}
+
+/* A program that scribbles over cq_tail while completions wait still gets them all. */
+static void test_scribbled_cq_tail_recovers(void **state)
+{
+	(void)state;
+	u64 ud[5] = {20, 21, 22, 23, 24}, got[16];
+	int res[16], n = 0;
+	submit(ud, 5, 0);
+	assert_int_equal(ring_enter(r->id, 5, 0), 5); /* four in the CQ, one backlogged */
+	r->hdr->cq_tail = r->hdr->cq_head + 4000;     /* garbage */
+	r->hdr->sq_head = 12345;
+	assert_int_equal(ring_enter(r->id, 0, 0), -EBUSY); /* the truth is back... */
+	assert_int_equal(r->hdr->sq_head, 5);
+	n += reap(got + n, res + n); /* ...so the program can reap */
+	assert_int_equal(n, 4);
+	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	n += reap(got + n, res + n);
+	assert_int_equal(n, 5);
+	for (int i = 0; i < 5; i++)
 		assert_int_equal(got[i], ud[i]);
 }
 
@@ -294,6 +315,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_indexes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_ring_and_flags, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_overflow_backlog, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_cancels_after_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_op_continues_its_chain, setup, teardown),

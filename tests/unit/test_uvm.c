@@ -8,6 +8,7 @@
 #include "../../kernel/page.c"
 #include "../../kernel/vm.c"
 #include "../../kernel/uvm.c"
+#include "uspace.h"
 
 #define KVA 0xffffffff80000000ull /* something the kernel half maps */
 #define P   PAGE_SIZE
@@ -23,27 +24,6 @@ void arch_kernel_map(struct pagetable *kpt)
 void arch_vm_switch(u64 root)
 {
 	(void)root;
-}
-
-static u64 free0; /* free pages before the test made its address space */
-static struct pagetable *pt;
-
-static int setup(void **state)
-{
-	*state = host_ram(1024);
-	memset(&pm, 0, sizeof(pm));
-	page_init();
-	vm_init();
-	free0 = page_free_count();
-	pt = uvm_create();
-	assert_non_null(pt);
-	return 0;
-}
-
-static u64 prot_at(u64 va)
-{
-	u64 *e = lookup(pt, va, false, NULL);
-	return e && arch_pte_kind(*e, 0) == PTE_LEAF ? arch_pte_prot(*e) : 0;
 }
 
 static void test_create_shares_kernel_half(void **state)
@@ -341,17 +321,19 @@ static void test_destroy_returns_everything(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_create_shares_kernel_half, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_alloc_maps_zeroed_pages, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_alloc_refusals, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_alloc_out_of_memory_undoes, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_share_is_not_freed, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_unmap, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_copy_across_pages, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_copy_boundaries, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_copy_permissions, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_copyinstr, setup, free_ram),
-	    cmocka_unit_test_setup_teardown(test_destroy_returns_everything, setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_create_shares_kernel_half, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_alloc_maps_zeroed_pages, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_alloc_refusals, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_alloc_out_of_memory_undoes, uspace_setup,
+					    free_ram),
+	    cmocka_unit_test_setup_teardown(test_share_is_not_freed, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_unmap, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_copy_across_pages, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_copy_boundaries, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_copy_permissions, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_copyinstr, uspace_setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_destroy_returns_everything, uspace_setup,
+					    free_ram),
 	};
 	return cmocka_run_group_tests_name("uvm", tests, NULL, NULL);
 }

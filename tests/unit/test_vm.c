@@ -3,32 +3,10 @@
  * entry format: bit 0 valid, bit 1 leaf, bits 2..6 the VM_* protection,
  * bits 12.. the address. The walker must not care what the bits mean.
  */
+#define HOST_PTE
 #include "host.h"
 #include "../../kernel/page.c"
 #include "../../kernel/vm.c"
-
-#define V    1ull
-#define LEAF 2ull
-
-u64 arch_pte_leaf(u64 pa, unsigned prot, int level)
-{
-	(void)level;
-	return pa | V | LEAF | ((u64)prot << 2);
-}
-u64 arch_pte_table(u64 pa, int level)
-{
-	(void)level;
-	return pa | V;
-}
-enum pte_kind arch_pte_kind(u64 pte, int level)
-{
-	(void)level;
-	return !(pte & V) ? PTE_NONE : (pte & LEAF) ? PTE_LEAF : PTE_TABLE;
-}
-u64 arch_pte_addr(u64 pte)
-{
-	return pte & ~0xfffull;
-}
 
 /* vm_init() asks the arch to fill the kernel table, then switches to it. */
 static u64 switched_to;

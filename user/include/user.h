@@ -41,9 +41,6 @@ int poweroff(void); /* returns only if it failed */
 /* ring.c */
 void exit(int status) __attribute__((noreturn));
 
-/* kstats.cpu[][] and .thread[]: kernel entries of each kind */
-enum { KS_SYSCALL, KS_EXCEPTION, KS_INTERRUPT };
-
 /* cost.c: cost_start(&c); ...; cost_end(&c) is the system calls "..." made */
 struct cost {
 	u64 start, self;

@@ -8,8 +8,6 @@
  */
 #include "async.h"
 
-#define RW_MAX (1u << 30) /* the most one READ or WRITE may ask for */
-
 static long call(u8 opcode, int fd, u64 off, const void *addr, u64 len, unsigned *cflags)
 {
 	struct sqe e = {.opcode = opcode, .fd = fd, .off = off, .addr = (uptr)addr, .len = len};
