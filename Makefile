@@ -58,6 +58,9 @@ $(B)/kernel.elf: $(KOBJ) arch/$(ARCH)/kernel.ld
 
 -include $(KOBJ:.o=.d)
 
+# Nothing compiles before the tools are there, even under make -j.
+$(KOBJ): | deps
+
 # The boot archive of user programs (user/user.mk builds it) is linked
 # into the kernel; .incbin hides it from the compiler's dependency lists.
 ARCHIVE := $(B)/archive.cpio
@@ -164,4 +167,5 @@ format:
 
 help:
 	@sed -n '2,12p' Makefile
-	@echo 'Other targets: kernel print-qemu test-unit test-grade clean format'
+	@echo 'Other targets: kernel user deps grade print-qemu print-qemu-uboot'
+	@echo '  test-unit test-selftest test-grade clean format'

@@ -49,11 +49,12 @@ void kmain(void) __attribute__((noreturn));
 void kmain_secondary(void) __attribute__((noreturn));
 
 /*
- * First thing kmain() calls, on the boot CPU, interrupts off. Afterwards:
- * arch_cpu_id() returns 0, the UART registers are reachable (uart_init()
- * is called next), traps are caught (a fault reaches trap_fatal()), and
- * the firmware tables (device tree, Multiboot/ACPI) have been read so
- * that arch_memory() and arch_cpu_count() can answer.
+ * Called by kmain() on the boot CPU, interrupts off, right after
+ * uart_init(): arch_uart_read/write must work from the first instruction
+ * of kmain, so that even an early panic is readable. Afterwards:
+ * arch_cpu_id() returns 0, traps are caught (a fault reaches
+ * trap_fatal()), and the firmware tables (device tree, Multiboot/ACPI)
+ * have been read so that arch_memory() and arch_cpu_count() can answer.
  */
 void arch_early_init(void);
 
@@ -211,7 +212,7 @@ void irq_handle(int irq);
 void timer_tick(void);
 
 /* An interrupt nobody asked for (spurious or unknown vector): counted
- * and reported once per kind, never silently dropped. */
+ * and reported the first time on each CPU, never silently dropped. */
 void trap_spurious(u64 cause);
 
 /*

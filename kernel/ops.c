@@ -31,14 +31,21 @@ static void free_chain(struct op *op)
 	}
 }
 
-/* Park a copy of op; caller holds sched_lock. Returns OP_PENDING or -ENOMEM. */
+/*
+ * Park a copy of op; caller holds sched_lock. Returns OP_PENDING, or
+ * -EAGAIN when the process already has MAX_PARKED ops waiting (each one
+ * is kernel memory, and every event walks the list), or -ENOMEM.
+ */
 static int park(struct op *op)
 {
+	if (op->proc->parked >= MAX_PARKED)
+		return -EAGAIN;
 	struct op *o = op_dup(op);
 	if (!o)
 		return -ENOMEM;
 	o->next = pending;
 	pending = o;
+	op->proc->parked++;
 	return OP_PENDING;
 }
 
@@ -72,6 +79,7 @@ static struct op *unpark(bool (*match)(struct op *op, void *arg), void *arg)
 		}
 	}
 	found->next = NULL;
+	found->proc->parked--;
 	__atomic_add_fetch(&found->proc->completing, 1, __ATOMIC_RELAXED);
 	return found;
 }
@@ -214,7 +222,8 @@ static int op_sleep(struct op *op)
 {
 	if (op->sqe.off == 0)
 		return 0;
-	op->deadline = arch_time_ns() + op->sqe.off;
+	u64 now = arch_time_ns();
+	op->deadline = op->sqe.off > ~0ull - now ? ~0ull : now + op->sqe.off; /* no wrap */
 	spin_lock(&sched_lock);
 	int r = park(op);
 	spin_unlock(&sched_lock);
@@ -245,13 +254,21 @@ static int reap(struct proc *child)
 	return child->status;
 }
 
-/* child just became a zombie (sched_lock not held): finish a waitpid on it. */
-void op_child_exited(struct proc *child)
+/*
+ * Process pid (in slot child) became a zombie: finish a waitpid on it.
+ * sched_lock is not held, so first check it still is that zombie: its
+ * parent may have reaped it meanwhile, and the slot may even be reused.
+ */
+void op_child_exited(struct proc *child, int pid)
 {
 	spin_lock(&sched_lock);
+	if (child->state != P_ZOMBIE || child->pid != pid || !child->parent) {
+		spin_unlock(&sched_lock);
+		return;
+	}
 	struct child_match m = {child->parent, child};
 	struct op *op = unpark(wants_child, &m);
-	int pid = child->pid, status = 0;
+	int status = 0;
 	if (op)
 		status = reap(child);
 	else
@@ -332,8 +349,9 @@ static int op_spawn(struct op *op)
 			return -EFAULT;
 		if (fd == -1)
 			continue;
-		if (!(fds[i] = fd_get(p, fd)))
-			return -EBADF;
+		fds[i] = fd_get(p, fd);
+		if (!fds[i] && a.fds)
+			return -EBADF; /* inherited ones may be closed: then they stay closed */
 	}
 
 	char **argv = kmalloc(MAXARGV * sizeof(char *) + ARGBYTES);
@@ -418,7 +436,7 @@ static int op_ps(struct op *op)
 static int op_list(struct op *op)
 {
 	struct dirent d;
-	if (op->sqe.off > NPROC * 1024)
+	if (op->sqe.off > 0x7fffffff)
 		return -ENOENT;
 	int r = archive_entry((int)op->sqe.off, &d);
 	if (r < 0)

@@ -200,13 +200,14 @@ void proc_exit(int status)
 	p->state = P_ZOMBIE;
 	spin_unlock(&sched_lock);
 
-	op_child_exited(p); /* may reap p right away */
+	op_child_exited(p, p->pid); /* may reap p right away */
 	if (orphans)
 		for (int i = 0; i < NPROC; i++)
-			if (procs[i].state == P_ZOMBIE && procs[i].parent == initproc)
-				op_child_exited(&procs[i]);
+			op_child_exited(&procs[i], procs[i].pid); /* checks under the lock */
 
 	spin_lock(&sched_lock);
+	if (p->thread == t)
+		p->thread = NULL; /* p may be reaped, even reused, already */
 	t->state = T_DEAD;
 	arch_switch(&t->ctx, &mycpu()->sched_ctx);
 	panic("proc_exit: a dead thread ran again");

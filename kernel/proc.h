@@ -14,7 +14,9 @@
  *
  * One lock, sched_lock, protects every process's and thread's state, the
  * run queue and the pending list: simple to reason about, and plenty for
- * four CPUs. Each ring has its own lock for posting completions.
+ * four CPUs. Each ring has its own lock for posting completions. What
+ * only the process's own thread touches (its descriptors, its rings'
+ * submission side) needs no lock while a process has one thread.
  */
 #pragma once
 
@@ -30,8 +32,10 @@
 #define USTACK_TOP (USER_TOP - (1ull << 32))
 #define RING_BASE  (USER_TOP / 2)
 #define RING_SPAN  (1ull << 20) /* address space per ring */
+#define MAX_PARKED 64		/* ops one process may have pending */
+#define LINK_MAX   32		/* longest LINK chain; a longer one is cut */
 
-enum tstate { T_UNUSED, T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
+enum tstate { T_RUNNABLE = 1, T_RUNNING, T_BLOCKED, T_DEAD };
 enum pstate { P_UNUSED, P_NEW, P_ALIVE, P_ZOMBIE }; /* P_NEW: being built by spawn */
 
 struct thread {
@@ -55,12 +59,13 @@ struct proc {
 	int uid, gid;
 	bool killed;
 	int completing; /* its ops being completed right now, on any CPU */
+	int parked;	/* its ops on the pending list (at most MAX_PARKED) */
 	int status;	/* exit status, once a zombie */
 	char name[NAME_MAX];
 	struct pagetable *pt;
 	struct file *fds[NFD];
 	struct ring *rings[NRING];
-	struct thread *thread; /* the main (for now only) thread */
+	struct thread *thread; /* the main (for now only) thread; NULL once it exited */
 };
 
 struct ring {
@@ -81,6 +86,8 @@ struct ring {
 	struct op *backlog;   /* completions that did not fit in the CQ */
 	struct op **backlog_end;
 	u32 nbacklog;
+	struct op *deferred; /* chains to continue, by the owner (ring_run_deferred) */
+	struct op **deferred_end;
 };
 
 /* An operation in flight, or a completion waiting in a ring's backlog. */
@@ -92,7 +99,8 @@ struct op {
 	int res;	   /* the result, once known */
 	u32 cflags;	   /* cqe.flags of the result */
 	struct op *chain;  /* entries linked after it (SQE_LINK), not yet run */
-	struct op *next;   /* on the pending list or a backlog */
+	struct op *next;   /* on the pending list, a backlog or the deferred list */
+	bool cancel;	   /* deferred: its predecessor failed, cancel the chain */
 };
 
 /* A descriptor's object. Only the console for now. */
@@ -126,7 +134,6 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 	       struct proc *parent);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_kill(struct proc *killer, int pid);
-void proc_wake_all(struct proc *p);
 struct proc *proc_table(void);
 void proc_init_start(void);
 
@@ -136,13 +143,13 @@ void ring_destroy(struct ring *r);
 long ring_enter(unsigned id, unsigned to_submit, unsigned flags);
 void op_complete(struct op *op, int res, u32 cflags);
 bool ring_ready(struct ring *r);
+void ring_run_deferred(struct proc *p);
 
 /* ops.c */
 int op_run(struct op *op);
-void op_pending_add(struct op *op);
 void op_cancel_proc(struct proc *p);
 void op_timers(void);
-void op_child_exited(struct proc *child);
+void op_child_exited(struct proc *child, int pid);
 struct op *op_dup(const struct op *op);
 
 /* file.c */

@@ -7,8 +7,10 @@
  * completion queue (CQ); one that does not fit waits in the ring's
  * backlog, CQ_OVERFLOW is raised, and ring_enter() refuses new work with
  * -EBUSY until the program has reaped enough for the backlog to drain.
- * So a completion is never dropped, and kernel memory used by the backlog
- * is bounded by what the program itself submitted.
+ * So a completion is never dropped. Kernel memory stays bounded: at most
+ * ENTER_MAX entries run per ring_enter, at most MAX_PARKED per process
+ * wait for events, and a LINK chain is at most LINK_MAX entries long (a
+ * chain also ends where a ring_enter batch ends).
  *
  * The ring's memory is shared with a program that may be hostile. The
  * kernel never reads back what it wrote there (it keeps its own sq_head
@@ -63,6 +65,7 @@ struct ring *ring_create(struct proc *p, struct thread *owner, u32 sq_entries, u
 	r->hdr->id = id;
 	spin_init(&r->lock, "ring");
 	r->backlog_end = &r->backlog;
+	r->deferred_end = &r->deferred;
 	p->rings[id] = r;
 	return r;
 }
@@ -78,12 +81,21 @@ void ring_destroy(struct ring *r)
 		r->backlog = op->next;
 		kfree(op);
 	}
+	while (r->deferred) {
+		struct op *op = r->deferred;
+		r->deferred = op->next;
+		while (op) {
+			struct op *next = op->chain;
+			kfree(op);
+			op = next;
+		}
+	}
 	r->proc->rings[r->id] = NULL;
 	page_free(r->pa, r->order);
 	kfree(r);
 }
 
-/* Free CQ slots as the kernel sees them; > cq_entries means a lying program. */
+/* CQ slots in use as the kernel sees them; a lying cq_head reads as "full". */
 static u32 cq_used(struct ring *r)
 {
 	u32 head = __atomic_load_n(&r->hdr->cq_head, __ATOMIC_ACQUIRE);
@@ -167,8 +179,8 @@ bool ring_ready(struct ring *r)
  * Run a chain of entries: each one runs only if the one before it
  * succeeded (SQE_LINK); after a failure the rest complete with
  * -ECANCELED. An entry that goes pending is parked by op_run() as a heap
- * copy that carries the rest of the chain along (op->chain) and
- * continues it when it completes. `op` is heap memory if `heap`; later
+ * copy that carries the rest of the chain along (op->chain); when it
+ * completes, its owner continues the chain (op_complete). `op` is heap memory if `heap`; later
  * entries of a chain always are.
  */
 static void run_chain(struct op *op, bool heap, bool cancel)
@@ -192,16 +204,49 @@ static void run_chain(struct op *op, bool heap, bool cancel)
 	}
 }
 
-/* A pending op's event happened: complete it and continue its chain. */
+/*
+ * A pending op's event happened: complete it. The rest of its chain does
+ * not run here - this may be an interrupt, or another process's system
+ * call - but is handed to the ring's owner, which runs it on its next
+ * way through the kernel (ring_run_deferred): an operation always runs
+ * as the process that submitted it.
+ */
 void op_complete(struct op *op, int res, u32 cflags)
 {
 	struct op *rest = op->chain;
+	struct ring *r = op->ring;
 	op->chain = NULL;
 	op->res = res;
 	op->cflags = cflags;
-	if (!post(op, true))
-		op->proc->killed = true;
-	run_chain(rest, true, res < 0);
+	post(op, true); /* never fails for heap memory: op itself can wait in the backlog */
+	if (!rest)
+		return;
+	rest->cancel = res < 0;
+	rest->next = NULL;
+	spin_lock(&r->lock);
+	*r->deferred_end = rest;
+	r->deferred_end = &rest->next;
+	spin_unlock(&r->lock);
+	spin_lock(&sched_lock);
+	sched_wake(r->owner); /* blocked in wait(): come and run it */
+	spin_unlock(&sched_lock);
+}
+
+/* Continue the chains whose first op completed elsewhere. Owner only. */
+void ring_run_deferred(struct proc *p)
+{
+	for (int i = 0; i < NRING; i++) {
+		struct ring *r = p->rings[i];
+		while (r && __atomic_load_n(&r->deferred, __ATOMIC_RELAXED)) {
+			spin_lock(&r->lock);
+			struct op *c = r->deferred;
+			if (c && !(r->deferred = c->next))
+				r->deferred_end = &r->deferred;
+			spin_unlock(&r->lock);
+			if (c)
+				run_chain(c, true, c->cancel);
+		}
+	}
 }
 
 /* Copy the next submission entry into op: once, and only into kernel memory. */
@@ -233,6 +278,7 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 	if (id >= NRING || !p->rings[id])
 		return -EBADF;
 	struct ring *r = p->rings[id];
+	ring_run_deferred(p);
 
 	spin_lock(&r->lock);
 	/* republish the indexes the kernel owns: a program that scribbled
@@ -258,7 +304,8 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 		done++;
 		/* gather the entries linked after it */
 		struct op *prev = &first;
-		while ((prev->sqe.flags & SQE_LINK) && done < n) {
+		for (int len = 1; (prev->sqe.flags & SQE_LINK) && done < n && len < LINK_MAX;
+		     len++) {
 			struct op *o = kmalloc(sizeof(*o));
 			if (!o)
 				break; /* the chain ends here; the rest stays queued */

@@ -19,6 +19,14 @@ static bool child_exited(struct proc *p, s64 pid)
 	return false;
 }
 
+static bool has_deferred(struct proc *p)
+{
+	for (int i = 0; i < NRING; i++)
+		if (p->rings[i] && __atomic_load_n(&p->rings[i]->deferred, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
 /* Is item ready? Holds sched_lock. */
 static bool ready(struct proc *p, struct wait_item *it)
 {
@@ -70,8 +78,10 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	u64 deadline = timeout_ns < 0 ? 0 : arch_time_ns() + (u64)timeout_ns;
 
 	u32 nev = 0;
-	spin_lock(&sched_lock);
 	for (;;) {
+		/* chains to continue make completions: run them first, unlocked */
+		ring_run_deferred(p);
+		spin_lock(&sched_lock);
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
 			if (ready(p, &items[i])) {
 				ev[nev].user_data = items[i].user_data;
@@ -82,8 +92,13 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		}
 		if (nev || p->killed || (timeout_ns >= 0 && arch_time_ns() >= deadline))
 			break;
+		if (has_deferred(p)) { /* appended since we ran them: its waker found us awake */
+			spin_unlock(&sched_lock);
+			continue;
+		}
 		t->wake_at = deadline;
-		sched_block();
+		sched_block(); /* whoever defers a chain or posts a completion wakes us */
+		spin_unlock(&sched_lock);
 	}
 	t->wake_at = 0;
 	spin_unlock(&sched_lock);

@@ -97,7 +97,7 @@ static void background(struct run *r)
 	expect(vm, CMD_MS, "^%d +[0-9]+ +[a-z]+ +[0-9]+ +0 +sleep$", pid); /* ready or blocked */
 	expect(vm, CMD_MS, PROMPT);
 	type(vm, "kill %d\r", pid);
-	expect(vm, CMD_MS, "^\\[%d\\] done, status [0-9]+$", pid);
+	expect(vm, CMD_MS, "^\\[%d\\] done, status 137$", pid); /* STATUS_KILLED */
 	expect(vm, CMD_MS, PROMPT);
 	type(vm, "echo %s&\r", w);
 	/* not anchored: the shell may print its prompt first; the typed line ends in '&' */

@@ -22,7 +22,9 @@ UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 # #include <stdio.h> from finding the host's; -isystem gives back the
 # compiler's own headers (stdarg.h). Each function and variable gets a
 # section of its own so that the linker can drop the unused ones.
-UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
+# `=`, not `:=`: the compiler is asked only when a rule runs, after
+# `make deps` has had the chance to install it.
+UCFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-fno-stack-protector -fno-pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections -Iuser/include -Ikernel -MMD -MP $(USER_CFLAGS)
@@ -65,6 +67,9 @@ $(B)/archive.cpio: $(addprefix $(B)/user/root/bin/,$(UPROGS))
 
 .PHONY: user
 user: $(B)/archive.cpio
+
+# Nothing compiles before the tools are there (see deps in the Makefile).
+$(ULIB) $(UBINS:=.o): | deps
 
 .PRECIOUS: $(B)/user/bin/%.o $(UBINS) $(ULIB)
 

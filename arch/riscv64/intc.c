@@ -54,15 +54,13 @@ int arch_uart_irq(void)
 
 /* A supervisor external interrupt: ask the PLIC which source, run its
  * handler, and say we are done so the source may interrupt again. */
-void plic_intr(u64 cause)
+void plic_intr(void)
 {
 	volatile u32 *claim = plic(0x200004 + 0x1000 * context());
 	u32 irq = *claim;
 
-	if (irq == 0) { /* another hart claimed it first */
-		trap_spurious(cause);
-		return;
-	}
+	if (irq == 0)
+		return; /* another hart claimed it first: normal, not spurious */
 	irq_handle(irq);
 	*claim = irq;
 }

@@ -105,7 +105,7 @@ void timer_intr(void);
 
 /* intc.c */
 void plic_init_hart(void);
-void plic_intr(u64 cause);
+void plic_intr(void);
 
 /* smp.c */
 void secondary_main(void) __attribute__((noreturn));

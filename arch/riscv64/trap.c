@@ -85,7 +85,7 @@ static void interrupt(u64 cause)
 		timer_intr();
 		break;
 	case IRQ_SEXT:
-		plic_intr(cause);
+		plic_intr();
 		break;
 	case IRQ_SSOFT:
 		/* Nobody sends IPIs yet: acknowledge, and report. */

@@ -285,11 +285,15 @@ static void test_pending_op_continues_its_chain(void **state)
 	assert_int_equal(ring_enter(r->id, 2, 0), 2);
 	assert_int_equal(reap(got, res), 0); /* the first waits, the second waits for it */
 	assert_int_equal(nparked, 1);
-	op_complete(parked[0], 42, 0);
-	assert_int_equal(reap(got, res), 2);
+	op_complete(parked[0], 42, 0); /* as an interrupt handler would */
+	assert_int_equal(reap(got, res), 1);
 	assert_int_equal(got[0], LATER | 1);
 	assert_int_equal(res[0], 42);
-	assert_int_equal(res[1], 2);
+	assert_int_equal(nrun, 1); /* the rest waits for its owner... */
+	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	assert_int_equal(nrun, 2); /* ...who runs it on its next way through */
+	assert_int_equal(reap(got, res), 1);
+	assert_int_equal(res[0], 2);
 }
 
 static void test_failed_pending_op_cancels_its_chain(void **state)
@@ -300,10 +304,53 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	submit(chain, 3, SQE_LINK);
 	assert_int_equal(ring_enter(r->id, 3, 0), 3);
 	op_complete(parked[0], -ENOENT, 0);
+	ring_run_deferred(&proc);
 	assert_int_equal(reap(got, res), 3);
 	assert_int_equal(res[0], -ENOENT);
 	assert_int_equal(res[1], -ECANCELED);
 	assert_int_equal(res[2], -ECANCELED);
+	assert_int_equal(nrun, 1);
+}
+
+/* The 32-bit indexes wrap around: slots and counts still come out right. */
+static void test_indexes_wrap(void **state)
+{
+	(void)state;
+	u32 start = 0xfffffff0u;
+	r->sq_head = r->cq_tail = start;
+	r->hdr->sq_head = r->hdr->sq_tail = r->hdr->cq_head = r->hdr->cq_tail = start;
+	u64 got[8];
+	int res[8];
+	for (u64 round = 0; round < 10; round++) { /* 30 entries: across the wrap */
+		u64 ud[3] = {round * 3, round * 3 + 1, round * 3 + 2};
+		submit(ud, 3, 0);
+		assert_int_equal(ring_enter(r->id, 3, 0), 3);
+		assert_int_equal(reap(got, res), 3);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(got[i], ud[i]);
+	}
+	assert_int_equal(r->hdr->sq_head, start + 30); /* wrapped past zero */
+}
+
+/* A chain is at most LINK_MAX long: the entry after that starts a new one. */
+static void test_chain_is_cut_at_link_max(void **state)
+{
+	(void)state;
+	ring_destroy(r);
+	assert_int_equal(setup_sizes(64, 64), 0);
+	u64 ud[LINK_MAX + 4], got[64];
+	int res[64];
+	ud[0] = FAIL | 1;
+	for (int i = 1; i < LINK_MAX + 4; i++)
+		ud[i] = 100 + i;
+	submit(ud, LINK_MAX + 4, SQE_LINK);
+	assert_int_equal(ring_enter(r->id, LINK_MAX + 4, 0), LINK_MAX + 4);
+	assert_int_equal(reap(got, res), LINK_MAX + 4);
+	assert_int_equal(res[0], -EINVAL);
+	for (int i = 1; i < LINK_MAX; i++)
+		assert_int_equal(res[i], -ECANCELED);
+	for (int i = LINK_MAX; i < LINK_MAX + 4; i++)
+		assert_int_equal(res[i], 100 + i);
 }
 
 int main(void)
@@ -317,6 +364,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_overflow_backlog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indexes_wrap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chain_is_cut_at_link_max, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_cancels_after_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_op_continues_its_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_pending_op_cancels_its_chain, setup,

@@ -26,7 +26,10 @@ int main(void)
 	for (;;) {
 		int status;
 		int pid = waitpid(-1, &status);
-		if (pid == sh) {
+		if (pid < 0) { /* should not happen: do not spin if it does */
+			fprintf(2, "init: waitpid: %s\n", errstr(pid));
+			msleep(100);
+		} else if (pid == sh) {
 			printf("init: sh exited with status %d, starting another\n", status);
 			sh = start_sh();
 		}

@@ -224,7 +224,7 @@ static void happy(void)
 	pid = child("sleep", NULL, NULL, 0, -1);
 	expect("kill", kill(pid), 0);
 	r = waitpid(pid, &st);
-	if (r == pid && st != 0)
+	if (r == pid && st == STATUS_KILLED)
 		ok("kill-reaped");
 	else
 		fail("kill-reaped", "waitpid gave %s status %d", show(r), st);
@@ -358,6 +358,21 @@ static void chains(void)
 		fail("kept-completion", "getpid %s, then %d completions, user_data %llx", show(me),
 		     n, c.user_data);
 
+	/* a LINK left on the program's last, unsubmitted entry must not tie
+	   the library's own entry to it: the blocking call still answers */
+	s = sq_get();
+	s->opcode = 200; /* fails: anything linked after it is cancelled */
+	s->flags = SQE_LINK;
+	s->user_data = 0x5678;
+	me = getpid();
+	memset(&c, 0, sizeof(c));
+	n = cq_wait(&c, 1);
+	if (me > 0 && me == getpid() && n == 1 && c.user_data == 0x5678 && c.res == -EINVAL)
+		ok("link-not-captured");
+	else
+		fail("link-not-captured", "getpid %s, then %d completions, user_data %llx res %d",
+		     show(me), n, c.user_data, c.res);
+
 	for (int i = 0; i < 8; i++)
 		e[i] = (struct sqe){.opcode = OP_NOP};
 	if (batch(e, 8, res, order) == 0 && !res[0] && !res[7])
@@ -468,6 +483,82 @@ static void overflow(void)
 	else
 		fail("cq-overflow-cleared", "sq_flags %x, cq_overflow %u", flags, h->cq_overflow);
 	free(seen);
+}
+
+/*
+ * A chain whose first op completes later, in an interrupt: SLEEP, then
+ * (linked) EXIT 7. The exit must end this process, whichever process or
+ * idle loop the CPU runs when the sleep ends.
+ */
+static void __attribute__((noreturn)) link_exit(void)
+{
+	struct sqe *s = sq_get();
+	s->opcode = OP_SLEEP;
+	s->off = 20 * 1000000ull;
+	s->flags = SQE_LINK;
+	s = sq_get();
+	s->opcode = OP_EXIT;
+	s->off = 7;
+	sq_submit();
+	struct cqe c;
+	for (;;)
+		cq_wait(&c, 1); /* the sleep's completion, then nothing: EXIT ends us */
+}
+
+#define MAX_PARKED_TRY 70 /* the kernel parks 64 (MAX_PARKED in kernel/proc.h) */
+
+/*
+ * Ask for more hour-long sleeps than the kernel parks for one process:
+ * the excess fails at once with -EAGAIN. Exits with how many did.
+ */
+static int park_many(void)
+{
+	int eagain = 0, done = 0, n = 0;
+	struct cqe c[16];
+	while (n < MAX_PARKED_TRY) {
+		struct sqe *s = sq_get();
+		if (!s) {
+			sq_submit();
+			continue;
+		}
+		s->opcode = OP_SLEEP;
+		s->off = 3600 * SECOND_NS;
+		n++;
+	}
+	sq_submit();
+	/* the refused ones complete at once; the parked ones never do */
+	while (done < MAX_PARKED_TRY - 64 && (n = cq_reap(c, 16)) >= 0) {
+		for (int i = 0; i < n; i++)
+			eagain += c[i].res == -EAGAIN;
+		done += n;
+		if (!n)
+			break;
+	}
+	return eagain;
+}
+
+static void chain_context(void)
+{
+	int st = -1;
+	int pid = child("linkexit", NULL, NULL, 0, -1);
+	int r = pid > 0 ? waitpid(pid, &st) : pid;
+	if (r == pid && st == 7 && getpid() > 0)
+		ok("link-exit-later");
+	else
+		fail("link-exit-later", "spawn %s, waitpid %s, status %d", show(pid), show(r), st);
+}
+
+/* One process cannot fill the kernel with waiting ops. */
+static void park_limit(void)
+{
+	int st = -1;
+	int pid = child("parkmany", NULL, NULL, 0, -1);
+	int r = pid > 0 ? waitpid(pid, &st) : pid;
+	if (r == pid && st == MAX_PARKED_TRY - 64)
+		ok("park-limit");
+	else
+		fail("park-limit", "spawn %s, waitpid %s, %d refused, not %d", show(pid), show(r),
+		     st, MAX_PARKED_TRY - 64);
 }
 
 /* ---- a process that scribbles over its ring ------------------------------ */
@@ -588,6 +679,10 @@ int main(int argc, char **argv)
 		return eperm();
 	if (argc == 2 && strcmp(argv[1], "scribble") == 0)
 		scribble();
+	if (argc == 2 && strcmp(argv[1], "linkexit") == 0)
+		link_exit();
+	if (argc == 2 && strcmp(argv[1], "parkmany") == 0)
+		return park_many();
 
 	struct kstats ks;
 	kstats(&ks);
@@ -596,6 +691,8 @@ int main(int argc, char **argv)
 	faults();
 	refusals();
 	chains();
+	chain_context();
+	park_limit();
 	overflow();
 	hostile();
 	console();

@@ -11,7 +11,8 @@
  * gets the path, the arguments and the descriptors (here: ours, the
  * console) at once. While the shell waits for a line it also watches for
  * a child's exit - one wait() on two events - so a background job that
- * ends is reported right away.
+ * ends is reported right away. A foreground job is reported only if its
+ * status is not 0 ("[pid] status 139": it made a fault).
  */
 #include "user.h"
 
@@ -83,8 +84,10 @@ static void run(char **argv, bool background)
 	} else if (background) {
 		printf("[%d]\n", pid);
 	} else {
+		/* a job that fails says so: 137 is killed, 139 a fault */
 		int status;
-		waitpid(pid, &status);
+		if (waitpid(pid, &status) == pid && status != 0)
+			printf("[%d] status %d\n", pid, status);
 	}
 }
 

@@ -6,10 +6,11 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(2, "usage: sleep seconds\n");
+	int secs = argc == 2 ? atoi(argv[1]) : -1;
+	if (secs < 0) { /* a negative count would become a huge unsigned one */
+		fprintf(2, "usage: sleep seconds (0 or more)\n");
 		return 1;
 	}
-	int r = sleep_ns(atoi(argv[1]) * 1000000000ull);
+	int r = sleep_ns(secs * 1000000000ull);
 	return r < 0;
 }

@@ -49,13 +49,17 @@ long sq_submit(void);
 /* Take up to max completions without blocking; returns how many. */
 int cq_reap(struct cqe *c, int max);
 
-/* Like cq_reap(), but blocks (in wait) until there is at least one. */
+/*
+ * Like cq_reap(), but blocks (in wait) until there is at least one.
+ * Returns 0 at once if max <= 0, and -E* if wait() itself fails.
+ */
 int cq_wait(struct cqe *c, int max);
 
 /*
  * Run one operation: submit it and block until its completion arrives.
  * Returns cqe.res; *cflags (if not NULL) gets cqe.flags. Every blocking
- * call of user.h is this.
+ * call of user.h is this. If the entry cannot be submitted or wait()
+ * fails for good, returns that -E* instead.
  */
 long ring_call(const struct sqe *e, unsigned *cflags);
 

@@ -54,7 +54,7 @@ int fprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vfprintf(int fd, const char *fmt, va_list ap);
 int puts(const char *s); /* s and a newline on fd 1 */
 long writeall(int fd, const void *buf, size_t n);
-long readline(int fd, char *buf, size_t n); /* up to '\n' (kept), NUL-terminated */
+long readline(int fd, char *buf, size_t n); /* up to '\n' (kept), NUL-terminated; n > 0 */
 
 /* malloc.c */
 void *malloc(size_t n);

@@ -37,10 +37,11 @@ static const char *const names[] = {
 const char *errstr(long err)
 {
 	static char unknown[32];
-	if (err < 0)
-		err = -err;
-	if (err < (long)ARRAY_SIZE(names) && names[err])
-		return names[err];
-	snprintf(unknown, sizeof(unknown), "error %ld", err);
+	/* negate in unsigned arithmetic: -err overflows for the most
+	   negative long, whose magnitude only an unsigned long holds */
+	unsigned long e = err < 0 ? -(unsigned long)err : (unsigned long)err;
+	if (e < ARRAY_SIZE(names) && names[e])
+		return names[e];
+	snprintf(unknown, sizeof(unknown), "error %lu", e);
 	return unknown;
 }

@@ -77,6 +77,8 @@ int puts(const char *s)
 long readline(int fd, char *buf, size_t n)
 {
 	size_t len = 0;
+	if (n == 0) /* no room even for the '\0' */
+		return -EINVAL;
 	while (len + 1 < n) {
 		long r = read(fd, buf + len, n - 1 - len);
 		if (r < 0 && len == 0)

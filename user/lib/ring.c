@@ -127,12 +127,18 @@ static bool cq_next(struct cqe *c)
 	return true;
 }
 
-/* Sleep in the kernel until the CQ has something. */
-static void cq_block(void)
+/*
+ * Sleep in the kernel until the CQ has something. Returns 0, or the
+ * error of a wait() that will fail again if asked again (a corrupted
+ * ring id, a bad address): the caller must give up rather than spin.
+ * -EINTR (we are being killed) and -EAGAIN are worth another try.
+ */
+static long cq_block(void)
 {
 	struct wait_item it = {.type = WAIT_RING, .id = ring.id};
 	struct wait_event ev;
-	wait(&it, 1, &ev, 1, -1);
+	long r = wait(&it, 1, &ev, 1, -1);
+	return r < 0 && r != -EINTR && r != -EAGAIN ? r : 0;
 }
 
 /* Out of memory to keep a completion: losing it silently would be worse. */
@@ -173,6 +179,8 @@ static void keep(const struct cqe *c)
 
 int cq_reap(struct cqe *c, int max)
 {
+	if (max <= 0)
+		return 0;
 	int n = MIN(max, ring.nkept);
 	memcpy(c, ring.kept, n * sizeof(*c));
 	ring.nkept -= n;
@@ -186,8 +194,12 @@ int cq_reap(struct cqe *c, int max)
 int cq_wait(struct cqe *c, int max)
 {
 	int n;
+	long r;
+	if (max <= 0)
+		return 0;
 	while (!(n = cq_reap(c, max)))
-		cq_block();
+		if ((r = cq_block()) < 0)
+			return r;
 	return n;
 }
 
@@ -206,10 +218,28 @@ static long submit(void)
 	return r;
 }
 
+/*
+ * Hand the kernel every entry the program has prepared, in ring_enter
+ * calls of their own. The kernel ends a LINK chain where a batch ends,
+ * so a LINK on the program's last entry cannot capture the entry the
+ * library is about to add.
+ */
+static long flush(void)
+{
+	long r;
+	unsigned prepared = ring.sq_tail;
+	while ((int)(__atomic_load_n(&ring.hdr->sq_head, __ATOMIC_ACQUIRE) - prepared) < 0)
+		if ((r = submit()) < 0 && r != -EBUSY)
+			return r;
+	return 0;
+}
+
 long ring_call(const struct sqe *e, unsigned *cflags)
 {
 	struct sqe *s;
 	long r;
+	if ((r = flush()) < 0)
+		return r;
 	while (!(s = sq_get()))
 		if ((r = submit()) < 0 && r != -EBUSY)
 			return r;
@@ -235,7 +265,8 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 			}
 			keep(&c);
 		}
-		cq_block();
+		if ((r = cq_block()) < 0)
+			return r;
 	}
 }
 
@@ -255,6 +286,7 @@ static void drop_and_submit(void)
 void exit(int status)
 {
 	struct sqe *e;
+	flush(); /* so that OP_EXIT joins no chain of the program's */
 	while (!(e = sq_get()))
 		drop_and_submit();
 	e->opcode = OP_EXIT;
