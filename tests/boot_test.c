@@ -145,16 +145,32 @@ static void gdb_kmain(struct run *r)
 	expect_exit(g, 0, EXIT_MS);
 }
 
+/*
+ * gdb also stops in a user program: init's main(), which every boot
+ * reaches. A hardware breakpoint, as docs/debugging.md explains: a
+ * software one would be written into whatever is mapped at that address
+ * when gdb inserts it.
+ */
+static void gdb_user(struct run *r)
+{
+	char extra[64], args[256];
+	int port = free_port();
+	snprintf(extra, sizeof(extra), " -S -gdb tcp::%d", port);
+	boot(r, "print-qemu", extra);
+	snprintf(args, sizeof(args),
+		 "-ex 'add-symbol-file build/%s/user/bin/init' -ex 'hbreak main' -ex continue "
+		 "-ex bt",
+		 r->arch);
+	struct vm *g = gdb(r, port, args);
+	expect(g, BOOT_MS, "^#0 +(0x[0-9a-f]+ in )?main \\(\\) at user/bin/init\\.c:[0-9]+$");
+	expect_exit(g, 0, EXIT_MS);
+}
+
 const struct test boot_tests[] = {
-    {"boot/banner-1cpu", 2, ALL, banner, 1},
-    {"boot/banner-2cpu", 2, ALL, banner, 2},
-    {"boot/banner-3cpu", 2, ALL, banner, 3},
-    {"boot/banner-4cpu", 2, ALL, banner, 4},
-    {"boot/echo", 2, ALL, echo, 0},
-    {"boot/ticks", 2, ALL, ticks, 0},
-    {"boot/poweroff", 2, ALL, poweroff, 0},
-    {"boot/fault", 2, ALL, fault, 0},
-    {"boot/uboot", 2, ALL, uboot, 0},
-    {"boot/gdb", 2, ALL, gdb_kmain, 0},
-    {0},
+    {"boot/banner-1cpu", 2, ALL, banner, 1}, {"boot/banner-2cpu", 2, ALL, banner, 2},
+    {"boot/banner-3cpu", 2, ALL, banner, 3}, {"boot/banner-4cpu", 2, ALL, banner, 4},
+    {"boot/echo", 2, ALL, echo, 0},	     {"boot/ticks", 2, ALL, ticks, 0},
+    {"boot/poweroff", 2, ALL, poweroff, 0},  {"boot/fault", 2, ALL, fault, 0},
+    {"boot/uboot", 2, ALL, uboot, 0},	     {"boot/gdb", 2, ALL, gdb_kmain, 0},
+    {"boot/gdb-user", 2, ALL, gdb_user, 0},  {0},
 };
