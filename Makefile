@@ -158,6 +158,7 @@ HOSTCC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Itests
 
 include tests/tests.mk
+include labs/labs.mk
 
 clean:
 	rm -rf build

@@ -72,6 +72,20 @@ static void cmd_fault(int argc, char **argv)
 	printf("...and nothing happened: %p is mapped?\n", (void *)unmapped_addr);
 }
 
+/*
+ * uptime: how long this kernel has run and on how many CPUs, e.g.
+ * "up 1234 ms, 123 ticks, 2 CPUs online, on cpu1". Lab 0 writes it.
+ */
+static void cmd_uptime(int argc, char **argv)
+{
+	/* LAB boot 1: BEGIN print time since boot, ticks, CPUs online and this CPU */
+	/* STUB: (void)argc, (void)argv; printf("lab boot task 1: not written yet\n"); */
+	(void)argc, (void)argv;
+	printf("up %llu ms, %llu ticks, %d CPUs online, on cpu%d\n", arch_time_ns() / 1000000,
+	       ticks(), ncpu_online(), mycpu()->id);
+	/* LAB boot END */
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -84,6 +98,7 @@ static const struct command commands[] = {
     {"echo", "print the arguments", cmd_echo},
     {"cpus", "list CPUs with their ticks", cmd_cpus},
     {"ticks", "time since boot", cmd_ticks},
+    {"uptime", "time since boot, ticks, CPUs (lab 0)", cmd_uptime},
     {"mem", "free physical memory", cmd_mem},
     {"stats", "kernel entries per CPU", cmd_stats},
     {"fault", "make a kernel page fault (to see a panic)", cmd_fault},

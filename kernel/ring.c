@@ -105,6 +105,9 @@ static u32 cq_used(struct ring *r)
 
 static void cq_put(struct ring *r, u64 user_data, int res, u32 flags)
 {
+	/* LAB ring 2: BEGIN write the completion into the CQ and publish the new tail */
+	/* STUB: (void)r, (void)user_data, (void)res, (void)flags;
+	   panic("lab ring task 2: cq_put is not written yet"); */
 	struct cqe *c = &r->cq[r->cq_tail & (r->cq_entries - 1)];
 	c->user_data = user_data;
 	c->res = res;
@@ -112,6 +115,7 @@ static void cq_put(struct ring *r, u64 user_data, int res, u32 flags)
 	r->cq_tail++;
 	/* release: the entry is written before the program can see the tail */
 	__atomic_store_n(&r->hdr->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
+	/* LAB ring END */
 }
 
 /* Move backlogged completions into the CQ while there is room. Holds r->lock. */
@@ -252,6 +256,8 @@ void ring_run_deferred(struct proc *p)
 /* Copy the next submission entry into op: once, and only into kernel memory. */
 static void take(struct ring *r, struct op *op)
 {
+	/* LAB ring 1: BEGIN copy the next entry into op, once, and advance the head */
+	/* STUB: (void)r, (void)op; panic("lab ring task 1: take is not written yet"); */
 	memcpy(&op->sqe, &r->sq[r->sq_head & (r->sq_entries - 1)], sizeof(op->sqe));
 	r->sq_head++;
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
@@ -261,6 +267,7 @@ static void take(struct ring *r, struct op *op)
 	op->next = NULL;
 	op->deadline = 0;
 	op->cflags = 0;
+	/* LAB ring END */
 }
 
 /*
@@ -291,6 +298,8 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 	if (busy)
 		return -EBUSY;
 
+	/* LAB ring 1: BEGIN read the tail once, check it, take entries and gather chains */
+	/* STUB: (void)to_submit, (void)take; return -ENOSYS; */
 	/* acquire: the entries are written before the tail that covers them */
 	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
 	u32 avail = tail - r->sq_head;
@@ -317,4 +326,5 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 		run_chain(&first, false, false);
 	}
 	return done;
+	/* LAB ring END */
 }

@@ -166,11 +166,44 @@ static void gdb_user(struct run *r)
 	expect_exit(g, 0, EXIT_MS);
 }
 
+/*
+ * Lab 0 (labs/boot): the monitor's `uptime` prints "up <ms> ms, <ticks>
+ * ticks, <N> CPUs online, on cpu<K>". The times vary per run
+ * and must lie between two `ticks` readings taken around it,
+ * so no fixed string can pass.
+ */
+static void lab_uptime(struct run *r)
+{
+	unsigned long long t0, m0, t1, m1, ut, um;
+	int n = -1, k = -1;
+	struct vm *vm = boot_prompt(r);
+	type(vm, "ticks\r");
+	const char *l = expect(vm, CMD_MS, "^[0-9]+ ticks, [0-9]+ ms since boot$");
+	sscanf(l, "%llu ticks, %llu ms", &t0, &m0);
+	usleep(200 * 1000);
+	type(vm, "uptime\r");
+	l = expect(vm, CMD_MS, "^up [0-9]+ ms, [0-9]+ ticks, [0-9]+ CPUs online, on cpu[0-9]+$|"
+			       "^lab boot task 1");
+	check(vm, strncmp(l, "lab ", 4) != 0, "uptime is not written yet: \"%s\"", l);
+	sscanf(l, "up %llu ms, %llu ticks, %d CPUs online, on cpu%d", &um, &ut, &n, &k);
+	usleep(200 * 1000);
+	type(vm, "ticks\r");
+	l = expect(vm, CMD_MS, "^[0-9]+ ticks, [0-9]+ ms since boot$");
+	sscanf(l, "%llu ticks, %llu ms", &t1, &m1);
+	check(vm, n == r->cpus, "uptime says %d CPUs online, the machine has %d", n, r->cpus);
+	check(vm, k >= 0 && k < r->cpus, "uptime runs on cpu%d, there are %d CPUs", k, r->cpus);
+	check(vm, m0 <= um && um <= m1, "uptime says %llu ms, not between %llu and %llu", um, m0, m1);
+	check(vm, t0 <= ut && ut <= t1, "uptime says %llu ticks, not between %llu and %llu", ut, t0,
+	      t1);
+	check(vm, m1 > m0, "400 ms passed, but ticks says %llu ms, then %llu ms", m0, m1);
+}
+
 const struct test boot_tests[] = {
     {"boot/banner-1cpu", 2, ALL, banner, 1}, {"boot/banner-2cpu", 2, ALL, banner, 2},
     {"boot/banner-3cpu", 2, ALL, banner, 3}, {"boot/banner-4cpu", 2, ALL, banner, 4},
     {"boot/echo", 2, ALL, echo, 0},	     {"boot/ticks", 2, ALL, ticks, 0},
     {"boot/poweroff", 2, ALL, poweroff, 0},  {"boot/fault", 2, ALL, fault, 0},
     {"boot/uboot", 2, ALL, uboot, 0},	     {"boot/gdb", 2, ALL, gdb_kmain, 0},
-    {"boot/gdb-user", 2, ALL, gdb_user, 0},  {0},
+    {"boot/gdb-user", 2, ALL, gdb_user, 0},  {"lab/boot-uptime", 4, ALL, lab_uptime, 3},
+    {0},
 };

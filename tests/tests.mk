@@ -22,9 +22,9 @@ SUITES := $(wildcard tests/*_test.c)
 UNIT := $(patsubst tests/unit/%.c,$(H)/%,$(wildcard tests/unit/test_*.c))
 GRADE_FLAGS = -c $(CPUS) -o build/results $(if $(JOBS),-j $(JOBS)) $(if $(SEED),-s $(SEED))
 
-# The tests `make grade` runs. A lab's manifest (LAB=<name>) will set
-# this from the lab's list of tests; for now it is TEST.
-GRADE_TESTS = $(TEST)
+# The tests `make grade` runs: with LAB=<name>, the grader tests of the
+# lab's manifest labs/<name>/tests (labs/labs.mk), else TEST.
+GRADE_TESTS = $(if $(LAB),$(LAB_TESTS),$(TEST))
 
 .PHONY: grade test-build test-selftest
 
@@ -66,5 +66,6 @@ test: deps
 	@fail=0; \
 	$(MAKE) --no-print-directory test-unit || fail=1; \
 	$(MAKE) --no-print-directory test-selftest || fail=1; \
+	$(MAKE) --no-print-directory test-labs || fail=1; \
 	$(MAKE) --no-print-directory test-grade || fail=1; \
 	exit $$fail
