@@ -94,9 +94,7 @@ static void ticks(struct run *r)
 static void poweroff(struct run *r)
 {
 	struct vm *vm = boot_prompt(r);
-	type(vm, "poweroff\r");
-	expect(vm, CMD_MS, "^duet: powering off$");
-	expect_exit(vm, 0, EXIT_MS);
+	clean_poweroff(vm);
 }
 
 /* A kernel page fault is reported - which CPU, which trap, where - and stops QEMU with an error. */
@@ -128,9 +126,7 @@ static void uboot(struct run *r)
 	check(vm, strncmp(l, "=> ", 3) != 0,
 	      "U-Boot did not start the kernel: it is at its prompt");
 	expect(vm, BOOT_MS, "\\$ ");
-	type(vm, "poweroff\r");
-	expect(vm, CMD_MS, "^duet: powering off$");
-	expect_exit(vm, 0, EXIT_MS);
+	clean_poweroff(vm);
 }
 
 /* gdb, started as the handout says (reading .gdbinit), stops the kernel in kmain(). */
@@ -182,8 +178,9 @@ static void lab_uptime(struct run *r)
 	sscanf(l, "%llu ticks, %llu ms", &t0, &m0);
 	usleep(200 * 1000);
 	type(vm, "uptime\r");
-	l = expect(vm, CMD_MS, "^up [0-9]+ ms, [0-9]+ ticks, [0-9]+ CPUs online, on cpu[0-9]+$|"
-			       "^lab boot task 1");
+	l = expect(vm, CMD_MS,
+		   "^up [0-9]+ ms, [0-9]+ ticks, [0-9]+ CPUs online, on cpu[0-9]+$|"
+		   "^lab boot task 1");
 	check(vm, strncmp(l, "lab ", 4) != 0, "uptime is not written yet: \"%s\"", l);
 	sscanf(l, "up %llu ms, %llu ticks, %d CPUs online, on cpu%d", &um, &ut, &n, &k);
 	usleep(200 * 1000);
@@ -192,18 +189,25 @@ static void lab_uptime(struct run *r)
 	sscanf(l, "%llu ticks, %llu ms", &t1, &m1);
 	check(vm, n == r->cpus, "uptime says %d CPUs online, the machine has %d", n, r->cpus);
 	check(vm, k >= 0 && k < r->cpus, "uptime runs on cpu%d, there are %d CPUs", k, r->cpus);
-	check(vm, m0 <= um && um <= m1, "uptime says %llu ms, not between %llu and %llu", um, m0, m1);
+	check(vm, m0 <= um && um <= m1, "uptime says %llu ms, not between %llu and %llu", um, m0,
+	      m1);
 	check(vm, t0 <= ut && ut <= t1, "uptime says %llu ticks, not between %llu and %llu", ut, t0,
 	      t1);
 	check(vm, m1 > m0, "400 ms passed, but ticks says %llu ms, then %llu ms", m0, m1);
 }
 
 const struct test boot_tests[] = {
-    {"boot/banner-1cpu", 2, ALL, banner, 1}, {"boot/banner-2cpu", 2, ALL, banner, 2},
-    {"boot/banner-3cpu", 2, ALL, banner, 3}, {"boot/banner-4cpu", 2, ALL, banner, 4},
-    {"boot/echo", 2, ALL, echo, 0},	     {"boot/ticks", 2, ALL, ticks, 0},
-    {"boot/poweroff", 2, ALL, poweroff, 0},  {"boot/fault", 2, ALL, fault, 0},
-    {"boot/uboot", 2, ALL, uboot, 0},	     {"boot/gdb", 2, ALL, gdb_kmain, 0},
-    {"boot/gdb-user", 2, ALL, gdb_user, 0},  {"lab/boot-uptime", 4, ALL, lab_uptime, 3},
+    {"boot/banner-1cpu", 2, ALL, banner, 1},
+    {"boot/banner-2cpu", 2, ALL, banner, 2},
+    {"boot/banner-3cpu", 2, ALL, banner, 3},
+    {"boot/banner-4cpu", 2, ALL, banner, 4},
+    {"boot/echo", 2, ALL, echo, 0},
+    {"boot/ticks", 2, ALL, ticks, 0},
+    {"boot/poweroff", 2, ALL, poweroff, 0},
+    {"boot/fault", 2, ALL, fault, 0},
+    {"boot/uboot", 2, ALL, uboot, 0},
+    {"boot/gdb", 2, ALL, gdb_kmain, 0},
+    {"boot/gdb-user", 2, ALL, gdb_user, 0},
+    {"lab/boot-uptime", 4, ALL, lab_uptime, 3},
     {0},
 };

@@ -50,9 +50,7 @@ static void smoke(struct run *r)
 	/* anchored: the echo of the typed line ("$ echo ...") does not match */
 	expect(vm, CMD_MS, "^%s %s$", a, b);
 	expect(vm, CMD_MS, PROMPT);
-	type(vm, "poweroff\r");
-	expect(vm, CMD_MS, "^duet: powering off$");
-	expect_exit(vm, 0, EXIT_MS);
+	clean_poweroff(vm);
 }
 
 /* ps: init is pid 1 (parent 0), the shell its child, ps the shell's child and running. */

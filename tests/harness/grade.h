@@ -104,6 +104,18 @@ int free_port(void);
 			fail_at(__FILE__, __LINE__, vm, __VA_ARGS__);                              \
 	} while (0)
 
+/*
+ * Type `poweroff` at the prompt and expect a clean power-off: the
+ * kernel's own line (an exit status of 0 alone could also be a triple
+ * fault under -no-reboot), then QEMU's exit with status 0.
+ */
+#define clean_poweroff(vm)                                                                         \
+	do {                                                                                       \
+		type(vm, "poweroff\r");                                                            \
+		expect(vm, CMD_MS, "^duet: powering off$");                                        \
+		expect_exit(vm, 0, EXIT_MS);                                                       \
+	} while (0)
+
 /* Write a line into the test's output (shown for failed tests, and in results.json). */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
