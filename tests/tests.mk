@@ -4,7 +4,7 @@
 #                       selftest, then the grader (its last line counts)
 #   make test-unit      the host unit tests, tests/unit/test_*.c
 #   make test-grade     the grader on both arches
-#   make grade [ARCH=riscv64|x86_64] [TEST=filter] [CPUS=n]
+#   make grade [ARCH=riscv64|x86_64|all] [TEST=filter] [CPUS=n]
 #                       the grader on one arch; TEST picks tests by name
 #                       prefix or glob, e.g. TEST=boot/echo, TEST='*/gdb'
 #
@@ -57,8 +57,13 @@ test-grade: deps $(GRADER)
 		$(MAKE) --no-print-directory ARCH=$$a CPUS=$(CPUS) test-build || exit 1; done
 	$(GRADER) -a all $(GRADE_FLAGS)
 
-grade: deps test-build $(GRADER)
-	$(GRADER) -a $(ARCH) $(GRADE_FLAGS) $(foreach t,$(GRADE_TESTS),'$(t)')
+# GRADE_ARCHES: both arches for ARCH=all (see the Makefile), else ARCH.
+GRADE_ARCHES ?= $(ARCH)
+grade: deps $(GRADER)
+	@for a in $(GRADE_ARCHES); do \
+		$(MAKE) --no-print-directory ARCH=$$a CPUS=$(CPUS) test-build || exit 1; done
+	$(GRADER) -a $(if $(filter 1,$(words $(GRADE_ARCHES))),$(ARCH),all) $(GRADE_FLAGS) \
+		$(foreach t,$(GRADE_TESTS),'$(t)')
 
 # Every part runs even if an earlier one failed; the grader comes last so
 # that its "N passed, N failed" stays the last line.
