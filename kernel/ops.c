@@ -62,22 +62,22 @@ static void finish(struct op *op, int res, u32 cflags)
 	__atomic_sub_fetch(&p->completing, 1, __ATOMIC_RELEASE);
 }
 
-/* Take the first pending op that `match` accepts off the list. Holds sched_lock. */
+/*
+ * Take the oldest pending op that `match` accepts off the list. park()
+ * pushes at the head, so the oldest match is the last one found; keep
+ * the link that points at it, to unlink it without a second walk.
+ * Holds sched_lock.
+ */
 static struct op *unpark(bool (*match)(struct op *op, void *arg), void *arg)
 {
-	struct op *found = NULL;
-	for (struct op **pp = &pending; *pp; pp = &(*pp)->next) {
+	struct op **link = NULL;
+	for (struct op **pp = &pending; *pp; pp = &(*pp)->next)
 		if (match(*pp, arg))
-			found = *pp; /* keep looking: the oldest (last) one wins */
-	}
-	if (!found)
+			link = pp;
+	if (!link)
 		return NULL;
-	for (struct op **pp = &pending; *pp; pp = &(*pp)->next) {
-		if (*pp == found) {
-			*pp = found->next;
-			break;
-		}
-	}
+	struct op *found = *link;
+	*link = found->next;
 	found->next = NULL;
 	found->proc->parked--;
 	__atomic_add_fetch(&found->proc->completing, 1, __ATOMIC_RELAXED);

@@ -227,42 +227,41 @@ static bool user_span(u64 uva, u64 n)
 	return uva <= USER_TOP && n <= USER_TOP - uva;
 }
 
-/* Copy n bytes from user address uva to dst. 0 or -EFAULT. */
-int copyin(struct pagetable *pt, void *dst, u64 uva, size_t n)
+/*
+ * Copy n bytes between user address uva and kernel buffer buf, a page at
+ * a time: out = to the user (the pages must be writable), else from the
+ * user (readable). 0 or -EFAULT.
+ */
+static int copy(struct pagetable *pt, u64 uva, u8 *buf, size_t n, bool out)
 {
 	if (!user_span(uva, n))
 		return -EFAULT;
-	u8 *d = dst;
 	while (n) {
 		size_t k = MIN(n, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
-		u8 *s = user_byte(pt, uva, VM_U | VM_R);
-		if (!s)
+		u8 *u = user_byte(pt, uva, VM_U | (out ? VM_W : VM_R));
+		if (!u)
 			return -EFAULT;
-		memcpy(d, s, k);
-		d += k;
+		if (out)
+			memcpy(u, buf, k);
+		else
+			memcpy(buf, u, k);
+		buf += k;
 		uva += k;
 		n -= k;
 	}
 	return 0;
 }
 
+/* Copy n bytes from user address uva to dst. 0 or -EFAULT. */
+int copyin(struct pagetable *pt, void *dst, u64 uva, size_t n)
+{
+	return copy(pt, uva, dst, n, false);
+}
+
 /* Copy n bytes from src to user address uva. 0 or -EFAULT. */
 int copyout(struct pagetable *pt, u64 uva, const void *src, size_t n)
 {
-	if (!user_span(uva, n))
-		return -EFAULT;
-	const u8 *s = src;
-	while (n) {
-		size_t k = MIN(n, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
-		u8 *d = user_byte(pt, uva, VM_U | VM_W);
-		if (!d)
-			return -EFAULT;
-		memcpy(d, s, k);
-		s += k;
-		uva += k;
-		n -= k;
-	}
-	return 0;
+	return copy(pt, uva, (u8 *)src, n, true);
 }
 
 /*
