@@ -125,6 +125,15 @@ void arch_idle(void);
 /* Spin-wait hint (x86 pause; nothing on RISC-V). */
 void arch_relax(void);
 
+/*
+ * Interrupt CPU `cpu` (an index, not the hardware id) with the kernel's
+ * inter-processor interrupt. Its handler calls ipi_handle(); whatever the
+ * sender wants done is in the target's struct cpu before the send.
+ * RISC-V: the SBI IPI extension raises the supervisor software
+ * interrupt; x86: a fixed-vector IPI through the local APIC.
+ */
+void arch_ipi_send(int cpu);
+
 /* Route device interrupt `irq` (the arch's own numbering) to this CPU. */
 void arch_irq_unmask(int irq);
 
@@ -207,6 +216,9 @@ void trap_enter(enum entry_kind kind);
 
 /* A device interrupt (arch numbering) was claimed: run its handler. */
 void irq_handle(int irq);
+
+/* The kernel's inter-processor interrupt arrived (see arch_ipi_send). */
+void ipi_handle(void);
 
 /* This CPU's periodic timer fired (the arch re-arms it). */
 void timer_tick(void);

@@ -27,8 +27,32 @@ void file_put(struct file *f)
 		kfree(f);
 }
 
-/* The file behind descriptor fd of p, or NULL. */
+/*
+ * The file behind descriptor fd of p with a reference the caller must
+ * drop (file_put), or NULL. The reference keeps the file alive even if
+ * another thread closes the descriptor meanwhile.
+ */
 struct file *fd_get(struct proc *p, int fd)
 {
-	return fd >= 0 && fd < NFD ? p->fds[fd] : NULL;
+	if (fd < 0 || fd >= NFD)
+		return NULL;
+	spin_lock(&p->lock);
+	struct file *f = p->fds[fd];
+	if (f)
+		file_ref(f);
+	spin_unlock(&p->lock);
+	return f;
+}
+
+/* Close every descriptor of p (it is ending). */
+void fd_close_all(struct proc *p)
+{
+	for (int i = 0; i < NFD; i++) {
+		spin_lock(&p->lock);
+		struct file *f = p->fds[i];
+		p->fds[i] = NULL;
+		spin_unlock(&p->lock);
+		if (f)
+			file_put(f);
+	}
 }

@@ -155,14 +155,20 @@ static void strbuf_putc(void *arg, char c)
 }
 
 /* Like C's snprintf: always terminates, returns the untruncated length. */
-int snprintf(char *buf, size_t n, const char *fmt, ...)
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	struct strbuf b = {buf, n, 0};
-	va_list ap;
-	va_start(ap, fmt);
 	int r = vformat(strbuf_putc, &b, fmt, ap);
-	va_end(ap);
 	if (n)
 		buf[b.len] = '\0';
+	return r;
+}
+
+int snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
 	return r;
 }

@@ -60,6 +60,9 @@ struct cpu {
 	struct thread *thread;	  /* running now, or NULL in the scheduler */
 	struct context sched_ctx; /* the scheduler loop, for arch_switch() */
 	bool need_resched;	  /* the time slice is over: yield before user mode */
+	bool idle;		  /* waiting in arch_idle(): kick it for new work */
+	struct pagetable *pt;	  /* the user address space loaded, or NULL */
+	int flush;		  /* another CPU asks us to flush the TLB (ipi.c) */
 };
 extern struct cpu cpus[NCPU];
 struct cpu *mycpu(void);
@@ -80,7 +83,8 @@ void kfree(void *p);
 
 /* vm.c: page tables */
 struct pagetable {
-	u64 root; /* physical address of the top-level table */
+	u64 root;	      /* physical address of the top-level table */
+	struct spinlock lock; /* user half: mapping, unmapping, copying */
 };
 /* A page table's entries (512 per table), through the direct map; the
  * slot of va in a table at `level`; the bytes one entry at `level` maps. */
@@ -113,6 +117,10 @@ int uvm_unmap(struct pagetable *pt, u64 va, u64 size);
 int copyin(struct pagetable *pt, void *dst, u64 uva, size_t n);
 int copyout(struct pagetable *pt, u64 uva, const void *src, size_t n);
 int copyinstr(struct pagetable *pt, char *dst, u64 uva, size_t max);
+
+/* ipi.c: asking other CPUs to act */
+void ipi_kick(int cpu);
+void tlb_shootdown(struct pagetable *pt);
 
 /* elf.c: load a program image into a user address space */
 int elf_load(struct pagetable *pt, const void *image, size_t size, u64 *entry);

@@ -22,3 +22,4 @@ int strncmp(const char *a, const char *b, size_t n);
 typedef void (*putc_fn)(void *arg, char c);
 int vformat(putc_fn out, void *arg, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);

@@ -50,16 +50,16 @@ static int park(struct op *op)
 }
 
 /*
- * Taking an op off the list makes its process's `completing` count go
- * up until finish() has posted it: the process cannot finish exiting
- * (and free the ring and the memory the completion writes to) while
- * another CPU is still completing one of its ops.
+ * Taking an op off the list makes its ring's `completing` count go up
+ * until finish() has posted it: the ring cannot be destroyed (and the
+ * memory the completion writes to freed) while another CPU is still
+ * completing one of its ops.
  */
 static void finish(struct op *op, int res, u32 cflags)
 {
-	struct proc *p = op->proc; /* op is freed by op_complete */
+	struct ring *r = op->ring; /* op is freed by op_complete */
 	op_complete(op, res, cflags);
-	__atomic_sub_fetch(&p->completing, 1, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&r->completing, 1, __ATOMIC_RELEASE);
 }
 
 /*
@@ -80,21 +80,22 @@ static struct op *unpark(bool (*match)(struct op *op, void *arg), void *arg)
 	*link = found->next;
 	found->next = NULL;
 	found->proc->parked--;
-	__atomic_add_fetch(&found->proc->completing, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&found->ring->completing, 1, __ATOMIC_RELAXED);
 	return found;
 }
 
-/* A process is going away: drop everything it left in flight. */
-void op_cancel_proc(struct proc *p)
+/* A ring is going away: drop everything in flight on it. */
+void op_cancel_ring(struct ring *r)
 {
 	struct op *mine = NULL;
 	spin_lock(&sched_lock);
 	for (struct op **pp = &pending; *pp;) {
 		struct op *o = *pp;
-		if (o->proc == p) {
+		if (o->ring == r) {
 			*pp = o->next;
 			o->next = mine;
 			mine = o;
+			o->proc->parked--;
 		} else {
 			pp = &o->next;
 		}
@@ -139,7 +140,7 @@ void op_console_ready(void)
 	struct proc *pt = proc_table();
 	for (int i = 0; i < NPROC; i++)
 		if (pt[i].state == P_ALIVE)
-			sched_wake(pt[i].thread);
+			sched_wake_proc(&pt[i]);
 	spin_unlock(&sched_lock);
 }
 
@@ -211,9 +212,11 @@ void op_timers(void)
 	spin_lock(&sched_lock);
 	struct proc *pt = proc_table();
 	for (int i = 0; i < NPROC; i++) {
-		struct thread *t = pt[i].state == P_ALIVE ? pt[i].thread : NULL;
-		if (t && t->state == T_BLOCKED && t->wake_at && t->wake_at <= now)
-			sched_wake(t);
+		for (int j = 0; j < NTHREAD && pt[i].state == P_ALIVE; j++) {
+			struct thread *t = pt[i].threads[j];
+			if (t && t->state == T_BLOCKED && t->wake_at && t->wake_at <= now)
+				sched_wake(t);
+		}
 	}
 	spin_unlock(&sched_lock);
 }
@@ -272,7 +275,7 @@ void op_child_exited(struct proc *child, int pid)
 	if (op)
 		status = reap(child);
 	else
-		sched_wake(m.parent->thread); /* it may wait() for WAIT_CHILD */
+		sched_wake_proc(m.parent); /* it may wait() for WAIT_CHILD */
 	spin_unlock(&sched_lock);
 	if (op)
 		finish(op, pid, status);
@@ -333,8 +336,9 @@ static int op_spawn(struct op *op)
 		return -EFAULT;
 	if (a.flags || a.nfds > NFD)
 		return -EINVAL;
-	int uid = a.uid == -1 ? p->uid : a.uid, gid = a.gid == -1 ? p->gid : a.gid;
-	if ((uid != p->uid || gid != p->gid) && p->uid != 0)
+	struct ring *r = op->ring; /* its credentials are the caller's */
+	int uid = a.uid == -1 ? r->uid : a.uid, gid = a.gid == -1 ? r->gid : a.gid;
+	if ((uid != r->uid || gid != r->gid) && r->uid != 0)
 		return -EPERM;
 	int n = copyinstr(p->pt, path, a.path, sizeof(path));
 	if (n < 0)
@@ -342,38 +346,39 @@ static int op_spawn(struct op *op)
 
 	/* the child's descriptors: fds[i] of ours, or 0, 1, 2 inherited */
 	struct file *fds[NFD] = {0};
-	int nfds = a.fds ? (int)a.nfds : 3;
-	for (int i = 0; i < nfds; i++) {
+	int nfds = a.fds ? (int)a.nfds : 3, res = 0;
+	for (int i = 0; i < nfds && !res; i++) {
 		int fd = i;
 		if (a.fds && copyin(p->pt, &fd, a.fds + i * sizeof(int), sizeof(int)) < 0)
-			return -EFAULT;
-		if (fd == -1)
-			continue;
-		fds[i] = fd_get(p, fd);
-		if (!fds[i] && a.fds)
-			return -EBADF; /* inherited ones may be closed: then they stay closed */
+			res = -EFAULT;
+		else if (fd != -1 && !(fds[i] = fd_get(p, fd)) && a.fds)
+			res = -EBADF; /* inherited ones may be closed: then they stay closed */
 	}
 
-	char **argv = kmalloc(MAXARGV * sizeof(char *) + ARGBYTES);
-	if (!argv)
-		return -ENOMEM;
-	int argc = a.argv ? copy_argv(p->pt, a.argv, argv, (char *)(argv + MAXARGV)) : 0;
-	int r = argc;
-	if (argc >= 0) {
+	char **argv = res ? NULL : kmalloc(MAXARGV * sizeof(char *) + ARGBYTES);
+	if (!res && !argv)
+		res = -ENOMEM;
+	int argc = res || !a.argv ? 0 : copy_argv(p->pt, a.argv, argv, (char *)(argv + MAXARGV));
+	if (!res && argc < 0)
+		res = argc;
+	if (!res) {
 		if (argc == 0) { /* no argv: the program's name is argv[0] */
 			argv[0] = path;
 			argv[1] = NULL;
 			argc = 1;
 		}
-		r = proc_spawn(path, argv, argc, fds, uid, gid, p);
+		res = proc_spawn(path, argv, argc, fds, uid, gid, p);
 	}
 	kfree(argv);
-	return r;
+	for (int i = 0; i < nfds; i++)
+		if (fds[i])
+			file_put(fds[i]); /* the child holds its own references */
+	return res;
 }
 
 static int op_kill(struct op *op)
 {
-	return proc_kill(op->proc, (int)op->sqe.off);
+	return proc_kill(op->ring->uid, op->proc, (int)op->sqe.off);
 }
 
 /* ---- information ---------------------------------------------------- */
@@ -393,7 +398,7 @@ static int op_stats(struct op *op)
 	for (int i = 0; i < STATS_NCPU && i < NCPU; i++)
 		for (int k = 0; k < ENTRY_KINDS; k++)
 			s.cpu[i][k] = cpus[i].entries[k];
-	struct thread *t = current();
+	struct thread *t = op->ring->owner; /* not the poller's, on a polled ring */
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		s.thread[k] = t->entries[k];
 	s.free_pages = page_free_count();
@@ -411,14 +416,21 @@ static int op_ps(struct op *op)
 		struct proc *p = &pt[i];
 		bool used = p->state >= P_ALIVE;
 		if (used) {
-			struct thread *t = p->thread;
 			info.pid = p->pid;
 			info.ppid = p->parent ? p->parent->pid : 0;
-			info.state = p->state == P_ZOMBIE     ? PROC_ZOMBIE
-				     : t->state == T_RUNNING  ? PROC_RUNNING
-				     : t->state == T_RUNNABLE ? PROC_READY
-							      : PROC_BLOCKED;
-			info.cpu = t ? t->cpu : -1;
+			info.state = p->state == P_ZOMBIE ? PROC_ZOMBIE : PROC_BLOCKED;
+			info.cpu = -1;
+			for (int j = NTHREAD - 1; j >= 0; j--) {
+				struct thread *t = p->threads[j];
+				if (!t)
+					continue;
+				info.nthreads++;
+				info.cpu = t->cpu; /* the first live thread's, in the end */
+				if (t->state == T_RUNNING)
+					info.state = PROC_RUNNING;
+				else if (t->state == T_RUNNABLE && info.state != PROC_RUNNING)
+					info.state = PROC_READY;
+			}
 			info.uid = p->uid;
 			info.gid = p->gid;
 			memcpy(info.name, p->name, NAME_MAX);
@@ -454,29 +466,149 @@ static int op_nop(struct op *op)
 
 static int op_rw(struct op *op)
 {
+	if (op->sqe.len > RW_MAX)
+		return -EINVAL;
 	struct file *f = fd_get(op->proc, op->sqe.fd);
 	if (!f)
 		return -EBADF;
-	if (op->sqe.len > RW_MAX)
-		return -EINVAL;
-	return op->sqe.opcode == OP_READ ? f->ops->read(f, op) : f->ops->write(f, op);
+	int r = op->sqe.opcode == OP_READ ? f->ops->read(f, op) : f->ops->write(f, op);
+	file_put(f);
+	return r;
 }
 
 static int op_close(struct op *op)
 {
 	struct proc *p = op->proc;
 	int fd = op->sqe.fd;
-	if (fd < 0 || fd >= NFD || !p->fds[fd])
+	struct file *f = NULL;
+	spin_lock(&p->lock);
+	if (fd >= 0 && fd < NFD) {
+		f = p->fds[fd];
+		p->fds[fd] = NULL;
+	}
+	spin_unlock(&p->lock);
+	if (!f)
 		return -EBADF;
-	file_put(p->fds[fd]);
-	p->fds[fd] = NULL;
+	file_put(f);
 	return 0;
+}
+
+/*
+ * Whether op runs in its ring's owner thread. It does not on a polled
+ * ring: there the poller runs it, and operations on the thread itself
+ * (ending it, changing its rings) are refused.
+ */
+static bool by_owner(struct op *op)
+{
+	return current() == op->ring->owner;
 }
 
 static int op_exit(struct op *op)
 {
+	int status = (int)(op->sqe.off & 0xff);
 	free_chain(op->chain);
-	proc_exit((int)(op->sqe.off & 0xff));
+	op->chain = NULL;
+	if (!by_owner(op)) {
+		proc_die(op->proc, status); /* the poller: the threads end on their own */
+		return OP_PENDING;	    /* no completion: nobody is left to reap it */
+	}
+	proc_exit(status);
+}
+
+/* ---- threads and rings ---------------------------------------------- */
+
+static int op_thread(struct op *op)
+{
+	return thread_create(op->proc, op->sqe.addr, op->sqe.arg[0], op->sqe.arg[1]);
+}
+
+static int op_thread_exit(struct op *op)
+{
+	if (!by_owner(op))
+		return -EINVAL;
+	free_chain(op->chain);
+	op->chain = NULL;
+	thread_exit((int)(op->sqe.off & 0xff));
+}
+
+/* A join op for the thread whose tid is *arg. */
+static bool wants_thread(struct op *op, void *arg)
+{
+	return op->sqe.opcode == OP_THREAD_JOIN && op->proc == ((struct op *)arg)->proc &&
+	       op->sqe.off == ((struct op *)arg)->sqe.off;
+}
+
+static int op_thread_join(struct op *op)
+{
+	struct proc *p = op->proc;
+	u64 tid = op->sqe.off;
+	if (tid == (u64)op->ring->owner->tid)
+		return -EINVAL; /* itself: it would wait forever */
+	int r = -ESRCH;
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NTHREAD; i++) {
+		if (p->ended[i].tid && (u64)p->ended[i].tid == tid) {
+			op->cflags = p->ended[i].status;
+			p->ended[i].tid = 0; /* the slot is free again */
+			r = (int)tid;
+			break;
+		}
+		if (p->threads[i] && (u64)p->threads[i]->tid == tid) {
+			r = park(op);
+			break;
+		}
+	}
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+/* The thread in p's slot has ended (thread_exit): finish a join on it. */
+void op_thread_ended(struct proc *p, int slot)
+{
+	spin_lock(&sched_lock);
+	int tid = p->ended[slot].tid, status = p->ended[slot].status;
+	struct op key = {.proc = p, .sqe.off = (u64)tid};
+	struct op *op = unpark(wants_thread, &key);
+	if (op)
+		p->ended[slot].tid = 0;
+	spin_unlock(&sched_lock);
+	if (op)
+		finish(op, tid, status);
+}
+
+static int op_ring_create(struct op *op)
+{
+	struct sqe *e = &op->sqe;
+	if (!by_owner(op))
+		return -EINVAL;
+	if (e->off > RING_MAX || e->len > RING_MAX || e->arg[0] > RING_IDLE_MAX_US ||
+	    e->arg[1] >= NCPU)
+		return -EINVAL;
+	struct ring *r;
+	u32 cq = e->len ? e->len : 2 * (u32)e->off;
+	int err = ring_create(op->ring->owner, (u32)e->off, cq, e->op_flags, e->arg[0],
+			      (int)e->arg[1], &r);
+	if (err < 0)
+		return err;
+	if (e->addr && copyout(op->proc->pt, e->addr, &r->uaddr, sizeof(r->uaddr)) < 0) {
+		ring_destroy(r);
+		return -EFAULT;
+	}
+	return r->id;
+}
+
+static int op_ring_destroy(struct op *op)
+{
+	struct thread *t = op->ring->owner;
+	int id = op->sqe.fd;
+	if (!by_owner(op))
+		return -EINVAL;
+	if (id < 0 || id >= NRING || !t->rings[id])
+		return -EBADF;
+	if (id == 0 || t->rings[id] == op->ring)
+		return -EBUSY; /* its first ring, or the one this entry runs from */
+	ring_destroy(t->rings[id]);
+	return 0;
 }
 
 static int op_getpid(struct op *op)
@@ -486,25 +618,39 @@ static int op_getpid(struct op *op)
 
 static int op_poweroff(struct op *op)
 {
-	if (op->proc->uid != 0)
+	if (op->ring->uid != 0)
 		return -EPERM;
 	printf("duet: powering off\n");
 	arch_poweroff(0);
 }
 
 static int (*const optab[OP_COUNT])(struct op *) = {
-    [OP_NOP] = op_nop,	       [OP_READ] = op_rw,	    [OP_WRITE] = op_rw,
-    [OP_CLOSE] = op_close,     [OP_SPAWN] = op_spawn,	    [OP_EXIT] = op_exit,
-    [OP_WAITPID] = op_waitpid, [OP_KILL] = op_kill,	    [OP_GETPID] = op_getpid,
-    [OP_SLEEP] = op_sleep,     [OP_STATS] = op_stats,	    [OP_PS] = op_ps,
-    [OP_LIST] = op_list,       [OP_POWEROFF] = op_poweroff,
+    [OP_NOP] = op_nop,
+    [OP_READ] = op_rw,
+    [OP_WRITE] = op_rw,
+    [OP_CLOSE] = op_close,
+    [OP_SPAWN] = op_spawn,
+    [OP_EXIT] = op_exit,
+    [OP_WAITPID] = op_waitpid,
+    [OP_KILL] = op_kill,
+    [OP_GETPID] = op_getpid,
+    [OP_SLEEP] = op_sleep,
+    [OP_STATS] = op_stats,
+    [OP_PS] = op_ps,
+    [OP_LIST] = op_list,
+    [OP_POWEROFF] = op_poweroff,
+    [OP_THREAD] = op_thread,
+    [OP_THREAD_EXIT] = op_thread_exit,
+    [OP_THREAD_JOIN] = op_thread_join,
+    [OP_RING_CREATE] = op_ring_create,
+    [OP_RING_DESTROY] = op_ring_destroy,
 };
 
 /* Validate the fields every entry shares, then run it. */
 int op_run(struct op *op)
 {
 	if (op->sqe.opcode >= OP_COUNT || (op->sqe.flags & ~SQE_LINK) || op->sqe.pad ||
-	    op->sqe.op_flags)
+	    (op->sqe.op_flags && op->sqe.opcode != OP_RING_CREATE))
 		return -EINVAL;
 	return optab[op->sqe.opcode](op);
 }

@@ -1,5 +1,5 @@
 /*
- * proc.c - processes: spawn, exit, kill.
+ * proc.c - processes and their threads: spawn, thread create, exit, kill.
  *
  * duet has no fork. A process is made whole by spawn: a fresh address
  * space, the program loaded from the boot archive, a stack holding its
@@ -8,9 +8,10 @@
  *
  *   a0 / rdi = argc    a1 / rsi = argv    a2 / rdx = the ring's header
  *
- * The user stack, highest address first:
+ * The first thread's stack, highest address first:
  *
- *   USTACK_TOP ->  argument strings "sh\0" "-x\0" ...
+ *   USTACK_TOP ->  TCB_SIZE bytes for the C library (abi/ring.h)
+ *                  argument strings "sh\0" "-x\0" ...
  *                  argv[] pointers, argv[argc] = NULL   <- a1 / rsi
  *                  (16-byte aligned)                    <- sp
  */
@@ -38,7 +39,7 @@ static const char *basename(const char *path)
 static int push_args(struct pagetable *pt, char **argv, int argc, u64 *sp, u64 *uargv)
 {
 	u64 ptrs[MAXARGV + 1];
-	u64 top = USTACK_TOP;
+	u64 top = USTACK_TOP - TCB_SIZE;
 	for (int i = 0; i < argc; i++) {
 		u64 n = strlen(argv[i]) + 1;
 		top -= n;
@@ -55,14 +56,80 @@ static int push_args(struct pagetable *pt, char **argv, int argc, u64 *sp, u64 *
 	return 0;
 }
 
-/* Undo a half-made process and give its slot back. */
-static void spawn_fail(struct proc *p, struct thread *t)
+/* Where thread slot k's stack ends (and its TCB starts, see abi/ring.h). */
+static u64 stack_top(int slot)
 {
-	for (int i = 0; i < NRING; i++)
-		if (p->rings[i])
-			ring_destroy(p->rings[i]);
-	if (t)
+	return USTACK_TOP - slot * THREAD_SPAN;
+}
+
+/*
+ * A new user thread of p in a free slot: its kernel stack, its user
+ * stack, its first ring. It starts at pc with registers
+ * (a0, a1, its ring's header) and sp just below its TCB, unless the
+ * caller moves sp (spawn puts argv there). Not yet runnable. Returns
+ * it, or NULL with *err set.
+ */
+static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *err)
+{
+	int slot = -1;
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NTHREAD && slot < 0; i++)
+		if (!p->threads[i] && !p->ended[i].tid)
+			slot = i;
+	spin_unlock(&sched_lock);
+	*err = -EAGAIN;
+	if (slot < 0)
+		return NULL;
+
+	*err = -ENOMEM;
+	struct thread *t = kzalloc(sizeof(*t));
+	if (!t || !(t->kstack = page_alloc(KSTACK_ORDER))) {
+		kfree(t);
+		return NULL;
+	}
+	t->proc = p;
+	t->slot = slot;
+	t->pin = -1;
+	int r = uvm_alloc(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK, VM_R | VM_W | VM_U);
+	if (r < 0 || (r = ring_create(t, 64, 128, 0, 0, -1, &t->rings[0])) < 0) {
+		if (r != -EEXIST)
+			uvm_unmap(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK);
+		*err = r == -EEXIST ? -ENOEXEC : r; /* the program claims the stack's addresses */
 		thread_free(t);
+		return NULL;
+	}
+	t->tf = (struct trapframe *)((uptr)P2V(t->kstack) + (PAGE_SIZE << KSTACK_ORDER)) - 1;
+	arch_tf_init_user(t->tf, pc, stack_top(slot) - TCB_SIZE, a0, a1, t->rings[0]->uaddr);
+	extern void thread_start(void);
+	arch_context_init(&t->ctx, ROUND_DOWN((uptr)t->tf, 16), thread_start);
+	return t;
+}
+
+/* Give a thread's slot its thread and a tid, and let it run. */
+static int thread_go(struct proc *p, struct thread *t)
+{
+	spin_lock(&sched_lock);
+	t->tid = p->nthreads ? next_pid++ : p->pid; /* the first thread's tid is the pid */
+	p->threads[t->slot] = t;
+	p->nthreads++;
+	sched_ready(t);
+	spin_unlock(&sched_lock);
+	return t->tid;
+}
+
+/* OP_THREAD: a new thread of live process p. Its tid, or -E*. */
+int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1)
+{
+	int err;
+	if (pc >= USER_TOP)
+		return -EFAULT;
+	struct thread *t = thread_new(p, pc, a0, a1, &err);
+	return t ? thread_go(p, t) : err;
+}
+
+/* Undo a half-made process and give its slot back. */
+static void spawn_fail(struct proc *p)
+{
 	if (p->pt)
 		uvm_destroy(p->pt);
 	p->pt = NULL;
@@ -106,27 +173,17 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 		goto fail;
 	if ((r = elf_load(p->pt, image, size, &entry)) < 0)
 		goto fail;
-	r = uvm_alloc(p->pt, USTACK_TOP - USTACK_SIZE, USTACK_SIZE, VM_R | VM_W | VM_U);
-	if (r == -EEXIST)
-		r = -ENOEXEC; /* the program claims the stack's addresses */
-	if (r < 0)
+	p->uid = uid;
+	p->gid = gid;
+	spin_init(&p->lock, "proc");
+	if (!(t = thread_new(p, entry, 0, 0, &r)))
 		goto fail;
-	if ((r = push_args(p->pt, argv, argc, &sp, &uargv)) < 0)
-		goto fail;
-	r = -ENOMEM;
-	if (!(t = kzalloc(sizeof(*t))) || !(t->kstack = page_alloc(KSTACK_ORDER))) {
-		kfree(t);
-		t = NULL;
+	if ((r = push_args(p->pt, argv, argc, &sp, &uargv)) < 0) {
+		ring_destroy(t->rings[0]);
+		thread_free(t);
 		goto fail;
 	}
-	if (!(t->ring = ring_create(p, t, 64, 128)))
-		goto fail;
-
-	t->proc = p;
-	t->tf = (struct trapframe *)((uptr)P2V(t->kstack) + (PAGE_SIZE << KSTACK_ORDER)) - 1;
-	arch_tf_init_user(t->tf, entry, sp, argc, uargv, t->ring->uaddr);
-	extern void thread_start(void);
-	arch_context_init(&t->ctx, ROUND_DOWN((uptr)t->tf, 16), thread_start);
+	arch_tf_init_user(t->tf, entry, sp, argc, uargv, t->rings[0]->uaddr);
 
 	for (int i = 0; i < NFD; i++)
 		if ((p->fds[i] = fds[i]))
@@ -134,20 +191,18 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 	const char *name = basename(path);
 	size_t n = MIN(strlen(name), NAME_MAX - 1);
 	memcpy(p->name, name, n);
-	p->uid = uid;
-	p->gid = gid;
-	p->thread = t;
 
 	spin_lock(&sched_lock);
 	p->pid = next_pid++;
 	p->parent = parent;
 	p->state = P_ALIVE;
-	sched_ready(t);
 	spin_unlock(&sched_lock);
-	return p->pid;
+	int pid = p->pid;
+	thread_go(p, t);
+	return pid;
 
 fail:
-	spawn_fail(p, t);
+	spawn_fail(p);
 	return r;
 }
 
@@ -160,31 +215,20 @@ void thread_start(void)
 }
 
 /*
- * End the current process: close its descriptors, drop its rings and
- * operations in flight, free its memory, hand its children to init, and
- * become a zombie for the parent to reap. The thread's kernel stack is
- * freed by the scheduler once we have switched off it.
+ * The last thread of p has ended: close its descriptors, free its
+ * memory, hand its children to init, and become a zombie for the parent
+ * to reap.
  */
-void proc_exit(int status)
+static void proc_end(struct proc *p, int status)
 {
-	struct thread *t = current();
-	struct proc *p = t->proc;
-	if (p == initproc)
-		panic("init exited with status %d", status);
-
-	op_cancel_proc(p);
-	/* nothing of ours is pending now; let completions under way land */
-	while (__atomic_load_n(&p->completing, __ATOMIC_ACQUIRE))
-		arch_relax();
-	for (int i = 0; i < NFD; i++) {
-		if (p->fds[i])
-			file_put(p->fds[i]);
-		p->fds[i] = NULL;
-	}
-	for (int i = 0; i < NRING; i++)
-		if (p->rings[i])
-			ring_destroy(p->rings[i]);
-	arch_vm_switch(vm_kernel()->root); /* we are about to free the one in use */
+	fd_close_all(p);
+	/* Threads that ended on other CPUs may still be switching away,
+	 * with p's table loaded: it is freed once none is (sched.c). */
+	arch_vm_switch(vm_kernel()->root);
+	__atomic_store_n(&mycpu()->pt, NULL, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < NCPU; i++)
+		while (__atomic_load_n(&cpus[i].pt, __ATOMIC_ACQUIRE) == p->pt)
+			arch_relax();
 	uvm_destroy(p->pt);
 
 	spin_lock(&sched_lock);
@@ -198,23 +242,86 @@ void proc_exit(int status)
 	}
 	p->status = status;
 	p->state = P_ZOMBIE;
+	int pid = p->pid;
 	spin_unlock(&sched_lock);
 
-	op_child_exited(p, p->pid); /* may reap p right away */
+	op_child_exited(p, pid); /* may reap p right away */
 	if (orphans)
 		for (int i = 0; i < NPROC; i++)
 			op_child_exited(&procs[i], procs[i].pid); /* checks under the lock */
-
-	spin_lock(&sched_lock);
-	if (p->thread == t)
-		p->thread = NULL; /* p may be reaped, even reused, already */
-	t->state = T_DEAD;
-	arch_switch(&t->ctx, &mycpu()->sched_ctx);
-	panic("proc_exit: a dead thread ran again");
 }
 
-/* Kill pid: allowed for root, or on one's own children. Init cannot be killed. */
-int proc_kill(struct proc *killer, int pid)
+/*
+ * End the current thread: drop its rings (and what is in flight on
+ * them) and its stack. The last thread to end takes the process with
+ * it; an earlier one leaves its status for OP_THREAD_JOIN. The kernel
+ * stack is freed by the scheduler once we have switched off it.
+ */
+void thread_exit(int status)
+{
+	struct thread *t = current();
+	struct proc *p = t->proc;
+	if (p == initproc)
+		panic("init exited with status %d", status);
+
+	for (int i = NRING - 1; i >= 0; i--)
+		if (t->rings[i])
+			ring_destroy(t->rings[i]);
+	uvm_unmap(p->pt, stack_top(t->slot) - THREAD_STACK, THREAD_STACK);
+
+	spin_lock(&sched_lock);
+	p->threads[t->slot] = NULL;
+	bool last = --p->nthreads == 0;
+	if (!last) {
+		p->ended[t->slot].tid = t->tid;
+		p->ended[t->slot].status = status;
+	}
+	spin_unlock(&sched_lock);
+	if (last)
+		proc_end(p, p->killed ? p->kill_status : status);
+	else
+		op_thread_ended(p, t->slot);
+	sched_exit();
+}
+
+/*
+ * Make every thread of p end with the process status `status` (the
+ * first cause wins): each one does as soon as it is on its way back to
+ * user mode. Those blocked are woken; those running on other CPUs are
+ * interrupted, so even a thread spinning in user mode ends at once.
+ */
+static void die_locked(struct proc *p, int status)
+{
+	if (!p->killed) {
+		p->killed = true;
+		p->kill_status = status;
+	}
+	sched_wake_proc(p);
+	for (int i = 0; i < NTHREAD; i++)
+		if (p->threads[i] && p->threads[i]->state == T_RUNNING)
+			ipi_kick(p->threads[i]->cpu);
+}
+
+void proc_die(struct proc *p, int status)
+{
+	spin_lock(&sched_lock);
+	die_locked(p, status);
+	spin_unlock(&sched_lock);
+}
+
+/* End the current process (OP_EXIT, a fault): all its threads. */
+void proc_exit(int status)
+{
+	struct proc *p = current()->proc;
+	proc_die(p, status);
+	thread_exit(status);
+}
+
+/*
+ * Kill pid on behalf of killer with credentials uid: allowed for root,
+ * or on one's own children. Init cannot be killed.
+ */
+int proc_kill(int uid, struct proc *killer, int pid)
 {
 	int r = -ESRCH;
 	spin_lock(&sched_lock);
@@ -222,19 +329,17 @@ int proc_kill(struct proc *killer, int pid)
 		struct proc *p = &procs[i];
 		if (p->state != P_ALIVE || p->pid != pid)
 			continue;
-		if (p == initproc || (killer->uid != 0 && p->parent != killer)) {
+		if (p == initproc || (uid != 0 && p->parent != killer)) {
 			r = -EPERM;
 			break;
 		}
-		p->killed = true;
-		sched_wake(p->thread); /* out of wait(), to die on the way out */
+		die_locked(p, STATUS_KILLED);
 		r = 0;
 		break;
 	}
 	spin_unlock(&sched_lock);
 	return r;
 }
-
 /* Start /bin/init as pid 1, root, with the console on 0, 1, 2. */
 void proc_init_start(void)
 {

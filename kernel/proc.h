@@ -2,54 +2,62 @@
  * proc.h - processes, threads, rings and in-flight operations: the
  * kernel's view of user space.
  *
- *   struct proc ----< struct thread          a process has threads
- *        |                  |
- *        +----< struct ring +---- first ring  each thread starts with one
- *        +----< struct file (fds[])
+ *   struct proc ----< struct thread ----< struct ring ----> poller thread
+ *        |          (threads[] by slot)   (rings[] by id;    (a kernel thread,
+ *        +----< struct file (fds[])        rings[0] first)    polled rings only)
  *
  *   struct op: one submitted entry the kernel has not completed yet (a
  *   console read waiting for a line, a sleep, a waitpid). It sits on the
  *   global pending list until its event happens; then it completes into
  *   its ring.
  *
- * One lock, sched_lock, protects every process's and thread's state, the
+ * Locks. sched_lock protects every process's and thread's state, the
  * run queue and the pending list: simple to reason about, and plenty for
- * four CPUs. Each ring has its own lock for posting completions. What
- * only the process's own thread touches (its descriptors, its rings'
- * submission side) needs no lock while a process has one thread.
+ * four CPUs. Each ring has its own lock for posting completions, each
+ * process one for its descriptors, each address space one for its page
+ * table (kernel.h). Order: sched_lock before a ring's or a process's.
+ * A thread's ring table changes only by that thread itself.
  */
 #pragma once
 
 #include "kernel.h"
 #include "abi/ring.h"
 
-#define NPROC	     64		 /* most processes at once */
-#define NFD	     32		 /* descriptors per process */
-#define NRING	     8		 /* rings per process */
-#define KSTACK_ORDER 2		 /* kernel stacks: 4 pages */
-#define USTACK_SIZE  (64 * 1024) /* user stack */
-/* user address space layout (below USER_TOP from archdef.h) */
+#define NPROC	     64 /* most processes at once */
+#define NFD	     32 /* descriptors per process */
+#define KSTACK_ORDER 2	/* kernel stacks: 4 pages */
+/* user address space layout (below USER_TOP from archdef.h): thread
+   stacks downwards from USTACK_TOP (abi/ring.h), rings from RING_BASE */
 #define USTACK_TOP (USER_TOP - (1ull << 32))
 #define RING_BASE  (USER_TOP / 2)
 #define RING_SPAN  (1ull << 20) /* address space per ring */
 #define MAX_PARKED 64		/* ops one process may have pending */
 #define LINK_MAX   32		/* longest LINK chain; a longer one is cut */
 
+_Static_assert(USTACK_TOP % THREAD_SPAN == 0, "thread stacks must end on a span boundary");
+_Static_assert(RING_BASE + (u64)NTHREAD * NRING * RING_SPAN <= USTACK_TOP - NTHREAD * THREAD_SPAN,
+	       "rings and stacks overlap");
+
 enum tstate { T_RUNNABLE = 1, T_RUNNING, T_BLOCKED, T_DEAD };
 enum pstate { P_UNUSED, P_NEW, P_ALIVE, P_ZOMBIE }; /* P_NEW: being built by spawn */
 
 struct thread {
-	struct proc *proc;
+	struct proc *proc; /* NULL for a kernel thread */
+	void (*kfn)(void); /* a kernel thread's body */
+	struct ring *poll; /* a poller: the ring it serves */
+	int tid;
+	int slot; /* in proc->threads[]: fixes its stack and rings' addresses */
 	enum tstate state;
-	struct context ctx;	  /* where arch_switch() left it */
-	u64 kstack;		  /* physical address of its kernel stack */
-	struct trapframe *tf;	  /* user registers, at the top of the kstack */
-	struct ring *ring;	  /* its first ring */
-	struct thread *next;	  /* run queue link */
-	u64 wake_at;		  /* blocked in wait: wake by then (ns), 0 never */
-	bool irq_was_on;	  /* saved across a switch (see sched.c) */
-	int cpu;		  /* running on, or last ran on */
-	u64 entries[ENTRY_KINDS]; /* kernel entries while it ran */
+	struct context ctx;	   /* where arch_switch() left it */
+	u64 kstack;		   /* physical address of its kernel stack */
+	struct trapframe *tf;	   /* user registers, at the top of the kstack */
+	struct ring *rings[NRING]; /* rings[0] is its first ring */
+	struct thread *next;	   /* run queue link */
+	u64 wake_at;		   /* blocked in wait: wake by then (ns), 0 never */
+	bool irq_was_on;	   /* saved across a switch (see sched.c) */
+	int cpu;		   /* running on, or last ran on */
+	int pin;		   /* the only CPU it may run on, or -1 */
+	u64 entries[ENTRY_KINDS];  /* kernel entries while it ran */
 };
 
 struct proc {
@@ -57,21 +65,26 @@ struct proc {
 	int pid;
 	struct proc *parent;
 	int uid, gid;
-	bool killed;
-	int completing; /* its ops being completed right now, on any CPU */
-	int parked;	/* its ops on the pending list (at most MAX_PARKED) */
-	int status;	/* exit status, once a zombie */
+	bool killed;	 /* every thread ends on its way out of the kernel */
+	int kill_status; /* ... and this is the exit status */
+	int parked;	 /* its ops on the pending list (at most MAX_PARKED) */
+	int status;	 /* exit status, once a zombie */
 	char name[NAME_MAX];
 	struct pagetable *pt;
+	struct spinlock lock; /* fds[] */
 	struct file *fds[NFD];
-	struct ring *rings[NRING];
-	struct thread *thread; /* the main (for now only) thread; NULL once it exited */
+	int nthreads;
+	struct thread *threads[NTHREAD]; /* live threads by slot */
+	struct {
+		int tid, status;
+	} ended[NTHREAD]; /* a slot whose thread ended and awaits OP_THREAD_JOIN */
 };
 
 struct ring {
 	int id;
 	struct proc *proc;
 	struct thread *owner;
+	int uid, gid;	      /* the owner's credentials when it made the ring */
 	u64 pa;		      /* the shared region, physical */
 	int order;	      /* ... 2^order pages */
 	u64 uaddr;	      /* ... where the owner sees it */
@@ -79,15 +92,20 @@ struct ring {
 	struct sqe *sq;
 	struct cqe *cq;
 	u32 sq_entries, cq_entries;
-	/* The kernel's own copies of the indexes it produces: the ones in
-	 * the shared header are only published, never read back. */
-	u32 sq_head, cq_tail;
-	struct spinlock lock; /* posting completions */
+	/* The kernel's own copies of what it produces: the ones in the
+	 * shared header are only published, never read back. */
+	u32 sq_head, cq_tail, sq_flags;
+	struct spinlock lock; /* posting completions, sq_flags */
 	struct op *backlog;   /* completions that did not fit in the CQ */
 	struct op **backlog_end;
 	u32 nbacklog;
 	struct op *deferred; /* chains to continue, by the owner (ring_run_deferred) */
 	struct op **deferred_end;
+	int completing; /* its ops being completed right now, on any CPU */
+	/* polled rings */
+	struct thread *poller; /* NULL once it has stopped */
+	u64 idle_ns;	       /* it sleeps after this long without work */
+	bool stop;	       /* ring_destroy asks it to end */
 };
 
 /* An operation in flight, or a completion waiting in a ring's backlog. */
@@ -125,31 +143,39 @@ struct thread *current(void);
 void sched_ready(struct thread *t);
 void sched_block(void);
 void sched_wake(struct thread *t);
+void sched_wake_proc(struct proc *p);
 void sched_yield(void);
+void sched_exit(void) __attribute__((noreturn));
 void scheduler(void) __attribute__((noreturn));
 void thread_free(struct thread *t);
+struct thread *kthread_create(void (*fn)(void), int pin);
 
 /* proc.c */
 int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
 	       struct proc *parent);
 void proc_exit(int status) __attribute__((noreturn));
-int proc_kill(struct proc *killer, int pid);
+void thread_exit(int status) __attribute__((noreturn));
+int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1);
+void proc_die(struct proc *p, int status);
+int proc_kill(int uid, struct proc *killer, int pid);
 struct proc *proc_table(void);
 void proc_init_start(void);
 
 /* ring.c */
-struct ring *ring_create(struct proc *p, struct thread *owner, u32 sq_entries, u32 cq_entries);
+int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
+		int pin, struct ring **out);
 void ring_destroy(struct ring *r);
 long ring_enter(unsigned id, unsigned to_submit, unsigned flags);
 void op_complete(struct op *op, int res, u32 cflags);
 bool ring_ready(struct ring *r);
-void ring_run_deferred(struct proc *p);
+void ring_run_deferred(struct thread *t);
 
 /* ops.c */
 int op_run(struct op *op);
-void op_cancel_proc(struct proc *p);
+void op_cancel_ring(struct ring *r);
 void op_timers(void);
 void op_child_exited(struct proc *child, int pid);
+void op_thread_ended(struct proc *p, int slot);
 struct op *op_dup(const struct op *op);
 
 /* file.c */
@@ -157,6 +183,7 @@ struct file *console_file(void);
 void file_ref(struct file *f);
 void file_put(struct file *f);
 struct file *fd_get(struct proc *p, int fd);
+void fd_close_all(struct proc *p);
 
 /* wait.c */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);

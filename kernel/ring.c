@@ -17,19 +17,50 @@
  * and cq_tail), reads each index the program owns exactly once per use,
  * checks that tail - head fits the ring, and copies each entry into
  * kernel memory once before looking at it.
+ *
+ * Each thread has its own rings (its first one is made with the thread),
+ * so two threads never see each other's completions. A ring made with
+ * RING_POLL has a poller, a kernel thread that consumes its entries as
+ * they are published, with no system call at all:
+ *
+ *   program                               poller (kernel thread)
+ *   fill sqe; store-release sq_tail  ...  sees the tail move, runs entries
+ *   reap cq                         <---  posts completions
+ *                                         idle_ns without work: set
+ *   full barrier; sees NEED_WAKEUP        NEED_WAKEUP; full barrier;
+ *   ring_enter(RING_ENTER_WAKEUP)  --->   tail unchanged: sleep ... woken
  */
 #include "proc.h"
 
 #define ENTER_MAX 256 /* most entries one ring_enter() consumes */
 
-/* Sizes must be powers of two; the region is 2^order pages. */
-struct ring *ring_create(struct proc *p, struct thread *owner, u32 sq_entries, u32 cq_entries)
+static void poller(void);
+
+static bool pow2(u32 n)
 {
+	return n && !(n & (n - 1));
+}
+
+/*
+ * Make a ring for thread `owner` (RING_* flags, abi/ring.h): its memory,
+ * mapped into the process at the address its slot and id fix, and for
+ * RING_POLL its poller thread. 0 and *out, or -E*: -EINVAL a bad size,
+ * flag, idle time or CPU; -EMFILE the thread has NRING rings; -ENOMEM.
+ */
+int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
+		int pin, struct ring **out)
+{
+	struct proc *p = owner->proc;
+	if (!pow2(sq_entries) || !pow2(cq_entries) || sq_entries > RING_MAX ||
+	    cq_entries > RING_MAX || (flags & ~(RING_POLL | RING_POLL_PIN)) ||
+	    ((flags & RING_POLL_PIN) && !(flags & RING_POLL)) || idle_us > RING_IDLE_MAX_US ||
+	    ((flags & RING_POLL_PIN) && (pin < 0 || pin >= ncpu_online())))
+		return -EINVAL;
 	int id = 0;
-	while (id < NRING && p->rings[id])
+	while (id < NRING && owner->rings[id])
 		id++;
 	if (id == NRING)
-		return NULL;
+		return -EMFILE;
 	u64 bytes = sizeof(struct ring_hdr) + sq_entries * sizeof(struct sqe) +
 		    cq_entries * sizeof(struct cqe);
 	int order = 0;
@@ -37,22 +68,26 @@ struct ring *ring_create(struct proc *p, struct thread *owner, u32 sq_entries, u
 		order++;
 	struct ring *r = kzalloc(sizeof(*r));
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	r->pa = page_alloc(order);
 	if (!r->pa) {
 		kfree(r);
-		return NULL;
+		return -ENOMEM;
 	}
+	memset(P2V(r->pa), 0, PAGE_SIZE << order);
 	r->order = order;
-	r->uaddr = RING_BASE + id * RING_SPAN;
-	if (uvm_share(p->pt, r->uaddr, r->pa, PAGE_SIZE << order, VM_R | VM_W | VM_U) < 0) {
+	r->uaddr = RING_BASE + (owner->slot * NRING + id) * RING_SPAN;
+	int err = uvm_share(p->pt, r->uaddr, r->pa, PAGE_SIZE << order, VM_R | VM_W | VM_U);
+	if (err < 0) {
 		page_free(r->pa, order);
 		kfree(r);
-		return NULL;
+		return err == -EEXIST ? -ENOMEM : err;
 	}
 	r->id = id;
 	r->proc = p;
 	r->owner = owner;
+	r->uid = p->uid;
+	r->gid = p->gid;
 	r->sq_entries = sq_entries;
 	r->cq_entries = cq_entries;
 	r->hdr = P2V(r->pa);
@@ -66,16 +101,43 @@ struct ring *ring_create(struct proc *p, struct thread *owner, u32 sq_entries, u
 	spin_init(&r->lock, "ring");
 	r->backlog_end = &r->backlog;
 	r->deferred_end = &r->deferred;
-	p->rings[id] = r;
-	return r;
+	if (flags & RING_POLL) {
+		r->idle_ns = (idle_us ? idle_us : RING_IDLE_DEFAULT_US) * 1000;
+		if (!(r->poller = kthread_create(poller, flags & RING_POLL_PIN ? pin : -1))) {
+			uvm_unmap(p->pt, r->uaddr, PAGE_SIZE << order);
+			page_free(r->pa, order);
+			kfree(r);
+			return -ENOMEM;
+		}
+		r->poller->poll = r;
+		spin_lock(&sched_lock);
+		sched_ready(r->poller);
+		spin_unlock(&sched_lock);
+	}
+	owner->rings[id] = r;
+	*out = r;
+	return 0;
 }
 
 /*
- * Tear a ring down: its pending operations must already be cancelled
- * (op_cancel_proc). The user mapping goes with the address space.
+ * Tear a ring down: stop its poller, drop its operations in flight
+ * (nothing completes into a ring that is going away), wait for
+ * completions already under way on other CPUs, then unmap and free it.
+ * Called by its owner thread, holding no lock.
  */
 void ring_destroy(struct ring *r)
 {
+	if (r->poller) {
+		__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
+		spin_lock(&sched_lock);
+		sched_wake(r->poller);
+		spin_unlock(&sched_lock);
+		while (__atomic_load_n(&r->poller, __ATOMIC_ACQUIRE))
+			sched_yield(); /* on one CPU, the poller needs ours to stop */
+	}
+	op_cancel_ring(r);
+	while (__atomic_load_n(&r->completing, __ATOMIC_ACQUIRE))
+		arch_relax();
 	while (r->backlog) {
 		struct op *op = r->backlog;
 		r->backlog = op->next;
@@ -90,7 +152,8 @@ void ring_destroy(struct ring *r)
 			op = next;
 		}
 	}
-	r->proc->rings[r->id] = NULL;
+	r->owner->rings[r->id] = NULL;
+	uvm_unmap(r->proc->pt, r->uaddr, PAGE_SIZE << r->order);
 	page_free(r->pa, r->order);
 	kfree(r);
 }
@@ -130,9 +193,9 @@ static void backlog_flush(struct ring *r)
 		cq_put(r, op->sqe.user_data, op->res, op->cflags);
 		kfree(op);
 	}
-	u32 flags = r->hdr->sq_flags & ~RING_CQ_OVERFLOW;
-	__atomic_store_n(&r->hdr->sq_flags, r->nbacklog ? flags | RING_CQ_OVERFLOW : flags,
-			 __ATOMIC_RELEASE);
+	r->sq_flags =
+	    r->nbacklog ? r->sq_flags | RING_CQ_OVERFLOW : r->sq_flags & ~RING_CQ_OVERFLOW;
+	__atomic_store_n(&r->hdr->sq_flags, r->sq_flags, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->hdr->cq_overflow, r->nbacklog, __ATOMIC_RELEASE);
 }
 
@@ -202,7 +265,7 @@ static void run_chain(struct op *op, bool heap, bool cancel)
 		if (res < 0)
 			cancel = true;
 		if (!post(op, heap))
-			op->proc->killed = true; /* no memory even for the backlog */
+			proc_die(op->proc, STATUS_KILLED); /* no memory even for the backlog */
 		op = rest;
 		heap = true;
 	}
@@ -232,25 +295,33 @@ void op_complete(struct op *op, int res, u32 cflags)
 	r->deferred_end = &rest->next;
 	spin_unlock(&r->lock);
 	spin_lock(&sched_lock);
-	sched_wake(r->owner); /* blocked in wait(): come and run it */
+	/* blocked in wait() or asleep: come and run it (a poller that has
+	   stopped cannot be freed while we hold sched_lock) */
+	struct thread *poller = __atomic_load_n(&r->poller, __ATOMIC_ACQUIRE);
+	sched_wake(poller ? poller : r->owner);
 	spin_unlock(&sched_lock);
 }
 
-/* Continue the chains whose first op completed elsewhere. Owner only. */
-void ring_run_deferred(struct proc *p)
+/* Continue the chains of r whose first op completed elsewhere. */
+static void run_deferred(struct ring *r)
 {
-	for (int i = 0; i < NRING; i++) {
-		struct ring *r = p->rings[i];
-		while (r && __atomic_load_n(&r->deferred, __ATOMIC_RELAXED)) {
-			spin_lock(&r->lock);
-			struct op *c = r->deferred;
-			if (c && !(r->deferred = c->next))
-				r->deferred_end = &r->deferred;
-			spin_unlock(&r->lock);
-			if (c)
-				run_chain(c, true, c->cancel);
-		}
+	while (__atomic_load_n(&r->deferred, __ATOMIC_ACQUIRE)) {
+		spin_lock(&r->lock);
+		struct op *c = r->deferred;
+		if (c && !(r->deferred = c->next))
+			r->deferred_end = &r->deferred;
+		spin_unlock(&r->lock);
+		if (c)
+			run_chain(c, true, c->cancel);
 	}
+}
+
+/* ... for each of t's rings (a polled ring's poller does its own). */
+void ring_run_deferred(struct thread *t)
+{
+	for (int i = 0; i < NRING; i++)
+		if (t->rings[i] && !t->rings[i]->poller)
+			run_deferred(t->rings[i]);
 }
 
 /* Copy the next submission entry into op: once, and only into kernel memory. */
@@ -271,22 +342,15 @@ static void take(struct ring *r, struct op *op)
 }
 
 /*
- * The ring_enter system call: consume up to to_submit entries (at most
- * what the program has published, at most ENTER_MAX) and run them.
- * Returns how many were consumed, or -E*: -EBADF no such ring, -EINVAL
- * bad flags or a corrupt tail, -EBUSY completions are waiting in the
- * backlog (reap the CQ first).
+ * Take up to `max` published entries (at most ENTER_MAX) and run them,
+ * unless completions wait in the backlog. Returns how many were taken,
+ * or -E*: -EINVAL a corrupt tail, -EBUSY the backlog is not empty (reap
+ * the CQ first). The caller is the only one taking from r: its owner in
+ * ring_enter(), or its poller.
  */
-long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
+static long consume(struct ring *r, u32 max)
 {
-	struct proc *p = current()->proc;
-	if (flags & ~RING_ENTER_WAKEUP)
-		return -EINVAL;
-	if (id >= NRING || !p->rings[id])
-		return -EBADF;
-	struct ring *r = p->rings[id];
-	ring_run_deferred(p);
-
+	struct proc *p = r->proc;
 	spin_lock(&r->lock);
 	/* republish the indexes the kernel owns: a program that scribbled
 	   over them gets the truth back instead of a ring stuck forever */
@@ -299,13 +363,13 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 		return -EBUSY;
 
 	/* LAB ring 1: BEGIN read the tail once, check it, take entries and gather chains */
-	/* STUB: (void)to_submit, (void)take; return -ENOSYS; */
+	/* STUB: (void)max, (void)p, (void)take; return -ENOSYS; */
 	/* acquire: the entries are written before the tail that covers them */
 	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
 	u32 avail = tail - r->sq_head;
 	if (avail > r->sq_entries)
 		return -EINVAL;
-	u32 n = MIN(MIN(to_submit, avail), ENTER_MAX);
+	u32 n = MIN(MIN(max, avail), ENTER_MAX);
 	u32 done = 0;
 	while (done < n && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
 		struct op first;
@@ -327,4 +391,95 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 	}
 	return done;
 	/* LAB ring END */
+}
+
+/*
+ * The ring_enter system call: consume up to to_submit entries of one of
+ * the calling thread's rings and run them. Returns how many were
+ * consumed, or -E*: -EBADF no such ring, -EINVAL bad flags or a corrupt
+ * tail, -EBUSY completions wait in the backlog. On a polled ring the
+ * poller consumes: ring_enter only wakes it (RING_ENTER_WAKEUP), moves
+ * the backlog into the CQ, and returns 0.
+ */
+long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
+{
+	struct thread *t = current();
+	if (flags & ~RING_ENTER_WAKEUP)
+		return -EINVAL;
+	if (id >= NRING || !t->rings[id])
+		return -EBADF;
+	struct ring *r = t->rings[id];
+	ring_run_deferred(t);
+	if (!r->poller)
+		return consume(r, to_submit);
+	spin_lock(&r->lock);
+	backlog_flush(r);
+	spin_unlock(&r->lock);
+	if (flags & RING_ENTER_WAKEUP) {
+		spin_lock(&sched_lock);
+		sched_wake(r->poller);
+		spin_unlock(&sched_lock);
+		/* the caller waits for the poller now: on one CPU, let it run */
+		mycpu()->need_resched = true;
+	}
+	return 0;
+}
+
+/* Set or clear bits of r's sq_flags, the copy and the published word. */
+static void sq_flags(struct ring *r, u32 set, u32 clear)
+{
+	spin_lock(&r->lock);
+	r->sq_flags = (r->sq_flags | set) & ~clear;
+	__atomic_store_n(&r->hdr->sq_flags, r->sq_flags, __ATOMIC_RELEASE);
+	spin_unlock(&r->lock);
+}
+
+/*
+ * The poller has been idle for r->idle_ns: sleep until ring_enter wakes
+ * it. The other half of the barrier rule of DESIGN §3 (see the C
+ * library's sq_submit): raise NEED_WAKEUP, full barrier, look at the
+ * tail once more. Either the program sees the flag and wakes us, or we
+ * see its new tail and do not sleep. The check and sched_block happen
+ * under sched_lock, which ring_enter's wake-up takes too.
+ */
+static void poll_sleep(struct ring *r)
+{
+	spin_lock(&sched_lock);
+	sq_flags(r, RING_NEED_WAKEUP, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
+	if (tail == r->sq_head && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&r->deferred, __ATOMIC_ACQUIRE))
+		sched_block();
+	sq_flags(r, 0, RING_NEED_WAKEUP);
+	spin_unlock(&sched_lock);
+}
+
+/*
+ * A polled ring's kernel thread. It takes new entries as the program
+ * publishes them, with no system call, and runs them as the owner would
+ * (with the owner's credentials, captured in the ring). Between rounds
+ * it lets interrupts in and yields, so that on one CPU the program (and
+ * everyone else) still runs; after idle_ns without work it sleeps.
+ */
+static void poller(void)
+{
+	struct ring *r = current()->poll;
+	u64 idle_since = arch_time_ns();
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		run_deferred(r);
+		long n = consume(r, ENTER_MAX);
+		u64 now = arch_time_ns();
+		if (n > 0) {
+			idle_since = now;
+		} else if (now - idle_since >= r->idle_ns) {
+			poll_sleep(r);
+			idle_since = arch_time_ns();
+		}
+		arch_irq_enable();
+		arch_relax(); /* x86 takes interrupts only after the instruction after sti */
+		arch_irq_disable();
+		sched_yield();
+	}
+	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_destroy may go on */
 }

@@ -19,6 +19,10 @@
  *
  * Threads are preempted: every timer tick ends the running thread's time
  * slice, and it yields on its way back to user mode (trap_return_user).
+ * A thread may be pinned to one CPU (a ring's poller, on request): the
+ * other CPUs pass over it in the queue. A CPU with nothing to run waits
+ * in arch_idle(); making a thread runnable kicks one such CPU (ipi.c)
+ * instead of letting the work wait for that CPU's next tick.
  */
 #include "proc.h"
 
@@ -43,6 +47,14 @@ void sched_ready(struct thread *t)
 	else
 		runq_head = t;
 	runq_tail = t;
+	/* an idle CPU that may run t: wake it now (idle is set under sched_lock) */
+	for (int i = 0; i < NCPU; i++) {
+		if (cpus[i].idle && (t->pin < 0 || t->pin == i)) {
+			cpus[i].idle = false;
+			ipi_kick(i);
+			break;
+		}
+	}
 }
 
 /* If t is blocked, make it runnable. Caller holds sched_lock. */
@@ -52,6 +64,32 @@ void sched_wake(struct thread *t)
 		t->wake_at = 0;
 		sched_ready(t);
 	}
+}
+
+/* Wake every thread of p (it was killed, or something they may wait for
+ * happened). Caller holds sched_lock. */
+void sched_wake_proc(struct proc *p)
+{
+	for (int i = 0; i < NTHREAD; i++)
+		sched_wake(p->threads[i]);
+}
+
+/* Take the first thread this CPU may run off the run queue. Holds sched_lock. */
+static struct thread *runq_take(int cpu)
+{
+	struct thread *prev = NULL;
+	for (struct thread *t = runq_head; t; prev = t, t = t->next) {
+		if (t->pin >= 0 && t->pin != cpu)
+			continue;
+		if (prev)
+			prev->next = t->next;
+		else
+			runq_head = t->next;
+		if (runq_tail == t)
+			runq_tail = prev;
+		return t;
+	}
+	return NULL;
 }
 
 /*
@@ -87,6 +125,15 @@ void sched_yield(void)
 	spin_unlock(&sched_lock);
 }
 
+/* The current thread is done: the scheduler frees it once off its stack. */
+void sched_exit(void)
+{
+	spin_lock(&sched_lock);
+	current()->state = T_DEAD;
+	switch_out();
+	panic("sched_exit: a dead thread ran again");
+}
+
 /* Free a dead thread's kernel stack; it must not be running anywhere. */
 void thread_free(struct thread *t)
 {
@@ -94,32 +141,65 @@ void thread_free(struct thread *t)
 	kfree(t);
 }
 
+/* Where a kernel thread's first arch_switch() lands. */
+static void kthread_start(void)
+{
+	spin_unlock(&sched_lock); /* taken by the scheduler that switched to us */
+	current()->kfn();
+	sched_exit();
+}
+
+/*
+ * A kernel thread that will run fn() on its own stack, in the kernel's
+ * address space, on CPU `pin` only (or anywhere: -1), once the caller
+ * has made it runnable (sched_ready). It ends when fn returns. NULL when
+ * memory is short.
+ */
+struct thread *kthread_create(void (*fn)(void), int pin)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+	if (!t || !(t->kstack = page_alloc(KSTACK_ORDER))) {
+		kfree(t);
+		return NULL;
+	}
+	t->pin = pin;
+	t->kfn = fn;
+	arch_context_init(&t->ctx, (uptr)P2V(t->kstack) + (PAGE_SIZE << KSTACK_ORDER),
+			  kthread_start);
+	return t;
+}
+
 void scheduler(void)
 {
 	struct cpu *c = mycpu();
 	for (;;) {
 		spin_lock(&sched_lock);
-		struct thread *t = runq_head;
+		struct thread *t = runq_take(c->id);
 		if (!t) {
+			c->idle = true;
 			spin_unlock(&sched_lock);
-			arch_idle(); /* until an interrupt: a tick or a device */
+			arch_idle(); /* until an interrupt: a tick, a device, a kick */
+			c->idle = false;
 			continue;
 		}
-		runq_head = t->next;
-		if (!runq_head)
-			runq_tail = NULL;
 		t->state = T_RUNNING;
 		t->cpu = c->id;
 		c->thread = t;
-		arch_vm_switch(t->proc->pt->root);
+		/* say which address space we load before loading it: a TLB
+		   shootdown (ipi.c) reads c->pt after clearing entries */
+		struct pagetable *pt = t->proc ? t->proc->pt : NULL;
+		__atomic_store_n(&c->pt, pt, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		arch_vm_switch(pt ? pt->root : vm_kernel()->root);
 		arch_switch(&c->sched_ctx, &t->ctx);
 		/*
 		 * t gave the CPU back, holding sched_lock. Leave its address
-		 * space before anyone else can run t: if its process exits on
-		 * another CPU, that table is freed, and this CPU must not be
-		 * walking it (even just for the kernel half) when that happens.
+		 * space before anyone else can run t: when its process ends,
+		 * that table is freed (once no CPU's c->pt names it), and this
+		 * CPU must not be walking it (even just for the kernel half).
 		 */
 		arch_vm_switch(vm_kernel()->root);
+		__atomic_store_n(&c->pt, NULL, __ATOMIC_RELEASE);
 		c->thread = NULL;
 		c->need_resched = false;
 		if (t->state == T_DEAD)

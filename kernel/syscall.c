@@ -41,19 +41,19 @@ void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapf
 	proc_exit(STATUS_FAULT);
 }
 
-/* On the way back to user mode: die if killed, continue deferred chains,
- * yield if the time slice is over. */
+/* On the way back to user mode: end if the process is dying, continue
+ * deferred chains, yield if the time slice is over. */
 void trap_return_user(struct trapframe *tf)
 {
 	(void)tf;
 	struct thread *t = current();
 	if (t->proc->killed)
-		proc_exit(STATUS_KILLED);
-	ring_run_deferred(t->proc); /* chains whose first op completed meanwhile */
+		thread_exit(0); /* the process's status is p->kill_status */
+	ring_run_deferred(t);	/* chains whose first op completed meanwhile */
 	if (mycpu()->need_resched) {
 		mycpu()->need_resched = false;
 		sched_yield();
 		if (t->proc->killed)
-			proc_exit(STATUS_KILLED);
+			thread_exit(0);
 	}
 }

@@ -20,8 +20,9 @@
  * and reach the bytes through the direct map; a bad address is an error
  * returned to the caller, never a fault taken by the kernel.
  *
- * Callers serialize changes to one address space (a process changes its
- * own, one thread at a time).
+ * Threads of one process map, unmap and copy at once (and a ring's
+ * poller copies for them): pt->lock keeps each of those whole, so a copy
+ * never writes into a page that an unmap has already handed back.
  */
 #include "kernel.h"
 
@@ -65,27 +66,41 @@ static bool user_range(u64 va, u64 size)
 }
 
 /*
- * Remove the mappings in [va, end), freeing the pages we own. The TLB
- * entry goes before the page does, so this CPU cannot reach a page after
- * it has been handed to someone else.
+ * Remove the mappings in [va, end), freeing the pages we own. Another
+ * thread of the process may be running on another CPU with a
+ * translation of one of these pages in its TLB, so a page is freed only
+ * after tlb_shootdown() (ipi.c) has made every CPU forget it. The
+ * shootdown waits for other CPUs and so must not hold pt->lock: the
+ * range goes in batches - clear up to UNMAP_BATCH entries under the
+ * lock, shoot down without it, free.
  */
+#define UNMAP_BATCH 32
 static void unmap_range(struct pagetable *pt, u64 va, u64 end)
 {
 	while (va < end) {
-		u64 next;
-		u64 *e = lookup(pt, va, false, &next);
-		if (!e) {
-			va = next;
-			continue;
+		u64 pages[UNMAP_BATCH];
+		int n = 0, cleared = 0;
+		spin_lock(&pt->lock);
+		while (va < end && n < UNMAP_BATCH) {
+			u64 next;
+			u64 *e = lookup(pt, va, false, &next);
+			if (!e) {
+				va = next;
+				continue;
+			}
+			if (arch_pte_kind(*e, 0) == PTE_LEAF) {
+				if (!(arch_pte_prot(*e) & VM_SHARED))
+					pages[n++] = arch_pte_addr(*e);
+				*e = 0;
+				cleared++;
+			}
+			va += PAGE_SIZE;
 		}
-		if (arch_pte_kind(*e, 0) == PTE_LEAF) {
-			u64 pte = *e;
-			*e = 0;
-			arch_tlb_flush_page(va);
-			if (!(arch_pte_prot(pte) & VM_SHARED))
-				page_free(arch_pte_addr(pte), 0);
-		}
-		va += PAGE_SIZE;
+		spin_unlock(&pt->lock);
+		if (cleared)
+			tlb_shootdown(pt);
+		for (int i = 0; i < n; i++)
+			page_free(pages[i], 0);
 	}
 }
 
@@ -100,18 +115,23 @@ static int map(struct pagetable *pt, u64 va, u64 size, unsigned prot, u64 pa)
 	    (prot & ~(VM_R | VM_W | VM_X | VM_U | VM_SHARED)) || !(prot & VM_U) || !(prot & VM_R))
 		return -EINVAL;
 
+	spin_lock(&pt->lock);
 	/* Refuse before changing anything, so -EEXIST leaves the table as it was. */
 	for (u64 a = va; a < va + size;) {
 		u64 next;
 		u64 *e = lookup(pt, a, false, &next);
-		if (e && arch_pte_kind(*e, 0) != PTE_NONE)
+		if (e && arch_pte_kind(*e, 0) != PTE_NONE) {
+			spin_unlock(&pt->lock);
 			return -EEXIST;
+		}
 		a = e ? a + PAGE_SIZE : next;
 	}
 
 	/* More than is free cannot succeed: say so before draining the allocator. */
-	if (!(prot & VM_SHARED) && size / PAGE_SIZE > page_free_count())
+	if (!(prot & VM_SHARED) && size / PAGE_SIZE > page_free_count()) {
+		spin_unlock(&pt->lock);
 		return -ENOMEM;
+	}
 
 	for (u64 off = 0; off < size; off += PAGE_SIZE) {
 		u64 *e = lookup(pt, va + off, true, NULL);
@@ -119,6 +139,7 @@ static int map(struct pagetable *pt, u64 va, u64 size, unsigned prot, u64 pa)
 		if (!page) {
 			/* Give back the pages mapped so far; the tables made on the
 			 * way stay (empty) and go with the address space. */
+			spin_unlock(&pt->lock);
 			unmap_range(pt, va, va + off);
 			return -ENOMEM;
 		}
@@ -127,6 +148,7 @@ static int map(struct pagetable *pt, u64 va, u64 size, unsigned prot, u64 pa)
 		 * Svvptc, a PTE made valid needs an sfence.vma before use too. */
 		arch_tlb_flush_page(va + off);
 	}
+	spin_unlock(&pt->lock);
 	return 0;
 }
 
@@ -140,6 +162,7 @@ struct pagetable *uvm_create(void)
 		kfree(pt);
 		return NULL;
 	}
+	spin_init(&pt->lock, "uvm");
 	u64 *k = pt_table(vm_kernel()->root);
 	u64 *u = pt_table(pt->root);
 	for (int i = USER_ENTRIES; i < PT_ENTRIES; i++)
@@ -197,10 +220,7 @@ int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot)
 	return map(pt, va, size, prot | VM_SHARED, pa);
 }
 
-/*
- * Unmap [va, va+size); holes in it are fine. Only this CPU's TLB is
- * flushed: enough while a process runs one thread at a time.
- */
+/* Unmap [va, va+size), on every CPU; holes in it are fine. */
 int uvm_unmap(struct pagetable *pt, u64 va, u64 size)
 {
 	if (!user_range(va, size))
@@ -236,11 +256,14 @@ static int copy(struct pagetable *pt, u64 uva, u8 *buf, size_t n, bool out)
 {
 	if (!user_span(uva, n))
 		return -EFAULT;
+	spin_lock(&pt->lock);
 	while (n) {
 		size_t k = MIN(n, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
 		u8 *u = user_byte(pt, uva, VM_U | (out ? VM_W : VM_R));
-		if (!u)
+		if (!u) {
+			spin_unlock(&pt->lock);
 			return -EFAULT;
+		}
 		if (out)
 			memcpy(u, buf, k);
 		else
@@ -249,6 +272,7 @@ static int copy(struct pagetable *pt, u64 uva, u8 *buf, size_t n, bool out)
 		uva += k;
 		n -= k;
 	}
+	spin_unlock(&pt->lock);
 	return 0;
 }
 
@@ -274,17 +298,24 @@ int copyout(struct pagetable *pt, u64 uva, const void *src, size_t n)
 int copyinstr(struct pagetable *pt, char *dst, u64 uva, size_t max)
 {
 	size_t i = 0;
+	int r = -ENAMETOOLONG;
+	spin_lock(&pt->lock);
 	while (i < max) {
-		if (uva >= USER_TOP)
-			return -EFAULT;
-		const u8 *s = user_byte(pt, uva, VM_U | VM_R);
-		if (!s)
-			return -EFAULT;
+		const u8 *s = uva < USER_TOP ? user_byte(pt, uva, VM_U | VM_R) : NULL;
+		if (!s) {
+			r = -EFAULT;
+			break;
+		}
 		size_t k = MIN(max - i, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
-		for (size_t j = 0; j < k; j++, i++)
-			if (!(dst[i] = s[j]))
-				return i;
+		size_t j = 0;
+		while (j < k && (dst[i] = s[j]))
+			i++, j++;
+		if (j < k) {
+			r = i;
+			break;
+		}
 		uva += k;
 	}
-	return -ENAMETOOLONG;
+	spin_unlock(&pt->lock);
+	return r;
 }

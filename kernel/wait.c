@@ -19,42 +19,53 @@ static bool child_exited(struct proc *p, s64 pid)
 	return false;
 }
 
-static bool has_deferred(struct proc *p)
+/* Chains of t's rings to continue (ring_run_deferred). */
+static bool has_deferred(struct thread *t)
 {
 	for (int i = 0; i < NRING; i++)
-		if (p->rings[i] && __atomic_load_n(&p->rings[i]->deferred, __ATOMIC_ACQUIRE))
+		if (t->rings[i] && !t->rings[i]->poller &&
+		    __atomic_load_n(&t->rings[i]->deferred, __ATOMIC_ACQUIRE))
 			return true;
 	return false;
 }
 
-/* Is item ready? Holds sched_lock. */
-static bool ready(struct proc *p, struct wait_item *it)
+/* Is item ready? Holds sched_lock. A descriptor closed since validate()
+ * reads as ready: the call that uses it next reports -EBADF. */
+static bool ready(struct thread *t, struct wait_item *it)
 {
 	struct file *f;
+	bool r;
 	switch (it->type) {
 	case WAIT_RING:
-		return ring_ready(p->rings[it->id]);
+		return ring_ready(t->rings[it->id]);
 	case WAIT_CHILD:
-		return child_exited(p, it->id);
+		return child_exited(t->proc, it->id);
 	case WAIT_READ:
-		f = fd_get(p, (int)it->id);
-		return f->ops->readable(f);
+		if (!(f = fd_get(t->proc, (int)it->id)))
+			return true;
+		r = f->ops->readable(f);
+		file_put(f);
+		return r;
 	default: /* WAIT_WRITE: the console never makes a writer wait */
 		return true;
 	}
 }
 
 /* Reject anything wait() could not check. */
-static int validate(struct proc *p, struct wait_item *it)
+static int validate(struct thread *t, struct wait_item *it)
 {
+	struct file *f;
 	switch (it->type) {
-	case WAIT_RING:
-		return it->id >= 0 && it->id < NRING && p->rings[it->id] ? 0 : -EBADF;
+	case WAIT_RING: /* the caller's own rings: another thread's are not its to wait on */
+		return it->id >= 0 && it->id < NRING && t->rings[it->id] ? 0 : -EBADF;
 	case WAIT_CHILD:
 		return it->id >= -1 ? 0 : -EINVAL;
 	case WAIT_READ:
 	case WAIT_WRITE:
-		return it->id >= 0 && it->id < NFD && fd_get(p, (int)it->id) ? 0 : -EBADF;
+		if (it->id < 0 || it->id >= NFD || !(f = fd_get(t->proc, (int)it->id)))
+			return -EBADF;
+		file_put(f);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -71,7 +82,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	if (copyin(p->pt, items, uitems, n * sizeof(items[0])) < 0)
 		return -EFAULT;
 	for (u32 i = 0; i < n; i++) {
-		int r = validate(p, &items[i]);
+		int r = validate(t, &items[i]);
 		if (r < 0)
 			return r;
 	}
@@ -80,10 +91,10 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	u32 nev = 0;
 	for (;;) {
 		/* chains to continue make completions: run them first, unlocked */
-		ring_run_deferred(p);
+		ring_run_deferred(t);
 		spin_lock(&sched_lock);
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
-			if (ready(p, &items[i])) {
+			if (ready(t, &items[i])) {
 				ev[nev].user_data = items[i].user_data;
 				ev[nev].type = items[i].type;
 				ev[nev].pad = 0;
@@ -92,7 +103,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		}
 		if (nev || p->killed || (timeout_ns >= 0 && arch_time_ns() >= deadline))
 			break;
-		if (has_deferred(p)) { /* appended since we ran them: its waker found us awake */
+		if (has_deferred(t)) { /* appended since we ran them: its waker found us awake */
 			spin_unlock(&sched_lock);
 			continue;
 		}

@@ -9,10 +9,12 @@
 
 extern const struct test boot_tests[];
 extern const struct test user_tests[];
+extern const struct test thread_tests[];
 
 static const struct test *const suites[] = {
     boot_tests,
     user_tests,
+    thread_tests,
     NULL,
 };
 

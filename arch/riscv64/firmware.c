@@ -250,12 +250,13 @@ int arch_memory(struct mem_range *r, int max)
  *   a7 = extension id, a6 = function id, a0..a5 = arguments
  *   returns a0 = error (0 = success, negative = failure), a1 = value
  *
- * Extension ids are ASCII names: "TIME", "HSM", "SRST".
+ * Extension ids are ASCII names: "TIME", "HSM", "SRST", "sPI".
  * ------------------------------------------------------------------- */
 
 #define SBI_TIME 0x54494d45
 #define SBI_HSM	 0x48534d
 #define SBI_SRST 0x53525354
+#define SBI_IPI	 0x735049
 
 static long sbi_call(u64 ext, u64 fn, u64 arg0, u64 arg1, u64 arg2)
 {
@@ -281,6 +282,15 @@ long sbi_set_timer(u64 when)
 long sbi_hart_start(u64 hartid, u64 start_pa, u64 opaque)
 {
 	return sbi_call(SBI_HSM, 0, hartid, start_pa, opaque);
+}
+
+/*
+ * Raise the supervisor software interrupt on one hart. The SBI names
+ * harts by a mask and a base: bit i of the mask is hart base + i.
+ */
+void arch_ipi_send(int cpu)
+{
+	sbi_call(SBI_IPI, 0, 1, arch_cpu_hwid(cpu), 0);
 }
 
 /*

@@ -88,9 +88,10 @@ static void interrupt(u64 cause)
 		plic_intr();
 		break;
 	case IRQ_SSOFT:
-		/* Nobody sends IPIs yet: acknowledge, and report. */
+		/* another hart's IPI (arch_ipi_send): acknowledge it first, so
+		   one sent while we handle this one is not lost */
 		csr_clear(sip, SIE_SSIE);
-		trap_spurious(cause);
+		ipi_handle();
 		break;
 	default:
 		trap_spurious(cause);

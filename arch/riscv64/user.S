@@ -20,9 +20,10 @@
  *
  *	void __libc_start(int argc, char **argv, struct ring_hdr *ring);
  */
-	.globl _start
-	.type _start, @function
-_start:
+	.macro entry name, target
+	.globl \name
+	.type \name, @function
+\name:
 	.cfi_startproc
 	.cfi_undefined ra /* the first frame: gdb's backtrace ends here */
 	/*
@@ -36,9 +37,15 @@ _start:
 	.option norelax
 	la gp, __global_pointer$
 	.option pop
-	call __libc_start
-	unimp /* __libc_start never returns; if it did, this ends the program */
+	call \target
+	unimp /* the target never returns; if it did, this ends the program */
 	.cfi_endproc
+	.endm
+
+	entry _start, __libc_start
+/* A thread made by OP_THREAD starts here: a0 = fn, a1 = arg, a2 = its
+   ring; void __thread_start(void (*fn)(void *), void *arg, struct ring_hdr *). */
+	entry _thread_start, __thread_start
 
 /* long ring_enter(unsigned ring, unsigned to_submit, unsigned flags) */
 	.globl ring_enter

@@ -68,6 +68,12 @@ void lapic_ipi(u32 apic_id, u32 icr_low)
 		arch_relax();
 }
 
+/* A fixed-delivery IPI (mode 000 in the ICR) with the kernel's vector. */
+void arch_ipi_send(int cpu)
+{
+	lapic_ipi(arch_cpu_hwid(cpu), T_IPI);
+}
+
 /*
  * The IOAPIC has two registers: IOREGSEL (offset 0x00) selects an
  * internal register, IOWIN (0x10) reads or writes it. Register 0x01

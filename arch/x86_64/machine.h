@@ -56,6 +56,7 @@
 /* Interrupt vectors. 0-31 are the CPU's exceptions. */
 #define T_IRQ0	   0x20	 /* ISA IRQ n arrives as T_IRQ0 + n (via the IOAPIC) */
 #define T_TIMER	   0x30	 /* LAPIC timer */
+#define T_IPI	   0xf0	 /* the kernel's IPI (arch_ipi_send) */
 #define T_SPURIOUS 0xff	 /* LAPIC spurious interrupt */
 #define T_SYSCALL  0x100 /* not a vector: marks a frame built by syscall_entry */
 

@@ -117,6 +117,9 @@ static void interrupt(u64 v)
 	if (v == T_TIMER) {
 		lapic_eoi();
 		timer_tick();
+	} else if (v == T_IPI) {
+		lapic_eoi();
+		ipi_handle();
 	} else if (v >= T_IRQ0 && v < T_IRQ0 + 16) {
 		lapic_eoi();
 		irq_handle(v - T_IRQ0);

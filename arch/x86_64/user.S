@@ -35,16 +35,23 @@
  * (as a call leaves it: the return address was pushed onto an aligned
  * stack). So align rsp to 16 and call.
  */
-	.globl _start
-	.type _start, @function
-_start:
+	.macro entry name, target
+	.globl \name
+	.type \name, @function
+\name:
 	.cfi_startproc
 	.cfi_undefined rip /* the first frame: gdb's backtrace ends here */
 	andq $-16, %rsp
-	call __libc_start
-	ud2 /* __libc_start never returns; if it did, this ends the program */
+	call \target
+	ud2 /* the target never returns; if it did, this ends the program */
 	.cfi_endproc
-	.size _start, . - _start
+	.size \name, . - \name
+	.endm
+
+	entry _start, __libc_start
+/* A thread made by OP_THREAD starts here: rdi = fn, rsi = arg, rdx = its
+   ring; void __thread_start(void (*fn)(void *), void *arg, struct ring_hdr *). */
+	entry _thread_start, __thread_start
 
 /* long ring_enter(unsigned ring, unsigned to_submit, unsigned flags) */
 	.globl ring_enter

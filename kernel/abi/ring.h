@@ -96,24 +96,63 @@ struct cqe {
  * -EINVAL (a bad field or flag), -EBADF (a bad descriptor).
  */
 enum {
-	OP_NOP,	     /* nothing; res 0 */
-	OP_READ,     /* fd, addr, len: read into addr; res bytes (0 = end of file) */
-	OP_WRITE,    /* fd, addr, len: write from addr; res bytes */
-	OP_CLOSE,    /* fd; res 0 */
-	OP_SPAWN,    /* addr -> struct spawn_args, len = its size; res the child's pid */
-	OP_EXIT,     /* off = status: end the calling process; never completes */
-	OP_WAITPID,  /* off = pid, or -1 for any child: completes when it exits;
-			res its pid, cqe.flags its exit status */
-	OP_KILL,     /* off = pid: kill it (own children, or anyone if root); res 0 */
-	OP_GETPID,   /* res the caller's pid */
-	OP_SLEEP,    /* off = nanoseconds: completes after that long; res 0 */
-	OP_STATS,    /* addr -> struct kstats, len = its size: kernel entry counters; res 0 */
-	OP_PS,	     /* addr -> struct procinfo[], len = its size in bytes; res how many */
-	OP_LIST,     /* off = index, addr -> struct dirent: the index-th file of the
-			boot archive; res 0, or -ENOENT past the end */
-	OP_POWEROFF, /* root only: turn the machine off; never completes */
+	OP_NOP,		 /* nothing; res 0 */
+	OP_READ,	 /* fd, addr, len: read into addr; res bytes (0 = end of file) */
+	OP_WRITE,	 /* fd, addr, len: write from addr; res bytes */
+	OP_CLOSE,	 /* fd; res 0 */
+	OP_SPAWN,	 /* addr -> struct spawn_args, len = its size; res the child's pid */
+	OP_EXIT,	 /* off = status: end the calling process; never completes */
+	OP_WAITPID,	 /* off = pid, or -1 for any child: completes when it exits;
+			    res its pid, cqe.flags its exit status */
+	OP_KILL,	 /* off = pid: kill it (own children, or anyone if root); res 0 */
+	OP_GETPID,	 /* res the caller's pid */
+	OP_SLEEP,	 /* off = nanoseconds: completes after that long; res 0 */
+	OP_STATS,	 /* addr -> struct kstats, len = its size: kernel entry counters; res 0 */
+	OP_PS,		 /* addr -> struct procinfo[], len = its size in bytes; res how many */
+	OP_LIST,	 /* off = index, addr -> struct dirent: the index-th file of the
+			    boot archive; res 0, or -ENOENT past the end */
+	OP_POWEROFF,	 /* root only: turn the machine off; never completes */
+	OP_THREAD,	 /* addr = where to start, arg[0], arg[1] = its first two
+			    arguments (the third is its first ring's header): a new
+			    thread of this process, with its own stack and ring; res its tid */
+	OP_THREAD_EXIT,	 /* off = status: end the calling thread (and the process, if
+			    it was the last one); never completes */
+	OP_THREAD_JOIN,	 /* off = tid of a thread of this process: completes when it
+			    has ended; res the tid, cqe.flags its status */
+	OP_RING_CREATE,	 /* off = SQ entries, len = CQ entries (0: twice off), both
+			    powers of two up to RING_MAX; op_flags RING_POLL...;
+			    arg[0] = the poller's idle time in microseconds (0: the
+			    default), arg[1] = its CPU (RING_POLL_PIN); addr: a u64 to
+			    receive the header's address (0: none). res the ring's id */
+	OP_RING_DESTROY, /* fd = id of one of the caller's rings, not its first and not
+			    the one this entry came from: its operations in flight are
+			    dropped; res 0 */
 	OP_COUNT
 };
+
+/* OP_RING_CREATE's op_flags */
+#define RING_POLL	     (1u << 0) /* a kernel poller takes new entries: no ring_enter */
+#define RING_POLL_PIN	     (1u << 1) /* ... on CPU arg[1] */
+#define RING_MAX	     4096      /* most entries in either queue */
+#define NRING		     8	       /* most rings of one thread, its first included */
+#define RING_IDLE_DEFAULT_US 2000      /* the poller sleeps after this long with no work */
+#define RING_IDLE_MAX_US     1000000   /* ... at most a second */
+
+/*
+ * Threads. A process has at most NTHREAD at once; each runs on a stack of
+ * its own, the top of a THREAD_SPAN-aligned span of addresses:
+ *
+ *   span top ->  TCB_SIZE bytes: the C library's per-thread state
+ *                the thread's stack, growing down    <- its first sp
+ *                (THREAD_STACK bytes in all, TCB included), then a gap
+ *
+ * So a thread finds its own state from its stack pointer alone: round sp
+ * up to a multiple of THREAD_SPAN and step back TCB_SIZE bytes.
+ */
+#define NTHREAD	     8
+#define THREAD_SPAN  (1ull << 20)
+#define THREAD_STACK (64 * 1024)
+#define TCB_SIZE     256
 
 #define RW_MAX (1u << 30) /* most bytes one OP_READ or OP_WRITE may name */
 
@@ -143,7 +182,8 @@ struct kstats {
 	unsigned ncpu;
 	unsigned pad;
 	unsigned long long cpu[STATS_NCPU][3]; /* per CPU, since boot */
-	unsigned long long thread[3];	       /* by the calling thread, since it started */
+	unsigned long long thread[3];	       /* by the thread owning the ring this came
+						  from, since it started */
 	unsigned long long free_pages;	       /* the page allocator's free count */
 };
 
@@ -151,9 +191,11 @@ struct kstats {
 enum { PROC_RUNNING, PROC_READY, PROC_BLOCKED, PROC_ZOMBIE };
 struct procinfo {
 	int pid, ppid;
-	int state; /* PROC_* */
-	int cpu;   /* the CPU it runs on, or last ran on */
+	int state; /* PROC_*: its busiest thread's */
+	int cpu;   /* the CPU its first live thread runs on, or last ran on */
 	int uid, gid;
+	int nthreads;
+	int pad;
 	char name[NAME_MAX];
 };
 
@@ -171,7 +213,7 @@ struct dirent {
  * up to max ready events. Returns how many (0 on timeout), or -E*.
  */
 enum {
-	WAIT_RING,  /* id = ring id: its completion queue is not empty */
+	WAIT_RING,  /* id = one of the caller's rings: its completion queue is not empty */
 	WAIT_CHILD, /* id = pid, or -1 for any: that child has exited (not reaped) */
 	WAIT_READ,  /* id = fd: a read would not block */
 	WAIT_WRITE, /* id = fd: a write would not block */

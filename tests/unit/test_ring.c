@@ -6,93 +6,11 @@
  * op_run() is scripted here: an entry's user_data says what it does
  * (see run_script below), so each test spells out its own story.
  */
-#include "host.h"
-#include "proc.h"
-
-/* The ring needs a current thread and process... */
-static struct proc proc;
-static struct thread thread;
-struct spinlock sched_lock;
-
-struct thread *current(void)
-{
-	return &thread;
-}
-void sched_wake(struct thread *t)
-{
-	(void)t;
-}
-
-/* ...memory for its region and ops... */
-u64 page_alloc(int order)
-{
-	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
-	memset(p, 0, PAGE_SIZE << order);
-	return (u64)(uptr)p;
-}
-void page_free(u64 pa, int order)
-{
-	(void)order;
-	free((void *)(uptr)pa);
-}
-void *kmalloc(size_t n)
-{
-	return malloc(n);
-}
-void *kzalloc(size_t n)
-{
-	return calloc(1, n);
-}
-void kfree(void *p)
-{
-	free(p);
-}
-int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot)
-{
-	(void)pt, (void)va, (void)pa, (void)size, (void)prot;
-	return 0;
-}
-struct op *op_dup(const struct op *op)
-{
-	struct op *o = malloc(sizeof(*o));
-	memcpy(o, op, sizeof(*o));
-	return o;
-}
-
-/*
- * ...and operations. user_data encodes the script:
- *   FAIL | x   completes with -EINVAL
- *   LATER | x  goes pending (parked[] keeps it for the test)
- *   x          completes with res = x
- */
-#define FAIL  0x1000000ull
-#define LATER 0x2000000ull
-static struct op *parked[16];
-static int nparked, nrun;
-
-int op_run(struct op *op)
-{
-	nrun++;
-	if (op->sqe.user_data & FAIL)
-		return -EINVAL;
-	if (op->sqe.user_data & LATER) {
-		parked[nparked++] = op_dup(op);
-		return OP_PENDING;
-	}
-	return (int)op->sqe.user_data;
-}
-
-#include "../../kernel/ring.c"
-
-static struct ring *r;
+#include "ring_host.h"
 
 static int setup_sizes(u32 sq, u32 cq)
 {
-	memset(&proc, 0, sizeof(proc));
-	thread.proc = &proc;
-	nparked = nrun = 0;
-	r = ring_create(&proc, &thread, sq, cq);
-	return r ? 0 : -1;
+	return setup_ring(sq, cq, 0);
 }
 static int setup(void **state)
 {
@@ -106,32 +24,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The program's side: publish entries with these user_data values. */
-static void submit(const u64 *ud, int n, u8 flags)
-{
-	struct ring_hdr *h = r->hdr;
-	for (int i = 0; i < n; i++) {
-		struct sqe *e = &r->sq[h->sq_tail++ & h->sq_mask];
-		memset(e, 0, sizeof(*e));
-		e->opcode = OP_NOP;
-		e->flags = (i < n - 1) ? flags : 0; /* LINK ties each to the next */
-		e->user_data = ud[i];
-	}
-}
-
-/* Reap everything in the CQ into out[]; returns how many. */
-static int reap(u64 *out, int *res)
-{
-	struct ring_hdr *h = r->hdr;
-	int n = 0;
-	while (h->cq_head != h->cq_tail) {
-		struct cqe *c = &r->cq[h->cq_head++ & h->cq_mask];
-		out[n] = c->user_data;
-		res[n++] = c->res;
-	}
-	return n;
-}
-
 static void test_layout(void **state)
 {
 	(void)state;
@@ -142,7 +34,7 @@ static void test_layout(void **state)
 	assert_int_equal(r->hdr->cq_mask, 3);
 	assert_int_equal(r->hdr->sq_off, 64);
 	assert_int_equal(r->hdr->cq_off, 64 + 8 * 64);
-	assert_ptr_equal(proc.rings[r->hdr->id], r);
+	assert_ptr_equal(thread.rings[r->hdr->id], r);
 }
 
 static void test_completions_in_order(void **state)
@@ -304,7 +196,7 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	submit(chain, 3, SQE_LINK);
 	assert_int_equal(ring_enter(r->id, 3, 0), 3);
 	op_complete(parked[0], -ENOENT, 0);
-	ring_run_deferred(&proc);
+	ring_run_deferred(&thread);
 	assert_int_equal(reap(got, res), 3);
 	assert_int_equal(res[0], -ENOENT);
 	assert_int_equal(res[1], -ECANCELED);

@@ -18,6 +18,7 @@
  *   ringtest scribble   fill its ring with garbage and submit it, many times
  */
 #include "async.h"
+#include "check.h"
 
 #define SELF	  "/bin/ringtest"
 #define USER	  1000			 /* an ordinary user's uid and gid */
@@ -26,47 +27,6 @@
 #define SECOND_NS 1000000000ull
 
 extern char _end[]; /* user.ld: the end of .bss; the next page is unmapped */
-
-static int passed, failed;
-
-static void ok(const char *name)
-{
-	printf("ok %s\n", name);
-	passed++;
-}
-
-static void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("FAIL %s: ", name);
-	vfprintf(1, fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failed++;
-}
-
-/* A result, shown with its error name if it is one. */
-static const char *show(long r)
-{
-	static char buf[2][64];
-	static int k;
-	char *s = buf[k++ % 2];
-	if (r < 0)
-		snprintf(s, 64, "%ld (%s)", r, errstr(r));
-	else
-		snprintf(s, 64, "%ld", r);
-	return s;
-}
-
-static void expect(const char *name, long got, long want)
-{
-	if (got == want)
-		ok(name);
-	else
-		fail(name, "got %s, want %s", show(got), show(want));
-}
 
 /* Run one entry as a blocking call; its result. */
 static long op(struct sqe e)
@@ -696,6 +656,5 @@ int main(int argc, char **argv)
 	overflow();
 	hostile();
 	console();
-	printf("ringtest: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return summary("ringtest");
 }

@@ -38,8 +38,19 @@ int list(int index, struct dirent *d); /* the boot archive's index-th file; -ENO
 int kstats(struct kstats *s);
 int poweroff(void); /* returns only if it failed */
 
-/* ring.c */
-void exit(int status) __attribute__((noreturn));
+/* ring.c: the process, threads, rings */
+void exit(int status) __attribute__((noreturn));	/* the whole process */
+void thread_exit(int status) __attribute__((noreturn)); /* the calling thread */
+int thread_create(void (*fn)(void *), void *arg);	/* returns its tid */
+int thread_join(int tid, int *status);			/* returns tid */
+/* A new ring of this thread (RING_POLL...: abi/ring.h; cpu: with RING_POLL_PIN,
+   -1 otherwise); *hdr gets its header. Returns its id. */
+int ring_create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu,
+		struct ring_hdr **hdr);
+int ring_destroy(int id);
+/* Make this thread's blocking calls go through a new polled ring: no system
+   call per operation while the poller is awake (cpu -1: the kernel picks). */
+int ring_poll(unsigned idle_us, int cpu);
 
 /* cost.c: cost_start(&c); ...; cost_end(&c) is the system calls "..." made */
 struct cost {

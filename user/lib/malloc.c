@@ -10,6 +10,10 @@
  * order, so that free() can merge a block with free neighbours and the
  * heap does not crumble into pieces too small to use. malloc() takes the
  * first free block big enough, splitting off what it does not need.
+ *
+ * Threads share the heap: one lock, a word taken with an atomic
+ * exchange, keeps malloc and free whole. A thread that finds it taken
+ * spins; the holder is at most a list walk away from letting go.
  */
 #include "user.h"
 
@@ -24,10 +28,21 @@ static char heap[HEAP_SIZE] __attribute__((aligned(16)));
 static size_t top;	       /* heap[top..] has never been handed out */
 static struct block *freelist; /* in address order */
 
-void *malloc(size_t n)
+static int locked;
+
+static void lock(void)
 {
-	if (n == 0 || n > HEAP_SIZE)
-		return NULL;
+	while (__atomic_exchange_n(&locked, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&locked, 0, __ATOMIC_RELEASE);
+}
+
+static void *alloc(size_t n)
+{
 	size_t need = ROUND_UP(n, 16) + sizeof(struct block);
 	for (struct block **pp = &freelist; *pp; pp = &(*pp)->next) {
 		struct block *b = *pp;
@@ -51,16 +66,24 @@ void *malloc(size_t n)
 	return b + 1;
 }
 
+void *malloc(size_t n)
+{
+	if (n == 0 || n > HEAP_SIZE)
+		return NULL;
+	lock();
+	void *p = alloc(n);
+	unlock();
+	return p;
+}
+
 /* Does a end where b begins? */
 static bool adjacent(struct block *a, struct block *b)
 {
 	return (char *)a + a->size == (char *)b;
 }
 
-void free(void *p)
+static void release(void *p)
 {
-	if (!p)
-		return;
 	struct block *b = (struct block *)p - 1, *prev = NULL, *next = freelist;
 	while (next && next < b) {
 		prev = next;
@@ -79,4 +102,13 @@ void free(void *p)
 	} else {
 		freelist = b;
 	}
+}
+
+void free(void *p)
+{
+	if (!p)
+		return;
+	lock();
+	release(p);
+	unlock();
 }

@@ -34,12 +34,21 @@
  * line is typed, a NOP at once). Each entry's user_data comes back in its
  * completion: ring_call() tags its entry (UD_LIB plus a sequence number),
  * and any other completion it meets while looking for its own is kept
- * for the program's cq_reap(). duet threads have one ring each and a
- * program has one thread for now, so the state is one static struct.
+ * for the program's cq_reap().
+ *
+ * Each thread has its own ring, so the library's state is per thread: a
+ * struct uring in the thread's TCB, the top TCB_SIZE bytes of its stack
+ * (abi/ring.h). self() finds it from the stack pointer alone - no
+ * thread-pointer register needed, the same on both arches.
+ *
+ * A polled ring (ring_poll) changes only sq_submit: publishing the tail
+ * is the submission, and ring_enter is needed only when the kernel's
+ * poller has gone to sleep (RING_NEED_WAKEUP) - that is what the full
+ * barrier above is for.
  */
 #include "async.h"
 
-static struct {
+struct uring {
 	struct ring_hdr *hdr;
 	struct sqe *sq;
 	struct cqe *cq;
@@ -48,23 +57,34 @@ static struct {
 	unsigned cqmask;
 	/* Our own copies of the indexes we produce: the shared ones are only
 	   ever written by us, so we never need to read them back. */
-	unsigned sq_tail; /* one past the last prepared entry */
-	unsigned cq_head; /* the next completion to reap */
-	u64 seq;	  /* ring_call's last tag */
-	struct cqe *kept; /* completions reaped for the program, oldest first */
+	unsigned sq_tail;	/* one past the last prepared entry */
+	unsigned cq_head;	/* the next completion to reap */
+	bool polled;		/* a kernel poller takes our entries */
+	struct ring_hdr *first; /* the thread's first ring */
+	u64 seq;		/* ring_call's last tag */
+	struct cqe *kept;	/* completions reaped for the program, oldest first */
 	int nkept, maxkept;
-} ring;
+};
+_Static_assert(sizeof(struct uring) <= TCB_SIZE, "struct uring must fit in the TCB");
 
-static void ring_init(struct ring_hdr *hdr)
+/* This thread's state: at the top of the THREAD_SPAN-aligned span its stack is in. */
+static struct uring *self(void)
 {
-	ring.hdr = hdr;
-	ring.sq = (struct sqe *)((char *)hdr + hdr->sq_off);
-	ring.cq = (struct cqe *)((char *)hdr + hdr->cq_off);
-	ring.id = hdr->id;
-	ring.sqmask = hdr->sq_mask;
-	ring.cqmask = hdr->cq_mask;
-	ring.sq_tail = hdr->sq_tail;
-	ring.cq_head = hdr->cq_head;
+	uptr sp = (uptr)__builtin_frame_address(0);
+	return (struct uring *)((sp | (THREAD_SPAN - 1)) + 1 - TCB_SIZE);
+}
+
+static void ring_init(struct uring *u, struct ring_hdr *hdr, bool polled)
+{
+	u->hdr = hdr;
+	u->sq = (struct sqe *)((char *)hdr + hdr->sq_off);
+	u->cq = (struct cqe *)((char *)hdr + hdr->cq_off);
+	u->id = hdr->id;
+	u->sqmask = hdr->sq_mask;
+	u->cqmask = hdr->cq_mask;
+	u->sq_tail = hdr->sq_tail;
+	u->cq_head = hdr->cq_head;
+	u->polled = polled;
 }
 
 int main(int argc, char **argv); /* the program's; it returns the exit status */
@@ -72,37 +92,52 @@ int main(int argc, char **argv); /* the program's; it returns the exit status */
 /* Where _start (arch/<arch>/user.S) goes. */
 void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 {
-	ring_init(hdr);
+	ring_init(self(), hdr, false);
+	self()->first = hdr;
 	exit(main(argc, argv));
+}
+
+/* Where a new thread starts (_thread_start, arch/<arch>/user.S). */
+void __thread_start(void (*fn)(void *), void *arg, struct ring_hdr *hdr)
+{
+	struct uring *u = self();
+	memset(u, 0, sizeof(*u));
+	ring_init(u, hdr, false);
+	u->first = hdr;
+	fn(arg);
+	thread_exit(0);
 }
 
 struct ring_hdr *ring_hdr(void)
 {
-	return ring.hdr;
+	return self()->hdr;
 }
 
 struct sqe *sq_get(void)
 {
+	struct uring *u = self();
 	/* acquire: the kernel finished copying an entry before it moved
 	   sq_head past it, so that slot is free to fill again */
-	unsigned head = __atomic_load_n(&ring.hdr->sq_head, __ATOMIC_ACQUIRE);
-	if (ring.sq_tail - head > ring.sqmask)
+	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
+	if (u->sq_tail - head > u->sqmask)
 		return NULL;
-	struct sqe *e = &ring.sq[ring.sq_tail++ & ring.sqmask];
+	struct sqe *e = &u->sq[u->sq_tail++ & u->sqmask];
 	memset(e, 0, sizeof(*e));
 	return e;
 }
 
 long sq_submit(void)
 {
+	struct uring *u = self();
 	/* release: the entries are written before the tail that covers them */
-	__atomic_store_n(&ring.hdr->sq_tail, ring.sq_tail, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->hdr->sq_tail, u->sq_tail, __ATOMIC_RELEASE);
 	/* full barrier: the tail is visible before we read the flags */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	unsigned flags = __atomic_load_n(&ring.hdr->sq_flags, __ATOMIC_RELAXED);
-	unsigned head = __atomic_load_n(&ring.hdr->sq_head, __ATOMIC_ACQUIRE);
-	return ring_enter(ring.id, ring.sq_tail - head,
-			  flags & RING_NEED_WAKEUP ? RING_ENTER_WAKEUP : 0);
+	unsigned flags = __atomic_load_n(&u->hdr->sq_flags, __ATOMIC_RELAXED);
+	if (u->polled) /* the poller takes them; wake it only if it sleeps */
+		return flags & RING_NEED_WAKEUP ? ring_enter(u->id, 0, RING_ENTER_WAKEUP) : 0;
+	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
+	return ring_enter(u->id, u->sq_tail - head, 0);
 }
 
 /*
@@ -110,20 +145,20 @@ long sq_submit(void)
  * is empty while RING_CQ_OVERFLOW is up means completions wait in the
  * kernel's backlog: an empty ring_enter moves them into the CQ.
  */
-static bool cq_next(struct cqe *c)
+static bool cq_next(struct uring *u, struct cqe *c)
 {
 	for (;;) {
 		/* acquire: the kernel wrote the entry before it published cq_tail */
-		unsigned tail = __atomic_load_n(&ring.hdr->cq_tail, __ATOMIC_ACQUIRE);
-		if (tail != ring.cq_head)
+		unsigned tail = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
+		if (tail != u->cq_head)
 			break;
-		if (!(__atomic_load_n(&ring.hdr->sq_flags, __ATOMIC_ACQUIRE) & RING_CQ_OVERFLOW))
+		if (!(__atomic_load_n(&u->hdr->sq_flags, __ATOMIC_ACQUIRE) & RING_CQ_OVERFLOW))
 			return false;
-		ring_enter(ring.id, 0, 0);
+		ring_enter(u->id, 0, 0);
 	}
-	*c = ring.cq[ring.cq_head++ & ring.cqmask];
+	*c = u->cq[u->cq_head++ & u->cqmask];
 	/* release: we are done reading the slot before the kernel may reuse it */
-	__atomic_store_n(&ring.hdr->cq_head, ring.cq_head, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -133,9 +168,9 @@ static bool cq_next(struct cqe *c)
  * ring id, a bad address): the caller must give up rather than spin.
  * -EINTR (we are being killed) and -EAGAIN are worth another try.
  */
-static long cq_block(void)
+static long cq_block(struct uring *u)
 {
-	struct wait_item it = {.type = WAIT_RING, .id = ring.id};
+	struct wait_item it = {.type = WAIT_RING, .id = u->id};
 	struct wait_event ev;
 	long r = wait(&it, 1, &ev, 1, -1);
 	return r < 0 && r != -EINTR && r != -EAGAIN ? r : 0;
@@ -160,32 +195,33 @@ static void __attribute__((noreturn)) lost(void)
  * to a ring_call() that gave up before its entry was taken (a corrupted
  * ring): nobody waits for them.
  */
-static void keep(const struct cqe *c)
+static void keep(struct uring *u, const struct cqe *c)
 {
 	if (c->user_data & UD_LIB)
 		return;
-	if (ring.nkept == ring.maxkept) {
-		int max = ring.maxkept ? 2 * ring.maxkept : 16;
+	if (u->nkept == u->maxkept) {
+		int max = u->maxkept ? 2 * u->maxkept : 16;
 		struct cqe *k = malloc(max * sizeof(*k));
 		if (!k)
 			lost();
-		memcpy(k, ring.kept, ring.nkept * sizeof(*k));
-		free(ring.kept);
-		ring.kept = k;
-		ring.maxkept = max;
+		memcpy(k, u->kept, u->nkept * sizeof(*k));
+		free(u->kept);
+		u->kept = k;
+		u->maxkept = max;
 	}
-	ring.kept[ring.nkept++] = *c;
+	u->kept[u->nkept++] = *c;
 }
 
 int cq_reap(struct cqe *c, int max)
 {
+	struct uring *u = self();
 	if (max <= 0)
 		return 0;
-	int n = MIN(max, ring.nkept);
-	memcpy(c, ring.kept, n * sizeof(*c));
-	ring.nkept -= n;
-	memmove(ring.kept, ring.kept + n, ring.nkept * sizeof(*c));
-	while (n < max && cq_next(&c[n]))
+	int n = MIN(max, u->nkept);
+	memcpy(c, u->kept, n * sizeof(*c));
+	u->nkept -= n;
+	memmove(u->kept, u->kept + n, u->nkept * sizeof(*c));
+	while (n < max && cq_next(u, &c[n]))
 		if (!(c[n].user_data & UD_LIB))
 			n++;
 	return n;
@@ -198,23 +234,26 @@ int cq_wait(struct cqe *c, int max)
 	if (max <= 0)
 		return 0;
 	while (!(n = cq_reap(c, max)))
-		if ((r = cq_block()) < 0)
+		if ((r = cq_block(self())) < 0)
 			return r;
 	return n;
 }
 
 /*
  * Submit what is prepared. If the kernel refuses (-EBUSY) because
- * completions wait in its backlog, move the CQ's entries into `kept` so
- * that the backlog can drain, and let the caller try again.
+ * completions wait in its backlog - on a polled ring, the poller stops
+ * taking entries then, and says so with RING_CQ_OVERFLOW - move the
+ * CQ's entries into `kept` so that the backlog can drain, and let the
+ * caller try again.
  */
-static long submit(void)
+static long submit(struct uring *u)
 {
 	long r = sq_submit();
 	struct cqe c;
-	if (r == -EBUSY)
-		while (cq_next(&c))
-			keep(&c);
+	if (r == -EBUSY || (u->polled && (__atomic_load_n(&u->hdr->sq_flags, __ATOMIC_ACQUIRE) &
+					  RING_CQ_OVERFLOW)))
+		while (cq_next(u, &c))
+			keep(u, &c);
 	return r;
 }
 
@@ -224,58 +263,88 @@ static long submit(void)
  * so a LINK on the program's last entry cannot capture the entry the
  * library is about to add.
  */
-static long flush(void)
+static long flush(struct uring *u)
 {
 	long r;
-	unsigned prepared = ring.sq_tail;
-	while ((int)(__atomic_load_n(&ring.hdr->sq_head, __ATOMIC_ACQUIRE) - prepared) < 0)
-		if ((r = submit()) < 0 && r != -EBUSY)
+	unsigned prepared = u->sq_tail;
+	while ((int)(__atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE) - prepared) < 0)
+		if ((r = submit(u)) < 0 && r != -EBUSY)
 			return r;
 	return 0;
 }
 
+/* How long ring_call spins on a polled ring's CQ before it sleeps in wait(). */
+#define POLL_SPINS 100000
+
 long ring_call(const struct sqe *e, unsigned *cflags)
 {
+	struct uring *u = self();
 	struct sqe *s;
 	long r;
-	if ((r = flush()) < 0)
+	if ((r = flush(u)) < 0)
 		return r;
 	while (!(s = sq_get()))
-		if ((r = submit()) < 0 && r != -EBUSY)
+		if ((r = submit(u)) < 0 && r != -EBUSY)
 			return r;
 	*s = *e;
-	u64 tag = s->user_data = UD_LIB | ++ring.seq;
-	unsigned next = ring.sq_tail; /* one past our entry */
+	u64 tag = s->user_data = UD_LIB | ++u->seq;
+	unsigned next = u->sq_tail; /* one past our entry */
 
-	/* 1. push: ring_enter until the kernel has taken our entry */
+	/* 1. push: ring_enter (or, polled, publish) until the kernel has
+	   taken our entry */
 	do {
-		if ((r = submit()) < 0 && r != -EBUSY)
+		if ((r = submit(u)) < 0 && r != -EBUSY)
 			return r;
-	} while ((int)(__atomic_load_n(&ring.hdr->sq_head, __ATOMIC_ACQUIRE) - next) < 0);
+	} while ((int)(__atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE) - next) < 0);
 
 	/* 2. wait only if the completion is not already there: an
-	   operation that finished inside ring_enter costs no more */
+	   operation that finished inside ring_enter costs no more. A
+	   poller completes it soon after taking it: look a while first. */
 	struct cqe c;
-	for (;;) {
-		while (cq_next(&c)) {
+	for (int spins = 0;; spins++) {
+		while (cq_next(u, &c)) {
 			if (c.user_data == tag) {
 				if (cflags)
 					*cflags = c.flags;
 				return c.res;
 			}
-			keep(&c);
+			keep(u, &c);
 		}
-		if ((r = cq_block()) < 0)
+		if (u->polled && spins < POLL_SPINS)
+			continue;
+		if ((r = cq_block(u)) < 0)
 			return r;
 	}
 }
 
 /* Drop every completion, then submit: what exit() does until it is gone. */
-static void drop_and_submit(void)
+static void drop_and_submit(struct uring *u)
 {
-	ring.cq_head = __atomic_load_n(&ring.hdr->cq_tail, __ATOMIC_ACQUIRE);
-	__atomic_store_n(&ring.hdr->cq_head, ring.cq_head, __ATOMIC_RELEASE);
+	u->cq_head = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
 	sq_submit();
+}
+
+/*
+ * Submit op (OP_EXIT, OP_THREAD_EXIT, never completing) until it is
+ * taken, from the first ring: a polled ring's poller is not the thread
+ * and cannot end it.
+ */
+static void __attribute__((noreturn)) end(u8 opcode, int status)
+{
+	struct uring *u = self();
+	struct sqe *e;
+	if (u->polled) {
+		flush(u);
+		ring_init(u, u->first, false);
+	}
+	flush(u); /* so that it joins no chain of the program's */
+	while (!(e = sq_get()))
+		drop_and_submit(u);
+	e->opcode = opcode;
+	e->off = (unsigned)status;
+	for (;;)
+		drop_and_submit(u);
 }
 
 /*
@@ -285,12 +354,74 @@ static void drop_and_submit(void)
  */
 void exit(int status)
 {
-	struct sqe *e;
-	flush(); /* so that OP_EXIT joins no chain of the program's */
-	while (!(e = sq_get()))
-		drop_and_submit();
-	e->opcode = OP_EXIT;
-	e->off = (unsigned)status;
-	for (;;)
-		drop_and_submit();
+	end(OP_EXIT, status);
+}
+
+/* The same for the calling thread alone (the process, if it is the last). */
+void thread_exit(int status)
+{
+	end(OP_THREAD_EXIT, status);
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+void _thread_start(void); /* arch/<arch>/user.S */
+
+int thread_create(void (*fn)(void *), void *arg)
+{
+	struct sqe e = {.opcode = OP_THREAD, .addr = (uptr)_thread_start};
+	e.arg[0] = (uptr)fn;
+	e.arg[1] = (uptr)arg;
+	return ring_call(&e, NULL);
+}
+
+int thread_join(int tid, int *status)
+{
+	struct sqe e = {.opcode = OP_THREAD_JOIN, .off = (u64)tid};
+	unsigned st;
+	int r = ring_call(&e, &st);
+	if (r >= 0 && status)
+		*status = st;
+	return r;
+}
+
+/* ---- more rings --------------------------------------------------------- */
+
+int ring_create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu,
+		struct ring_hdr **hdr)
+{
+	u64 addr = 0;
+	struct sqe e = {.opcode = OP_RING_CREATE, .off = sq, .len = cq, .op_flags = flags};
+	e.addr = (uptr)&addr;
+	e.arg[0] = idle_us;
+	e.arg[1] = cpu < 0 ? 0 : (u64)cpu;
+	int id = ring_call(&e, NULL);
+	if (id >= 0 && hdr)
+		*hdr = (struct ring_hdr *)(uptr)addr;
+	return id;
+}
+
+int ring_destroy(int id)
+{
+	struct sqe e = {.opcode = OP_RING_DESTROY, .fd = id};
+	return ring_call(&e, NULL);
+}
+
+/*
+ * From now on this thread's calls go through a new polled ring: no
+ * system call per operation while its poller is awake. The first ring
+ * stays (thread_exit goes back to it).
+ */
+int ring_poll(unsigned idle_us, int cpu)
+{
+	struct uring *u = self();
+	struct ring_hdr *hdr;
+	unsigned flags = RING_POLL | (cpu >= 0 ? RING_POLL_PIN : 0);
+	if (u->nkept || u->polled)
+		return -EBUSY; /* completions of this ring are still to be reaped */
+	int id = ring_create(u->sqmask + 1, u->cqmask + 1, flags, idle_us, cpu, &hdr);
+	if (id < 0)
+		return id;
+	ring_init(u, hdr, true);
+	return 0;
 }

@@ -1,0 +1,176 @@
+/*
+ * ring_host.h - kernel/ring.c on the host, for test_ring.c and
+ * test_poll.c: stubs for what ring.c calls (one thread of one process,
+ * host memory), op_run() scripted by each entry's user_data, and the
+ * program's side (submit, reap).
+ */
+#pragma once
+
+#include "host.h"
+#include "proc.h"
+
+/* The ring needs a current thread and process... */
+static struct proc proc;
+static struct thread thread;
+struct spinlock sched_lock;
+
+struct thread *current(void)
+{
+	return &thread;
+}
+
+/* The scheduler: record who was woken, and every block. */
+static struct thread *host_woken;
+static int host_blocks;
+static void (*host_on_block)(void); /* what "meanwhile" happens while blocked */
+void sched_wake(struct thread *t)
+{
+	host_woken = t;
+}
+void sched_ready(struct thread *t)
+{
+	(void)t;
+}
+static void (*host_on_yield)(void); /* ... and while yielding */
+void sched_yield(void)
+{
+	if (host_on_yield)
+		host_on_yield();
+}
+void sched_block(void)
+{
+	host_blocks++;
+	if (host_on_block)
+		host_on_block();
+}
+int ncpu_online(void)
+{
+	return 2;
+}
+u64 arch_time_ns(void)
+{
+	return 0;
+}
+
+/* A poller thread that never runs: the tests call poll_sleep() themselves. */
+static struct thread host_poller;
+struct thread *kthread_create(void (*fn)(void), int pin)
+{
+	(void)fn;
+	host_poller.pin = pin;
+	return &host_poller;
+}
+void proc_die(struct proc *p, int status)
+{
+	p->killed = true;
+	p->kill_status = status;
+}
+void op_cancel_ring(struct ring *ring)
+{
+	(void)ring;
+}
+int uvm_unmap(struct pagetable *pt, u64 va, u64 size)
+{
+	(void)pt, (void)va, (void)size;
+	return 0;
+}
+
+/* ...memory for its region and ops... */
+u64 page_alloc(int order)
+{
+	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
+	memset(p, 0, PAGE_SIZE << order);
+	return (u64)(uptr)p;
+}
+void page_free(u64 pa, int order)
+{
+	(void)order;
+	free((void *)(uptr)pa);
+}
+void *kmalloc(size_t n)
+{
+	return malloc(n);
+}
+void *kzalloc(size_t n)
+{
+	return calloc(1, n);
+}
+void kfree(void *p)
+{
+	free(p);
+}
+int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot)
+{
+	(void)pt, (void)va, (void)pa, (void)size, (void)prot;
+	return 0;
+}
+struct op *op_dup(const struct op *op)
+{
+	struct op *o = malloc(sizeof(*o));
+	memcpy(o, op, sizeof(*o));
+	return o;
+}
+
+/*
+ * ...and operations. user_data encodes the script:
+ *   FAIL | x   completes with -EINVAL
+ *   LATER | x  goes pending (parked[] keeps it for the test)
+ *   x          completes with res = x
+ */
+#define FAIL  0x1000000ull
+#define LATER 0x2000000ull
+static struct op *parked[16];
+static int nparked, nrun;
+
+int op_run(struct op *op)
+{
+	nrun++;
+	if (op->sqe.user_data & FAIL)
+		return -EINVAL;
+	if (op->sqe.user_data & LATER) {
+		parked[nparked++] = op_dup(op);
+		return OP_PENDING;
+	}
+	return (int)op->sqe.user_data;
+}
+
+#include "../../kernel/ring.c"
+
+static struct ring *r;
+
+/* A fresh process and thread, with one ring of these sizes and flags. */
+static int setup_ring(u32 sq, u32 cq, u32 flags)
+{
+	memset(&proc, 0, sizeof(proc));
+	memset(&thread, 0, sizeof(thread));
+	thread.proc = &proc;
+	nparked = nrun = host_blocks = 0;
+	host_woken = NULL;
+	host_on_block = host_on_yield = NULL;
+	return ring_create(&thread, sq, cq, flags, 0, -1, &r);
+}
+/* The program's side: publish entries with these user_data values. */
+static void submit(const u64 *ud, int n, u8 flags)
+{
+	struct ring_hdr *h = r->hdr;
+	for (int i = 0; i < n; i++) {
+		struct sqe *e = &r->sq[h->sq_tail++ & h->sq_mask];
+		memset(e, 0, sizeof(*e));
+		e->opcode = OP_NOP;
+		e->flags = (i < n - 1) ? flags : 0; /* LINK ties each to the next */
+		e->user_data = ud[i];
+	}
+}
+
+/* Reap everything in the CQ into out[]; returns how many. */
+static int reap(u64 *out, int *res)
+{
+	struct ring_hdr *h = r->hdr;
+	int n = 0;
+	while (h->cq_head != h->cq_tail) {
+		struct cqe *c = &r->cq[h->cq_head++ & h->cq_mask];
+		out[n] = c->user_data;
+		res[n++] = c->res;
+	}
+	return n;
+}

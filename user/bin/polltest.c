@@ -1,0 +1,383 @@
+/*
+ * polltest.c - submission polling (issue 4), checked from user space.
+ *
+ * A polled ring has a kernel poller that takes entries as soon as they
+ * are published: while it is awake a program submits and reaps with no
+ * system call at all. After its idle time it raises RING_NEED_WAKEUP
+ * and sleeps; one ring_enter(RING_ENTER_WAKEUP) brings it back. The
+ * counters of OP_STATS (which, sent through the polled ring, report the
+ * ring owner's entries, not the poller's) prove the "no system call".
+ *
+ * Each check prints "ok <name>" or "FAIL <name>: <why>"; the last line
+ * is "polltest: N passed, M failed".
+ *
+ *   polltest          the checks
+ *   polltest busy     submit NOPs through a polled ring until killed
+ *   polltest cost     what an awake, idle poller costs a busy program
+ */
+#include "async.h"
+#include "check.h"
+
+#define SELF	      "/bin/polltest"
+#define MS	      1000000ull
+#define NOPS	      10000
+#define IDLE_LONG_US  300000 /* the poller stays awake through the counted part */
+#define IDLE_SHORT_US 100    /* ... and here goes to sleep all the time */
+#define ROUNDS	      2000   /* race rounds with two or more CPUs; one CPU cannot race */
+#define ROUNDS_1CPU   200
+
+static struct kstats stats(void)
+{
+	struct kstats s;
+	memset(&s, 0, sizeof(s));
+	kstats(&s);
+	return s;
+}
+
+/*
+ * The same without ever blocking: kstats() may call wait() after the
+ * kernel has read the counters (ring_call gives up spinning after a
+ * while, and on one CPU the poller runs only when we are preempted),
+ * and that wait would count against the code measured next.
+ */
+static struct kstats stats_spin(void)
+{
+	struct kstats s;
+	struct cqe c;
+	struct sqe *e;
+	memset(&s, 0, sizeof(s));
+	while (!(e = sq_get()))
+		sq_submit();
+	e->opcode = OP_STATS;
+	e->addr = (uptr)&s;
+	e->len = sizeof(s);
+	e->user_data = 1ull << 40;
+	sq_submit();
+	while (cq_reap(&c, 1) != 1 || c.user_data != 1ull << 40)
+		;
+	return s;
+}
+
+/* Sleep in wait() with nothing to wait for: a system call, no ring entry. */
+static void nap(u64 ns)
+{
+	struct wait_event ev;
+	wait(NULL, 0, &ev, 1, ns);
+}
+
+/*
+ * Submit n entries made by fill() and reap their completions, spinning:
+ * neither needs a system call while the poller is awake. Completions
+ * with a bad result are counted in *bad. Returns how many came back.
+ */
+static int run(int n, void (*fill)(struct sqe *e, int i), int *bad)
+{
+	struct cqe c[32];
+	int sent = 0, got = 0;
+	while (got < n) {
+		struct sqe *e;
+		int k = 0;
+		while (sent < n && (e = sq_get())) {
+			fill(e, sent++);
+			k++;
+		}
+		if (k)
+			sq_submit();
+		int m = cq_reap(c, 32);
+		for (int i = 0; i < m; i++)
+			if (c[i].res < 0)
+				(*bad)++;
+		got += m;
+	}
+	return got;
+}
+
+static void nop_or_write(struct sqe *e, int i)
+{
+	static const char dot = '.';
+	if (i % 1000 == 999) { /* now and then a write to the console */
+		e->opcode = OP_WRITE;
+		e->fd = 1;
+		e->addr = (uptr)&dot;
+		e->len = 1;
+	} else {
+		e->opcode = OP_NOP;
+	}
+	e->user_data = i;
+}
+
+/* 10,000 operations with zero system calls while the poller is awake. */
+static void zero_entries(void)
+{
+	int bad = 0;
+	struct kstats a = stats_spin();
+	int got = run(NOPS, nop_or_write, &bad);
+	struct kstats b = stats_spin();
+	u64 sys = b.thread[KS_SYSCALL] - a.thread[KS_SYSCALL];
+	u64 exc = b.thread[KS_EXCEPTION] - a.thread[KS_EXCEPTION];
+	u64 irq = b.thread[KS_INTERRUPT] - a.thread[KS_INTERRUPT];
+	printf("\npolltest: %d operations through a polled ring: %llu system calls, %llu "
+	       "exceptions, %llu interrupts\n",
+	       got, sys, exc, irq);
+	expect("poll-all-completed", got, NOPS);
+	expect("poll-results", bad, 0);
+	expect("poll-zero-syscalls", sys, 0);
+	expect("poll-zero-exceptions", exc, 0);
+}
+
+/* Idle: the poller sets NEED_WAKEUP and sleeps; one ring_enter wakes it. */
+static void sleep_wake(void)
+{
+	struct ring_hdr *h = ring_hdr();
+	struct kstats a = stats_spin();
+	u64 naps = 0;
+	while (!(__atomic_load_n(&h->sq_flags, __ATOMIC_ACQUIRE) & RING_NEED_WAKEUP) &&
+	       naps < 200) {
+		nap(10 * MS);
+		naps++;
+	}
+	if (!(h->sq_flags & RING_NEED_WAKEUP)) {
+		fail("poll-need-wakeup", "the flag is not set after %llu naps of 10 ms", naps);
+		return;
+	}
+	ok("poll-need-wakeup");
+	struct sqe e = {.opcode = OP_NOP};
+	long r = ring_call(&e, NULL); /* sq_submit sees the flag: ring_enter(WAKEUP) */
+	struct kstats b = stats_spin();
+	expect("poll-wake-result", r, 0);
+	u64 sys = b.thread[KS_SYSCALL] - a.thread[KS_SYSCALL] - naps;
+	printf("polltest: waking the poller took %llu system call%s\n", sys, sys == 1 ? "" : "s");
+	expect("poll-wake-one-syscall", sys, 1);
+	expect("poll-awake-again", h->sq_flags & RING_NEED_WAKEUP, 0);
+}
+
+static void nop(struct sqe *e, int i)
+{
+	e->opcode = OP_NOP;
+	e->user_data = i;
+}
+
+static int lost, wrong, stress_sys, rounds;
+
+/* Spin iterations from a completion until the poller says it sleeps. */
+static long idle_spins(struct ring_hdr *h)
+{
+	struct sqe e = {.opcode = OP_NOP};
+	ring_call(&e, NULL);
+	long n = 0;
+	while (!(__atomic_load_n(&h->sq_flags, __ATOMIC_ACQUIRE) & RING_NEED_WAKEUP) &&
+	       n < 100000000)
+		n++;
+	return n;
+}
+
+/*
+ * The sleep/wake race: a short idle time and pauses of about that
+ * length, so that submissions keep landing just as the poller decides
+ * to sleep (the pause is measured in loop iterations: idle_spins). A
+ * lost submission shows as completions that never come (wait() with a
+ * timeout, then a look at the ring).
+ */
+static void stress(void *arg)
+{
+	(void)arg;
+	int r = ring_poll(IDLE_SHORT_US, -1);
+	if (r < 0) {
+		fail("poll-stress", "ring_poll: %s", show(r));
+		return;
+	}
+	struct ring_hdr *h = ring_hdr();
+	struct wait_item it = {.type = WAIT_RING, .id = h->id};
+	long idle = idle_spins(h);
+	for (int i = 0; i < 4; i++)
+		idle = MIN(idle, idle_spins(h));
+	struct kstats a = stats();
+	srand(a.cpu[0][KS_INTERRUPT] + 7);
+	rounds = a.ncpu > 1 ? ROUNDS : ROUNDS_1CPU;
+	for (int round = 0; round < rounds && !lost; round++) {
+		int n = 1 + rand() % 8, got = 0;
+		struct cqe c[8];
+		struct sqe *e;
+		for (int i = 0; i < n && (e = sq_get()); i++)
+			nop(e, i);
+		sq_submit();
+		for (long spins = 0; got < n; spins++) {
+			int m = cq_reap(c + got, n - got);
+			for (int i = 0; i < m; i++)
+				wrong += c[got + i].res != 0;
+			got += m;
+			struct wait_event ev;
+			if (got < n && spins > 100000 && wait(&it, 1, &ev, 1, 2000 * MS) == 0) {
+				lost = n - got; /* two seconds: nobody is taking our entries */
+				printf(
+				    "polltest: round %d: %d of %d entries lost; sq_head %u sq_tail "
+				    "%u flags %x\n",
+				    round, lost, n, h->sq_head, h->sq_tail, h->sq_flags);
+				break;
+			}
+		}
+		/* a pause: 80% to 120% of the idle time, as the iterations go */
+		for (volatile long i = idle * (80 + (long)(rand() % 41)) / 100; i > 0; i--)
+			;
+	}
+	struct kstats b = stats();
+	stress_sys = b.thread[KS_SYSCALL] - a.thread[KS_SYSCALL];
+}
+
+static void race(void)
+{
+	int tid = thread_create(stress, NULL);
+	if (tid < 0 || thread_join(tid, NULL) != tid) {
+		fail("poll-race", "thread: %s", show(tid));
+		return;
+	}
+	printf("polltest: %d rounds with pauses around the idle time: %d system calls (wake-ups "
+	       "and waits)\n",
+	       rounds, stress_sys);
+	expect("poll-race-nothing-lost", lost, 0);
+	expect("poll-race-results", wrong, 0);
+}
+
+/* A poller pinned to the last CPU; the thread then exits with it running. */
+static int pinned_bad;
+
+static void pinned(void *arg)
+{
+	int cpu = (int)(uptr)arg;
+	if (ring_poll(IDLE_LONG_US, cpu) < 0) {
+		pinned_bad = -1;
+		return;
+	}
+	run(500, nop, &pinned_bad);
+	/* thread_exit with the poller awake: it must be stopped and freed */
+}
+
+static void pinned_exit(void)
+{
+	int cpu = stats().ncpu - 1;
+	u64 before = 0;
+	for (int round = 0; round < 2; round++) { /* the first grows the kernel's heap */
+		before = free_pages_settled();
+		thread_join(thread_create(pinned, (void *)(uptr)cpu), NULL);
+	}
+	expect("poll-pinned", pinned_bad, 0);
+	expect("poll-thread-exit-no-leak", free_pages_settled(), before);
+}
+
+/* A polled ring destroyed with a sleep parked and a chain behind it. */
+static long destroy_busy(void)
+{
+	struct ring_hdr *h;
+	int id = ring_create(8, 0, RING_POLL, 0, -1, &h);
+	if (id < 0)
+		return id;
+	struct sqe *sq = (struct sqe *)((char *)h + h->sq_off);
+	sq[0] = (struct sqe){.opcode = OP_SLEEP, .off = 3600 * 1000 * MS, .flags = SQE_LINK};
+	sq[1] = (struct sqe){.opcode = OP_NOP};
+	for (int i = 2; i < 8; i++)
+		sq[i] = (struct sqe){.opcode = OP_NOP};
+	__atomic_store_n(&h->sq_tail, 8, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&h->sq_head, __ATOMIC_ACQUIRE) != 8) /* the poller takes them */
+		;
+	return ring_destroy(id);
+}
+
+static void destroy(void)
+{
+	destroy_busy();
+	u64 before = free_pages_settled();
+	expect("poll-destroy-in-flight", destroy_busy(), 0);
+	expect("poll-destroy-no-leak", free_pages_settled(), before);
+}
+
+/* `polltest busy`: keep a poller working until we are killed. */
+static void __attribute__((noreturn)) busy(void)
+{
+	int bad = 0;
+	ring_poll(IDLE_LONG_US, -1);
+	for (;;)
+		run(64, nop, &bad);
+}
+
+static void killed(void)
+{
+	char *argv[] = {"polltest", "busy", NULL};
+	u64 before = 0;
+	bool bad = false;
+	for (int round = 0; round < 2; round++) {
+		before = free_pages_settled();
+		int pid = spawn(SELF, argv, NULL, 0, -1, -1);
+		sleep_ns(200 * MS);
+		int k = kill(pid), st = -1, w = waitpid(pid, &st);
+		if (k != 0 || w != pid || st != STATUS_KILLED) {
+			fail("poll-kill-busy", "kill %s, waitpid %s, status %d", show(k), show(w),
+			     st);
+			bad = true;
+		}
+	}
+	if (!bad)
+		ok("poll-kill-busy");
+	expect("poll-kill-no-leak", free_pages_settled(), before);
+}
+
+/* ---- polltest cost -------------------------------------------------- */
+
+static volatile int done;
+
+static void timer(void *arg)
+{
+	sleep_ns((u64)(uptr)arg);
+	done = 1;
+}
+
+/* Busy-loop iterations while another thread sleeps for ns. */
+static u64 spin_for(u64 ns)
+{
+	u64 n = 0;
+	done = 0;
+	int tid = thread_create(timer, (void *)(uptr)ns);
+	while (!done)
+		n++;
+	thread_join(tid, NULL);
+	return n;
+}
+
+/* Make a polled ring whose poller stays awake, idle, for a second. */
+static void poller_idle(void *arg)
+{
+	(void)arg;
+	ring_poll(RING_IDLE_MAX_US, -1);
+	sleep_ns(RING_IDLE_MAX_US * 1000ull * 2 / 3); /* parked by the poller */
+}
+
+static int cost(void)
+{
+	u64 ns = 500 * MS, base = spin_for(ns);
+	int tid = thread_create(poller_idle, NULL);
+	nap(10 * MS); /* let it make its ring */
+	u64 with = spin_for(ns);
+	thread_join(tid, NULL);
+	printf("polltest: %d CPUs: busy loop %llu iterations alone, %llu beside an idle awake "
+	       "poller: the poller took %llu%% of the loop's CPU time\n",
+	       stats().ncpu, base, with, with < base ? (base - with) * 100 / base : 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "busy") == 0)
+		busy();
+	if (argc == 2 && strcmp(argv[1], "cost") == 0)
+		return cost();
+	pinned_exit();
+	destroy();
+	killed();
+	race();
+	int r = ring_poll(IDLE_LONG_US, -1);
+	expect("poll-ring", r, 0);
+	if (r == 0) {
+		zero_entries();
+		sleep_wake();
+	}
+	return summary("polltest");
+}

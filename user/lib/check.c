@@ -1,0 +1,68 @@
+/*
+ * check.c - the test programs' checks (check.h).
+ */
+#include "check.h"
+
+static int passed, failed;
+
+void ok(const char *name)
+{
+	printf("ok %s\n", name);
+	__atomic_add_fetch(&passed, 1, __ATOMIC_RELAXED);
+}
+
+void fail(const char *name, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("FAIL %s: %s\n", name, why); /* one write: threads don't interleave */
+	__atomic_add_fetch(&failed, 1, __ATOMIC_RELAXED);
+}
+
+const char *show(long r)
+{
+	static char buf[2][64];
+	static int k;
+	char *s = buf[__atomic_fetch_add(&k, 1, __ATOMIC_RELAXED) % 2];
+	if (r < 0)
+		snprintf(s, 64, "%ld (%s)", r, errstr(r));
+	else
+		snprintf(s, 64, "%ld", r);
+	return s;
+}
+
+void expect(const char *name, long got, long want)
+{
+	if (got == want)
+		ok(name);
+	else
+		fail(name, "got %s, want %s", show(got), show(want));
+}
+
+static u64 free_pages(void)
+{
+	struct kstats s;
+	return kstats(&s) < 0 ? 0 : s.free_pages;
+}
+
+u64 free_pages_settled(void)
+{
+	u64 last = free_pages();
+	for (int i = 0; i < 50; i++) {
+		sleep_ns(20 * 1000 * 1000);
+		u64 now = free_pages();
+		if (now == last)
+			break;
+		last = now;
+	}
+	return last;
+}
+
+int summary(const char *prog)
+{
+	printf("%s: %d passed, %d failed\n", prog, passed, failed);
+	return failed != 0;
+}
