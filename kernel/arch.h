@@ -155,6 +155,13 @@ void arch_uart_write(int reg, u8 val);
 /* Nanoseconds since some point at boot; monotonic, same on all CPUs. */
 u64 arch_time_ns(void);
 
+/*
+ * The rate (Hz) of the counter user programs read themselves to time
+ * things without a system call: RISC-V's time CSR (rdtime; the arch
+ * lets user mode read it, scounteren.TM), x86's TSC (rdtsc).
+ */
+u64 arch_user_clock_hz(void);
+
 /* Start this CPU's periodic timer: timer_tick() HZ times per second. */
 void arch_timer_init(void);
 
@@ -281,6 +288,9 @@ u64 arch_tf_sysno(struct trapframe *tf);
 u64 arch_tf_arg(struct trapframe *tf, int i);
 void arch_tf_set_ret(struct trapframe *tf, u64 val);
 
+/* Where the user thread will resume (its pc). */
+u64 arch_tf_pc(struct trapframe *tf);
+
 /* The portable protection (VM_* bits) of a leaf entry. */
 unsigned arch_pte_prot(u64 pte);
 
@@ -296,3 +306,10 @@ unsigned arch_pte_prot(u64 pte);
 void syscall(struct trapframe *tf);
 void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf);
 void trap_return_user(struct trapframe *tf);
+/*
+ * An illegal instruction from user mode (x86 #UD, RISC-V illegal
+ * instruction): if it is a user-interrupt instruction the CPU lacks,
+ * the kernel emulates it (kernel/uintr.c) and returns true; false: the
+ * arch reports the fault as usual.
+ */
+bool uintr_emulated(struct trapframe *tf);

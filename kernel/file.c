@@ -1,15 +1,15 @@
 /*
  * file.c - descriptors: a process's small numbers for the objects it
  * uses. A struct file is shared by every descriptor (in any process)
- * that refers to it and lives while any does. For now the only object
- * is the console; pipes and server connections will be others.
+ * that refers to it and lives while any does: the console, a user-
+ * interrupt vector (uintr.c); pipes and server connections will be others.
  */
 #include "proc.h"
 
 extern const struct fileops console_fileops;
 
 /* The console is never freed: its count starts at 1 and stays above. */
-static struct file console = {1, &console_fileops};
+static struct file console = {1, &console_fileops, NULL, 0};
 
 struct file *console_file(void)
 {
@@ -23,8 +23,11 @@ void file_ref(struct file *f)
 
 void file_put(struct file *f)
 {
-	if (__atomic_sub_fetch(&f->ref, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&f->ref, 1, __ATOMIC_ACQ_REL) == 0) {
+		if (f->ops->close)
+			f->ops->close(f);
 		kfree(f);
+	}
 }
 
 /*
@@ -42,6 +45,21 @@ struct file *fd_get(struct proc *p, int fd)
 		file_ref(f);
 	spin_unlock(&p->lock);
 	return f;
+}
+
+/* Give f (whose reference the caller hands over) the lowest free descriptor of p. */
+int fd_alloc(struct proc *p, struct file *f)
+{
+	int fd = -EMFILE;
+	spin_lock(&p->lock);
+	for (int i = 0; i < NFD && fd < 0; i++) {
+		if (!p->fds[i]) {
+			p->fds[i] = f;
+			fd = i;
+		}
+	}
+	spin_unlock(&p->lock);
+	return fd;
 }
 
 /* Close every descriptor of p (it is ending). */

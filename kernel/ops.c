@@ -188,7 +188,7 @@ static bool cons_readable(struct file *f)
 	return console_has_line();
 }
 
-const struct fileops console_fileops = {cons_read, cons_write, cons_readable};
+const struct fileops console_fileops = {cons_read, cons_write, cons_readable, NULL};
 
 /* ---- timers -------------------------------------------------------- */
 
@@ -402,6 +402,7 @@ static int op_stats(struct op *op)
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		s.thread[k] = t->entries[k];
 	s.free_pages = page_free_count();
+	s.clock_hz = arch_user_clock_hz();
 	return copyout(op->proc->pt, op->sqe.addr, &s, sizeof(s));
 }
 
@@ -644,6 +645,11 @@ static int (*const optab[OP_COUNT])(struct op *) = {
     [OP_THREAD_JOIN] = op_thread_join,
     [OP_RING_CREATE] = op_ring_create,
     [OP_RING_DESTROY] = op_ring_destroy,
+    [OP_UINTR_REGISTER_HANDLER] = op_uintr_register_handler,
+    [OP_UINTR_UNREGISTER_HANDLER] = op_uintr_unregister_handler,
+    [OP_UINTR_CREATE_VECTOR] = op_uintr_create_vector,
+    [OP_UINTR_REGISTER_SENDER] = op_uintr_register_sender,
+    [OP_UINTR_UNREGISTER_SENDER] = op_uintr_unregister_sender,
 };
 
 /* Validate the fields every entry shares, then run it. */

@@ -267,6 +267,7 @@ void thread_exit(int status)
 	for (int i = NRING - 1; i >= 0; i--)
 		if (t->rings[i])
 			ring_destroy(t->rings[i]);
+	uintr_thread_exit(t);
 	uvm_unmap(p->pt, stack_top(t->slot) - THREAD_STACK, THREAD_STACK);
 
 	spin_lock(&sched_lock);

@@ -58,6 +58,8 @@ struct thread {
 	int cpu;		   /* running on, or last ran on */
 	int pin;		   /* the only CPU it may run on, or -1 */
 	u64 entries[ENTRY_KINDS];  /* kernel entries while it ran */
+	struct urecv *urecv;	   /* receiving user interrupts (uintr.c), or NULL */
+	struct uintr_send *usend;  /* its sender table, or NULL */
 };
 
 struct proc {
@@ -121,10 +123,12 @@ struct op {
 	bool cancel;	   /* deferred: its predecessor failed, cancel the chain */
 };
 
-/* A descriptor's object. Only the console for now. */
+/* A descriptor's object: the console, a user-interrupt vector. */
 struct file {
 	int ref;
 	const struct fileops *ops;
+	void *priv; /* the object's own: a vector's receiver */
+	u64 arg;    /* ... and its number */
 };
 
 struct fileops {
@@ -132,6 +136,7 @@ struct fileops {
 	int (*read)(struct file *f, struct op *op);
 	int (*write)(struct file *f, struct op *op);
 	bool (*readable)(struct file *f);
+	void (*close)(struct file *f); /* the last reference went; may be NULL */
 };
 
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
@@ -183,7 +188,19 @@ struct file *console_file(void);
 void file_ref(struct file *f);
 void file_put(struct file *f);
 struct file *fd_get(struct proc *p, int fd);
+int fd_alloc(struct proc *p, struct file *f);
 void fd_close_all(struct proc *p);
+
+/* uintr.c: user interrupts */
+int op_uintr_register_handler(struct op *op);
+int op_uintr_unregister_handler(struct op *op);
+int op_uintr_create_vector(struct op *op);
+int op_uintr_register_sender(struct op *op);
+int op_uintr_unregister_sender(struct op *op);
+void uintr_return(struct trapframe *tf);
+bool uintr_pending(struct thread *t);
+bool uintr_deliverable(struct thread *t);
+void uintr_thread_exit(struct thread *t);
 
 /* wait.c */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);

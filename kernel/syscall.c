@@ -42,10 +42,10 @@ void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapf
 }
 
 /* On the way back to user mode: end if the process is dying, continue
- * deferred chains, yield if the time slice is over. */
+ * deferred chains, yield if the time slice is over, enter a user-
+ * interrupt handler if one is due. */
 void trap_return_user(struct trapframe *tf)
 {
-	(void)tf;
 	struct thread *t = current();
 	if (t->proc->killed)
 		thread_exit(0); /* the process's status is p->kill_status */
@@ -56,4 +56,5 @@ void trap_return_user(struct trapframe *tf)
 		if (t->proc->killed)
 			thread_exit(0);
 	}
+	uintr_return(tf); /* last: the handler's frame goes on the final registers */
 }

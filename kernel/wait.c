@@ -40,6 +40,8 @@ static bool ready(struct thread *t, struct wait_item *it)
 		return ring_ready(t->rings[it->id]);
 	case WAIT_CHILD:
 		return child_exited(t->proc, it->id);
+	case WAIT_UINTR:
+		return uintr_pending(t);
 	case WAIT_READ:
 		if (!(f = fd_get(t->proc, (int)it->id)))
 			return true;
@@ -60,6 +62,8 @@ static int validate(struct thread *t, struct wait_item *it)
 		return it->id >= 0 && it->id < NRING && t->rings[it->id] ? 0 : -EBADF;
 	case WAIT_CHILD:
 		return it->id >= -1 ? 0 : -EINVAL;
+	case WAIT_UINTR:
+		return it->id == 0 ? 0 : -EINVAL;
 	case WAIT_READ:
 	case WAIT_WRITE:
 		if (it->id < 0 || it->id >= NFD || !(f = fd_get(t->proc, (int)it->id)))
@@ -101,7 +105,10 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 				nev++;
 			}
 		}
-		if (nev || p->killed || (timeout_ns >= 0 && arch_time_ns() >= deadline))
+		/* a user interrupt to deliver ends the wait too: the handler runs
+		   on the way out (and the C library's blocking calls retry) */
+		if (nev || p->killed || uintr_deliverable(t) ||
+		    (timeout_ns >= 0 && arch_time_ns() >= deadline))
 			break;
 		if (has_deferred(t)) { /* appended since we ran them: its waker found us awake */
 			spin_unlock(&sched_lock);
@@ -113,7 +120,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	}
 	t->wake_at = 0;
 	spin_unlock(&sched_lock);
-	if (p->killed)
+	if (p->killed || (!nev && uintr_deliverable(t)))
 		return -EINTR;
 	if (nev && copyout(p->pt, uevents, ev, nev * sizeof(ev[0])) < 0)
 		return -EFAULT;

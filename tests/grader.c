@@ -10,12 +10,10 @@
 extern const struct test boot_tests[];
 extern const struct test user_tests[];
 extern const struct test thread_tests[];
+extern const struct test uintr_tests[];
 
 static const struct test *const suites[] = {
-    boot_tests,
-    user_tests,
-    thread_tests,
-    NULL,
+    boot_tests, user_tests, thread_tests, uintr_tests, NULL,
 };
 
 int main(int argc, char **argv)

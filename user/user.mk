@@ -8,13 +8,14 @@
 #   $(B)/user/root/bin/<prog>  the same, stripped: what the archive holds
 #   $(B)/archive.cpio        the boot archive the kernel embeds: bin/<prog>
 #
-# Every program links the whole C library: user/lib/*.c, the two library
+# Every program links the whole C library: user/lib/*.c and *.S, the two library
 # files the kernel shares (kernel/string.c, kernel/format.c) and the
 # arch's start-up code and system-call stubs (arch/$(ARCH)/user.S).
 # --gc-sections drops what a program does not use.
 
 UPROGS := $(patsubst user/bin/%.c,%,$(wildcard user/bin/*.c))
 ULIB := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c)) \
+	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/*.S)) \
 	$(B)/user/kernel/string.o $(B)/user/kernel/format.o $(B)/user/arch/user.o
 UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 
@@ -37,6 +38,10 @@ UFLAGDEPS := arch/$(ARCH)/arch.mk user/user.mk
 $(B)/user/lib/%.o: user/lib/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(B)/user/lib/%.o: user/lib/%.S $(UFLAGDEPS)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
 $(B)/user/kernel/%.o: kernel/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)

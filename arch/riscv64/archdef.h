@@ -32,6 +32,10 @@
 #define USER_TOP	  0x4000000000
 #define ELF_MACHINE	  243 /* EM_RISCV */
 
+/* Exception causes (scause) that trap.c and the user-interrupt emulation share. */
+#define EXC_ILLEGAL 2  /* illegal instruction */
+#define EXC_IPAGE   12 /* instruction page fault */
+
 /*
  * The trap frame: every general register x1..x31 in register-number
  * order (x0 is always zero and not saved), then the CSRs that describe

@@ -27,6 +27,11 @@ u64 arch_time_ns(void)
 	return t / timebase_hz * 1000000000 + t % timebase_hz * 1000000000 / timebase_hz;
 }
 
+u64 arch_user_clock_hz(void)
+{
+	return timebase_hz;
+}
+
 static void arm(void)
 {
 	sbi_set_timer(rdtime() + timebase_hz / HZ);

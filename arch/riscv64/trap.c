@@ -68,6 +68,7 @@ void trap_init_hart(void)
 	csr_write(sscratch, 0);
 	csr_clear(sstatus, SSTATUS_FS);
 	csr_set(sie, SIE_SSIE);
+	csr_write(scounteren, 1 << 1); /* TM: programs may read time (rdtime) */
 }
 
 static const char *exception_name(u64 cause)
@@ -129,7 +130,8 @@ void trap_user(struct trapframe *tf)
 		syscall(tf);
 	} else {
 		trap_enter(ENTRY_EXCEPTION);
-		trap_user_fault(exception_name(cause), cause, tf->sepc, tf->stval, tf);
+		if (cause != EXC_ILLEGAL || !uintr_emulated(tf))
+			trap_user_fault(exception_name(cause), cause, tf->sepc, tf->stval, tf);
 	}
 	trap_return_user(tf);
 }
@@ -163,6 +165,11 @@ void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64
 	tf->a1 = a1;
 	tf->a2 = a2;
 	tf->sstatus = SSTATUS_SPIE;
+}
+
+u64 arch_tf_pc(struct trapframe *tf)
+{
+	return tf->sepc;
 }
 
 /* The system-call convention: number in a7, arguments in a0..a5 (x10..x15), result in a0. */

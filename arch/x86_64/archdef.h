@@ -39,6 +39,11 @@
 #define USER_TOP    UL(0x800000000000)
 #define ELF_MACHINE 62 /* EM_X86_64 */
 
+/* Exception vectors that trap.c and the user-interrupt emulation (uintr.c) share. */
+#define T_ILLOP 6  /* invalid opcode (#UD) */
+#define T_GPFLT 13 /* general protection (#GP) */
+#define T_PGFLT 14 /* page fault (#PF) */
+
 /*
  * The trap frame, as trap.S builds it on the kernel stack. Lowest
  * address first: the general registers it pushes, the vector number and

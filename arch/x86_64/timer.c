@@ -50,6 +50,11 @@ void timer_calibrate(void)
 }
 
 /* 0 until timer_calibrate() has run, on the boot CPU in arch_init(). */
+u64 arch_user_clock_hz(void)
+{
+	return tsc_hz;
+}
+
 u64 arch_time_ns(void)
 {
 	return (unsigned __int128)(rdtsc() - tsc_boot) * ns_mult >> 32;

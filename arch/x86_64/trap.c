@@ -56,8 +56,6 @@ struct gate {
 
 #define T_NMI	 2
 #define T_DBLFLT 8
-#define T_GPFLT	 13
-#define T_PGFLT	 14
 #define T_MCHK	 18
 
 static struct gate idt[256];
@@ -171,7 +169,8 @@ void trap(struct trapframe *tf)
 		trap_enter(ENTRY_EXCEPTION);
 		if (!user || v == T_NMI || v == T_DBLFLT || v == T_MCHK)
 			trap_fatal(name, v, tf->rip, addr, tf);
-		trap_user_fault(name, v, tf->rip, addr, tf);
+		if (v != T_ILLOP || !uintr_emulated(tf))
+			trap_user_fault(name, v, tf->rip, addr, tf);
 	} else {
 		interrupt(v);
 	}
@@ -242,6 +241,11 @@ void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
  * rsi, rdx, r10, r8, r9 - the C calling convention's registers, but r10
  * for rcx, which syscall overwrites - and the result in rax.
  */
+u64 arch_tf_pc(struct trapframe *tf)
+{
+	return tf->rip;
+}
+
 u64 arch_tf_sysno(struct trapframe *tf)
 {
 	return tf->rax;

@@ -127,6 +127,18 @@ enum {
 	OP_RING_DESTROY, /* fd = id of one of the caller's rings, not its first and not
 			    the one this entry came from: its operations in flight are
 			    dropped; res 0 */
+	/* User interrupts (docs/uintr.md), modelled on Linux's UINTR proposal. */
+	OP_UINTR_REGISTER_HANDLER,   /* addr = the entry stub, arg[0] = a handler
+					stack's top (0: none): the calling thread
+					receives user interrupts; res 0 */
+	OP_UINTR_UNREGISTER_HANDLER, /* it no longer does: what is pending is
+					dropped, later sends go nowhere; res 0 */
+	OP_UINTR_CREATE_VECTOR,	     /* off = vector 0..63: a descriptor standing for
+					(the calling receiver, vector); res the fd */
+	OP_UINTR_REGISTER_SENDER,    /* fd = such a descriptor: res the index in the
+					caller's sender table for the send instruction */
+	OP_UINTR_UNREGISTER_SENDER,  /* off = an index: free it (a send to it then
+					faults, as on hardware); res 0 */
 	OP_COUNT
 };
 
@@ -185,6 +197,8 @@ struct kstats {
 	unsigned long long thread[3];	       /* by the thread owning the ring this came
 						  from, since it started */
 	unsigned long long free_pages;	       /* the page allocator's free count */
+	unsigned long long clock_hz;	       /* rate of the counter programs read themselves
+						  (RISC-V rdtime, x86 rdtsc): user/lib/clock.c */
 };
 
 /* OP_PS: one process. */
@@ -210,13 +224,16 @@ struct dirent {
 /*
  * wait(items, n, events, max, timeout_ns) blocks until at least one item
  * is ready or timeout_ns passes (-1: forever; 0: just look), and writes
- * up to max ready events. Returns how many (0 on timeout), or -E*.
+ * up to max ready events. Returns how many (0 on timeout), or -E*:
+ * -EINTR when a user interrupt is to be delivered (it is, on the way
+ * out) and no WAIT_UINTR item asked for it.
  */
 enum {
 	WAIT_RING,  /* id = one of the caller's rings: its completion queue is not empty */
 	WAIT_CHILD, /* id = pid, or -1 for any: that child has exited (not reaped) */
 	WAIT_READ,  /* id = fd: a read would not block */
 	WAIT_WRITE, /* id = fd: a write would not block */
+	WAIT_UINTR, /* id = 0: the caller has user interrupts pending */
 };
 
 struct wait_item {

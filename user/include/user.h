@@ -52,6 +52,12 @@ int ring_destroy(int id);
    call per operation while the poller is awake (cpu -1: the kernel picks). */
 int ring_poll(unsigned idle_us, int cpu);
 
+/* clock.c: a clock read without entering the kernel (the first call asks
+   the kernel for its rate, once) */
+u64 clock_ticks(void);	    /* the raw counter: rdtime / rdtsc */
+u64 ticks_to_ns(u64 ticks); /* a difference of two clock_ticks() in ns */
+u64 now_ns(void);	    /* clock_ticks() in ns since the machine started */
+
 /* cost.c: cost_start(&c); ...; cost_end(&c) is the system calls "..." made */
 struct cost {
 	u64 start, self;
