@@ -4,11 +4,30 @@
 #   make handout LAB=<name> [HANDOUT_DIR=<path>]
 #                       the student tree of a lab (default build/handout/<name>)
 #   make grade LAB=<name> [ARCH=...]
-#                       that lab's tests (labs/<name>/tests): its host unit
-#                       tests first, then its grader tests with a score
+#                       that lab's tests (labs/<name>/tests), its host unit
+#                       tests and its grader tests, in one score
 #   make test-labs      for every lab with a folder, on both arches: its
 #                       handout builds, its tests fail there, the earlier
 #                       labs' tests pass there, and the reference passes them
+#
+# A lab's manifest, labs/<name>/tests, has one entry a line; a line that
+# starts with '#' is a comment.
+#
+#   <filter>            grader tests (QEMU): a name prefix or a glob, as
+#                       in `make grade TEST=...`; each test earns the
+#                       points its table gives (tests/*_test.c), per arch
+#   unit:<program>[:<points>]
+#                       the host unit test program tests/unit/<program>.c
+#                       (built as build/host/<program>): each of its
+#                       cmocka tests is graded on its own, as
+#                       unit/<suite>/<test> worth <points> (1 if left out),
+#                       once however many arches are graded. <suite> and
+#                       <test> are the program's and the test function's
+#                       names without their "test_" prefix.
+#
+# For example `unit:test_ring:2` grades test_ring's 13 tests at 2 points
+# each. A unit program that does not build, crashes or hangs fails every
+# test it has (the grader lists them from its source).
 
 HANDOUT_DIR ?= build/handout/$(LAB)
 
@@ -16,7 +35,9 @@ LAB_MANIFEST = labs/$(LAB)/tests
 lab_lines = $(shell grep -v '^\#' $(LAB_MANIFEST) 2>/dev/null)
 # Read by GRADE_TESTS in tests/tests.mk.
 LAB_TESTS = $(filter-out unit:%,$(lab_lines))
+# The grader's -u arguments, build/host/<program>[:<points>], and the programs.
 LAB_UNIT = $(patsubst unit:%,$(H)/%,$(filter unit:%,$(lab_lines)))
+LAB_UNIT_BINS = $(foreach u,$(LAB_UNIT),$(firstword $(subst :, ,$(u))))
 
 .PHONY: handout lab-check lab-unit test-labs
 
@@ -27,20 +48,21 @@ lab-check:
 handout: lab-check
 	@sh labs/handout.sh $(LAB) $(HANDOUT_DIR)
 
-# A lab's host unit tests run before its grader tests. A failure is
-# reported here and in build/results/unit-failed; it does not stop the
-# grader (its score counts the grader tests).
-lab-unit: $(LAB_UNIT)
-	@mkdir -p build/results; rm -f build/results/unit-failed; \
-	for t in $(LAB_UNIT); do \
-		if $$t >build/results/$${t##*/}.log 2>&1; then echo "unit $${t##*/}: passed"; \
-		else echo "unit $${t##*/}: FAILED (build/results/$${t##*/}.log):"; \
-			grep -E '^\[  (FAILED|ERROR) |Failure|panic' build/results/$${t##*/}.log | head -5; \
-			echo $${t##*/} >>build/results/unit-failed; fi; \
+# Build the lab's unit test programs; the grader runs them (grader -u). A
+# program that does not build does not stop the grading: it is removed
+# (so that an older build cannot pass for it) and the grader fails each
+# of its tests. ARCH is passed on because ARCH=all is only for `make grade`.
+lab-unit: deps
+	@mkdir -p build/results/logs; for t in $(LAB_UNIT_BINS); do \
+		log=build/results/logs/build-$${t##*/}.log; \
+		$(MAKE) --no-print-directory ARCH=$(ARCH) $$t >$$log 2>&1 || { rm -f $$t; \
+			echo "unit: $$t does not build, so each of its tests fails ($$log):"; \
+			grep -m 5 'error:' $$log; }; \
 	done
 
 ifneq ($(LAB),)
 grade: lab-check lab-unit
+GRADE_FLAGS += $(foreach u,$(LAB_UNIT),-u $(u))
 endif
 
 test-labs:

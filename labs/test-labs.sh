@@ -1,8 +1,12 @@
 #!/bin/sh
 # labs/test-labs.sh - `make test-labs`: for every lab in labs/labs.txt that
 # has a folder, on both arches: its handout builds; its own tests fail on
-# the handout (a lab whose tests pass there grades nothing); the earlier
-# labs' tests pass on it; the reference tree passes the lab's tests.
+# the handout (a lab whose tests pass there grades nothing), and so does
+# each of its unit test programs (at least one test of each); the earlier
+# labs' tests pass on it; the reference tree gets full marks for the lab,
+# with the same maximum as the handout (no test vanished on the handout).
+# Also, once per lab, that a unit test program that did not build or
+# crashes fails every one of its tests.
 set -u
 arches="riscv64 x86_64"
 out=build/labs
@@ -11,17 +15,58 @@ fail=0
 earlier=""
 bad() { echo "test-labs: FAIL: $*"; fail=1; }
 
-# grade DIR LAB ARCH: 0 if the lab's unit and grader tests all pass in DIR.
+# score LOG: set got and max from LOG's "Score: N/M" line (empty if none).
+score() {
+	s=$(grep '^Score: ' "$1" | tail -1)
+	s=${s#Score: }
+	got=${s%/*}
+	max=${s#*/}
+}
+
+# grade DIR LAB ARCH: grade the lab in DIR; 0 if all its tests passed.
+# Sets log, got and max; prints the score and the unit tests' part of it.
 grade() {
 	log=$out/grade-$(echo "$1" | tr / _)-$2-$3.log
 	make --no-print-directory -C "$1" grade LAB="$2" ARCH="$3" JOBS=4 >"$log" 2>&1
 	st=$?
-	score=$(grep '^Score:' "$log" | tail -1)
-	[ -f "$1/build/results/unit-failed" ] && st=1
-	echo "  $1: lab $2 on $3: ${score:-no score} $([ -f "$1/build/results/unit-failed" ] && echo '(unit tests failed)')"
+	score "$log"
+	nunit=$(grep -c '^host  *unit/' "$log")
+	nufail=$(grep -c '^host  *unit/[^ ]*  *FAIL ' "$log")
+	echo "  $1: lab $2 on $3: Score: ${got:-none}/${max:-none}" \
+		"$([ "$nunit" -gt 0 ] && echo "($nufail of $nunit unit tests failed)")"
 	return $st
 }
 
+# The unit test programs of lab $1's manifest: unit:<program>[:<points>].
+programs() {
+	grep '^unit:' labs/$1/tests | sed 's/^unit://; s/:.*//'
+}
+
+# check_units LAB: a unit test program that is missing (did not build) or
+# crashes must fail each of its tests, scoring 0 of the same maximum as
+# when it passes. Checked with the reference's grader, without QEMU:
+# grader -u on a path with no program, then on a script that kills itself.
+check_units() {
+	for p in $(programs $1); do
+		args=$(grep -E "^unit:$p(:|\$)" labs/$1/tests | sed "s|^unit:$p||")
+		n=$(build/host/grader -l -u "$out/none/$p$args" | grep -c '^host ')
+		mkdir -p $out/crash
+		printf '#!/bin/sh\necho "about to crash"\nkill -SEGV $$\n' >$out/crash/$p
+		chmod +x $out/crash/$p
+		for how in none crash; do
+			l=$out/unit-$how-$p.log
+			build/host/grader -o $out/unit-$how -u "$out/$how/$p$args" >$l 2>&1
+			score $l
+			f=$(grep -c '^host  *unit/[^ ]*  *FAIL ' $l)
+			if [ "$n" -eq 0 ] || [ "$f" != "$n" ] || [ "${got:-}" != 0 ] ||
+				[ "${max:-0}" -lt "$n" ]; then
+				bad "lab $1: unit program $p ($how): $f of $n tests failed, Score ${got:-?}/${max:-?} ($l)"
+			fi
+		done
+	done
+}
+
+make --no-print-directory build/host/grader >$out/grader.log 2>&1 || bad "the grader does not build ($out/grader.log)"
 for lab in $(grep -v '^#' labs/labs.txt); do
 	if [ ! -d labs/$lab ]; then
 		earlier="$earlier $lab"
@@ -29,6 +74,7 @@ for lab in $(grep -v '^#' labs/labs.txt); do
 	fi
 	dir=$out/$lab
 	echo "== lab $lab"
+	check_units $lab
 	sh labs/handout.sh $lab $dir >/dev/null || { bad "lab $lab: no handout"; continue; }
 	for a in $arches; do
 		if ! make --no-print-directory -C $dir ARCH=$a kernel >$out/build-$lab-$a.log 2>&1; then
@@ -36,11 +82,21 @@ for lab in $(grep -v '^#' labs/labs.txt); do
 			continue
 		fi
 		grade $dir $lab $a && bad "lab $lab: its tests pass on its own handout on $a"
+		hlog=$log hmax=$max
+		for p in $(programs $lab); do
+			s=${p#test_}
+			grep -q "^host  *unit/$s/[^ ]*  *FAIL " $hlog ||
+				bad "lab $lab: no test of unit program $p fails on its handout on $a ($hlog)"
+		done
 		for e in $earlier; do
 			[ -d labs/$e ] || continue
-			grade $dir $e $a || bad "lab $e's tests fail on lab $lab's handout on $a"
+			grade $dir $e $a || bad "lab $e's tests fail on lab $lab's handout on $a ($log)"
 		done
-		grade . $lab $a || bad "lab $lab: the reference fails its tests on $a"
+		grade . $lab $a || bad "lab $lab: the reference fails its tests on $a ($log)"
+		[ -n "$max" ] && [ "$got" = "$max" ] ||
+			bad "lab $lab: the reference scores ${got:-nothing}/${max:-nothing} on $a"
+		[ "$hmax" = "$max" ] ||
+			bad "lab $lab: the handout's maximum score ($hmax) is not the reference's ($max) on $a"
 	done
 	earlier="$earlier $lab"
 done

@@ -6,6 +6,8 @@
  * only that test, and a few can run at once (-j; two suit a 2-core
  * machine). The child's output goes to a file; the parent prints the
  * results in table order and writes the reports when all are done.
+ * Host unit test programs (-u, unit.c) run first, each test of them a
+ * result of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +38,9 @@ struct opts {
 	int verbose;	 /* show every test's output, not only failures' */
 	char **filters;	 /* select tests by name */
 	int nfilters;
+	char **units; /* -u: host unit test programs, "bin[:points]" */
+	int nunits;
+	int namew; /* the name column's width */
 };
 
 /* mkdir -p */
@@ -58,9 +63,12 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: grader [-a riscv64|x86_64|all] [-c cpus] [-j jobs] [-t secs] [-o dir]\n"
-		"              [-s seed] [-l] [-v] [filter...]\n"
+		"              [-s seed] [-l] [-v] [-u bin[:points]]... [filter...]\n"
 		"  a filter selects the tests whose name starts with it or matches it as a glob\n"
-		"  -l lists the selected tests; -v shows the output of passed tests too\n");
+		"  -l lists the selected tests; -v shows the output of passed tests too\n"
+		"  -u grades each test of the host unit test program bin (source\n"
+		"     tests/unit/<bin's name>.c) as unit/<suite>/<test>, worth points (1);\n"
+		"     with -u and no filter, no QEMU test runs\n");
 	exit(2);
 }
 
@@ -103,23 +111,21 @@ static void add(struct result *r, const struct test *t, int a, const struct opts
 	snprintf(r->log, sizeof(r->log), "%s/logs/%s.console", o->dir, base);
 }
 
-/* Every (test, arch) pair the options select, in table order. */
-static struct result *select_tests(const struct test *const *suites, const struct opts *o, int *n)
+/* Append to *res (*n of them) every (test, arch) pair the options select, in table order. */
+static void select_tests(const struct test *const *suites, const struct opts *o,
+			 struct result **res, int *n)
 {
-	struct result *res = NULL;
-	*n = 0;
 	for (int s = 0; suites[s]; s++) {
 		for (const struct test *t = suites[s]; t->name; t++) {
 			for (int a = 0; a < NARCH; a++) {
 				if ((t->arches & o->arches & (1 << a)) && selected(t->name, o)) {
-					res = realloc(res, (*n + 1) * sizeof(*res));
-					add(&res[*n], t, a, o);
+					*res = realloc(*res, (*n + 1) * sizeof(**res));
+					add(&(*res)[*n], t, a, o);
 					(*n)++;
 				}
 			}
 		}
 	}
-	return res;
 }
 
 static void call(void **state)
@@ -219,8 +225,8 @@ static void finish(struct result *r, int st)
 static void print(const struct result *r, const struct opts *o)
 {
 	const struct test *t = r->run.test;
-	printf("%-8s %-28s %-4s %3d/%-3d %6.1fs\n", r->run.arch, t->name, r->passed ? "ok" : "FAIL",
-	       r->passed ? t->points : 0, t->points, r->secs);
+	printf("%-8s %-*s %-4s %3d/%-3d %6.1fs\n", r->run.arch, o->namew, t->name,
+	       r->passed ? "ok" : "FAIL", r->passed ? t->points : 0, t->points, r->secs);
 	if (!r->passed || o->verbose) {
 		/* Indented, so the eye finds the next result line. */
 		for (const char *p = r->output; *p;) {
@@ -231,11 +237,16 @@ static void print(const struct result *r, const struct opts *o)
 	}
 }
 
-static void list(const struct result *res, int n)
+static void list(const struct result *res, int n, const struct opts *o)
 {
-	for (int i = 0; i < n; i++)
-		printf("%-8s %-28s %3d points, %d CPUs\n", res[i].run.arch, res[i].run.test->name,
-		       res[i].run.test->points, res[i].run.cpus);
+	for (int i = 0; i < n; i++) {
+		printf("%-8s %-*s %3d points, ", res[i].run.arch, o->namew, res[i].run.test->name,
+		       res[i].run.test->points);
+		if (res[i].unit)
+			printf("host unit test %s\n", res[i].cmocka);
+		else
+			printf("%d CPUs\n", res[i].run.cpus);
+	}
 }
 
 /* Run them all, at most o->jobs at once, printing each result in table order. */
@@ -267,7 +278,7 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 	struct opts o = {.arches = ALL, .cpus = 2, .jobs = 2, .limit = 180, .dir = "build/results"};
 	o.seed = time(NULL) ^ getpid();
 	int c, listing = 0;
-	while ((c = getopt(argc, argv, "a:c:j:t:o:s:lv")) != -1) {
+	while ((c = getopt(argc, argv, "a:c:j:t:o:s:lvu:")) != -1) {
 		switch (c) {
 		case 'a':
 			o.arches = 0;
@@ -298,6 +309,10 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 		case 'v':
 			o.verbose = 1;
 			break;
+		case 'u':
+			o.units = realloc(o.units, (o.nunits + 1) * sizeof(*o.units));
+			o.units[o.nunits++] = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -314,25 +329,40 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 	unsetenv("MAKEFLAGS");
 	unsetenv("MFLAGS");
 
-	int n;
-	struct result *res = select_tests(suites, &o, &n);
+	char logs[300];
+	snprintf(logs, sizeof(logs), "%s/logs", o.dir);
+	if (!listing)
+		mkdirs(logs);
+	long t0 = now_ms();
+
+	/* The unit tests first, run (unless listing) right here: they take a moment. */
+	struct result *res = NULL;
+	int n = 0;
+	for (int i = 0; i < o.nunits; i++)
+		if (unit_tests(o.units[i], o.dir, o.limit, !listing, &res, &n) < 0)
+			return 2;
+	int nunit = n;
+	if (o.nfilters > 0 || o.nunits == 0)
+		select_tests(suites, &o, &res, &n);
 	if (n == 0) {
 		fprintf(stderr, "grader: no test matches\n");
 		return 2;
 	}
+	o.namew = 28;
+	for (int i = 0; i < n; i++)
+		if ((int)strlen(res[i].run.test->name) > o.namew)
+			o.namew = strlen(res[i].run.test->name);
 	if (listing) {
-		list(res, n);
+		list(res, n, &o);
 		return 0;
 	}
-	char logs[300];
-	snprintf(logs, sizeof(logs), "%s/logs", o.dir);
-	mkdirs(logs);
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* a line as soon as a test ends, even into a pipe */
 	printf("grading %d test%s, %d at a time (seed %u: -s %u repeats the random inputs)\n", n,
 	       n == 1 ? "" : "s", o.jobs, o.seed, o.seed);
-	long t0 = now_ms();
-	run_all(res, n, &o);
+	for (int i = 0; i < nunit; i++)
+		print(&res[i], &o);
+	run_all(res + nunit, n - nunit, &o);
 
 	int score = 0, max = 0, passed = 0;
 	for (int i = 0; i < n; i++) {
@@ -345,8 +375,14 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 		       (now_ms() - t0) / 1000.0, o.dir, o.dir, logs);
 	printf("Score: %d/%d\n", score, max);
 	printf("%d passed, %d failed\n", passed, n - passed);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		free(res[i].output);
+		if (res[i].unit) {
+			free((char *)res[i].run.test->name);
+			free((struct test *)res[i].run.test);
+		}
+	}
 	free(res);
+	free(o.units);
 	return passed == n ? 0 : 1;
 }

@@ -5,9 +5,11 @@
  *	{"score": 38, "max_score": 40, "tests": [
  *	 {"name": "boot/echo [riscv64]", "score": 2, "max_score": 2, "status": "passed",
  *	  "output": "..."}, ...]}
- * with one test per line, so that a person (or the selftest) can grep it.
+ * with one test per line, so that a person (or the selftest) can grep it;
+ * a host unit test (grader -u) is "unit/ring/layout [host]".
  * junit.xml is what CI systems show: a testsuite, one testcase per test,
- * a <failure> in each failed one, and the output in <system-out>.
+ * a <failure> in each failed one, and the output in <system-out>; the
+ * class is the arch ("host" for unit tests).
  */
 #include <stdio.h>
 #include <string.h>
