@@ -34,15 +34,19 @@ static void free_chain(struct op *op)
 /*
  * Park a copy of op; caller holds sched_lock. Returns OP_PENDING, or
  * -EAGAIN when the process already has MAX_PARKED ops waiting (each one
- * is kernel memory, and every event walks the list), or -ENOMEM.
+ * is kernel memory, and every event walks the list), or -ENOMEM. An op
+ * waiting on a file (op->file: a read or write that cannot go on yet)
+ * holds a reference to it while parked.
  */
-static int park(struct op *op)
+int op_park(struct op *op)
 {
 	if (op->proc->parked >= MAX_PARKED)
 		return -EAGAIN;
 	struct op *o = op_dup(op);
 	if (!o)
 		return -ENOMEM;
+	if (o->file)
+		file_ref(o->file);
 	o->next = pending;
 	pending = o;
 	op->proc->parked++;
@@ -50,25 +54,29 @@ static int park(struct op *op)
 }
 
 /*
- * Taking an op off the list makes its ring's `completing` count go up
- * until finish() has posted it: the ring cannot be destroyed (and the
- * memory the completion writes to freed) while another CPU is still
- * completing one of its ops.
+ * Complete an op taken off the list. Taking it made its ring's
+ * `completing` count go up until op_finish() has posted it: the ring
+ * cannot be destroyed (and the memory the completion writes to freed)
+ * while another CPU is still completing one of its ops. Not with
+ * sched_lock held: posting takes the ring's lock, then sched_lock.
  */
-static void finish(struct op *op, int res, u32 cflags)
+void op_finish(struct op *op, int res, u32 cflags)
 {
 	struct ring *r = op->ring; /* op is freed by op_complete */
+	struct file *f = op->file;
 	op_complete(op, res, cflags);
 	__atomic_sub_fetch(&r->completing, 1, __ATOMIC_RELEASE);
+	if (f)
+		file_put(f);
 }
 
 /*
- * Take the oldest pending op that `match` accepts off the list. park()
+ * Take the oldest pending op that `match` accepts off the list. op_park()
  * pushes at the head, so the oldest match is the last one found; keep
  * the link that points at it, to unlink it without a second walk.
  * Holds sched_lock.
  */
-static struct op *unpark(bool (*match)(struct op *op, void *arg), void *arg)
+struct op *op_unpark(bool (*match)(struct op *op, void *arg), void *arg)
 {
 	struct op **link = NULL;
 	for (struct op **pp = &pending; *pp; pp = &(*pp)->next)
@@ -101,8 +109,10 @@ void op_cancel_ring(struct ring *r)
 		}
 	}
 	spin_unlock(&sched_lock);
-	while (mine) {
+	while (mine) { /* unlocked: dropping a file may close it, which locks */
 		struct op *next = mine->next;
+		if (mine->file)
+			file_put(mine->file);
 		free_chain(mine);
 		mine = next;
 	}
@@ -113,7 +123,7 @@ void op_cancel_ring(struct ring *r)
 static bool is_console_read(struct op *op, void *arg)
 {
 	(void)arg;
-	return op->sqe.opcode == OP_READ;
+	return op->file == console_file() && op->sqe.opcode == OP_READ;
 }
 
 /* Lines have been typed: hand them to waiting readers, oldest first. */
@@ -125,7 +135,7 @@ void op_console_ready(void)
 		   both take the reader, or both the line */
 		int n = 0;
 		spin_lock(&sched_lock);
-		struct op *op = console_has_line() ? unpark(is_console_read, NULL) : NULL;
+		struct op *op = console_has_line() ? op_unpark(is_console_read, NULL) : NULL;
 		if (op)
 			n = console_take_line(line, MIN(sizeof(line), op->sqe.len));
 		spin_unlock(&sched_lock);
@@ -133,7 +143,7 @@ void op_console_ready(void)
 			break;
 		if (copyout(op->proc->pt, op->sqe.addr, line, n) < 0)
 			n = -EFAULT;
-		finish(op, n, 0);
+		op_finish(op, n, 0);
 	}
 	/* and wake anyone blocked in wait() on a descriptor */
 	spin_lock(&sched_lock);
@@ -146,7 +156,6 @@ void op_console_ready(void)
 
 static int cons_read(struct file *f, struct op *op)
 {
-	(void)f;
 	if (op->sqe.len == 0)
 		return 0;
 	/* A bad buffer fails now, not when a line arrives: the bytes a line
@@ -157,8 +166,9 @@ static int cons_read(struct file *f, struct op *op)
 	if (copyin(op->proc->pt, probe, op->sqe.addr, n) < 0 ||
 	    copyout(op->proc->pt, op->sqe.addr, probe, n) < 0)
 		return -EFAULT;
+	op->file = f;
 	spin_lock(&sched_lock);
-	int r = park(op);
+	int r = op_park(op);
 	spin_unlock(&sched_lock);
 	if (r == OP_PENDING)
 		op_console_ready(); /* a line may be waiting already */
@@ -188,7 +198,8 @@ static bool cons_readable(struct file *f)
 	return console_has_line();
 }
 
-const struct fileops console_fileops = {cons_read, cons_write, cons_readable, NULL};
+const struct fileops console_fileops = {
+    .read = cons_read, .write = cons_write, .readable = cons_readable};
 
 /* ---- timers -------------------------------------------------------- */
 
@@ -203,11 +214,11 @@ void op_timers(void)
 	u64 now = arch_time_ns();
 	for (;;) {
 		spin_lock(&sched_lock);
-		struct op *op = unpark(is_expired, &now);
+		struct op *op = op_unpark(is_expired, &now);
 		spin_unlock(&sched_lock);
 		if (!op)
 			break;
-		finish(op, 0, 0);
+		op_finish(op, 0, 0);
 	}
 	spin_lock(&sched_lock);
 	struct proc *pt = proc_table();
@@ -228,7 +239,7 @@ static int op_sleep(struct op *op)
 	u64 now = arch_time_ns();
 	op->deadline = op->sqe.off > ~0ull - now ? ~0ull : now + op->sqe.off; /* no wrap */
 	spin_lock(&sched_lock);
-	int r = park(op);
+	int r = op_park(op);
 	spin_unlock(&sched_lock);
 	return r;
 }
@@ -270,7 +281,7 @@ void op_child_exited(struct proc *child, int pid)
 		return;
 	}
 	struct child_match m = {child->parent, child};
-	struct op *op = unpark(wants_child, &m);
+	struct op *op = op_unpark(wants_child, &m);
 	int status = 0;
 	if (op)
 		status = reap(child);
@@ -278,7 +289,7 @@ void op_child_exited(struct proc *child, int pid)
 		sched_wake_proc(m.parent); /* it may wait() for WAIT_CHILD */
 	spin_unlock(&sched_lock);
 	if (op)
-		finish(op, pid, status);
+		op_finish(op, pid, status);
 }
 
 static int op_waitpid(struct op *op)
@@ -298,7 +309,7 @@ static int op_waitpid(struct op *op)
 		}
 		alive = c;
 	}
-	int r = alive ? park(op) : -ECHILD;
+	int r = alive ? op_park(op) : -ECHILD;
 	spin_unlock(&sched_lock);
 	return r;
 }
@@ -490,6 +501,8 @@ static int op_close(struct op *op)
 	spin_unlock(&p->lock);
 	if (!f)
 		return -EBADF;
+	if (f->ops->detach)
+		f->ops->detach(f, p);
 	file_put(f);
 	return 0;
 }
@@ -555,7 +568,7 @@ static int op_thread_join(struct op *op)
 			break;
 		}
 		if (p->threads[i] && (u64)p->threads[i]->tid == tid) {
-			r = park(op);
+			r = op_park(op);
 			break;
 		}
 	}
@@ -569,12 +582,12 @@ void op_thread_ended(struct proc *p, int slot)
 	spin_lock(&sched_lock);
 	int tid = p->ended[slot].tid, status = p->ended[slot].status;
 	struct op key = {.proc = p, .sqe.off = (u64)tid};
-	struct op *op = unpark(wants_thread, &key);
+	struct op *op = op_unpark(wants_thread, &key);
 	if (op)
 		p->ended[slot].tid = 0;
 	spin_unlock(&sched_lock);
 	if (op)
-		finish(op, tid, status);
+		op_finish(op, tid, status);
 }
 
 static int op_ring_create(struct op *op)
@@ -650,6 +663,8 @@ static int (*const optab[OP_COUNT])(struct op *) = {
     [OP_UINTR_CREATE_VECTOR] = op_uintr_create_vector,
     [OP_UINTR_REGISTER_SENDER] = op_uintr_register_sender,
     [OP_UINTR_UNREGISTER_SENDER] = op_uintr_unregister_sender,
+    [OP_PIPE] = op_pipe,
+    [OP_PIPE_ATTACH] = op_pipe_attach,
 };
 
 /* Validate the fields every entry shares, then run it. */

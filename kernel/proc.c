@@ -230,6 +230,7 @@ static void proc_end(struct proc *p, int status)
 		while (__atomic_load_n(&cpus[i].pt, __ATOMIC_ACQUIRE) == p->pt)
 			arch_relax();
 	uvm_destroy(p->pt);
+	pipe_unmap_all(p); /* no mapping left: the pipes' pages may go */
 
 	spin_lock(&sched_lock);
 	p->pt = NULL;

@@ -5,6 +5,7 @@
  *   struct proc ----< struct thread ----< struct ring ----> poller thread
  *        |          (threads[] by slot)   (rings[] by id;    (a kernel thread,
  *        +----< struct file (fds[])        rings[0] first)    polled rings only)
+ *        +----< struct pipemap (hardware pipes mapped into it)
  *
  *   struct op: one submitted entry the kernel has not completed yet (a
  *   console read waiting for a line, a sleep, a waitpid). It sits on the
@@ -79,7 +80,8 @@ struct proc {
 	struct thread *threads[NTHREAD]; /* live threads by slot */
 	struct {
 		int tid, status;
-	} ended[NTHREAD]; /* a slot whose thread ended and awaits OP_THREAD_JOIN */
+	} ended[NTHREAD];     /* a slot whose thread ended and awaits OP_THREAD_JOIN */
+	struct pipemap *maps; /* hardware pipes mapped here (pipe.c), under lock */
 };
 
 struct ring {
@@ -121,6 +123,7 @@ struct op {
 	struct op *chain;  /* entries linked after it (SQE_LINK), not yet run */
 	struct op *next;   /* on the pending list, a backlog or the deferred list */
 	bool cancel;	   /* deferred: its predecessor failed, cancel the chain */
+	struct file *file; /* parked on a file (a read, a write): holds a reference */
 };
 
 /* A descriptor's object: the console, a user-interrupt vector. */
@@ -137,6 +140,8 @@ struct fileops {
 	int (*write)(struct file *f, struct op *op);
 	bool (*readable)(struct file *f);
 	void (*close)(struct file *f); /* the last reference went; may be NULL */
+	/* process p has just dropped a descriptor of f (it may hold others); may be NULL */
+	void (*detach)(struct file *f, struct proc *p);
 };
 
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
@@ -177,6 +182,9 @@ void ring_run_deferred(struct thread *t);
 
 /* ops.c */
 int op_run(struct op *op);
+int op_park(struct op *op);
+struct op *op_unpark(bool (*match)(struct op *op, void *arg), void *arg);
+void op_finish(struct op *op, int res, u32 cflags);
 void op_cancel_ring(struct ring *r);
 void op_timers(void);
 void op_child_exited(struct proc *child, int pid);
@@ -191,6 +199,11 @@ struct file *fd_get(struct proc *p, int fd);
 int fd_alloc(struct proc *p, struct file *f);
 void fd_close_all(struct proc *p);
 
+/* pipe.c: hardware and kernel pipes */
+int op_pipe(struct op *op);
+int op_pipe_attach(struct op *op);
+void pipe_unmap_all(struct proc *p);
+
 /* uintr.c: user interrupts */
 int op_uintr_register_handler(struct op *op);
 int op_uintr_unregister_handler(struct op *op);
@@ -201,6 +214,12 @@ void uintr_return(struct trapframe *tf);
 bool uintr_pending(struct thread *t);
 bool uintr_deliverable(struct thread *t);
 void uintr_thread_exit(struct thread *t);
+struct urecv *uintr_receiver(struct thread *t, u64 entry);
+int uintr_sender_add(struct thread *t, struct urecv *u, unsigned vector);
+void uintr_kick(struct urecv *u, unsigned vector);
+void uintr_sender_drop(struct thread *t, int idx, struct urecv *u);
+void uintr_get(struct urecv *u);
+void uintr_put(struct urecv *u);
 
 /* wait.c */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);

@@ -336,6 +336,7 @@ static void take(struct ring *r, struct op *op)
 	op->proc = r->proc;
 	op->chain = NULL;
 	op->next = NULL;
+	op->file = NULL;
 	op->deadline = 0;
 	op->cflags = 0;
 	/* LAB ring END */

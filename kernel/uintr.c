@@ -204,7 +204,8 @@ static void vec_close(struct file *f)
 	urecv_put(f->priv);
 }
 
-static const struct fileops vec_fileops = {vec_rw, vec_rw, vec_readable, vec_close};
+static const struct fileops vec_fileops = {
+    .read = vec_rw, .write = vec_rw, .readable = vec_readable, .close = vec_close};
 
 int op_uintr_create_vector(struct op *op)
 {
@@ -238,16 +239,8 @@ int op_uintr_register_sender(struct op *op)
 	if (f->ops != &vec_fileops)
 		goto out;
 	r = -ESRCH;
-	if (!__atomic_load_n(&u->t, __ATOMIC_ACQUIRE))
-		goto out; /* its thread no longer receives */
-	r = -ENOMEM;
-	if (!t->usend && !(t->usend = kzalloc(sizeof(*t->usend))))
-		goto out;
-	r = uintr_uitt_add(t->usend, &u->r, f->arg);
-	if (r < 0)
-		r = -ENOSPC;
-	else
-		__atomic_add_fetch(&u->ref, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&u->t, __ATOMIC_ACQUIRE)) /* its thread still receives */
+		r = uintr_sender_add(t, u, f->arg);
 out:
 	file_put(f);
 	return r;
@@ -263,4 +256,73 @@ int op_uintr_unregister_sender(struct op *op)
 	uintr_uitt_remove(t->usend, i);
 	urecv_put(u);
 	return 0;
+}
+
+/* ---- for hardware pipes (pipe.c): wake-ups between pipe ends ---------- */
+
+/*
+ * The calling thread's receiver, with a reference for the caller; if
+ * the thread has none yet, it becomes one with `entry` (the C library's
+ * stub) as its handler. NULL when memory is short or entry is bad.
+ */
+struct urecv *uintr_receiver(struct thread *t, u64 entry)
+{
+	if (!t->urecv) {
+		struct urecv *u = kzalloc(sizeof(*u));
+		if (!u)
+			return NULL;
+		if (uintr_register(&u->r, entry, 0) < 0) {
+			kfree(u);
+			return NULL;
+		}
+		u->ref = 1;
+		spin_lock(&sched_lock);
+		u->t = t;
+		t->urecv = u;
+		spin_unlock(&sched_lock);
+	}
+	__atomic_add_fetch(&t->urecv->ref, 1, __ATOMIC_RELAXED);
+	return t->urecv;
+}
+
+/* A sender-table entry of t for (u, vector): its index, or -E*. */
+int uintr_sender_add(struct thread *t, struct urecv *u, unsigned vector)
+{
+	if (!t->usend && !(t->usend = kzalloc(sizeof(*t->usend))))
+		return -ENOMEM;
+	int i = uintr_uitt_add(t->usend, &u->r, vector);
+	if (i < 0)
+		return -ENOSPC;
+	__atomic_add_fetch(&u->ref, 1, __ATOMIC_RELAXED);
+	return i;
+}
+
+/*
+ * Free t's sender-table entry idx if it still targets u (a pipe end was
+ * dropped). The entry may be gone already: t unregistered it, or the
+ * index was reused for another receiver.
+ */
+void uintr_sender_drop(struct thread *t, int idx, struct urecv *u)
+{
+	if (!t->usend || idx < 0 || idx >= UINTR_NSEND || !t->usend->uitt[idx].valid ||
+	    t->usend->uitt[idx].recv != &u->r)
+		return;
+	uintr_uitt_remove(t->usend, idx);
+	urecv_put(u);
+}
+
+/* The kernel sends, as a sender's instruction would (a pipe end closed). */
+void uintr_kick(struct urecv *u, unsigned vector)
+{
+	post(u, vector);
+}
+
+void uintr_get(struct urecv *u)
+{
+	__atomic_add_fetch(&u->ref, 1, __ATOMIC_RELAXED);
+}
+
+void uintr_put(struct urecv *u)
+{
+	urecv_put(u);
 }

@@ -32,5 +32,6 @@
 #define ENAMETOOLONG 36	 /* name too long */
 #define ENOSYS	     38	 /* no such system call or operation */
 #define ENOTEMPTY    39	 /* directory not empty */
+#define ENOTSUP	     95	 /* not supported by this object */
 #define ETIMEDOUT    110 /* timed out */
 #define ECANCELED    125 /* cancelled (a LINK predecessor failed) */

@@ -39,6 +39,7 @@
 #pragma once
 
 #include "errno.h"
+#include "pipe.h"
 
 /* System call numbers: a7 on RISC-V, rax on x86-64. */
 #define SYS_RING_ENTER 0
@@ -139,6 +140,14 @@ enum {
 					caller's sender table for the send instruction */
 	OP_UINTR_UNREGISTER_SENDER,  /* off = an index: free it (a send to it then
 					faults, as on hardware); res 0 */
+	/* Pipes (abi/pipe.h). */
+	OP_PIPE,	/* addr -> int[2]: fds[0] reads, fds[1] writes; off = 0 (a hardware
+			   pipe) or PIPE_KERNEL (kernel-buffered); res 0 */
+	OP_PIPE_ATTACH, /* fd = a hardware pipe end, addr -> struct pipe_attach,
+			   arg[0] = the C library's user-interrupt entry (used if the
+			   thread has no handler yet): map the region here, make the
+			   calling thread the end's receiver of PIPE_VECTOR and a sender
+			   to the other end; res 0, -ENOTSUP if fd is no hardware pipe */
 	OP_COUNT
 };
 

@@ -4,6 +4,9 @@
  *
  *	$ echo hello world     run /bin/echo with two arguments, wait for it
  *	$ sleep 10 &           run it in the background: prints [pid]
+ *	$ gen 100 | cat | sum  a pipeline: each program's output is the next one's
+ *	                       input, through a hardware pipe (lib/pipe.c)
+ *	$ su 1000 ls           builtin prefix: run as user (and group) 1000
  *	$ exit 3               builtin: leave the shell (init starts another)
  *	$ poweroff             builtin: turn the machine off
  *
@@ -69,25 +72,65 @@ static int parse(char *line, char **argv, int max)
 	return argc;
 }
 
-static void run(char **argv, bool background)
+#define MAXSTAGES 8
+
+/* Start one program with descriptors 0, 1, 2 = in, out, 2 as uid; its pid or -E*. */
+static int start(char **argv, int in, int out, int uid)
 {
 	char path[64];
 	if (strchr(argv[0], '/'))
 		snprintf(path, sizeof(path), "%s", argv[0]);
 	else
 		snprintf(path, sizeof(path), "/bin/%s", argv[0]);
-	int pid = spawn(path, argv, NULL, 0, -1, -1);
-	if (pid == -ENOENT) {
+	int fds[3] = {in, out, 2};
+	int pid = spawn(path, argv, fds, 3, uid, uid);
+	if (pid == -ENOENT)
 		fprintf(2, "sh: %s: not found\n", argv[0]);
-	} else if (pid < 0) {
+	else if (pid < 0)
 		fprintf(2, "sh: %s: %s\n", argv[0], errstr(pid));
-	} else if (background) {
-		printf("[%d]\n", pid);
-	} else {
-		/* a job that fails says so: 137 is killed, 139 a fault */
+	return pid;
+}
+
+/*
+ * Run a command line: one program, or a pipeline "a | b | c" whose
+ * stages are joined by hardware pipes. The shell makes each pipe, gives
+ * its ends to the two programs it joins, and closes its own copies:
+ * a reader sees end of file only once every writer's copy is closed.
+ */
+static void run(char **argv, bool background, int uid)
+{
+	int pids[MAXSTAGES], n = 0, in = 0;
+	while (argv[0]) {
+		int k = 0;
+		while (argv[k] && strcmp(argv[k], "|") != 0)
+			k++;
+		bool last = !argv[k];
+		argv[k] = NULL;
+		int fds[2] = {-1, 1};
+		if (k == 0 || (!last && (n == MAXSTAGES - 1 || pipe(fds) < 0))) {
+			fprintf(2, "sh: bad pipeline\n");
+			last = true;
+		} else {
+			pids[n] = start(argv, in, last ? 1 : fds[1], uid);
+			n += pids[n] > 0;
+		}
+		if (in != 0)
+			close(in);
+		if (!last)
+			close(fds[1]);
+		in = last ? 0 : fds[0];
+		argv = last ? argv + k : argv + k + 1;
+		if (last)
+			break;
+	}
+	if (in != 0)
+		close(in);
+	for (int i = 0; i < n; i++) {
 		int status;
-		if (waitpid(pid, &status) == pid && status != 0)
-			printf("[%d] status %d\n", pid, status);
+		if (background)
+			printf("[%d]\n", pids[i]);
+		else if (waitpid(pids[i], &status) == pids[i] && status != 0)
+			printf("[%d] status %d\n", pids[i], status); /* 137 killed, 139 a fault */
 	}
 }
 
@@ -129,6 +172,12 @@ int main(void)
 			fprintf(2, "sh: poweroff: %s\n", errstr(r));
 			continue;
 		}
-		run(argv, background);
+		char **cmd = argv;
+		int uid = -1;
+		if (strcmp(argv[0], "su") == 0 && argc > 2) {
+			uid = atoi(argv[1]);
+			cmd = argv + 2;
+		}
+		run(cmd, background, uid);
 	}
 }

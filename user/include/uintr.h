@@ -80,7 +80,9 @@ static inline int uintr_testui(void)
  * calling thread's ring. All return >= 0 or -E*.
  * ------------------------------------------------------------------- */
 
-/* What the entry stub calls, with the vector (0..63). One per process. */
+/* What the entry stub calls, with the vector (0..63). One per process.
+ * Vector 63 (PIPE_VECTOR) also wakes a thread sleeping on a hardware
+ * pipe (lib/pipe.c): a handler sees those too, and may ignore them. */
 typedef void (*uintr_fn)(unsigned long vector);
 
 /*

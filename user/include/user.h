@@ -25,6 +25,13 @@ long wait(const struct wait_item *items, unsigned n, struct wait_event *events, 
 long read(int fd, void *buf, size_t n);
 long write(int fd, const void *buf, size_t n);
 int close(int fd);
+/* pipe.c: fds[0] reads, fds[1] writes. A hardware pipe: bytes move in user
+   space, the kernel only wakes a sleeping end; pipe_kernel: every byte
+   through the kernel (the baseline). */
+int pipe(int fds[2]);
+int pipe_kernel(int fds[2]);
+/* How often this process's hardware-pipe ends went to sleep, and woke a sleeping peer. */
+void pipe_stats(u64 *sleeps, u64 *wakes);
 /* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.
    uid, gid: -1 keeps ours. Returns the child's pid. */
 int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid);

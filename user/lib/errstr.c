@@ -30,6 +30,7 @@ static const char *const names[] = {
     [ENAMETOOLONG] = "ENAMETOOLONG: name too long",
     [ENOSYS] = "ENOSYS: no such system call or operation",
     [ENOTEMPTY] = "ENOTEMPTY: directory not empty",
+    [ENOTSUP] = "ENOTSUP: not supported by this object",
     [ETIMEDOUT] = "ETIMEDOUT: timed out",
     [ECANCELED] = "ECANCELED: cancelled",
 };

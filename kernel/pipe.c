@@ -1,0 +1,435 @@
+/*
+ * pipe.c - pipes: hardware pipes (abi/pipe.h), where the kernel only
+ * creates, maps, connects and tears down, and kernel-buffered pipes, the
+ * classic kind every byte of which goes through the kernel: the baseline
+ * that the benchmarks and the pipe lab compare against.
+ *
+ * A hardware pipe's ends are two struct files over one struct pipe:
+ *
+ *   fd --> struct file (end 0) --+
+ *                                +--> struct pipe --> region (pages):
+ *   fd --> struct file (end 1) --+      recv[2]       header, ring 0, ring 1
+ *                                       (who to wake)
+ *   struct proc --> pipemap --------------^  (mapped here at uaddr)
+ *
+ * Reading and writing happen in user space (user/lib/pipe.c). The
+ * kernel steps in at three moments:
+ *   - OP_PIPE makes the pipe and its two descriptors;
+ *   - OP_PIPE_ATTACH, in each process that uses an end: map the region,
+ *     make the calling thread the end's receiver of PIPE_VECTOR, and give
+ *     it a sender-table entry that interrupts the other end;
+ *   - the last close of an end: raise closed[end] and interrupt the
+ *     other end, which then sees end of file or -EPIPE.
+ * The pages live while a descriptor or a mapping holds the pipe: a
+ * process's mappings go when the process ends (pipe_unmap_all), so no
+ * program can reach pages the kernel has handed to someone else.
+ *
+ * A kernel pipe keeps its bytes in a kernel buffer. Reads and writes
+ * are operations that copy through it; one that cannot go on parks (like
+ * a console read) until the other side makes room or data, or closes.
+ * Its state is under sched_lock, like the pending list it parks on.
+ */
+#include "proc.h"
+#include "uintr.h"
+
+#define PIPE_BASE  (RING_BASE + (1ull << 30)) /* where pipes are mapped: */
+#define PIPE_SPAN  (64 * 1024)		      /* ... one span each */
+#define NPIPEMAP   128			      /* ... at most this many per process */
+#define PIPE_ORDER 4			      /* 2^4 pages hold PIPE_REGION */
+
+_Static_assert(PIPE_REGION <= (PAGE_SIZE << PIPE_ORDER) && PIPE_REGION <= PIPE_SPAN,
+	       "a pipe's region must fit its pages and its span");
+_Static_assert(PIPE_BASE + NPIPEMAP * PIPE_SPAN <= USTACK_TOP - NTHREAD * THREAD_SPAN,
+	       "pipes and stacks overlap");
+
+struct pipe {
+	int ref; /* its files and its mappings */
+	bool kernel;
+	struct spinlock lock; /* recv[], wake[] */
+	/* hardware */
+	u64 pa;
+	struct pipe_hdr *hdr;
+	struct urecv *recv[2]; /* the thread each end wakes, once attached */
+	struct {	       /* the sender entry end e's attacher got to wake the other */
+		struct proc *pr;
+		int tid, idx;
+		struct urecv *to;
+	} snd[2];
+	/* kernel-buffered, under sched_lock */
+	u8 *buf;
+	u32 head, tail;
+	bool closed[2];
+};
+
+struct pipemap {
+	struct pipe *pipe;
+	u64 uaddr;
+	struct pipemap *next;
+};
+
+static void pipe_put(struct pipe *p)
+{
+	if (__atomic_sub_fetch(&p->ref, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (p->kernel)
+		kfree(p->buf);
+	else
+		page_free(p->pa, PIPE_ORDER);
+	kfree(p);
+}
+
+/* ---- hardware pipes ---------------------------------------------------- */
+
+/* The last descriptor of an end is gone: say so, and wake the other end. */
+static void hw_close(struct file *f)
+{
+	struct pipe *p = f->priv;
+	int end = f->arg;
+	__atomic_store_n(&p->hdr->closed[end], 1, __ATOMIC_SEQ_CST);
+	spin_lock(&p->lock);
+	struct urecv *mine = p->recv[end], *other = p->recv[!end];
+	p->recv[end] = NULL;
+	if (other)
+		uintr_kick(other, PIPE_VECTOR);
+	spin_unlock(&p->lock);
+	if (mine)
+		uintr_put(mine);
+	pipe_put(p);
+}
+
+static int hw_rw(struct file *f, struct op *op)
+{
+	(void)f, (void)op;
+	return -ENOTSUP; /* the C library reads and writes the rings itself */
+}
+
+static bool hw_ready(struct file *f)
+{
+	(void)f;
+	return true; /* wait() on a hardware pipe would not know: never block on it */
+}
+
+static void hw_detach(struct file *f, struct proc *pr);
+
+static const struct fileops hw_fileops = {
+    .read = hw_rw, .write = hw_rw, .readable = hw_ready, .close = hw_close, .detach = hw_detach};
+
+/* Where p is mapped in process pr, mapping it if it is not yet. 0: no room. */
+static u64 map_in(struct proc *pr, struct pipe *p)
+{
+	spin_lock(&pr->lock);
+	u64 used[NPIPEMAP / 64] = {0}, uaddr = 0;
+	for (struct pipemap *m = pr->maps; m; m = m->next) {
+		if (m->pipe == p)
+			uaddr = m->uaddr;
+		u64 slot = (m->uaddr - PIPE_BASE) / PIPE_SPAN;
+		used[slot / 64] |= 1ull << (slot % 64);
+	}
+	spin_unlock(&pr->lock);
+	if (uaddr)
+		return uaddr;
+	int slot = 0;
+	while (slot < NPIPEMAP && (used[slot / 64] >> (slot % 64) & 1))
+		slot++;
+	struct pipemap *m = slot < NPIPEMAP ? kmalloc(sizeof(*m)) : NULL;
+	if (!m)
+		return 0;
+	m->pipe = p;
+	m->uaddr = PIPE_BASE + slot * PIPE_SPAN;
+	if (uvm_share(pr->pt, m->uaddr, p->pa, PAGE_SIZE << PIPE_ORDER, VM_R | VM_W | VM_U) < 0) {
+		kfree(m);
+		return 0;
+	}
+	__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED); /* the mapping's */
+	spin_lock(&pr->lock);
+	m->next = pr->maps;
+	pr->maps = m;
+	spin_unlock(&pr->lock);
+	return m->uaddr;
+}
+
+/*
+ * Process pr dropped a descriptor of a hardware pipe. If it holds no
+ * other descriptor of that pipe, the mapping goes too: a process that
+ * makes and closes many pipes does not fill its address space, and the
+ * pages can go once nobody holds the pipe.
+ */
+static void hw_detach(struct file *f, struct proc *pr)
+{
+	struct pipe *p = f->priv;
+	struct pipemap *m = NULL;
+	spin_lock(&pr->lock);
+	bool held = false;
+	for (int i = 0; i < NFD && !held; i++)
+		held = pr->fds[i] && pr->fds[i]->ops == &hw_fileops && pr->fds[i]->priv == p;
+	for (struct pipemap **mp = &pr->maps; *mp && !held; mp = &(*mp)->next) {
+		if ((*mp)->pipe == p) {
+			m = *mp;
+			*mp = m->next;
+			break;
+		}
+	}
+	spin_unlock(&pr->lock);
+	if (!m)
+		return;
+	/* our wake-up entries for this pipe go too - only the calling
+	   thread's: another thread's table is its own to change */
+	struct thread *t = current();
+	spin_lock(&p->lock);
+	for (int e = 0; e < 2; e++) {
+		if (p->snd[e].pr == pr && p->snd[e].tid == t->tid) {
+			uintr_sender_drop(t, p->snd[e].idx, p->snd[e].to);
+			p->snd[e].pr = NULL;
+		}
+	}
+	spin_unlock(&p->lock);
+	uvm_unmap(pr->pt, m->uaddr, PAGE_SIZE << PIPE_ORDER); /* every CPU forgets it */
+	pipe_put(p);
+	kfree(m);
+}
+
+/* The process has ended (its address space is gone): drop its mappings' pipes. */
+void pipe_unmap_all(struct proc *pr)
+{
+	while (pr->maps) {
+		struct pipemap *m = pr->maps;
+		pr->maps = m->next;
+		pipe_put(m->pipe);
+		kfree(m);
+	}
+}
+
+/*
+ * OP_PIPE_ATTACH. Only a thread of the ring's own (not a poller) can be
+ * an end's receiver or get a sender-table entry: the thread does this
+ * on the first use of a descriptor, and again if it finds no wake index
+ * when it needs one (the other end had not attached yet).
+ */
+int op_pipe_attach(struct op *op)
+{
+	struct thread *t = current();
+	if (t != op->ring->owner)
+		return -EINVAL;
+	struct file *f = fd_get(op->proc, op->sqe.fd);
+	if (!f)
+		return -EBADF;
+	int r = -ENOTSUP;
+	struct pipe *p = f->priv;
+	struct pipe_attach a = {0, (int)f->arg, -1};
+	if (f->ops != &hw_fileops)
+		goto out;
+	r = -ENOMEM;
+	if (!(a.hdr = map_in(op->proc, p)))
+		goto out;
+	struct urecv *u = uintr_receiver(t, op->sqe.arg[0]);
+	if (!u)
+		goto out;
+	spin_lock(&p->lock);
+	struct urecv *old = p->recv[a.end], *other = p->recv[!a.end];
+	p->recv[a.end] = u;
+	if (other)
+		uintr_get(other); /* the other end may close meanwhile */
+	spin_unlock(&p->lock);
+	if (old)
+		uintr_put(old);
+	if (other) {
+		/* the entry keeps the receiver; a send after its thread is gone
+		   goes nowhere, harmlessly. One entry per thread and end: an
+		   attach again reuses it. */
+		spin_lock(&p->lock);
+		bool mine = p->snd[a.end].pr == op->proc && p->snd[a.end].tid == t->tid;
+		int idx = mine && p->snd[a.end].to == other ? p->snd[a.end].idx : -1;
+		spin_unlock(&p->lock);
+		if (idx < 0) {
+			if (mine)
+				uintr_sender_drop(t, p->snd[a.end].idx, p->snd[a.end].to);
+			idx = uintr_sender_add(t, other, PIPE_VECTOR);
+			spin_lock(&p->lock);
+			p->snd[a.end].pr = op->proc;
+			p->snd[a.end].tid = t->tid;
+			p->snd[a.end].idx = idx;
+			p->snd[a.end].to = other;
+			spin_unlock(&p->lock);
+		}
+		a.wake = idx < 0 ? -1 : idx;
+		uintr_put(other);
+	}
+	r = copyout(op->proc->pt, op->sqe.addr, &a, sizeof(a));
+out:
+	file_put(f);
+	return r;
+}
+
+/* ---- kernel pipes ------------------------------------------------------- */
+
+/*
+ * A kernel pipe's bytes: PIPE_SIZE of them in a ring, head..tail-1.
+ * Move up to n between the buffer and user memory of op's process;
+ * returns how many, or -EFAULT if none could be. Holds sched_lock.
+ */
+static int k_move(struct pipe *p, struct op *op, u32 done, bool in)
+{
+	u32 n = op->sqe.len - done, moved = 0;
+	while (moved < n) {
+		u32 used = p->tail - p->head;
+		u32 room = in ? PIPE_SIZE - used : used;
+		u32 at = (in ? p->tail : p->head) & (PIPE_SIZE - 1);
+		u32 k = MIN(MIN(n - moved, room), PIPE_SIZE - at);
+		if (!k)
+			break;
+		u64 uva = op->sqe.addr + done + moved;
+		int r = in ? copyin(op->proc->pt, p->buf + at, uva, k)
+			   : copyout(op->proc->pt, uva, p->buf + at, k);
+		if (r < 0)
+			return moved ? (int)moved : -EFAULT;
+		if (in)
+			p->tail += k;
+		else
+			p->head += k;
+		moved += k;
+	}
+	return moved;
+}
+
+/* A parked read or write (opcode) on kernel pipe p. */
+struct k_want {
+	struct pipe *p;
+	u8 opcode;
+};
+
+static const struct fileops k_fileops;
+
+static bool k_wants(struct op *op, void *arg)
+{
+	struct k_want *w = arg;
+	return op->file && op->file->ops == &k_fileops && op->file->priv == w->p &&
+	       op->sqe.opcode == w->opcode;
+}
+
+/*
+ * Something changed (bytes, room, a close): finish the parked reads and
+ * writes that can go on now. Their results are worked out under
+ * sched_lock; they are posted after it (op_finish takes other locks).
+ */
+static void k_pump(struct pipe *p)
+{
+	for (;;) {
+		struct op *op = NULL;
+		int res = 0;
+		spin_lock(&sched_lock);
+		struct k_want rd = {p, OP_READ}, wr = {p, OP_WRITE};
+		if ((p->tail != p->head || p->closed[1]) && (op = op_unpark(k_wants, &rd)))
+			res = k_move(p, op, 0, false); /* 0 at end of file */
+		else if ((p->tail - p->head < PIPE_SIZE || p->closed[0]) &&
+			 (op = op_unpark(k_wants, &wr)))
+			res = p->closed[0] ? -EPIPE : k_move(p, op, 0, true);
+		spin_unlock(&sched_lock);
+		if (!op)
+			return;
+		op_finish(op, res, 0);
+	}
+}
+
+static int k_rw(struct file *f, struct op *op)
+{
+	struct pipe *p = f->priv;
+	bool in = op->sqe.opcode == OP_WRITE;
+	if (in != (f->arg == 1))
+		return -EBADF; /* reading the write end, or the other way round */
+	if (op->sqe.len == 0)
+		return 0;
+	spin_lock(&sched_lock);
+	int r;
+	if (in && p->closed[0])
+		r = -EPIPE;
+	else if (!in && p->tail == p->head && p->closed[1])
+		r = 0;
+	else if ((r = k_move(p, op, 0, in)) == 0) {
+		op->file = f; /* nothing moved: wait for the other side */
+		r = op_park(op);
+	}
+	spin_unlock(&sched_lock);
+	if (r != OP_PENDING)
+		k_pump(p); /* we made bytes or room: the other side may go on */
+	return r;
+}
+
+static bool k_ready(struct file *f)
+{
+	struct pipe *p = f->priv;
+	return f->arg == 0 ? p->tail != p->head || p->closed[1]
+			   : p->tail - p->head < PIPE_SIZE || p->closed[0];
+}
+
+static void k_close(struct file *f)
+{
+	struct pipe *p = f->priv;
+	spin_lock(&sched_lock);
+	p->closed[f->arg] = true;
+	spin_unlock(&sched_lock);
+	k_pump(p); /* readers see end of file, writers -EPIPE */
+	pipe_put(p);
+}
+
+static const struct fileops k_fileops = {
+    .read = k_rw, .write = k_rw, .readable = k_ready, .close = k_close};
+
+/* ---- OP_PIPE -------------------------------------------------------------- */
+
+int op_pipe(struct op *op)
+{
+	if (op->sqe.off & ~(u64)PIPE_KERNEL)
+		return -EINVAL;
+	struct pipe *p = kzalloc(sizeof(*p));
+	struct file *f[2] = {kzalloc(sizeof(struct file)), kzalloc(sizeof(struct file))};
+	int fds[2] = {-1, -1}, r = -ENOMEM;
+	if (!p || !f[0] || !f[1])
+		goto fail;
+	p->kernel = op->sqe.off & PIPE_KERNEL;
+	spin_init(&p->lock, "pipe");
+	if (p->kernel) {
+		if (!(p->buf = kmalloc(PIPE_SIZE)))
+			goto fail;
+	} else {
+		if (!(p->pa = page_alloc(PIPE_ORDER)))
+			goto fail;
+		p->hdr = P2V(p->pa);
+		memset(p->hdr, 0, PAGE_SIZE << PIPE_ORDER);
+		p->hdr->size = PIPE_SIZE;
+	}
+	p->ref = 2; /* the two ends */
+	for (int e = 0; e < 2; e++) {
+		f[e]->ref = 1;
+		f[e]->ops = p->kernel ? &k_fileops : &hw_fileops;
+		f[e]->priv = p;
+		f[e]->arg = e;
+	}
+	if ((fds[0] = fd_alloc(op->proc, f[0])) < 0 || (fds[1] = fd_alloc(op->proc, f[1])) < 0) {
+		r = -EMFILE;
+		goto undo;
+	}
+	if (copyout(op->proc->pt, op->sqe.addr, fds, sizeof(fds)) < 0) {
+		r = -EFAULT;
+		goto undo;
+	}
+	return 0;
+undo: /* the files are whole now: closing them frees the pipe */
+	for (int e = 0; e < 2; e++) {
+		if (fds[e] >= 0) {
+			spin_lock(&op->proc->lock);
+			op->proc->fds[fds[e]] = NULL;
+			spin_unlock(&op->proc->lock);
+		}
+		file_put(f[e]);
+	}
+	return r;
+fail:
+	if (p && p->pa)
+		page_free(p->pa, PIPE_ORDER);
+	if (p)
+		kfree(p->buf);
+	kfree(p);
+	kfree(f[0]);
+	kfree(f[1]);
+	return r;
+}

@@ -1,0 +1,12 @@
+/*
+ * internal.h - what the C library's files call in each other, and
+ * programs do not: the hardware-pipe hooks of read, write and close.
+ */
+#pragma once
+
+#include "async.h"
+
+/* pipe.c */
+bool pipe_known(int fd);			     /* a hardware pipe end in use here */
+long pipe_rw(int fd, void *buf, size_t n, bool out); /* read/write it (attaching first) */
+void pipe_forget(int fd);			     /* fd was closed */

@@ -1,0 +1,239 @@
+/*
+ * pipe.c - pipes in the C library: making them, and reading and writing
+ * hardware pipes in user space (kernel/abi/pipe.h has the protocol).
+ *
+ * read() and write() (sys.c) ask here first. A descriptor the library
+ * has not seen as a hardware pipe goes to the kernel as an ordinary
+ * OP_READ/OP_WRITE; the kernel answers -ENOTSUP for a hardware pipe's
+ * end, and only then does the library attach it (OP_PIPE_ATTACH: the
+ * region's address, which end, the wake index). From then on that
+ * descriptor's bytes never pass through the kernel: two system calls on
+ * the first use, none while the other end keeps up.
+ *
+ * Sleeping when there is nothing to read (or no room to write) is the
+ * protocol of pipe.h, with one more step: user interrupts are masked
+ * (CLUI) around the check-then-wait, so that the other end's wake-up
+ * stays pending for wait(WAIT_UINTR) to see instead of being delivered,
+ * and lost, between our last look and the wait. Unmasking after it
+ * delivers that interrupt (the handler does nothing with PIPE_VECTOR).
+ *
+ * The table below is the process's; threads that share a descriptor
+ * share its entry (the library does not lock it: use a pipe end from
+ * one thread at a time).
+ */
+#include "internal.h"
+#include "uintr.h"
+
+#define NFD_LIB	   32	  /* the kernel's NFD */
+#define SPIN_TRIES 200000 /* look this many times before going to sleep */
+
+static struct hwfd {
+	struct pipe_hdr *hdr; /* NULL: not (known as) a hardware pipe */
+	int end;
+	int wake; /* sender index that interrupts the other end, or -1 */
+	u8 *ring[2];
+} fdt[NFD_LIB];
+
+static u64 nsleeps, nwakes; /* pipe_stats() */
+
+void pipe_stats(u64 *sleeps, u64 *wakes)
+{
+	*sleeps = __atomic_load_n(&nsleeps, __ATOMIC_RELAXED);
+	*wakes = __atomic_load_n(&nwakes, __ATOMIC_RELAXED);
+}
+
+static struct hwfd *known(int fd)
+{
+	return fd >= 0 && fd < NFD_LIB && fdt[fd].hdr ? &fdt[fd] : NULL;
+}
+
+void pipe_forget(int fd)
+{
+	if (fd >= 0 && fd < NFD_LIB)
+		fdt[fd].hdr = NULL;
+}
+
+static int attach(int fd)
+{
+	struct pipe_attach a;
+	struct sqe e = {.opcode = OP_PIPE_ATTACH, .fd = fd, .addr = (uptr)&a};
+	e.arg[0] = (uptr)uintr_entry;
+	long r = ring_call(&e, NULL);
+	if (r < 0)
+		return r;
+	struct hwfd *h = &fdt[fd];
+	h->hdr = (struct pipe_hdr *)(uptr)a.hdr;
+	h->end = a.end;
+	h->wake = a.wake;
+	h->ring[0] = (u8 *)h->hdr + PIPE_HDR;
+	h->ring[1] = h->ring[0] + PIPE_SIZE;
+	uintr_enable(); /* wake-ups are user interrupts */
+	return 0;
+}
+
+/*
+ * The other end sleeps: interrupt it (ask for an index first if we have
+ * none). Taking its flag (an exchange, not a load) makes this the one
+ * wake-up for that sleep: more bytes before it runs again send nothing.
+ */
+static void wake(int fd, struct hwfd *h)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* our index before its flag */
+	if (!__atomic_load_n(&h->hdr->waiting[!h->end], __ATOMIC_RELAXED) ||
+	    !__atomic_exchange_n(&h->hdr->waiting[!h->end], 0, __ATOMIC_SEQ_CST))
+		return;
+	if (h->wake < 0)
+		attach(fd); /* it attached after us: now there is someone to send to */
+	if (h->wake >= 0) {
+		uintr_send(h->wake);
+		__atomic_add_fetch(&nwakes, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Sleep until the other end sends, unless ready() turns true. Returns
+ * at once if it is; -E* if wait fails for good.
+ */
+static long sleep_until(struct hwfd *h, bool (*ready)(struct hwfd *h))
+{
+	uintr_disable();
+	__atomic_store_n(&h->hdr->waiting[h->end], 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* our flag before our last look */
+	long r = 0;
+	if (!ready(h)) {
+		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
+		struct wait_item it = {.type = WAIT_UINTR};
+		struct wait_event ev;
+		r = wait(&it, 1, &ev, 1, -1);
+		if (r == -EINTR)
+			r = 0;
+	}
+	__atomic_store_n(&h->hdr->waiting[h->end], 0, __ATOMIC_RELAXED);
+	uintr_enable(); /* the wake-up, if it came, is delivered here */
+	return r < 0 ? r : 0;
+}
+
+/* Bytes in our inbox, or something to report (end of file). */
+static bool readable(struct hwfd *h)
+{
+	unsigned e = h->end;
+	return __atomic_load_n(&h->hdr->tail[e].v, __ATOMIC_ACQUIRE) != h->hdr->head[e].v ||
+	       __atomic_load_n(&h->hdr->closed[!e], __ATOMIC_ACQUIRE);
+}
+
+/* Room in the other end's inbox, or something to report (-EPIPE). */
+static bool writable(struct hwfd *h)
+{
+	unsigned o = !h->end;
+	return h->hdr->tail[o].v - __atomic_load_n(&h->hdr->head[o].v, __ATOMIC_ACQUIRE) <
+		   PIPE_SIZE ||
+	       __atomic_load_n(&h->hdr->closed[o], __ATOMIC_ACQUIRE);
+}
+
+static long hw_read(int fd, struct hwfd *h, u8 *buf, size_t n)
+{
+	unsigned e = h->end;
+	for (int tries = 0;; tries++) {
+		unsigned head = h->hdr->head[e].v; /* ours: only we move it */
+		unsigned tail = __atomic_load_n(&h->hdr->tail[e].v, __ATOMIC_ACQUIRE);
+		unsigned avail = tail - head;
+		if (avail > PIPE_SIZE)
+			return -EIO; /* the other end lies about its index */
+		if (avail) {
+			size_t k = MIN(n, avail);
+			for (size_t i = 0; i < k;) { /* at most two pieces: the ring wraps */
+				unsigned at = (head + i) & (PIPE_SIZE - 1);
+				size_t piece = MIN(k - i, PIPE_SIZE - at);
+				memcpy(buf + i, h->ring[e] + at, piece);
+				i += piece;
+			}
+			/* release: we are done with the bytes before the writer reuses them */
+			__atomic_store_n(&h->hdr->head[e].v, head + k, __ATOMIC_RELEASE);
+			wake(fd, h);
+			return k;
+		}
+		if (__atomic_load_n(&h->hdr->closed[!e], __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&h->hdr->tail[e].v, __ATOMIC_ACQUIRE) == head)
+			return 0; /* end of file: writer gone, nothing left */
+		if (tries >= SPIN_TRIES) {
+			long r = sleep_until(h, readable);
+			if (r < 0)
+				return r;
+			tries = 0;
+		}
+	}
+}
+
+static long hw_write(int fd, struct hwfd *h, const u8 *buf, size_t n)
+{
+	unsigned o = !h->end; /* we write the other end's inbox */
+	for (int tries = 0;; tries++) {
+		if (__atomic_load_n(&h->hdr->closed[o], __ATOMIC_ACQUIRE))
+			return -EPIPE;
+		unsigned tail = h->hdr->tail[o].v; /* ours */
+		unsigned head = __atomic_load_n(&h->hdr->head[o].v, __ATOMIC_ACQUIRE);
+		unsigned used = tail - head;
+		if (used > PIPE_SIZE)
+			return -EIO;
+		if (used < PIPE_SIZE) {
+			size_t k = MIN(n, PIPE_SIZE - used);
+			for (size_t i = 0; i < k;) {
+				unsigned at = (tail + i) & (PIPE_SIZE - 1);
+				size_t piece = MIN(k - i, PIPE_SIZE - at);
+				memcpy(h->ring[o] + at, buf + i, piece);
+				i += piece;
+			}
+			/* release: the bytes are there before the reader sees the tail */
+			__atomic_store_n(&h->hdr->tail[o].v, tail + k, __ATOMIC_RELEASE);
+			wake(fd, h);
+			return k;
+		}
+		if (tries >= SPIN_TRIES) {
+			long r = sleep_until(h, writable);
+			if (r < 0)
+				return r;
+			tries = 0;
+		}
+	}
+}
+
+/* read()/write() of sys.c on a hardware pipe end (the kernel said -ENOTSUP, or known). */
+long pipe_rw(int fd, void *buf, size_t n, bool out)
+{
+	struct hwfd *h = known(fd);
+	long r;
+	if (!h) {
+		if ((r = attach(fd)) < 0)
+			return r;
+		h = known(fd);
+	}
+	if (n == 0)
+		return 0;
+	return out ? hw_write(fd, h, buf, n) : hw_read(fd, h, buf, n);
+}
+
+bool pipe_known(int fd)
+{
+	return known(fd) != NULL;
+}
+
+static int make(int fds[2], unsigned flags)
+{
+	struct sqe e = {.opcode = OP_PIPE, .off = flags, .addr = (uptr)fds};
+	long r = ring_call(&e, NULL);
+	if (r == 0) {
+		pipe_forget(fds[0]);
+		pipe_forget(fds[1]);
+	}
+	return r;
+}
+
+int pipe(int fds[2])
+{
+	return make(fds, 0);
+}
+
+int pipe_kernel(int fds[2])
+{
+	return make(fds, PIPE_KERNEL);
+}
