@@ -21,6 +21,7 @@
 #define BACKSPACE  0x7f
 #define CTRL_H	   0x08
 #define CTRL_U	   0x15
+#define CTRL_P	   0x10 /* print the process table (procdump), as xv6 does */
 
 static struct {
 	struct spinlock lock;
@@ -62,6 +63,10 @@ void console_input(char c)
 		while (in.e != in.w)
 			erase_one();
 		break;
+	case CTRL_P:
+		spin_unlock(&in.lock);
+		procdump();
+		return;
 	case '\r':
 	case '\n':
 		/* keep one byte free so a full buffer still ends its line */

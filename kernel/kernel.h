@@ -150,6 +150,7 @@ int console_getline(char *buf, int max);
 bool console_has_line(void);
 int console_take_line(char *buf, int max);
 void op_console_ready(void); /* ops.c: hand typed lines to waiting reads */
+void procdump(void);	     /* proc.c: what every thread is doing (Ctrl-P) */
 
 /* monitor.c: the kernel's boot-time command line */
 void monitor_run(void) __attribute__((noreturn));

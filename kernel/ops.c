@@ -208,9 +208,11 @@ static bool is_expired(struct op *op, void *now)
 	return op->sqe.opcode == OP_SLEEP && op->deadline <= *(u64 *)now;
 }
 
-/* Every tick (on CPU 0): complete expired sleeps, wake timed-out waits. */
+/* Every tick (on CPU 0): complete expired sleeps, wake timed-out waits,
+ * fail what a file server did not answer in time. */
 void op_timers(void)
 {
+	fs_timers();
 	u64 now = arch_time_ns();
 	for (;;) {
 		spin_lock(&sched_lock);
@@ -468,6 +470,25 @@ static int op_list(struct op *op)
 	return copyout(op->proc->pt, op->sqe.addr, &d, sizeof(d));
 }
 
+/* A boot-archive file's bytes (the file server fills its tree with them). */
+static int op_archive_read(struct op *op)
+{
+	struct dirent d;
+	const void *data;
+	size_t size;
+	if (op->sqe.off > 0x7fffffff)
+		return -ENOENT;
+	int r = archive_entry((int)op->sqe.off, &d);
+	if (r < 0 || (r = archive_find(d.name, &data, &size)) < 0)
+		return r;
+	u64 at = op->sqe.arg[0];
+	if (at >= size)
+		return 0;
+	u32 n = MIN(op->sqe.len, size - at);
+	r = copyout(op->proc->pt, op->sqe.addr, (const u8 *)data + at, n);
+	return r < 0 ? r : (int)n;
+}
+
 /* ---- dispatch ------------------------------------------------------- */
 
 static int op_nop(struct op *op)
@@ -665,13 +686,19 @@ static int (*const optab[OP_COUNT])(struct op *) = {
     [OP_UINTR_UNREGISTER_SENDER] = op_uintr_unregister_sender,
     [OP_PIPE] = op_pipe,
     [OP_PIPE_ATTACH] = op_pipe_attach,
+    [OP_MOUNT] = op_mount,
+    [OP_OPEN] = op_open,
+    [OP_FSOP] = op_fsop,
+    [OP_ARCHIVE_READ] = op_archive_read,
 };
 
 /* Validate the fields every entry shares, then run it. */
 int op_run(struct op *op)
 {
 	if (op->sqe.opcode >= OP_COUNT || (op->sqe.flags & ~SQE_LINK) || op->sqe.pad ||
-	    (op->sqe.op_flags && op->sqe.opcode != OP_RING_CREATE))
+	    (op->sqe.op_flags && op->sqe.opcode != OP_RING_CREATE && op->sqe.opcode != OP_OPEN))
 		return -EINVAL;
+	op->file = NULL; /* what parking may set: nothing yet */
+	op->wait = 0;
 	return optab[op->sqe.opcode](op);
 }

@@ -45,6 +45,7 @@ _Static_assert(PIPE_BASE + NPIPEMAP * PIPE_SPAN <= USTACK_TOP - NTHREAD * THREAD
 struct pipe {
 	int ref; /* its files and its mappings */
 	bool kernel;
+	bool conn;	      /* a connection to a server: messages, both rings (abi/fs.h) */
 	struct spinlock lock; /* recv[], wake[] */
 	/* hardware */
 	u64 pa;
@@ -214,10 +215,10 @@ int op_pipe_attach(struct op *op)
 	if (!f)
 		return -EBADF;
 	int r = -ENOTSUP;
-	struct pipe *p = f->priv;
-	struct pipe_attach a = {0, (int)f->arg, -1};
 	if (f->ops != &hw_fileops)
-		goto out;
+		goto out; /* the console, a kernel pipe...: f->priv is no struct pipe */
+	struct pipe *p = f->priv;
+	struct pipe_attach a = {0, (int)f->arg, -1, p->conn, 0};
 	r = -ENOMEM;
 	if (!(a.hdr = map_in(op->proc, p)))
 		goto out;
@@ -376,16 +377,16 @@ static const struct fileops k_fileops = {
 
 /* ---- OP_PIPE -------------------------------------------------------------- */
 
-int op_pipe(struct op *op)
+/* A new pipe's two ends, each a file with one reference; -ENOMEM. */
+static int make(bool kernel, bool conn, struct file **f)
 {
-	if (op->sqe.off & ~(u64)PIPE_KERNEL)
-		return -EINVAL;
 	struct pipe *p = kzalloc(sizeof(*p));
-	struct file *f[2] = {kzalloc(sizeof(struct file)), kzalloc(sizeof(struct file))};
-	int fds[2] = {-1, -1}, r = -ENOMEM;
+	f[0] = kzalloc(sizeof(struct file));
+	f[1] = kzalloc(sizeof(struct file));
 	if (!p || !f[0] || !f[1])
 		goto fail;
-	p->kernel = op->sqe.off & PIPE_KERNEL;
+	p->kernel = kernel;
+	p->conn = conn;
 	spin_init(&p->lock, "pipe");
 	if (p->kernel) {
 		if (!(p->buf = kmalloc(PIPE_SIZE)))
@@ -404,6 +405,36 @@ int op_pipe(struct op *op)
 		f[e]->priv = p;
 		f[e]->arg = e;
 	}
+	return 0;
+fail:
+	if (p && p->pa)
+		page_free(p->pa, PIPE_ORDER);
+	if (p)
+		kfree(p->buf);
+	kfree(p);
+	kfree(f[0]);
+	kfree(f[1]);
+	return -ENOMEM;
+}
+
+/* A connection for OP_OPEN (fs.c): end 0 the client's, end 1 the server's. */
+int pipe_connection(struct file **client, struct file **server)
+{
+	struct file *f[2];
+	int r = make(false, true, f);
+	*client = f[0];
+	*server = f[1];
+	return r;
+}
+
+int op_pipe(struct op *op)
+{
+	if (op->sqe.off & ~(u64)PIPE_KERNEL)
+		return -EINVAL;
+	struct file *f[2];
+	int fds[2] = {-1, -1}, r = make(op->sqe.off & PIPE_KERNEL, false, f);
+	if (r < 0)
+		return r;
 	if ((fds[0] = fd_alloc(op->proc, f[0])) < 0 || (fds[1] = fd_alloc(op->proc, f[1])) < 0) {
 		r = -EMFILE;
 		goto undo;
@@ -422,14 +453,5 @@ undo: /* the files are whole now: closing them frees the pipe */
 		}
 		file_put(f[e]);
 	}
-	return r;
-fail:
-	if (p && p->pa)
-		page_free(p->pa, PIPE_ORDER);
-	if (p)
-		kfree(p->buf);
-	kfree(p);
-	kfree(f[0]);
-	kfree(f[1]);
 	return r;
 }

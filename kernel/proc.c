@@ -355,3 +355,37 @@ void proc_init_start(void)
 		if (procs[i].pid == pid)
 			initproc = &procs[i];
 }
+
+/*
+ * Ctrl-P on the console: a line per CPU and per thread, for debugging a
+ * system that seems stuck. It reads without locks, like xv6's procdump:
+ * a stuck system may hold them, and a torn line is better than none.
+ */
+void procdump(void)
+{
+	static const char *const states[] = {"?", "runnable", "running", "blocked", "dead"};
+	printf("\n");
+	for (int i = 0; i < NCPU; i++) {
+		struct cpu *c = &cpus[i];
+		if (c->online)
+			printf("cpu%d: %s%s tid %d\n", i, c->idle ? "idle" : "busy",
+			       c->flush ? " (flush asked)" : "", c->thread ? c->thread->tid : 0);
+	}
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &procs[i];
+		if (p->state < P_ALIVE)
+			continue;
+		printf("pid %d %s%s%s parked %d\n", p->pid, p->name,
+		       p->state == P_ZOMBIE ? " zombie" : "", p->killed ? " killed" : "",
+		       p->parked);
+		for (int j = 0; j < NTHREAD; j++) {
+			struct thread *t = p->threads[j];
+			if (!t)
+				continue;
+			printf("  tid %d %s cpu %d pc %llx uintr %s\n", t->tid,
+			       t->state <= T_DEAD ? states[t->state] : "?", t->cpu,
+			       t->tf ? arch_tf_pc(t->tf) : 0ull,
+			       uintr_pending(t) ? "pending" : "-");
+		}
+	}
+}

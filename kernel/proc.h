@@ -124,6 +124,7 @@ struct op {
 	struct op *next;   /* on the pending list, a backlog or the deferred list */
 	bool cancel;	   /* deferred: its predecessor failed, cancel the chain */
 	struct file *file; /* parked on a file (a read, a write): holds a reference */
+	u64 wait;	   /* parked for a file-server answer (fs.c): which */
 };
 
 /* A descriptor's object: the console, a user-interrupt vector. */
@@ -203,6 +204,13 @@ void fd_close_all(struct proc *p);
 int op_pipe(struct op *op);
 int op_pipe_attach(struct op *op);
 void pipe_unmap_all(struct proc *p);
+int pipe_connection(struct file **client, struct file **server);
+
+/* fs.c: files through a user-space server */
+int op_mount(struct op *op);
+int op_open(struct op *op);
+int op_fsop(struct op *op);
+void fs_timers(void);
 
 /* uintr.c: user interrupts */
 int op_uintr_register_handler(struct op *op);

@@ -67,6 +67,8 @@ struct pipe_attach {
 	int end;		/* which end the descriptor is: 0 or 1 */
 	int wake;		/* sender index that wakes the other end, or -1 while
 				   the other end has not attached yet (ask again later) */
+	int conn;		/* 1: a connection to a server (abi/fs.h), 0: a byte pipe */
+	int pad;
 };
 
 /* OP_PIPE's off */

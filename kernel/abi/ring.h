@@ -40,6 +40,7 @@
 
 #include "errno.h"
 #include "pipe.h"
+#include "fs.h"
 
 /* System call numbers: a7 on RISC-V, rax on x86-64. */
 #define SYS_RING_ENTER 0
@@ -148,6 +149,15 @@ enum {
 			   thread has no handler yet): map the region here, make the
 			   calling thread the end's receiver of PIPE_VECTOR and a sender
 			   to the other end; res 0, -ENOTSUP if fd is no hardware pipe */
+	/* Files (abi/fs.h). */
+	OP_MOUNT,	 /* addr = path ("/"): root only; the caller becomes the file
+			    server; res the control descriptor */
+	OP_OPEN,	 /* addr = absolute path, op_flags = O_*, len = mode for O_CREAT:
+			    res a descriptor: a connection to the file server */
+	OP_FSOP,	 /* addr -> struct fs_args, len = its size: a path operation
+			    through the file server; res as it answers */
+	OP_ARCHIVE_READ, /* off = index in the boot archive (as OP_LIST), arg[0] = offset,
+			    addr, len: read the file's bytes; res how many */
 	OP_COUNT
 };
 

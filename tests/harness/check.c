@@ -147,6 +147,13 @@ void fail_at(const char *file, int line, struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	struct started *s = vm ? find(vm) : NULL;
+	if (s && vm->status < 0 && strstr(s->what, "QEMU")) {
+		/* a kernel still running: ask it what its threads are doing
+		   (Ctrl-P, kernel/proc.c procdump), for the transcript */
+		vm_send(vm, "\x10");
+		vm_expect(vm, "^pid 1 init", 2000);
+		vm_expect(vm, "^\\$ ", 500); /* nothing comes: just let the dump finish */
+	}
 	if (s) {
 		show_tail(s);
 		fprintf(stderr, "  (started as: %s)\n  (whole transcript: %s)\n", s->cmd, cur->log);

@@ -32,6 +32,14 @@ int pipe(int fds[2]);
 int pipe_kernel(int fds[2]);
 /* How often this process's hardware-pipe ends went to sleep, and woke a sleeping peer. */
 void pipe_stats(u64 *sleeps, u64 *wakes);
+/* Messages over a hardware pipe or a connection (a server's, file.c's):
+   put/get exactly n bytes, blocking (get: fewer only at end of file). */
+bool pipe_is_conn(int fd);
+long pipe_put(int fd, const void *buf, size_t n);
+long pipe_get(int fd, void *buf, size_t n);
+bool pipe_ready(int fd); /* bytes to read, or the other end closed */
+/* Sleep until one of fds has something (or ctl, a kernel descriptor, is readable). */
+long pipe_wait_any(const int *fds, int n, int ctl);
 /* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.
    uid, gid: -1 keeps ours. Returns the child's pid. */
 int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid);

@@ -10,3 +10,6 @@
 bool pipe_known(int fd);			     /* a hardware pipe end in use here */
 long pipe_rw(int fd, void *buf, size_t n, bool out); /* read/write it (attaching first) */
 void pipe_forget(int fd);			     /* fd was closed */
+
+/* file.c: read/write on a connection to a server are requests and replies */
+long conn_rw(int fd, void *buf, size_t n, bool out);

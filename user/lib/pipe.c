@@ -30,7 +30,8 @@
 static struct hwfd {
 	struct pipe_hdr *hdr; /* NULL: not (known as) a hardware pipe */
 	int end;
-	int wake; /* sender index that interrupts the other end, or -1 */
+	int wake;  /* sender index that interrupts the other end, or -1 */
+	bool conn; /* a connection to a server: read/write are messages (file.c) */
 	u8 *ring[2];
 } fdt[NFD_LIB];
 
@@ -65,6 +66,7 @@ static int attach(int fd)
 	h->hdr = (struct pipe_hdr *)(uptr)a.hdr;
 	h->end = a.end;
 	h->wake = a.wake;
+	h->conn = a.conn;
 	h->ring[0] = (u8 *)h->hdr + PIPE_HDR;
 	h->ring[1] = h->ring[0] + PIPE_SIZE;
 	uintr_enable(); /* wake-ups are user interrupts */
@@ -197,19 +199,104 @@ static long hw_write(int fd, struct hwfd *h, const u8 *buf, size_t n)
 	}
 }
 
+/* The entry for fd, attaching it first if need be; NULL if it is no hardware pipe. */
+static struct hwfd *use(int fd)
+{
+	return known(fd) ? known(fd) : attach(fd) == 0 ? known(fd) : NULL;
+}
+
 /* read()/write() of sys.c on a hardware pipe end (the kernel said -ENOTSUP, or known). */
 long pipe_rw(int fd, void *buf, size_t n, bool out)
 {
-	struct hwfd *h = known(fd);
-	long r;
-	if (!h) {
-		if ((r = attach(fd)) < 0)
-			return r;
-		h = known(fd);
-	}
+	struct hwfd *h = use(fd);
+	if (!h)
+		return -EBADF;
+	if (h->conn)
+		return conn_rw(fd, buf, n, out); /* file.c: requests and replies */
 	if (n == 0)
 		return 0;
 	return out ? hw_write(fd, h, buf, n) : hw_read(fd, h, buf, n);
+}
+
+/* ---- for message protocols over a pipe (file.c, servers) ---------------- */
+
+bool pipe_is_conn(int fd)
+{
+	struct hwfd *h = use(fd);
+	return h && h->conn;
+}
+
+long pipe_put(int fd, const void *buf, size_t n)
+{
+	struct hwfd *h = use(fd);
+	if (!h)
+		return -EBADF;
+	for (size_t done = 0; done < n;) {
+		long r = hw_write(fd, h, (const u8 *)buf + done, n - done);
+		if (r < 0)
+			return r;
+		done += r;
+	}
+	return n;
+}
+
+long pipe_get(int fd, void *buf, size_t n)
+{
+	struct hwfd *h = use(fd);
+	if (!h)
+		return -EBADF;
+	size_t done = 0;
+	while (done < n) {
+		long r = hw_read(fd, h, (u8 *)buf + done, n - done);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break; /* end of file */
+		done += r;
+	}
+	return done;
+}
+
+bool pipe_ready(int fd)
+{
+	struct hwfd *h = use(fd);
+	return !h || readable(h);
+}
+
+/*
+ * Sleep until one of the pipe ends fds[0..n-1] has something to read
+ * (or was closed), or, if ctl >= 0, descriptor ctl is readable (a
+ * kernel object: a server's control channel). The protocol of
+ * sleep_until, over many ends at once.
+ */
+long pipe_wait_any(const int *fds, int n, int ctl)
+{
+	uintr_disable();
+	bool ready = false;
+	for (int i = 0; i < n; i++) {
+		struct hwfd *h = use(fds[i]);
+		if (h)
+			__atomic_store_n(&h->hdr->waiting[h->end], 1, __ATOMIC_RELAXED);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int i = 0; i < n && !ready; i++)
+		ready = pipe_ready(fds[i]);
+	long r = 0;
+	if (!ready) {
+		struct wait_item it[2] = {{.type = WAIT_UINTR}, {.type = WAIT_READ, .id = ctl}};
+		struct wait_event ev[2];
+		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
+		r = wait(it, ctl >= 0 ? 2 : 1, ev, 2, -1);
+		if (r == -EINTR)
+			r = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		struct hwfd *h = known(fds[i]);
+		if (h)
+			__atomic_store_n(&h->hdr->waiting[h->end], 0, __ATOMIC_RELAXED);
+	}
+	uintr_enable();
+	return r < 0 ? r : 0;
 }
 
 bool pipe_known(int fd)

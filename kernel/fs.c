@@ -1,0 +1,437 @@
+/*
+ * fs.c - files, the kernel's part: mounting a file server, and the
+ * permission check at open (abi/fs.h has the protocol and a picture).
+ *
+ * The kernel keeps no files. A server (user/bin/fsd) mounts a path and
+ * gets a control descriptor; the kernel sends it requests there, each
+ * on behalf of a program whose operation is parked meanwhile:
+ *
+ *   OP_OPEN  --> FS_LOOKUP --> reply: check access --> FS_CONNECT --> reply: fd
+ *   OP_FSOP  --> FS_STAT / MKDIR / ... --> reply: the result
+ *
+ * A request (struct fsreq) waits in its mount's queue until the server
+ * reads it, then in the sent list until it answers. Every answer is
+ * checked: the server is a program like any other, and may lie, stall
+ * or die. A request not answered in FS_TIMEOUT_MS fails with -ETIMEDOUT
+ * (fs_timers, every tick); a server that goes away fails its requests
+ * with -EIO. The program's parked operation waits for `cookie`: if the
+ * program dies meanwhile, its operation is cancelled as any other, and
+ * the answer, when it comes, finds nobody and is dropped.
+ *
+ * All of it is under sched_lock, like the pending list it works with.
+ */
+#include "proc.h"
+
+#define NMOUNT	 4
+#define MAXFSREQ 64 /* requests one mount may have in flight */
+
+enum { LOOKUP, CONNECT, SIMPLE };
+
+struct fsreq {
+	struct fs_req req; /* what the server reads */
+	int stage;
+	u64 cookie;	     /* the parked operation waits for this */
+	u64 deadline;	     /* ns */
+	unsigned access;     /* LOOKUP/CONNECT: O_RDONLY, O_WRONLY or O_RDWR */
+	bool write_needed;   /* LOOKUP: O_TRUNC needs write access */
+	struct file *client; /* CONNECT: the client's end, until it is given */
+	u64 st;		     /* SIMPLE FS_STAT: where the client wants it */
+	struct fsreq *next;
+};
+
+struct mount {
+	char path[FS_PATH]; /* "" when the slot is free */
+	struct proc *server;
+	struct file *ctl;
+	struct fsreq *queue, *sent;
+	int n;
+};
+
+static struct mount mounts[NMOUNT];
+static u64 next_cookie = 1;
+static unsigned next_id = 1;
+
+static void push(struct fsreq **list, struct fsreq *q)
+{
+	q->next = NULL;
+	while (*list)
+		list = &(*list)->next;
+	*list = q;
+}
+
+/* The mount whose path is the longest prefix of path (at a '/'), or NULL. */
+static struct mount *find(const char *path, const char **rest)
+{
+	struct mount *best = NULL;
+	size_t len = 0;
+	for (int i = 0; i < NMOUNT; i++) {
+		size_t n = strlen(mounts[i].path);
+		if (!n || n < len || strncmp(path, mounts[i].path, n) != 0)
+			continue;
+		if (n > 1 && path[n] && path[n] != '/')
+			continue; /* "/slowly" is not under "/slow" */
+		best = &mounts[i];
+		len = n;
+	}
+	if (best)
+		*rest = len == 1 ? path : path + len; /* the mount's own path: "/" */
+	return best;
+}
+
+static bool is_wanted(struct op *op, void *cookie)
+{
+	return op->wait == *(u64 *)cookie;
+}
+
+/* ---- the server's side: the control descriptor ------------------------ */
+
+static const struct fileops ctl_fileops;
+
+static bool is_ctl_read(struct op *op, void *m)
+{
+	return op->file && op->file->ops == &ctl_fileops && op->file->priv == m;
+}
+
+/*
+ * Queue q for m's server, handing it over at once if the server is
+ * parked reading. Returns the server's op to finish (outside the lock)
+ * or NULL. Holds sched_lock.
+ */
+static struct op *send(struct mount *m, struct fsreq *q)
+{
+	q->req.id = next_id++;
+	q->deadline = arch_time_ns() + FS_TIMEOUT_MS * 1000000ull;
+	struct op *rd = op_unpark(is_ctl_read, m);
+	if (rd && copyout(rd->proc->pt, rd->sqe.addr, &q->req, sizeof(q->req)) == 0) {
+		push(&m->sent, q);
+		rd->res = sizeof(q->req);
+	} else {
+		push(&m->queue, q);
+		if (rd)
+			rd->res = -EFAULT;
+	}
+	return rd;
+}
+
+static int ctl_read(struct file *f, struct op *op)
+{
+	struct mount *m = f->priv;
+	if (op->sqe.len < sizeof(struct fs_req))
+		return -EINVAL;
+	spin_lock(&sched_lock);
+	struct fsreq *q = m->queue;
+	int r;
+	if (q) {
+		r = copyout(op->proc->pt, op->sqe.addr, &q->req, sizeof(q->req));
+		if (r == 0) {
+			m->queue = q->next;
+			push(&m->sent, q);
+			r = sizeof(q->req);
+		}
+	} else {
+		op->file = f;
+		r = op_park(op);
+	}
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+/* May uid/gid open a file of this mode for `access` (O_*)? Root may. */
+static int allowed(struct fsreq *q, const struct fs_stat *st)
+{
+	unsigned t = st->mode & S_IFMT;
+	if (t != S_IFREG && t != S_IFDIR)
+		return -EIO; /* the server answered nonsense */
+	bool rd = q->access != O_WRONLY, wr = q->access != O_RDONLY || q->write_needed;
+	if (t == S_IFDIR && wr)
+		return -EISDIR;
+	if (q->req.uid == 0)
+		return 0;
+	unsigned shift = q->req.uid == st->uid ? 6 : q->req.gid == st->gid ? 3 : 0;
+	unsigned bits = st->mode >> shift & 7;
+	return (rd && !(bits & 4)) || (wr && !(bits & 2)) ? -EACCES : 0;
+}
+
+/* Hand the client its end: the open's result. */
+static int give(struct op *op, struct file *f)
+{
+	int fd = fd_alloc(op->proc, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+/*
+ * The server answered q (taken off the sent list): the next step. Runs
+ * without sched_lock except where it takes it.
+ */
+static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
+{
+	int res = a->res;
+	if (q->stage == LOOKUP && res >= 0 && (res = allowed(q, &a->st)) == 0) {
+		/* the check passed: connect client and server by a hardware pipe */
+		struct file *sf;
+		res = pipe_connection(&q->client, &sf);
+		if (res == 0 && (res = fd_alloc(m->server, sf)) < 0) {
+			file_put(sf);
+			file_put(q->client);
+		}
+		if (res >= 0) {
+			q->stage = CONNECT;
+			q->req.op = FS_CONNECT;
+			q->req.ino = a->st.ino;
+			q->req.flags = q->access;
+			q->req.conn = res;
+			spin_lock(&sched_lock);
+			m->n++; /* in flight again */
+			struct op *rd = send(m, q);
+			spin_unlock(&sched_lock);
+			if (rd)
+				op_finish(rd, rd->res, 0);
+			return;
+		}
+	}
+	spin_lock(&sched_lock);
+	struct op *op = op_unpark(is_wanted, &q->cookie);
+	spin_unlock(&sched_lock);
+	if (q->stage == CONNECT && res >= 0)
+		res = op ? give(op, q->client) : (file_put(q->client), -EIO);
+	else if (q->stage == CONNECT)
+		file_put(q->client);
+	if (op && q->stage == SIMPLE && q->req.op == FS_STAT && res >= 0 &&
+	    copyout(op->proc->pt, q->st, &a->st, sizeof(a->st)) < 0)
+		res = -EFAULT;
+	if (op)
+		op_finish(op, res, 0);
+	kfree(q);
+}
+
+static int ctl_write(struct file *f, struct op *op)
+{
+	struct mount *m = f->priv;
+	struct fs_reply a;
+	if (op->sqe.len != sizeof(a))
+		return -EINVAL;
+	if (copyin(op->proc->pt, &a, op->sqe.addr, sizeof(a)) < 0)
+		return -EFAULT;
+	spin_lock(&sched_lock);
+	struct fsreq **pp = &m->sent;
+	while (*pp && (*pp)->req.id != a.id)
+		pp = &(*pp)->next;
+	struct fsreq *q = *pp;
+	if (q) {
+		*pp = q->next;
+		m->n--;
+	}
+	spin_unlock(&sched_lock);
+	if (!q)
+		return -EINVAL; /* no such request: timed out, or never was */
+	answered(m, q, &a);
+	return sizeof(a);
+}
+
+static bool ctl_readable(struct file *f)
+{
+	return ((struct mount *)f->priv)->queue != NULL;
+}
+
+/* Fail a request the server will not answer: its operation gets res. */
+static void drop(struct fsreq *q, int res)
+{
+	spin_lock(&sched_lock);
+	struct op *op = op_unpark(is_wanted, &q->cookie);
+	spin_unlock(&sched_lock);
+	if (q->stage == CONNECT)
+		file_put(q->client);
+	if (op)
+		op_finish(op, res, 0);
+	kfree(q);
+}
+
+/* The server closed its control descriptor (or exited): unmount. */
+static void ctl_close(struct file *f)
+{
+	struct mount *m = f->priv;
+	spin_lock(&sched_lock);
+	struct fsreq *q = m->queue, *s = m->sent;
+	m->queue = m->sent = NULL;
+	m->path[0] = '\0';
+	m->n = 0;
+	spin_unlock(&sched_lock);
+	for (struct fsreq *next; q; q = next) {
+		next = q->next;
+		drop(q, -EIO);
+	}
+	for (struct fsreq *next; s; s = next) {
+		next = s->next;
+		drop(s, -EIO);
+	}
+}
+
+static const struct fileops ctl_fileops = {
+    .read = ctl_read, .write = ctl_write, .readable = ctl_readable, .close = ctl_close};
+
+/* Every tick: requests the server sat on too long fail with -ETIMEDOUT. */
+void fs_timers(void)
+{
+	u64 now = arch_time_ns();
+	for (;;) {
+		struct fsreq *late = NULL;
+		spin_lock(&sched_lock);
+		for (int i = 0; i < NMOUNT && !late; i++) {
+			struct fsreq **lists[2] = {&mounts[i].queue, &mounts[i].sent};
+			for (int l = 0; l < 2 && !late; l++) {
+				for (struct fsreq **pp = lists[l]; *pp; pp = &(*pp)->next) {
+					if ((*pp)->deadline <= now) {
+						late = *pp;
+						*pp = late->next;
+						mounts[i].n--;
+						break;
+					}
+				}
+			}
+		}
+		spin_unlock(&sched_lock);
+		if (!late)
+			return;
+		drop(late, -ETIMEDOUT);
+	}
+}
+
+/* ---- the programs' side ------------------------------------------------ */
+
+int op_mount(struct op *op)
+{
+	char path[FS_PATH];
+	if (op->ring->uid != 0)
+		return -EPERM;
+	int n = copyinstr(op->proc->pt, path, op->sqe.addr, sizeof(path));
+	if (n < 0)
+		return n;
+	if (path[0] != '/' || (n > 1 && path[n - 1] == '/'))
+		return -EINVAL;
+	struct file *f = kzalloc(sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->ref = 1;
+	f->ops = &ctl_fileops;
+	spin_lock(&sched_lock);
+	struct mount *m = NULL;
+	int r = 0;
+	for (int i = 0; i < NMOUNT && r == 0; i++) {
+		if (!strcmp(mounts[i].path, path))
+			r = -EBUSY;
+		else if (!mounts[i].path[0] && !m)
+			m = &mounts[i];
+	}
+	if (!r && !m)
+		r = -ENOSPC;
+	if (!r) {
+		memset(m, 0, sizeof(*m));
+		memcpy(m->path, path, n + 1);
+		m->server = op->proc;
+		m->ctl = f;
+		f->priv = m;
+	}
+	spin_unlock(&sched_lock);
+	if (r < 0) {
+		kfree(f);
+		return r;
+	}
+	int fd = fd_alloc(op->proc, f);
+	if (fd < 0)
+		file_put(f); /* unmounts */
+	return fd;
+}
+
+/*
+ * Send q (filled in but for the mount and path) for op, and park op
+ * until the answer. The path goes relative to the mount.
+ */
+static int request(struct op *op, struct fsreq *q, const char *path)
+{
+	const char *rest;
+	spin_lock(&sched_lock);
+	struct mount *m = find(path, &rest);
+	int r = !m ? -ENOENT : m->n >= MAXFSREQ ? -EAGAIN : 0;
+	struct op *rd = NULL;
+	if (r == 0) {
+		snprintf(q->req.path, sizeof(q->req.path), "%s", *rest ? rest : "/");
+		q->req.uid = op->ring->uid;
+		q->req.gid = op->ring->gid;
+		q->cookie = op->wait = next_cookie++;
+		if ((r = op_park(op)) == OP_PENDING) {
+			m->n++;
+			rd = send(m, q);
+		}
+	}
+	spin_unlock(&sched_lock);
+	if (r != OP_PENDING)
+		kfree(q);
+	if (rd)
+		op_finish(rd, rd->res, 0);
+	return r;
+}
+
+int op_open(struct op *op)
+{
+	unsigned fl = op->sqe.op_flags;
+	if ((fl & ~(O_ACCMODE | O_CREAT | O_TRUNC | O_EXCL)) || (fl & O_ACCMODE) == O_ACCMODE ||
+	    op->sqe.len > 07777)
+		return -EINVAL;
+	struct fsreq *q = kzalloc(sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	char path[FS_PATH];
+	int n = copyinstr(op->proc->pt, path, op->sqe.addr, sizeof(path));
+	if (n < 0 || path[0] != '/') {
+		kfree(q);
+		return n < 0 ? n : -EINVAL;
+	}
+	q->stage = LOOKUP;
+	q->access = fl & O_ACCMODE;
+	q->write_needed = fl & O_TRUNC;
+	q->req.op = FS_LOOKUP;
+	q->req.flags = fl;
+	q->req.mode = op->sqe.len;
+	return request(op, q, path);
+}
+
+int op_fsop(struct op *op)
+{
+	struct fs_args a;
+	char path[FS_PATH], path2[FS_PATH];
+	if (op->sqe.len != sizeof(a))
+		return -EINVAL;
+	if (copyin(op->proc->pt, &a, op->sqe.addr, sizeof(a)) < 0)
+		return -EFAULT;
+	if (a.op < FS_STAT || a.op > FS_CHOWN || a.mode > 07777)
+		return -EINVAL;
+	int n = copyinstr(op->proc->pt, path, a.path, sizeof(path));
+	if (n < 0 || path[0] != '/')
+		return n < 0 ? n : -EINVAL;
+	const char *rest2 = NULL;
+	if (a.op == FS_RENAME) {
+		n = copyinstr(op->proc->pt, path2, a.path2, sizeof(path2));
+		if (n < 0 || path2[0] != '/')
+			return n < 0 ? n : -EINVAL;
+		const char *rest1;
+		spin_lock(&sched_lock);
+		struct mount *m1 = find(path, &rest1), *m2 = find(path2, &rest2);
+		spin_unlock(&sched_lock);
+		if (m1 != m2)
+			return -EINVAL; /* across servers: copy instead */
+	}
+	struct fsreq *q = kzalloc(sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->stage = SIMPLE;
+	q->st = a.st;
+	q->req.op = a.op;
+	q->req.mode = a.mode;
+	q->req.uid2 = a.uid2;
+	q->req.gid2 = a.gid2;
+	if (rest2)
+		snprintf(q->req.path2, sizeof(q->req.path2), "%s", *rest2 ? rest2 : "/");
+	return request(op, q, path);
+}
