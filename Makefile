@@ -17,8 +17,8 @@ ARCHES := riscv64 x86_64
 # `make grade ARCH=all` grades both arches in one run (one score, one
 # results.json); everything else builds one arch at a time.
 ifeq ($(ARCH),all)
-ifneq ($(filter-out grade,$(MAKECMDGOALS)),)
-$(error ARCH=all works only with `make grade`)
+ifneq ($(filter-out grade bench,$(MAKECMDGOALS)),)
+$(error ARCH=all works only with `make grade` and `make bench`)
 endif
 GRADE_ARCHES := $(ARCHES)
 override ARCH := riscv64
@@ -169,6 +169,9 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Itests
 
 include tests/tests.mk
 include labs/labs.mk
+include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
+include tests/bochs/bochs.mk
 
 clean:
 	rm -rf build
@@ -180,3 +183,5 @@ help:
 	@sed -n '2,12p' Makefile
 	@echo 'Other targets: kernel user deps grade print-qemu print-qemu-uboot'
 	@echo '  test-unit test-selftest test-grade clean format'
+	@echo '  bench bench-quick bench-linux (benchmarks: tests/bench/bench.mk)'
+	@echo '  fuzz-host fuzz-host-quick fuzz-deps (FUZZ_TIME=s: host fuzz targets, tests/fuzz/)'

@@ -72,5 +72,7 @@ test: deps
 	$(MAKE) --no-print-directory test-unit || fail=1; \
 	$(MAKE) --no-print-directory test-selftest || fail=1; \
 	$(MAKE) --no-print-directory test-labs || fail=1; \
+	$(MAKE) --no-print-directory fuzz-host-quick || fail=1; \
+	$(MAKE) --no-print-directory bench-quick || fail=1; \
 	$(MAKE) --no-print-directory test-grade || fail=1; \
 	exit $$fail

@@ -19,6 +19,13 @@ void op_console_ready(void)
 	lines_ready++;
 }
 
+/* Ctrl-P asks for the process table; the tests count the requests. */
+static int dumps;
+void procdump(void)
+{
+	dumps++;
+}
+
 /* console_getline() waits here for more input; the test has none left. */
 void arch_idle(void)
 {
@@ -37,6 +44,7 @@ static int setup(void **state)
 	in.r = in.w = in.e = 0;
 	nechoed = 0;
 	lines_ready = 0;
+	dumps = 0;
 	echoed[0] = '\0';
 	return 0;
 }
@@ -126,6 +134,17 @@ static void test_take_line_keeps_the_rest(void **state)
 	assert_false(console_has_line());
 }
 
+/* Ctrl-P dumps the threads at once, and is not part of the line. */
+static void test_ctrl_p(void **state)
+{
+	(void)state;
+	char buf[16];
+	type("ab\x10" "c\r");
+	assert_int_equal(dumps, 1);
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "abc\n", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +155,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_full_buffer_still_ends_the_line, setup),
 	    cmocka_unit_test_setup(test_waits_without_a_line, setup),
 	    cmocka_unit_test_setup(test_take_line_keeps_the_rest, setup),
+	    cmocka_unit_test_setup(test_ctrl_p, setup),
 	};
 	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
 }
