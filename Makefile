@@ -171,7 +171,7 @@ include tests/tests.mk
 include labs/labs.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
-include tests/bochs/bochs.mk
+-include tests/bochs/bochs.mk
 
 clean:
 	rm -rf build
