@@ -36,10 +36,18 @@ void console_putc(char c)
 	uart_putc(c);
 }
 
+/*
+ * A program's write reaches the UART whole: two CPUs writing at once
+ * (a background job and the shell) take turns by writes, not by bytes.
+ */
+static struct spinlock out_lock = {0, "console out", -1};
+
 void console_write(const char *s, size_t n)
 {
+	spin_lock(&out_lock);
 	while (n--)
 		console_putc(*s++);
+	spin_unlock(&out_lock);
 }
 
 static void erase_one(void)

@@ -35,6 +35,7 @@ struct fsreq {
 	unsigned access;     /* LOOKUP/CONNECT: O_RDONLY, O_WRONLY or O_RDWR */
 	bool write_needed;   /* LOOKUP: O_TRUNC needs write access */
 	struct file *client; /* CONNECT: the client's end, until it is given */
+	struct file *server; /* CONNECT: the server's end, in its table at req.conn */
 	u64 st;		     /* SIMPLE FS_STAT: where the client wants it */
 	struct fsreq *next;
 };
@@ -109,6 +110,7 @@ static struct op *send(struct mount *m, struct fsreq *q)
 		push(&m->queue, q);
 		if (rd)
 			rd->res = -EFAULT;
+		sched_wake_proc(m->server); /* it may wait() for WAIT_READ on the control fd */
 	}
 	return rd;
 }
@@ -176,6 +178,7 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 			file_put(sf);
 			file_put(q->client);
 		}
+		q->server = sf;
 		if (res >= 0) {
 			q->stage = CONNECT;
 			q->req.op = FS_CONNECT;
@@ -235,12 +238,31 @@ static bool ctl_readable(struct file *f)
 	return ((struct mount *)f->priv)->queue != NULL;
 }
 
-/* Fail a request the server will not answer: its operation gets res. */
-static void drop(struct fsreq *q, int res)
+/*
+ * Fail a request the server will not answer: its operation gets res. A
+ * connection the server never heard of (its FS_CONNECT still queued)
+ * leaves the server's table too, if it is still there.
+ */
+static void drop(struct mount *m, struct fsreq *q, int res, bool queued)
 {
 	spin_lock(&sched_lock);
 	struct op *op = op_unpark(is_wanted, &q->cookie);
 	spin_unlock(&sched_lock);
+	if (q->stage == CONNECT && queued && m->server) {
+		struct proc *s = m->server;
+		struct file *f = NULL;
+		spin_lock(&s->lock);
+		if (s->fds[q->req.conn] == q->server) {
+			f = q->server;
+			s->fds[q->req.conn] = NULL;
+		}
+		spin_unlock(&s->lock);
+		if (f) {
+			if (f->ops->detach)
+				f->ops->detach(f, s);
+			file_put(f);
+		}
+	}
 	if (q->stage == CONNECT)
 		file_put(q->client);
 	if (op)
@@ -258,13 +280,14 @@ static void ctl_close(struct file *f)
 	m->path[0] = '\0';
 	m->n = 0;
 	spin_unlock(&sched_lock);
+	/* the server is going: its table is being emptied, nothing to take back */
 	for (struct fsreq *next; q; q = next) {
 		next = q->next;
-		drop(q, -EIO);
+		drop(m, q, -EIO, false);
 	}
 	for (struct fsreq *next; s; s = next) {
 		next = s->next;
-		drop(s, -EIO);
+		drop(m, s, -EIO, false);
 	}
 }
 
@@ -277,6 +300,8 @@ void fs_timers(void)
 	u64 now = arch_time_ns();
 	for (;;) {
 		struct fsreq *late = NULL;
+		struct mount *m = NULL;
+		bool queued = false;
 		spin_lock(&sched_lock);
 		for (int i = 0; i < NMOUNT && !late; i++) {
 			struct fsreq **lists[2] = {&mounts[i].queue, &mounts[i].sent};
@@ -285,7 +310,9 @@ void fs_timers(void)
 					if ((*pp)->deadline <= now) {
 						late = *pp;
 						*pp = late->next;
-						mounts[i].n--;
+						m = &mounts[i];
+						m->n--;
+						queued = l == 0;
 						break;
 					}
 				}
@@ -294,7 +321,7 @@ void fs_timers(void)
 		spin_unlock(&sched_lock);
 		if (!late)
 			return;
-		drop(late, -ETIMEDOUT);
+		drop(m, late, -ETIMEDOUT, queued);
 	}
 }
 

@@ -115,7 +115,7 @@ struct fs_req {
 	int uid, gid; /* control: the caller's, from the kernel. Connection: unused */
 	unsigned flags;
 	unsigned mode;
-	int uid2, gid2; /* FS_CHOWN */
+	int uid2, gid2; /* FS_CHOWN: the new owner and group (-1 keeps it) */
 	unsigned long long ino;
 	unsigned long long off;
 	unsigned len;

@@ -1,5 +1,9 @@
 /*
- * cat.c - copy the input to the output (a pipeline's middle stage).
+ * cat.c - copy files, or the input, to the output: `cat /etc/motd`,
+ * `cat a b > ...`, or a pipeline's middle stage with no arguments.
+ *
+ * A file is a connection to the file server (user/lib/file.c): each
+ * read() is one request and its answer, up to FS_IO_MAX bytes.
  */
 #include "user.h"
 
@@ -21,7 +25,20 @@ static int copy(int fd, const char *name)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return copy(0, "input");
+	if (argc < 2)
+		return copy(0, "input");
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY, 0);
+		if (fd < 0) {
+			fprintf(2, "cat: %s: %s\n", argv[i], errstr(fd));
+			status = 1;
+			continue;
+		}
+		status |= copy(fd, argv[i]);
+		close(fd);
+	}
+	return status;
 }

@@ -103,3 +103,5 @@ u64 rand(void);
 
 /* errstr.c: errstr(-EINVAL) and errstr(EINVAL) are "EINVAL: invalid argument" */
 const char *errstr(long err);
+
+#include "file.h" /* open, stat, ...: files, from the file server */

@@ -1,11 +1,169 @@
 /*
- * file.c - files: a connection to the file server. Placeholder until
- * the file API lands: a connection is not read or written here yet.
+ * file.c - files in the C library: open and the path operations go to
+ * the kernel (OP_OPEN, OP_FSOP); reading, writing, seeking and fstat
+ * are messages on the connection open returned, to the file server,
+ * with no kernel in between (kernel/abi/fs.h has the protocol).
+ *
+ * A request is a struct fs_req on the connection (FS_WRITE's data right
+ * behind it), the answer a struct fs_reply (FS_READ's and FS_READDIR's
+ * data right behind it):
+ *
+ *   read(fd, buf, 100):  --> {FS_READ, len 100}
+ *                        <-- {res 37} + 37 bytes, copied into buf
+ *
+ * read() and write() (sys.c) find out from the kernel that fd is a
+ * connection (-ENOTSUP, then OP_PIPE_ATTACH says conn = 1) and come
+ * here through pipe_rw(). The server is a program: an answer that
+ * claims more than was asked for, or a connection that ends mid-answer,
+ * is an error here (-EIO), never a reason to write past the buffer.
  */
 #include "internal.h"
 
+static unsigned next_id;
+
+/* path as the kernel wants it: absolute. NULL if it is too long. */
+static const char *absolute(const char *path, char *buf)
+{
+	if (path[0] == '/')
+		return path;
+	if (strlen(path) + 2 > FS_PATH)
+		return NULL;
+	buf[0] = '/';
+	memcpy(buf + 1, path, strlen(path) + 1);
+	return buf;
+}
+
+int open(const char *path, unsigned flags, unsigned mode)
+{
+	char buf[FS_PATH];
+	const char *p = absolute(path, buf);
+	if (!p)
+		return -ENAMETOOLONG;
+	struct sqe e = {.opcode = OP_OPEN, .addr = (uptr)p, .op_flags = flags, .len = mode};
+	return ring_call(&e, NULL);
+}
+
+/*
+ * One request on connection fd: q (and n bytes of out behind it), then
+ * the answer into *a and up to max bytes of data into in. Returns the
+ * answer's res, or -E*: -EBADF if fd is no connection, -EIO if the
+ * server went away or answered nonsense.
+ */
+static long call(int fd, struct fs_req *q, const void *out, size_t n, struct fs_reply *a, void *in,
+		 size_t max)
+{
+	if (!pipe_is_conn(fd))
+		return -EBADF;
+	q->id = ++next_id;
+	long r = pipe_put(fd, q, sizeof(*q));
+	if (r >= 0 && n)
+		r = pipe_put(fd, out, n);
+	if (r < 0)
+		return r == -EPIPE ? -EIO : r; /* the server closed the connection */
+	r = pipe_get(fd, a, sizeof(*a));
+	if (r < 0)
+		return r;
+	if (r != sizeof(*a) || a->id != q->id || a->res > (long)max)
+		return -EIO;
+	if (a->res > 0 && in && pipe_get(fd, in, a->res) != a->res)
+		return -EIO;
+	return a->res;
+}
+
+/* read() and write() on a connection: one message each, FS_IO_MAX at most. */
 long conn_rw(int fd, void *buf, size_t n, bool out)
 {
-	(void)fd, (void)buf, (void)n, (void)out;
-	return -ENOSYS;
+	if (n == 0)
+		return 0;
+	n = MIN(n, FS_IO_MAX);
+	struct fs_req q = {.op = out ? FS_WRITE : FS_READ, .len = n};
+	struct fs_reply a;
+	return out ? call(fd, &q, buf, n, &a, NULL, n) : call(fd, &q, NULL, 0, &a, buf, n);
+}
+
+int fstat(int fd, struct fs_stat *st)
+{
+	struct fs_req q = {.op = FS_FSTAT};
+	struct fs_reply a;
+	long r = call(fd, &q, NULL, 0, &a, NULL, 0);
+	if (r == 0)
+		*st = a.st;
+	return r;
+}
+
+long lseek(int fd, long off, int whence)
+{
+	struct fs_req q = {.op = FS_SEEK, .flags = whence, .off = off};
+	struct fs_reply a;
+	return call(fd, &q, NULL, 0, &a, NULL, 0x7fffffff);
+}
+
+int ftruncate(int fd, u64 size)
+{
+	struct fs_req q = {.op = FS_TRUNC, .off = size};
+	struct fs_reply a;
+	return call(fd, &q, NULL, 0, &a, NULL, 0);
+}
+
+int readdir(int fd, struct fs_dirent *d, int max)
+{
+	if (max <= 0)
+		return 0;
+	size_t len = MIN((size_t)max * sizeof(*d), FS_IO_MAX / sizeof(*d) * sizeof(*d));
+	struct fs_req q = {.op = FS_READDIR, .len = len};
+	struct fs_reply a;
+	long r = call(fd, &q, NULL, 0, &a, d, len);
+	if (r >= 0 && r % sizeof(*d))
+		return -EIO;
+	return r < 0 ? r : (int)(r / sizeof(*d));
+}
+
+/* ---- path operations: through the kernel, which adds who we are --------- */
+
+static int fsop(struct fs_args *a, const char *path, const char *path2)
+{
+	char buf[FS_PATH], buf2[FS_PATH];
+	const char *p = absolute(path, buf), *p2 = path2 ? absolute(path2, buf2) : NULL;
+	if (!p || (path2 && !p2))
+		return -ENAMETOOLONG;
+	a->path = (uptr)p;
+	a->path2 = (uptr)p2;
+	struct sqe e = {.opcode = OP_FSOP, .addr = (uptr)a, .len = sizeof(*a)};
+	return ring_call(&e, NULL);
+}
+
+int stat(const char *path, struct fs_stat *st)
+{
+	struct fs_args a = {.op = FS_STAT, .st = (uptr)st};
+	return fsop(&a, path, NULL);
+}
+
+int mkdir(const char *path, unsigned mode)
+{
+	struct fs_args a = {.op = FS_MKDIR, .mode = mode};
+	return fsop(&a, path, NULL);
+}
+
+int unlink(const char *path)
+{
+	struct fs_args a = {.op = FS_UNLINK};
+	return fsop(&a, path, NULL);
+}
+
+int rename(const char *from, const char *to)
+{
+	struct fs_args a = {.op = FS_RENAME};
+	return fsop(&a, from, to);
+}
+
+int chmod(const char *path, unsigned mode)
+{
+	struct fs_args a = {.op = FS_CHMOD, .mode = mode};
+	return fsop(&a, path, NULL);
+}
+
+int chown(const char *path, int uid, int gid)
+{
+	struct fs_args a = {.op = FS_CHOWN, .uid2 = uid, .gid2 = gid};
+	return fsop(&a, path, NULL);
 }

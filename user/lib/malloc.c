@@ -3,7 +3,9 @@
  *
  * The kernel has no opcode yet to map more memory into a process, so the
  * heap is an array in .bss: HEAP_SIZE bytes, allocated (and zeroed) by
- * the kernel when it loads the program. Kept modest for that reason.
+ * the kernel when it loads the program. Kept modest for that reason; a
+ * program that needs more (the file server) defines `heap` and
+ * `heap_size` itself, and its definitions win over the weak ones here.
  *
  * Every block starts with a header holding its size. Blocks never handed
  * out lie beyond `top`; freed blocks go on a free list kept in address
@@ -24,9 +26,10 @@ struct block {
 	struct block *next; /* on the free list */
 };
 
-static char heap[HEAP_SIZE] __attribute__((aligned(16)));
-static size_t top;	       /* heap[top..] has never been handed out */
-static struct block *freelist; /* in address order */
+__attribute__((weak, aligned(16))) char heap[HEAP_SIZE];
+__attribute__((weak)) size_t heap_size = HEAP_SIZE; /* not const: the compiler would fold it */
+static size_t top;				    /* heap[top..] has never been handed out */
+static struct block *freelist;			    /* in address order */
 
 static int locked;
 
@@ -58,7 +61,7 @@ static void *alloc(size_t n)
 		}
 		return b + 1;
 	}
-	if (HEAP_SIZE - top < need)
+	if (heap_size - top < need)
 		return NULL;
 	struct block *b = (struct block *)(heap + top);
 	b->size = need;
@@ -68,7 +71,7 @@ static void *alloc(size_t n)
 
 void *malloc(size_t n)
 {
-	if (n == 0 || n > HEAP_SIZE)
+	if (n == 0 || n > heap_size)
 		return NULL;
 	lock();
 	void *p = alloc(n);

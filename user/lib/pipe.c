@@ -271,10 +271,15 @@ bool pipe_ready(int fd)
  */
 long pipe_wait_any(const int *fds, int n, int ctl)
 {
-	uintr_disable();
+	/* attach first: an attached thread receives user interrupts, so it may mask them */
+	int pipes = 0;
+	for (int i = 0; i < n; i++)
+		pipes += use(fds[i]) != NULL;
+	if (pipes)
+		uintr_disable();
 	bool ready = false;
 	for (int i = 0; i < n; i++) {
-		struct hwfd *h = use(fds[i]);
+		struct hwfd *h = known(fds[i]);
 		if (h)
 			__atomic_store_n(&h->hdr->waiting[h->end], 1, __ATOMIC_RELAXED);
 	}
@@ -283,10 +288,17 @@ long pipe_wait_any(const int *fds, int n, int ctl)
 		ready = pipe_ready(fds[i]);
 	long r = 0;
 	if (!ready) {
-		struct wait_item it[2] = {{.type = WAIT_UINTR}, {.type = WAIT_READ, .id = ctl}};
+		/* the user-interrupt item only if a pipe can send one; the
+		   control descriptor only if there is one */
+		struct wait_item it[2];
+		int k = 0;
+		if (pipes)
+			it[k++] = (struct wait_item){.type = WAIT_UINTR};
+		if (ctl >= 0)
+			it[k++] = (struct wait_item){.type = WAIT_READ, .id = ctl};
 		struct wait_event ev[2];
 		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
-		r = wait(it, ctl >= 0 ? 2 : 1, ev, 2, -1);
+		r = k ? wait(it, k, ev, 2, -1) : -EINVAL;
 		if (r == -EINTR)
 			r = 0;
 	}
@@ -295,7 +307,8 @@ long pipe_wait_any(const int *fds, int n, int ctl)
 		if (h)
 			__atomic_store_n(&h->hdr->waiting[h->end], 0, __ATOMIC_RELAXED);
 	}
-	uintr_enable();
+	if (pipes)
+		uintr_enable();
 	return r < 0 ? r : 0;
 }
 

@@ -1,0 +1,146 @@
+/*
+ * fs_test.c - files (issue 6): the file server, open's permission check
+ * and the file programs, on one CPU and two.
+ *
+ * fstest (user/bin/) makes the checks from inside: files, directories,
+ * denials for an unprivileged user, chmod while open, a client that
+ * lies, leaks. The shell tests drive the programs with words random per
+ * run: a line goes into a file through a pipe (`echo ... | tee`), comes
+ * back through another (`cat | wc`), and the file is stat'ed, chmod'ed
+ * (a new identity, and the unprivileged user is now refused), renamed,
+ * listed and removed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/shell.h"
+
+#define FSTEST_MS 180000 /* fstest's checks, twice, with children and timeouts, under TCG */
+#define MIN_FS	  200	 /* fstest has more checks than this */
+
+static void fstest(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "fstest\r");
+	const char *l =
+	    expect(vm, FSTEST_MS, "^fstest: [0-9]+ CPUs: [0-9]+ reads of 4096 bytes .*$");
+	note("%s", l);
+	checks_passed(vm, "fstest", FSTEST_MS, MIN_FS);
+	expect(vm, CMD_MS, PROMPT);
+}
+
+/* `stat path`'s line: mode, size and identity (ino, gen). */
+static void stat_line(struct vm *vm, const char *path, unsigned *mode, long *size,
+		      unsigned long long *ino, unsigned long long *gen)
+{
+	type(vm, "stat %s\r", path);
+	const char *l = expect(vm, CMD_MS,
+			       "^%s: file mode [0-7]{4} owner 0:0 size [0-9]+ links 1 "
+			       "identity [0-9]+\\.[0-9]+$",
+			       path);
+	char fmt[160];
+	snprintf(fmt, sizeof(fmt),
+		 "%s: file mode %%o owner 0:0 size %%ld links 1 identity %%llu.%%llu", path);
+	check(vm, sscanf(l, fmt, mode, size, ino, gen) == 4, "cannot read the stat line: %s", l);
+	expect(vm, CMD_MS, PROMPT);
+}
+
+static void programs(struct run *r)
+{
+	char a[10], b[10], f[10];
+	randword(a, sizeof(a));
+	randword(b, sizeof(b));
+	randword(f, sizeof(f));
+	char path[32], moved[32];
+	snprintf(path, sizeof(path), "/tmp/%s", f);
+	snprintf(moved, sizeof(moved), "/tmp/%s.mv", f);
+	long bytes = strlen(a) + strlen(b) + 2;
+	struct vm *vm = shell(r);
+
+	/* into a file and back, through pipes */
+	type(vm, "echo %s %s | tee %s\r", a, b, path);
+	expect(vm, CMD_MS, "^%s %s$", a, b);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat %s | wc\r", path);
+	expect(vm, CMD_MS, "^1 2 %ld$", bytes);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 cat %s\r", path); /* 0644: anyone may read it */
+	expect(vm, CMD_MS, "^%s %s$", a, b);
+	expect(vm, CMD_MS, PROMPT);
+
+	/* chmod: a new file in the old one's place */
+	unsigned mode, mode2;
+	long size, size2;
+	unsigned long long ino, gen, ino2, gen2;
+	stat_line(vm, path, &mode, &size, &ino, &gen);
+	check(vm, mode == 0644 && size == bytes, "mode %o size %ld, not 0644 and %ld", mode, size,
+	      bytes);
+	type(vm, "chmod 600 %s\r", path);
+	expect(vm, CMD_MS, PROMPT);
+	stat_line(vm, path, &mode2, &size2, &ino2, &gen2);
+	check(vm, mode2 == 0600 && size2 == bytes, "after chmod 600: mode %o size %ld", mode2,
+	      size2);
+	check(vm, ino2 != ino && gen2 == gen + 1,
+	      "after chmod the identity is %llu.%llu, was %llu.%llu: not a new file", ino2, gen2,
+	      ino, gen);
+	type(vm, "su 1000 cat %s\r", path);
+	expect(vm, CMD_MS, "^cat: %s: EACCES: permission denied$", path);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 chmod 644 %s\r", path);
+	expect(vm, CMD_MS, "^chmod: %s: EPERM: .*$", path);
+	expect(vm, CMD_MS, PROMPT);
+
+	/* mv, ls, rm, mkdir */
+	type(vm, "mv %s %s\r", path, moved);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "ls /tmp\r");
+	expect(vm, CMD_MS, "^%s\\.mv +%ld$", f, bytes);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat %s\r", path);
+	expect(vm, CMD_MS, "^cat: %s: ENOENT: .*$", path);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "rm %s\r", moved);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat %s\r", moved);
+	expect(vm, CMD_MS, "^cat: %s: ENOENT: .*$", moved);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "mkdir %s\r", path);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 mkdir %s/x\r", path); /* root's, 0755 */
+	expect(vm, CMD_MS, "^mkdir: %s/x: EACCES: .*$", path);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "ls /tmp\r");
+	expect(vm, CMD_MS, "^%s/ +0$", f);
+	expect(vm, CMD_MS, PROMPT);
+}
+
+/* The boot archive's files are in the tree; /etc/motd through a pipe. */
+static void tree(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "ls /\r");
+	expect(vm, CMD_MS, PROMPT);
+	const char *dirs[] = {"bin", "tmp", "home", "etc"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		seen(vm, "^%s/ +[0-9]+$", dirs[i]);
+	type(vm, "ls /bin\r");
+	expect(vm, CMD_MS, PROMPT);
+	const char *progs[] = {"cat", "fsd", "fstest", "ls", "sh", "wc"};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		seen(vm, "^%s +[1-9][0-9]*$", progs[i]);
+	type(vm, "cat /etc/motd | wc\r");
+	expect(vm, CMD_MS, "^2 12 60$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 cat /etc/secret\r");
+	expect(vm, CMD_MS, "^cat: /etc/secret: EACCES: permission denied$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "stat /home/user\r");
+	expect(vm, CMD_MS, "^/home/user: directory mode 0755 owner 1000:1000 .*$");
+}
+
+const struct test fs_tests[] = {
+    {"fs/fstest", 6, ALL, fstest, 2},	  {"fs/fstest-1cpu", 4, ALL, fstest, 1},
+    {"fs/programs", 3, ALL, programs, 2}, {"fs/programs-1cpu", 2, ALL, programs, 1},
+    {"fs/tree", 2, ALL, tree, 0},	  {0},
+};

@@ -1,0 +1,473 @@
+/*
+ * fsd.c - the file server: owns the file tree (a RAM file system,
+ * user/lib/fstree.c) and answers the kernel and its clients
+ * (kernel/abi/fs.h has the protocol, docs/servers.md the pictures).
+ *
+ * At start it fills the tree from the boot archive (every file owned by
+ * root, with the archive's mode) and adds a few files the tests use:
+ *
+ *   /tmp        0777 root       anyone may create here
+ *   /home/user  0755 1000:1000  the unprivileged user's own directory
+ *   /etc/secret 0600 root       only root may read it
+ *   /etc/motd   0644 root       anyone may read it
+ *
+ * then mounts "/" and serves two kinds of descriptor, for ever:
+ *
+ *   the control descriptor (a kernel object): the kernel's requests -
+ *     FS_LOOKUP, FS_CONNECT, FS_STAT, FS_MKDIR, ... - each on behalf of
+ *     a program whose uid/gid the kernel wrote into the request. read()
+ *     one struct fs_req, write() one struct fs_reply.
+ *
+ *   connections (hardware pipes, one per open file): a client's
+ *     requests - FS_READ, FS_WRITE, FS_FSTAT, FS_SEEK, FS_TRUNC,
+ *     FS_READDIR - in its ring, answered in the other ring. No system
+ *     call while both sides are awake; file data goes from the file's
+ *     memory straight into the ring, and a write's data from the ring
+ *     straight into the file.
+ *
+ * A client is a program like any other: it may send garbage, lie about
+ * lengths, stop half-way or die. The server reads a request only once
+ * the whole of it is in the ring, answers only if the answer fits in
+ * the client's inbox (a client that follows the protocol reads each
+ * answer before it asks again, so its inbox is empty), and never
+ * blocks on one client: the worst a client can do is lose its own
+ * connection. What a connection may do was fixed by the kernel at open
+ * (FS_CONNECT's flags); who the client is, the server never asks it.
+ *
+ * The server is one thread. When nothing is ready it sleeps in
+ * pipe_wait_any() on every connection and the control descriptor at
+ * once; a client that writes to a sleeping server wakes it with a user
+ * interrupt, the kernel's request makes the control descriptor ready.
+ */
+#include "async.h"
+#include "fstree.h"
+
+/* The heap (malloc.c): file data lives there, so fsd's is bigger than
+   a program's. Programs of the boot archive take a few hundred KiB. */
+char heap[4 << 20] __attribute__((aligned(16)));
+size_t heap_size = sizeof(heap);
+
+#define NCONN	 32	       /* a process has at most 32 descriptors anyway */
+#define STALL_NS 1000000000ull /* a client stopped mid-message this long loses its connection */
+#define SPIN	 2000	       /* look this many times before sleeping */
+#define NCTL	 16	       /* control requests per round, so connections are not starved */
+
+struct conn {
+	int fd; /* -1: the slot is free */
+	struct inode *ip;
+	unsigned access; /* O_RDONLY, O_WRONLY or O_RDWR: what the kernel granted */
+	u64 off;	 /* the offset: a byte, or a directory entry's index */
+	struct pipe_hdr *h;
+	int end;	   /* which end of the pipe is ours (1) */
+	bool have;	   /* req holds a FS_WRITE whose data has not all come yet */
+	struct fs_req req; /* the request being served */
+	u64 since;	   /* when it started waiting for the rest of a message, or 0 */
+};
+
+static struct conn conns[NCONN];
+static int nconn; /* open connections: every stat reports it (st.conns) */
+static int ctl;	  /* the control descriptor */
+
+/* ---- a connection's rings --------------------------------------------- */
+
+/*
+ * The pipe's header, as pipe.c sees it: OP_PIPE_ATTACH again gives the
+ * mapping the C library already made (the kernel maps a pipe once per
+ * process). The server needs it to know how many bytes are there before
+ * it reads - pipe_get() would block on a client that stopped half-way.
+ */
+static int attach(struct conn *c)
+{
+	struct pipe_attach a;
+	struct sqe e = {.opcode = OP_PIPE_ATTACH, .fd = c->fd, .addr = (uptr)&a};
+	long r = ring_call(&e, NULL);
+	if (r < 0)
+		return r;
+	c->h = (struct pipe_hdr *)(uptr)a.hdr;
+	c->end = a.end;
+	return 0;
+}
+
+/* Bytes waiting in our inbox, or -EIO if the client's index lies. */
+static long inbox(struct conn *c)
+{
+	unsigned tail = __atomic_load_n(&c->h->tail[c->end].v, __ATOMIC_ACQUIRE);
+	unsigned used = tail - __atomic_load_n(&c->h->head[c->end].v, __ATOMIC_RELAXED);
+	return used > PIPE_SIZE ? -EIO : (long)used;
+}
+
+/* Room in the client's inbox, or -EIO. */
+static long room(struct conn *c)
+{
+	int o = !c->end;
+	unsigned head = __atomic_load_n(&c->h->head[o].v, __ATOMIC_ACQUIRE);
+	unsigned used = __atomic_load_n(&c->h->tail[o].v, __ATOMIC_RELAXED) - head;
+	return used > PIPE_SIZE ? -EIO : (long)(PIPE_SIZE - used);
+}
+
+static bool client_gone(struct conn *c)
+{
+	return __atomic_load_n(&c->h->closed[!c->end], __ATOMIC_ACQUIRE);
+}
+
+/* The connection ends: the client closed it, died, or broke the protocol. */
+static void drop(struct conn *c)
+{
+	close(c->fd);
+	fs_put(c->ip); /* an unlinked file goes with its last connection */
+	c->fd = -1;
+	nconn--;
+}
+
+/* FS_CONNECT: the kernel made a connection to inode `ino`; its server end is q->conn. */
+static int connect(struct fs_req *q)
+{
+	struct inode *ip = fs_iget(q->ino);
+	struct conn *c = NULL;
+	for (int i = 0; i < NCONN && !c; i++)
+		if (conns[i].fd < 0)
+			c = &conns[i];
+	unsigned acc = q->flags & O_ACCMODE;
+	int r = 0;
+	if (!ip)
+		r = -ENOENT; /* gone since the lookup: unlinked, or replaced */
+	else if (!c)
+		r = -EMFILE;
+	else if ((q->flags & ~O_ACCMODE) || acc == O_ACCMODE)
+		r = -EINVAL;
+	if (r == 0) {
+		memset(c, 0, sizeof(*c));
+		c->fd = q->conn;
+		if (!pipe_is_conn(c->fd) || attach(c) < 0)
+			r = -EBADF;
+	}
+	if (r < 0) {
+		close(q->conn); /* the kernel gives up the client's end when we refuse */
+		if (c)
+			c->fd = -1;
+		return r;
+	}
+	c->ip = ip;
+	c->access = acc;
+	fs_hold(ip);
+	nconn++;
+	return 0;
+}
+
+/* Throw away n bytes of the inbox (a write that is refused). */
+static long discard(struct conn *c, u64 n)
+{
+	static u8 junk[FS_IO_MAX];
+	return pipe_get(c->fd, junk, n);
+}
+
+static bool isdir(struct inode *ip)
+{
+	return (ip->mode & S_IFMT) == S_IFDIR;
+}
+
+/* Answer c's request (all of it is here). false: drop the connection. */
+static bool answer(struct conn *c)
+{
+	struct fs_req *q = &c->req;
+	struct fs_reply a = {.id = q->id};
+	const void *data = NULL; /* what follows the reply: straight from the file */
+	u64 n = 0;
+	bool rd = c->access != O_WRONLY, wr = c->access != O_RDONLY;
+	switch (q->op) {
+	case FS_READ: {
+		const u8 *p;
+		if (!rd || isdir(c->ip)) {
+			a.res = !rd ? -EBADF : -EISDIR;
+			break;
+		}
+		n = fs_readptr(c->ip, c->off, MIN(q->len, FS_IO_MAX), &p);
+		data = p;
+		c->off += n;
+		a.res = n;
+		break;
+	}
+	case FS_WRITE: {
+		u8 *p;
+		int r = -EBADF;
+		if (wr)
+			r = isdir(c->ip) ? -EISDIR : fs_writeptr(c->ip, c->off, q->len, &p);
+		if (r < 0) {
+			if (discard(c, q->len) != q->len)
+				return false;
+			a.res = r;
+			break;
+		}
+		/* from the ring into the file: the one copy */
+		if (pipe_get(c->fd, p, q->len) != q->len)
+			return false;
+		c->off += q->len;
+		a.res = q->len;
+		break;
+	}
+	case FS_FSTAT:
+		fs_statof(c->ip, &a.st);
+		a.st.conns = nconn;
+		break;
+	case FS_SEEK: {
+		u64 base = q->flags == SEEK_SET ? 0 : q->flags == SEEK_CUR ? c->off : c->ip->size;
+		u64 to = base + q->off; /* unsigned: wraps instead of overflowing */
+		if (q->flags > SEEK_END || to > 0x7fffffff) {
+			a.res = -EINVAL;
+			break;
+		}
+		c->off = to;
+		a.res = to;
+		break;
+	}
+	case FS_TRUNC:
+		a.res = !wr ? -EBADF : fs_trunc(c->ip, q->off);
+		break;
+	case FS_READDIR: {
+		const struct fs_dirent *e;
+		if (!rd || !isdir(c->ip)) {
+			a.res = !rd ? -EBADF : -ENOTDIR;
+			break;
+		}
+		u64 k = fs_readdir(c->ip, c->off, MIN(q->len, FS_IO_MAX) / sizeof(*e), &e);
+		c->off += k;
+		data = e;
+		n = k * sizeof(*e);
+		a.res = n;
+		break;
+	}
+	default:
+		a.res = -EINVAL; /* control requests included: only the kernel sends those */
+	}
+	/* A client that reads its answers has an empty inbox now. One that
+	   does not would make us wait for it: it loses its connection. */
+	if (room(c) < (long)(sizeof(a) + n))
+		return false;
+	return pipe_put(c->fd, &a, sizeof(a)) == sizeof(a) &&
+	       (n == 0 || pipe_put(c->fd, data, n) == (long)n);
+}
+
+/*
+ * Serve one request of c if the whole of it is there. Returns true if it
+ * did something (served, or dropped the connection); sets *more if c has
+ * part of a message and the rest should come soon.
+ */
+static bool serve(struct conn *c, bool *more)
+{
+	long n = inbox(c);
+	if (n < 0) {
+		drop(c);
+		return true;
+	}
+	long need = c->have ? (long)c->req.len : (long)sizeof(c->req);
+	if (n < need && client_gone(c)) {
+		drop(c); /* end of file - or the client died half-way through a message */
+		return true;
+	}
+	if (n == 0 && !c->have)
+		return false; /* nothing asked */
+	if (n < need) {
+		/* part of a message: wait for the rest, but not for ever */
+		u64 now = now_ns();
+		if (!c->since)
+			c->since = now;
+		if (now - c->since > STALL_NS) {
+			drop(c);
+			return true;
+		}
+		*more = true;
+		return false;
+	}
+	c->since = 0;
+	if (!c->have) {
+		if (pipe_get(c->fd, &c->req, sizeof(c->req)) != sizeof(c->req)) {
+			drop(c);
+			return true;
+		}
+		if (c->req.op == FS_WRITE) {
+			if (c->req.len > FS_IO_MAX) { /* we cannot know where its data ends */
+				drop(c);
+				return true;
+			}
+			c->have = true;
+			return true; /* its data: next time round (or at once, below) */
+		}
+	}
+	c->have = false;
+	if (!answer(c))
+		drop(c);
+	return true;
+}
+
+/* ---- the control descriptor ------------------------------------------ */
+
+static bool ctl_ready(void)
+{
+	struct wait_item it = {.type = WAIT_READ, .id = ctl};
+	struct wait_event ev;
+	return wait(&it, 1, &ev, 1, 0) > 0;
+}
+
+/* One request of the kernel, on behalf of the program q->uid/q->gid. */
+static void control(void)
+{
+	static struct fs_req q; /* 312 bytes, a stack's worth: static, one thread */
+	if (read(ctl, &q, sizeof(q)) != sizeof(q))
+		return;
+	q.path[FS_PATH - 1] = q.path2[FS_PATH - 1] = '\0';
+	struct fs_reply a = {.id = q.id};
+	struct inode *ip;
+	switch (q.op) {
+	case FS_LOOKUP:
+		a.res = fs_lookup(q.path, q.uid, q.gid, q.flags, q.mode, &ip);
+		if (a.res == 0)
+			fs_statof(ip, &a.st);
+		break;
+	case FS_CONNECT:
+		a.res = connect(&q);
+		break;
+	case FS_STAT:
+		a.res = fs_stat(q.path, q.uid, q.gid, &a.st);
+		break;
+	case FS_MKDIR:
+		a.res = fs_mkdir(q.path, q.uid, q.gid, q.mode);
+		break;
+	case FS_UNLINK:
+		a.res = fs_unlink(q.path, q.uid, q.gid);
+		break;
+	case FS_RENAME:
+		a.res = fs_rename(q.path, q.path2, q.uid, q.gid);
+		break;
+	case FS_CHMOD:
+		a.res = fs_chmod(q.path, q.uid, q.gid, q.mode);
+		break;
+	case FS_CHOWN:
+		a.res = fs_chown(q.path, q.uid, q.gid, q.uid2, q.gid2);
+		break;
+	default:
+		a.res = -EINVAL;
+	}
+	a.st.conns = nconn;
+	/* -EINVAL if the kernel gave up on it meanwhile (a timeout): nothing to do */
+	write(ctl, &a, sizeof(a));
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+/* The boot archive's index-th file's bytes, straight into the file's memory. */
+static int load(int index, struct inode *ip, u64 size)
+{
+	u8 *p;
+	int r = fs_writeptr(ip, 0, size, &p);
+	for (u64 at = 0; r == 0 && at < size;) {
+		struct sqe e = {.opcode = OP_ARCHIVE_READ, .off = index, .addr = (uptr)(p + at)};
+		e.len = MIN(size - at, 1u << 20);
+		e.arg[0] = at;
+		long n = ring_call(&e, NULL);
+		if (n <= 0)
+			return n < 0 ? n : -EIO;
+		at += n;
+	}
+	return r;
+}
+
+static int fill(void)
+{
+	struct dirent d;
+	struct inode *ip;
+	char path[FS_PATH];
+	int i, r = 0;
+	for (i = 0; r == 0 && list(i, &d) == 0; i++) {
+		unsigned type = d.mode & S_IFMT;
+		if (type != S_IFREG && type != S_IFDIR)
+			continue; /* nothing else exists here */
+		snprintf(path, sizeof(path), "/%s", d.name);
+		r = fs_make(path, d.mode, 0, 0, &ip);
+		if (r == 0 && type == S_IFREG)
+			r = load(i, ip, d.size);
+	}
+	if (r < 0)
+		fprintf(2, "fsd: %s: %s\n", path, errstr(r));
+	return r;
+}
+
+/* The files the tests rely on. */
+static int extras(void)
+{
+	static const char secret[] = "only root may read this\n";
+	static const char motd[] = "Welcome to duet.\nFiles live in a server, not in the kernel.\n";
+	struct {
+		const char *path;
+		unsigned mode;
+		int owner;
+		const char *text;
+	} x[] = {
+	    {"/tmp", S_IFDIR | 0777, 0, NULL},
+	    {"/home/user", S_IFDIR | 0755, 1000, NULL},
+	    {"/etc/secret", S_IFREG | 0600, 0, secret},
+	    {"/etc/motd", S_IFREG | 0644, 0, motd},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(x); i++) {
+		struct inode *ip;
+		u8 *p;
+		int r = fs_make(x[i].path, x[i].mode, x[i].owner, x[i].owner, &ip);
+		if (r == 0 && x[i].text && (r = fs_writeptr(ip, 0, strlen(x[i].text), &p)) == 0)
+			memcpy(p, x[i].text, strlen(x[i].text));
+		if (r < 0) {
+			fprintf(2, "fsd: %s: %s\n", x[i].path, errstr(r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int main(void)
+{
+	for (int i = 0; i < NCONN; i++)
+		conns[i].fd = -1;
+	fs_init();
+	if (fill() < 0 || extras() < 0)
+		return 1;
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr) "/"};
+	if ((ctl = ring_call(&m, NULL)) < 0) {
+		fprintf(2, "fsd: cannot mount /: %s\n", errstr(ctl));
+		return 1;
+	}
+	int fds[NCONN];
+	for (unsigned round = 0;; round++) {
+		bool busy = false, more = false;
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				busy |= serve(&conns[i], &more);
+		/* the kernel's requests: when idle, and now and then when busy */
+		if (!busy || round % 16 == 0)
+			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
+				control();
+		if (busy)
+			continue;
+		/* nothing to do: look a little longer, then sleep */
+		int n = 0;
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				fds[n++] = conns[i].fd;
+		bool ready = false;
+		for (int s = 0; s < SPIN && !ready && !more; s++)
+			for (int i = 0; i < NCONN && !ready; i++)
+				ready = conns[i].fd >= 0 &&
+					(inbox(&conns[i]) != 0 || client_gone(&conns[i]));
+		if (ready)
+			continue;
+		if (more) {
+			msleep(1); /* a client is half-way through a message: it will not wake us */
+		} else if (n == 0) {
+			/* no connection: only the kernel can have work for us (and
+			   pipe_wait_any would touch user-interrupt state we have not
+			   set up before the first connection attached) */
+			struct wait_item it = {.type = WAIT_READ, .id = ctl};
+			struct wait_event ev;
+			wait(&it, 1, &ev, 1, -1);
+		} else {
+			pipe_wait_any(fds, n, ctl);
+		}
+	}
+}

@@ -1,0 +1,626 @@
+/*
+ * fstest.c - files (issue 6), checked from user space: the file server
+ * (fsd), open's permission check in the kernel, and the C library's
+ * file calls.
+ *
+ *   basics    create, write, read back, seek, fstat, truncate, holes,
+ *             O_EXCL, O_TRUNC, unlink; access modes the kernel granted
+ *   dirs      mkdir, readdir in pieces, rename (also over a file and
+ *             into another directory), rmdir, and what a directory is not
+ *   denials   an unprivileged user (uid 1000, this program run again by
+ *             spawn) is refused reading, writing, creating, traversing,
+ *             chmod and chown where the modes say so
+ *   chmod     chmod while open: the old descriptor keeps the old file
+ *             and its data, the path has a new identity and mode, a new
+ *             open is checked against the new mode
+ *   liar      a client that writes its own requests into its connection:
+ *             control requests, unknown operations, writes on a
+ *             read-only connection, huge lengths, offsets past the end,
+ *             half a request, a lying ring index, answers not read -
+ *             it gets errors or loses its connection; the server stays up
+ *   stall     a client stopped half-way through a request loses its
+ *             connection, and others are served meanwhile
+ *   many      connections until a descriptor table is full
+ *   killed    a client killed while reading, one that exits with files open
+ *   cost      kernel entries per 4 KiB read (printed, loosely checked)
+ *
+ * Everything runs twice: the first round grows the kernel's heap. In
+ * the second, each test must leave the kernel's free pages and the
+ * server's open connections (every stat reports them: st.conns) where
+ * they were before it.
+ *
+ * Each check prints "ok <name>" or "FAIL <name>: <why>"; the last line
+ * is "fstest: N passed, M failed".
+ *
+ *   fstest user         the unprivileged user's checks (exit status: failures)
+ *   fstest open PATH    open PATH to read; exit status: the error number, or 0
+ *   fstest hog PATH     read PATH over and over, until killed
+ *   fstest leave PATH   open PATH and exit without closing it
+ */
+#include "async.h"
+#include "check.h"
+
+#define SELF "/bin/fstest"
+#define USER 1000
+#define MS   1000000ull
+#define T    "/tmp/fstest" /* every file made here starts so */
+#define MOTD "/etc/motd"
+#define BIG  20000 /* bytes of the big file */
+
+static u8 pattern(long i)
+{
+	return (u8)(i * 7 + (i >> 8));
+}
+
+/* The server's open connections (every stat answer carries them). */
+static int conns(void)
+{
+	struct fs_stat st;
+	return stat("/", &st) < 0 ? -1 : (int)st.conns;
+}
+
+/* The server closes its end of a connection a moment after ours: wait for want. */
+static int conns_settled(int want)
+{
+	int c = conns();
+	for (int i = 0; i < 150 && c != want; i++) {
+		sleep_ns(20 * MS);
+		c = conns();
+	}
+	return c;
+}
+
+static long file_size(const char *path)
+{
+	struct fs_stat st;
+	int r = stat(path, &st);
+	return r < 0 ? r : (long)st.size;
+}
+
+/* Make path with these bytes (mode for a new file). */
+static int make(const char *path, const void *data, size_t n, unsigned mode)
+{
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	if (fd < 0)
+		return fd;
+	long r = writeall(fd, data, n);
+	close(fd);
+	return r < 0 ? r : 0;
+}
+
+/* Read all of fd into buf (up to max): how many, or -E*. */
+static long slurp(int fd, void *buf, size_t max)
+{
+	size_t got = 0;
+	long r;
+	while (got < max && (r = read(fd, (u8 *)buf + got, max - got)) > 0)
+		got += r;
+	return r < 0 ? r : (long)got;
+}
+
+/* Run this program as the unprivileged user; its exit status. */
+static int as_user(char *mode, char *arg)
+{
+	char *argv[] = {"fstest", mode, arg, NULL};
+	int pid = spawn(SELF, argv, NULL, 0, USER, USER);
+	if (pid < 0)
+		return pid;
+	int st = -1;
+	waitpid(pid, &st);
+	return st;
+}
+
+/* ---- basics ------------------------------------------------------------ */
+
+static void basics(void)
+{
+	static u8 out[BIG], in[BIG];
+	struct fs_stat st;
+	int fd = open(T ".a", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	expect("create", fd >= 0, 1);
+	for (long i = 0; i < BIG; i++)
+		out[i] = pattern(i);
+	expect("write", writeall(fd, out, BIG), BIG);
+	expect("seek-set", lseek(fd, 0, SEEK_SET), 0);
+	long got = slurp(fd, in, BIG);
+	expect("read-back", got == BIG && memcmp(in, out, BIG) == 0, 1);
+	expect("read-at-end", read(fd, in, 10), 0);
+	expect("seek-end", lseek(fd, 0, SEEK_END), BIG);
+	expect("seek-cur", lseek(fd, -100, SEEK_CUR), BIG - 100);
+	expect("read-tail", read(fd, in, 1000), 100);
+	expect("seek-negative", lseek(fd, -1, SEEK_SET), -EINVAL);
+	expect("fstat", fstat(fd, &st), 0);
+	expect("fstat-size", st.size, BIG);
+	expect("fstat-mode", st.mode, S_IFREG | 0644);
+	expect("fstat-owner", st.uid == 0 && st.gid == 0 && st.nlink == 1, 1);
+	expect("truncate", ftruncate(fd, 10), 0);
+	fstat(fd, &st);
+	expect("truncated-size", st.size, 10);
+	/* a hole: the bytes between the end and a write past it read as zeros */
+	lseek(fd, 5000, SEEK_SET);
+	expect("write-past-end", write(fd, "x", 1), 1);
+	lseek(fd, 0, SEEK_SET);
+	got = slurp(fd, in, BIG);
+	long bad = got != 5001 || in[5000] != 'x' || memcmp(in, out, 10) != 0;
+	for (int i = 10; i < 5000; i++)
+		bad += in[i] != 0;
+	expect("hole-zeros", bad, 0);
+	expect("too-big", lseek(fd, 0x7fffff00, SEEK_SET) > 0 && write(fd, "x", 1) == -ENOSPC, 1);
+	expect("excl", open(T ".a", O_CREAT | O_EXCL | O_RDWR, 0644), -EEXIST);
+	int fd2 = open(T ".a", O_WRONLY | O_TRUNC, 0);
+	fstat(fd, &st);
+	expect("trunc-at-open", fd2 >= 0 && st.size == 0, 1);
+	close(fd2);
+	close(fd);
+	expect("missing", open(T ".none", O_RDONLY, 0), -ENOENT);
+	expect("missing-dir", open(T ".none/x", O_CREAT | O_RDWR, 0644), -ENOENT);
+	expect("unlink", unlink(T ".a"), 0);
+	expect("unlinked", stat(T ".a", &st), -ENOENT);
+	expect("unlink-again", unlink(T ".a"), -ENOENT);
+	/* a relative path is taken from "/" */
+	fd = open("tmp/fstest.rel", O_CREAT | O_WRONLY, 0600);
+	expect("relative", fd >= 0 && stat(T ".rel", &st) == 0 && st.mode == (S_IFREG | 0600), 1);
+	close(fd);
+	unlink(T ".rel");
+	/* the access the kernel granted is what the server allows */
+	fd = open(MOTD, O_RDONLY, 0);
+	expect("write-read-only", write(fd, "x", 1), -EBADF);
+	expect("read-read-only", read(fd, in, 100) > 0, 1);
+	close(fd);
+	make(T ".w", "data", 4, 0644);
+	fd = open(T ".w", O_WRONLY, 0);
+	expect("read-write-only", read(fd, in, 100), -EBADF);
+	expect("write-write-only", write(fd, "DA", 2), 2);
+	close(fd);
+	unlink(T ".w");
+	expect("fstat-console", fstat(1, &st) < 0, 1);
+	expect("bad-flags", open(MOTD, 3, 0), -EINVAL);
+}
+
+/* ---- directories ------------------------------------------------------- */
+
+#define D     T ".d"
+#define NFILE 40
+
+static void dirs(void)
+{
+	char path[64], buf[16];
+	struct fs_stat st;
+	expect("mkdir", mkdir(D, 0755), 0);
+	expect("mkdir-exists", mkdir(D, 0755), -EEXIST);
+	int made = 0;
+	for (int i = 0; i < NFILE; i++) {
+		snprintf(path, sizeof(path), D "/f%d", i);
+		snprintf(buf, sizeof(buf), "f%d", i);
+		made += make(path, buf, strlen(buf), 0644) == 0;
+	}
+	expect("files-made", made, NFILE);
+	/* readdir a few at a time: each call goes on where the last stopped */
+	int fd = open(D, O_RDONLY, 0);
+	struct fs_dirent d[7];
+	u64 seen = 0;
+	int n, total = 0, odd = 0;
+	while ((n = readdir(fd, d, 7)) > 0) {
+		for (int i = 0; i < n; i++) {
+			int k = atoi(d[i].name + 1);
+			odd += d[i].name[0] != 'f' || k < 0 || k >= NFILE || (seen >> k & 1) ||
+			       d[i].mode != (S_IFREG | 0644);
+			seen |= 1ull << k;
+			total++;
+		}
+	}
+	expect("readdir-all", total == NFILE && odd == 0 && seen == (1ull << NFILE) - 1, 1);
+	expect("readdir-end", readdir(fd, d, 7), 0);
+	expect("read-directory", read(fd, buf, sizeof(buf)), -EISDIR);
+	close(fd);
+	expect("open-dir-write", open(D, O_WRONLY, 0), -EISDIR);
+	fd = open(D "/f0", O_RDONLY, 0);
+	expect("readdir-file", readdir(fd, d, 7), -ENOTDIR);
+	close(fd);
+	expect("rmdir-not-empty", unlink(D), -ENOTEMPTY);
+	expect("mkdir-under-file", mkdir(D "/f0/x", 0755), -ENOTDIR);
+	expect("rename", rename(D "/f1", D "/g1"), 0);
+	fd = open(D "/g1", O_RDONLY, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	expect("renamed", stat(D "/f1", &st) == -ENOENT && n == 2 && memcmp(buf, "f1", 2) == 0, 1);
+	expect("mkdir-sub", mkdir(D "/sub", 0700), 0);
+	expect("rename-to-dir", rename(D "/g1", D "/sub/g1"), 0);
+	expect("rename-into-itself", rename(D, D "/sub/x"), -EINVAL);
+	expect("rename-over", rename(D "/f2", D "/f3"), 0);
+	fd = open(D "/f3", O_RDONLY, 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	expect("rename-over-content", n == 2 && memcmp(buf, "f2", 2) == 0, 1);
+	int gone = 0;
+	for (int i = 0; i < NFILE; i++) {
+		snprintf(path, sizeof(path), D "/f%d", i);
+		gone += unlink(path) == 0;
+	}
+	expect("unlink-all", gone, NFILE - 2); /* f1 and f2 were renamed */
+	expect("rmdir-sub-not-empty", unlink(D "/sub"), -ENOTEMPTY);
+	unlink(D "/sub/g1");
+	expect("rmdir-sub", unlink(D "/sub"), 0);
+	expect("rmdir", unlink(D), 0);
+	expect("unlink-root", unlink("/"), -EBUSY);
+}
+
+/* ---- an unprivileged user ---------------------------------------------- */
+
+static int ufailed;
+
+static void uexpect(const char *name, long got, long want)
+{
+	char n[48];
+	snprintf(n, sizeof(n), "user-%s", name);
+	expect(n, got, want);
+	ufailed += got != want;
+}
+
+/* `fstest user`: run as uid 1000, gid 1000. */
+static int user_checks(void)
+{
+	struct fs_stat st;
+	char buf[64];
+	uexpect("read-secret", open("/etc/secret", O_RDONLY, 0), -EACCES);
+	uexpect("write-root-file", open(T ".r644", O_WRONLY, 0), -EACCES);
+	uexpect("rdwr-root-file", open(T ".r644", O_RDWR, 0), -EACCES);
+	uexpect("trunc-root-file", open(T ".r644", O_RDONLY | O_TRUNC, 0), -EACCES);
+	int fd = open(T ".r644", O_RDONLY, 0);
+	uexpect("read-root-file", fd >= 0 && read(fd, buf, sizeof(buf)) == 9, 1);
+	close(fd);
+	uexpect("create-in-root-dir", open(T ".rdir/new", O_CREAT | O_WRONLY, 0644), -EACCES);
+	uexpect("mkdir-in-root-dir", mkdir(T ".rdir/d", 0755), -EACCES);
+	uexpect("unlink-in-root-dir", unlink(T ".rdir/file"), -EACCES);
+	uexpect("rename-from-root-dir", rename(T ".rdir/file", T ".stolen"), -EACCES);
+	uexpect("traverse-private", open(T ".priv/file", O_RDONLY, 0), -EACCES);
+	uexpect("stat-private", stat(T ".priv/file", &st), -EACCES);
+	uexpect("list-private", open(T ".priv", O_RDONLY, 0), -EACCES);
+	uexpect("chmod-not-owner", chmod(T ".r644", 0666), -EPERM);
+	uexpect("chown-not-root", chown(T ".r644", USER, USER), -EPERM);
+	/* what is one's own */
+	fd = open("/home/user/fstest.mine", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	uexpect("create-own", fd >= 0 && fstat(fd, &st) == 0 && st.uid == USER && st.gid == USER,
+		1);
+	uexpect("write-own", write(fd, "mine", 4), 4);
+	close(fd);
+	uexpect("chmod-own", chmod("/home/user/fstest.mine", 0644), 0);
+	uexpect("chown-own", chown("/home/user/fstest.mine", 0, 0), -EPERM);
+	uexpect("unlink-own", unlink("/home/user/fstest.mine"), 0);
+	fd = open(T ".u", O_CREAT | O_WRONLY, 0644);
+	uexpect("create-in-tmp", fd >= 0, 1);
+	close(fd);
+	uexpect("unlink-in-tmp", unlink(T ".u"), 0);
+	return ufailed;
+}
+
+static void denials(void)
+{
+	expect("setup-r644", make(T ".r644", "root data", 9, 0644), 0);
+	mkdir(T ".rdir", 0755);
+	make(T ".rdir/file", "x", 1, 0644);
+	mkdir(T ".priv", 0700);
+	make(T ".priv/file", "x", 1, 0644);
+	expect("user-denials", as_user("user", NULL), 0);
+	/* a refused O_TRUNC must not have emptied the file */
+	expect("refused-trunc-kept-data", file_size(T ".r644"), 9);
+	unlink(T ".r644");
+	unlink(T ".rdir/file");
+	unlink(T ".rdir");
+	unlink(T ".priv/file");
+	unlink(T ".priv");
+}
+
+/* ---- chmod while open ----------------------------------------------- */
+
+static void chmod_open(void)
+{
+	struct fs_stat before, held, after, st;
+	char buf[32];
+	expect("chmod-setup", make(T ".c", "old data", 8, 0644), 0);
+	int fd = open(T ".c", O_RDWR, 0);
+	stat(T ".c", &before);
+	fstat(fd, &st);
+	expect("identity-same", st.ino == before.ino && st.gen == before.gen, 1);
+	expect("user-open-before", as_user("open", T ".c"), 0);
+	expect("chmod", chmod(T ".c", 0600), 0);
+	/* the old descriptor: the old file, now unlinked, with the old mode */
+	fstat(fd, &held);
+	stat(T ".c", &after);
+	expect("old-fd-identity", held.ino == before.ino && held.gen == before.gen, 1);
+	expect("old-fd-unlinked", held.nlink, 0);
+	expect("old-fd-mode", held.mode, S_IFREG | 0644);
+	expect("new-identity", after.ino != before.ino, 1);
+	expect("new-generation", after.gen, before.gen + 1);
+	expect("new-mode", after.mode, S_IFREG | 0600);
+	expect("old-fd-reads", read(fd, buf, sizeof(buf)) == 8 && memcmp(buf, "old data", 8) == 0,
+	       1);
+	lseek(fd, 0, SEEK_SET);
+	expect("old-fd-writes", write(fd, "NEW", 3), 3);
+	int fd2 = open(T ".c", O_RDONLY, 0);
+	long n = read(fd2, buf, sizeof(buf));
+	expect("copy-unaffected", n == 8 && memcmp(buf, "old data", 8) == 0, 1);
+	close(fd2);
+	expect("user-open-after", as_user("open", T ".c"), EACCES);
+	expect("chown", chown(T ".c", USER, USER), 0);
+	expect("user-open-after-chown", as_user("open", T ".c"), 0);
+	stat(T ".c", &st);
+	expect("chown-identity", st.ino != after.ino && st.uid == USER && st.mode == after.mode, 1);
+	close(fd);
+	unlink(T ".c");
+}
+
+/* ---- a client that lies ------------------------------------------------- */
+
+/*
+ * Send q (and n bytes of data) on connection fd as they are, and read the
+ * answer: its res, with up to max data bytes into in (NULL: thrown away).
+ * -EPIPE if the connection ended instead.
+ */
+static long raw(int fd, struct fs_req *q, const void *out, size_t n, void *in, size_t max)
+{
+	static u8 junk[FS_IO_MAX];
+	struct fs_reply a;
+	if (!pipe_is_conn(fd) || pipe_put(fd, q, sizeof(*q)) < 0 || (n && pipe_put(fd, out, n) < 0))
+		return -EPIPE;
+	if (pipe_get(fd, &a, sizeof(a)) != sizeof(a))
+		return -EPIPE;
+	bool data = q->op == FS_READ || q->op == FS_READDIR; /* the answers with bytes behind */
+	if (data && a.res > 0 &&
+	    pipe_get(fd, in ? in : junk, MIN((size_t)a.res, in ? max : sizeof(junk))) < 0)
+		return -EPIPE;
+	return a.res;
+}
+
+static void liar(void)
+{
+	static u8 big[BIG];
+	for (int i = 0; i < BIG; i++)
+		big[i] = pattern(i);
+	make(T ".big", big, BIG, 0644);
+	long motd = file_size(MOTD);
+	int fd = open(MOTD, O_RDONLY, 0);
+	struct fs_req q = {.op = FS_LOOKUP, .uid = 0, .gid = 0, .path = "/etc/secret"};
+	expect("lie-control-op", raw(fd, &q, NULL, 0, NULL, 0), -EINVAL);
+	q = (struct fs_req){.op = FS_CONNECT, .ino = 1, .conn = 0, .flags = O_RDWR};
+	expect("lie-connect", raw(fd, &q, NULL, 0, NULL, 0), -EINVAL);
+	q = (struct fs_req){.op = 12345};
+	expect("lie-unknown-op", raw(fd, &q, NULL, 0, NULL, 0), -EINVAL);
+	q = (struct fs_req){.op = FS_WRITE, .len = 5, .uid = 0};
+	expect("lie-write-read-only", raw(fd, &q, "hello", 5, NULL, 0), -EBADF);
+	q = (struct fs_req){.op = FS_TRUNC, .off = 0};
+	expect("lie-trunc-read-only", raw(fd, &q, NULL, 0, NULL, 0), -EBADF);
+	q = (struct fs_req){.op = FS_READDIR, .len = 1000};
+	expect("lie-readdir-file", raw(fd, &q, NULL, 0, NULL, 0), -ENOTDIR);
+	q = (struct fs_req){.op = FS_SEEK, .off = 1ull << 40};
+	expect("lie-seek-far", raw(fd, &q, NULL, 0, NULL, 0), -EINVAL);
+	q = (struct fs_req){.op = FS_SEEK, .flags = 7};
+	expect("lie-seek-whence", raw(fd, &q, NULL, 0, NULL, 0), -EINVAL);
+	q = (struct fs_req){.op = FS_SEEK, .off = 100000};
+	expect("seek-past-end", raw(fd, &q, NULL, 0, NULL, 0), 100000);
+	q = (struct fs_req){.op = FS_READ, .len = 10};
+	expect("read-past-end", raw(fd, &q, NULL, 0, NULL, 0), 0);
+	lseek(fd, 0, SEEK_SET);
+	char buf[128];
+	expect("still-works", read(fd, buf, sizeof(buf)), motd);
+	close(fd);
+
+	/* a length far beyond FS_IO_MAX: capped */
+	fd = open(T ".big", O_RDONLY, 0);
+	static u8 in[FS_IO_MAX];
+	q = (struct fs_req){.op = FS_READ, .len = 0xffffffff};
+	expect("lie-huge-read", raw(fd, &q, NULL, 0, in, sizeof(in)), FS_IO_MAX);
+	expect("huge-read-data", memcmp(in, big, FS_IO_MAX), 0);
+	close(fd);
+
+	/* a write announcing more than a message may carry: the server cannot
+	   tell where its data would end, and ends the connection */
+	fd = open(T ".big", O_RDWR, 0);
+	q = (struct fs_req){.op = FS_WRITE, .len = 1u << 20};
+	expect("lie-huge-write", raw(fd, &q, NULL, 0, NULL, 0), -EPIPE);
+	expect("lie-huge-write-then-read", read(fd, buf, 10), -EIO);
+	close(fd);
+	expect("huge-write-wrote-nothing", file_size(T ".big"), BIG);
+
+	/* half a request, then gone */
+	fd = open(MOTD, O_RDONLY, 0);
+	pipe_is_conn(fd);
+	pipe_put(fd, &q, sizeof(q) / 2);
+	close(fd);
+	expect("half-request-server-up", file_size(MOTD), motd);
+
+	/* a ring index that claims more than the ring holds */
+	fd = open(MOTD, O_RDONLY, 0);
+	pipe_is_conn(fd);
+	struct pipe_attach pa;
+	struct sqe e = {.opcode = OP_PIPE_ATTACH, .fd = fd, .addr = (uptr)&pa};
+	ring_call(&e, NULL);
+	struct pipe_hdr *h = (struct pipe_hdr *)(uptr)pa.hdr;
+	int e1 = !pa.end; /* the server's inbox: we write its tail */
+	__atomic_store_n(&h->tail[e1].v, h->head[e1].v + 5 * PIPE_SIZE, __ATOMIC_RELEASE);
+	file_size("/"); /* a request on the control channel wakes the server */
+	struct fs_reply a;
+	expect("lying-index-dropped", pipe_get(fd, &a, sizeof(a)), 0);
+	close(fd);
+
+	/* answers not read: three requests in a row fill our inbox */
+	fd = open(T ".big", O_RDONLY, 0);
+	pipe_is_conn(fd);
+	int start = conns();
+	q = (struct fs_req){.op = FS_READ, .len = FS_IO_MAX};
+	for (int i = 0; i < 3; i++)
+		pipe_put(fd, &q, sizeof(q));
+	expect("unread-answers-dropped", conns_settled(start - 1), start - 1);
+	close(fd);
+	unlink(T ".big");
+	expect("liar-server-up", file_size(MOTD), motd);
+}
+
+/* ---- a client stopped half-way ----------------------------------------- */
+
+static void stall(void)
+{
+	long motd = file_size(MOTD);
+	int fd = open(MOTD, O_RDONLY, 0);
+	struct fs_req q = {.op = FS_READ, .len = 10};
+	pipe_is_conn(fd);
+	pipe_put(fd, &q, 100); /* a third of a request, and nothing more */
+	char buf[128];
+	int fd2 = open(MOTD, O_RDONLY, 0);
+	expect("served-during-stall", read(fd2, buf, sizeof(buf)), motd);
+	close(fd2);
+	u64 t0 = now_ns();
+	struct fs_reply a;
+	expect("stalled-dropped", pipe_get(fd, &a, sizeof(a)), 0); /* end of file */
+	u64 ms = (now_ns() - t0) / MS;
+	if (ms < 10000)
+		ok("stalled-dropped-in-time");
+	else
+		fail("stalled-dropped-in-time", "after %llu ms", ms);
+	close(fd);
+}
+
+/* ---- many connections -------------------------------------------------- */
+
+static void many(void)
+{
+	int fds[40], n = 0, r = 0, start = conns();
+	while (n < 40 && (r = open(MOTD, O_RDONLY, 0)) >= 0)
+		fds[n++] = r;
+	expect("many-open", n >= 20, 1);
+	expect("many-full", r, -EMFILE); /* our descriptor table, or the server's */
+	expect("many-counted", conns(), start + n);
+	long motd = file_size(MOTD), good = 0;
+	char buf[128];
+	for (int i = n - 1; i >= 0; i--)
+		good += read(fds[i], buf, sizeof(buf)) == motd;
+	expect("many-read", good, n);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	expect("many-closed", conns_settled(start), start);
+	int fd = open(MOTD, O_RDONLY, 0);
+	expect("open-after-many", fd >= 0, 1);
+	close(fd);
+}
+
+/* ---- clients that die ------------------------------------------------- */
+
+static void killed(void)
+{
+	static u8 big[BIG];
+	make(T ".k", big, BIG, 0644);
+	int start = conns();
+	char *argv[] = {"fstest", "hog", T ".k", NULL};
+	int pid = spawn(SELF, argv, NULL, 0, -1, -1);
+	for (int i = 0; i < 100 && conns() == start; i++)
+		sleep_ns(5 * MS);
+	sleep_ns(20 * MS); /* in the middle of its reads */
+	kill(pid);
+	int st;
+	waitpid(pid, &st);
+	expect("hog-killed", st, STATUS_KILLED);
+	expect("killed-closed", conns_settled(start), start);
+	expect("leave", as_user("leave", T ".k"), 0);
+	expect("left-closed", conns_settled(start), start);
+	unlink(T ".k");
+}
+
+static int hog(const char *path)
+{
+	static char buf[4096];
+	int fd = open(path, O_RDONLY, 0);
+	while (lseek(fd, 0, SEEK_SET) == 0)
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+	return 1; /* only if the server let us down */
+}
+
+/* ---- what a read costs --------------------------------------------------- */
+
+#define READS 200
+
+static void cost(bool report)
+{
+	static u8 buf[4096];
+	make(T ".cost", buf, sizeof(buf), 0644);
+	int fd = open(T ".cost", O_RDONLY, 0);
+	read(fd, buf, sizeof(buf)); /* attach first: that costs two, once */
+	struct kstats a, b;
+	long bad = 0;
+	kstats(&a);
+	for (int i = 0; i < READS; i++) {
+		lseek(fd, 0, SEEK_SET);
+		bad += read(fd, buf, sizeof(buf)) != sizeof(buf);
+	}
+	kstats(&b);
+	u64 n = b.thread[KS_SYSCALL] + b.thread[KS_EXCEPTION] - a.thread[KS_SYSCALL] -
+		a.thread[KS_EXCEPTION];
+	if (report)
+		printf(
+		    "fstest: %u CPUs: %d reads of 4096 bytes (and seeks): %llu kernel entries in "
+		    "the client (%llu.%02llu per read)\n",
+		    b.ncpu, READS, n, n / READS, n % READS * 100 / READS);
+	expect("cost-reads", bad, 0);
+	/* A seek and a read are two messages. While the server keeps up,
+	   neither enters the kernel; when it sleeps, waking it is one send,
+	   and our own sleep (one CPU: the server cannot run while we spin) a
+	   few more: masking, wait, unmasking, the handler's return - each an
+	   emulated instruction or a system call. A dozen per message would
+	   mean something polls through the kernel. */
+	if (n <= 24ull * READS)
+		ok("cost-entries");
+	else
+		fail("cost-entries", "%llu kernel entries for %d reads", n, READS);
+	close(fd);
+	unlink(T ".cost");
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void cost_quiet(void)
+{
+	cost(false);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+    {"basics", basics}, {"dirs", dirs}, {"denials", denials}, {"chmod", chmod_open}, {"liar", liar},
+    {"stall", stall},	{"many", many}, {"killed", killed},   {"cost", cost_quiet},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "user") == 0)
+		return user_checks();
+	if (argc == 3 && strcmp(argv[1], "open") == 0) {
+		int fd = open(argv[2], O_RDONLY, 0);
+		return fd < 0 ? -fd : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "hog") == 0)
+		return hog(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "leave") == 0)
+		return open(argv[2], O_RDONLY, 0) < 0; /* exit closes it */
+	struct fs_stat st;
+	if (stat("/", &st) < 0) {
+		fail("server", "stat(\"/\"): %s", errstr(stat("/", &st)));
+		return summary("fstest");
+	}
+	char name[48];
+	for (int round = 0; round < 2; round++) { /* the first grows the kernel's heap */
+		for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
+			u64 pages = round ? free_pages_settled() : 0;
+			int c = conns();
+			tests[i].fn();
+			snprintf(name, sizeof(name), "%s-conns", tests[i].name);
+			expect(name, conns_settled(c), c);
+			if (round) {
+				snprintf(name, sizeof(name), "%s-pages", tests[i].name);
+				expect(name, free_pages_settled(), pages);
+			}
+		}
+	}
+	cost(true);
+	return summary("fstest");
+}

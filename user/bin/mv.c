@@ -1,0 +1,19 @@
+/*
+ * mv.c - rename a file or directory: `mv /tmp/a /tmp/b`. An existing
+ * file at the new name is replaced in the same step.
+ */
+#include "user.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(2, "usage: mv from to\n");
+		return 1;
+	}
+	int r = rename(argv[1], argv[2]);
+	if (r < 0) {
+		fprintf(2, "mv: %s: %s\n", argv[1], errstr(r));
+		return 1;
+	}
+	return 0;
+}
