@@ -25,7 +25,7 @@
 #define NMOUNT	 4
 #define MAXFSREQ 64 /* requests one mount may have in flight */
 
-enum { LOOKUP, CONNECT, SIMPLE };
+enum { LOOKUP, CONNECT, SIMPLE, EXEC };
 
 struct fsreq {
 	struct fs_req req; /* what the server reads */
@@ -37,6 +37,7 @@ struct fsreq {
 	struct file *client; /* CONNECT: the client's end, until it is given */
 	struct file *server; /* CONNECT: the server's end, in its table at req.conn */
 	u64 st;		     /* SIMPLE FS_STAT: where the client wants it */
+	char exec[64];	     /* EXEC: the program's path, as checked */
 	struct fsreq *next;
 };
 
@@ -154,6 +155,18 @@ static int allowed(struct fsreq *q, const struct fs_stat *st)
 	return (rd && !(bits & 4)) || (wr && !(bits & 2)) ? -EACCES : 0;
 }
 
+/* May uid/gid execute a file of this mode? Root may if anyone may. */
+static int executable(struct fsreq *q, const struct fs_stat *st)
+{
+	if ((st->mode & S_IFMT) != S_IFREG)
+		return -EACCES;
+	unsigned bits = q->req.uid == 0		 ? st->mode | st->mode >> 3 | st->mode >> 6
+			: q->req.uid == st->uid ? st->mode >> 6
+			: q->req.gid == st->gid ? st->mode >> 3
+						 : st->mode;
+	return bits & 1 ? 0 : -EACCES;
+}
+
 /* Hand the client its end: the open's result. */
 static int give(struct op *op, struct file *f)
 {
@@ -204,6 +217,8 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 	if (op && q->stage == SIMPLE && q->req.op == FS_STAT && res >= 0 &&
 	    copyout(op->proc->pt, q->st, &a->st, sizeof(a->st)) < 0)
 		res = -EFAULT;
+	if (op && q->stage == EXEC && res >= 0 && (res = executable(q, &a->st)) == 0)
+		res = spawn_run(op, q->exec); /* here, for the caller: the check passed */
 	if (op)
 		op_finish(op, res, 0);
 	kfree(q);
@@ -422,6 +437,32 @@ int op_open(struct op *op)
 	q->req.flags = fl;
 	q->req.mode = op->sqe.len;
 	return request(op, q, path);
+}
+
+/*
+ * OP_SPAWN of path: if a file server covers it, ask it for the program's
+ * mode and park op (OP_PENDING); 0 if no server does (only the boot
+ * archive: no modes to check).
+ */
+int fs_exec_check(struct op *op, const char *path)
+{
+	char abs[64];
+	const char *rest;
+	/* "bin/sh" is the archive's name for /bin/sh: check it as that */
+	snprintf(abs, sizeof(abs), "%s%s", path[0] == '/' ? "" : "/", path);
+	spin_lock(&sched_lock);
+	bool mounted = find(abs, &rest);
+	spin_unlock(&sched_lock);
+	if (!mounted)
+		return 0;
+	struct fsreq *q = kzalloc(sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->stage = EXEC;
+	q->req.op = FS_LOOKUP;
+	q->req.flags = O_RDONLY;
+	snprintf(q->exec, sizeof(q->exec), "%s", path);
+	return request(op, q, abs);
 }
 
 int op_fsop(struct op *op)

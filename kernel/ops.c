@@ -338,28 +338,52 @@ static int copy_argv(struct pagetable *pt, u64 uargv, char **argv, char *buf)
 	return argc;
 }
 
+/* OP_SPAWN's argument, checked; the credentials the child gets. */
+static int spawn_args(struct op *op, struct spawn_args *a, int *uid, int *gid)
+{
+	if (op->sqe.len != sizeof(*a))
+		return -EINVAL;
+	if (copyin(op->proc->pt, a, op->sqe.addr, sizeof(*a)) < 0)
+		return -EFAULT;
+	if (a->flags || a->nfds > NFD)
+		return -EINVAL;
+	struct ring *r = op->ring; /* its credentials are the caller's */
+	*uid = a->uid == -1 ? r->uid : a->uid;
+	*gid = a->gid == -1 ? r->gid : a->gid;
+	return (*uid != r->uid || *gid != r->gid) && r->uid != 0 ? -EPERM : 0;
+}
+
+/*
+ * A file server holds the program files' modes: where one is mounted,
+ * the caller must have execute permission on the program (fs.c asks,
+ * then calls spawn_run with the path it checked). The bytes still come
+ * from the boot archive.
+ */
 static int op_spawn(struct op *op)
+{
+	struct spawn_args a;
+	char path[64];
+	int uid, gid, r = spawn_args(op, &a, &uid, &gid);
+	if (r < 0)
+		return r;
+	if ((r = copyinstr(op->proc->pt, path, a.path, sizeof(path))) < 0)
+		return r;
+	r = fs_exec_check(op, path);
+	return r == 0 ? spawn_run(op, path) : r;
+}
+
+/* Spawn the program at path (already checked) as op asks. */
+int spawn_run(struct op *op, const char *path)
 {
 	struct proc *p = op->proc;
 	struct spawn_args a;
-	char path[64];
-	if (op->sqe.len != sizeof(a))
-		return -EINVAL;
-	if (copyin(p->pt, &a, op->sqe.addr, sizeof(a)) < 0)
-		return -EFAULT;
-	if (a.flags || a.nfds > NFD)
-		return -EINVAL;
-	struct ring *r = op->ring; /* its credentials are the caller's */
-	int uid = a.uid == -1 ? r->uid : a.uid, gid = a.gid == -1 ? r->gid : a.gid;
-	if ((uid != r->uid || gid != r->gid) && r->uid != 0)
-		return -EPERM;
-	int n = copyinstr(p->pt, path, a.path, sizeof(path));
-	if (n < 0)
-		return n;
+	int uid, gid, res = spawn_args(op, &a, &uid, &gid); /* again: the caller's memory */
+	if (res < 0)
+		return res;
 
 	/* the child's descriptors: fds[i] of ours, or 0, 1, 2 inherited */
 	struct file *fds[NFD] = {0};
-	int nfds = a.fds ? (int)a.nfds : 3, res = 0;
+	int nfds = a.fds ? (int)a.nfds : 3;
 	for (int i = 0; i < nfds && !res; i++) {
 		int fd = i;
 		if (a.fds && copyin(p->pt, &fd, a.fds + i * sizeof(int), sizeof(int)) < 0)
@@ -376,7 +400,7 @@ static int op_spawn(struct op *op)
 		res = argc;
 	if (!res) {
 		if (argc == 0) { /* no argv: the program's name is argv[0] */
-			argv[0] = path;
+			argv[0] = (char *)path;
 			argv[1] = NULL;
 			argc = 1;
 		}

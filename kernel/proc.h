@@ -210,7 +210,9 @@ int pipe_connection(struct file **client, struct file **server);
 int op_mount(struct op *op);
 int op_open(struct op *op);
 int op_fsop(struct op *op);
+int fs_exec_check(struct op *op, const char *path);
 void fs_timers(void);
+int spawn_run(struct op *op, const char *path); /* ops.c */
 
 /* uintr.c: user interrupts */
 int op_uintr_register_handler(struct op *op);
@@ -222,6 +224,7 @@ void uintr_return(struct trapframe *tf);
 bool uintr_pending(struct thread *t);
 bool uintr_deliverable(struct thread *t);
 void uintr_thread_exit(struct thread *t);
+void uintr_switch_out(struct thread *t);
 struct urecv *uintr_receiver(struct thread *t, u64 entry);
 int uintr_sender_add(struct thread *t, struct urecv *u, unsigned vector);
 void uintr_kick(struct urecv *u, unsigned vector);

@@ -276,6 +276,12 @@ static int user_checks(void)
 	uexpect("traverse-private", open(T ".priv/file", O_RDONLY, 0), -EACCES);
 	uexpect("stat-private", stat(T ".priv/file", &st), -EACCES);
 	uexpect("list-private", open(T ".priv", O_RDONLY, 0), -EACCES);
+	/* exec: the kernel asks the server for the program's mode at spawn */
+	char *argv[] = {"echo", "x", NULL};
+	int pid = spawn("/bin/echo", argv, NULL, 0, -1, -1), st2 = -1;
+	uexpect("exec-allowed", pid > 0 && waitpid(pid, &st2) == pid && st2 == 0, 1);
+	uexpect("exec-denied", spawn("/bin/wc", argv, NULL, 0, -1, -1), -EACCES);
+	uexpect("exec-denied-archive-name", spawn("bin/wc", argv, NULL, 0, -1, -1), -EACCES);
 	uexpect("chmod-not-owner", chmod(T ".r644", 0666), -EPERM);
 	uexpect("chown-not-root", chown(T ".r644", USER, USER), -EPERM);
 	/* what is one's own */
@@ -301,7 +307,9 @@ static void denials(void)
 	make(T ".rdir/file", "x", 1, 0644);
 	mkdir(T ".priv", 0700);
 	make(T ".priv/file", "x", 1, 0644);
+	expect("setup-wc-no-exec", chmod("/bin/wc", 0744), 0); /* root's only */
 	expect("user-denials", as_user("user", NULL), 0);
+	expect("restore-wc", chmod("/bin/wc", 0755), 0);
 	/* a refused O_TRUNC must not have emptied the file */
 	expect("refused-trunc-kept-data", file_size(T ".r644"), 9);
 	unlink(T ".r644");
