@@ -227,10 +227,13 @@ static bool post(struct op *op, bool heap)
 		backlog_flush(r); /* raises CQ_OVERFLOW */
 		spin_unlock(&r->lock);
 	}
+	/* LAB wait 2: BEGIN wake the ring's owner: it may be blocked in wait() on this ring */
+	/* STUB: (void)0; // wait() does not sleep yet: nobody to wake */
 	/* the owner may be blocked in wait() on this ring */
 	spin_lock(&sched_lock);
 	sched_wake(r->owner);
 	spin_unlock(&sched_lock);
+	/* LAB wait END */
 	return true;
 }
 
@@ -445,6 +448,8 @@ static void sq_flags(struct ring *r, u32 set, u32 clear)
  */
 static void poll_sleep(struct ring *r)
 {
+	/* LAB poll 2: BEGIN raise NEED_WAKEUP, full barrier, look at the tail again, then sleep */
+	/* STUB: (void)r, (void)sq_flags; panic("lab poll task 2: poll_sleep is not written"); */
 	spin_lock(&sched_lock);
 	sq_flags(r, RING_NEED_WAKEUP, 0);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -454,6 +459,7 @@ static void poll_sleep(struct ring *r)
 		sched_block();
 	sq_flags(r, 0, RING_NEED_WAKEUP);
 	spin_unlock(&sched_lock);
+	/* LAB poll END */
 }
 
 /*
@@ -465,6 +471,8 @@ static void poll_sleep(struct ring *r)
  */
 static void poller(void)
 {
+	/* LAB poll 1: BEGIN take the ring's entries as they come; sleep when idle; end on stop */
+	/* STUB: (void)poll_sleep; panic("lab poll task 1: the poller is not written yet"); */
 	struct ring *r = current()->poll;
 	u64 idle_since = arch_time_ns();
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
@@ -483,4 +491,5 @@ static void poller(void)
 		sched_yield();
 	}
 	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_destroy may go on */
+	/* LAB poll END */
 }

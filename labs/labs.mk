@@ -16,18 +16,21 @@
 #   <filter>            grader tests (QEMU): a name prefix or a glob, as
 #                       in `make grade TEST=...`; each test earns the
 #                       points its table gives (tests/*_test.c), per arch
-#   unit:<program>[:<points>]
+#   unit:<program>[:<points>][@<arch>]
 #                       the host unit test program tests/unit/<program>.c
 #                       (built as build/host/<program>): each of its
 #                       cmocka tests is graded on its own, as
 #                       unit/<suite>/<test> worth <points> (1 if left out),
 #                       once however many arches are graded. <suite> and
 #                       <test> are the program's and the test function's
-#                       names without their "test_" prefix.
+#                       names without their "test_" prefix. With @<arch>,
+#                       only when <arch> is graded (ARCH=<arch> or all):
+#                       a program that tests one arch's code.
 #
 # For example `unit:test_ring:2` grades test_ring's 13 tests at 2 points
-# each. A unit program that does not build, crashes or hangs fails every
-# test it has (the grader lists them from its source).
+# each, and `unit:test_uintr_x86@x86_64` grades test_uintr_x86 only with
+# ARCH=x86_64 or ARCH=all. A unit program that does not build, crashes
+# or hangs fails every test it has (the grader lists them from its source).
 
 HANDOUT_DIR ?= build/handout/$(LAB)
 
@@ -35,8 +38,12 @@ LAB_MANIFEST = labs/$(LAB)/tests
 lab_lines = $(shell grep -v '^\#' $(LAB_MANIFEST) 2>/dev/null)
 # Read by GRADE_TESTS in tests/tests.mk.
 LAB_TESTS = $(filter-out unit:%,$(lab_lines))
+# The manifest's unit entries for the arches graded (GRADE_ARCHES, tests.mk):
+# unit:<program>[:<points>], without the @<arch> part.
+lab_unit_arch = $(if $(word 2,$(1)),$(if $(filter $(word 2,$(1)),$(GRADE_ARCHES)),$(word 1,$(1))),$(1))
+lab_units = $(foreach u,$(filter unit:%,$(lab_lines)),$(call lab_unit_arch,$(subst @, ,$(u))))
 # The grader's -u arguments, build/host/<program>[:<points>], and the programs.
-LAB_UNIT = $(patsubst unit:%,$(H)/%,$(filter unit:%,$(lab_lines)))
+LAB_UNIT = $(patsubst unit:%,$(H)/%,$(lab_units))
 LAB_UNIT_BINS = $(foreach u,$(LAB_UNIT),$(firstword $(subst :, ,$(u))))
 
 .PHONY: handout lab-check lab-unit test-labs

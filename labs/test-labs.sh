@@ -37,9 +37,14 @@ grade() {
 	return $st
 }
 
-# The unit test programs of lab $1's manifest: unit:<program>[:<points>].
+# The unit test programs of lab $1's manifest, unit:<program>[:<points>][@<arch>]:
+# all of them, or those graded on arch $2 (no @<arch>, or @$2).
 programs() {
-	grep '^unit:' labs/$1/tests | sed 's/^unit://; s/:.*//'
+	grep '^unit:' labs/$1/tests | while read -r l; do
+		case $l in *@*) [ -z "${2:-}" ] || [ "${l##*@}" = "$2" ] || continue ;; esac
+		l=${l#unit:}
+		echo "${l%%[:@]*}"
+	done
 }
 
 # check_units LAB: a unit test program that is missing (did not build) or
@@ -48,7 +53,7 @@ programs() {
 # grader -u on a path with no program, then on a script that kills itself.
 check_units() {
 	for p in $(programs $1); do
-		args=$(grep -E "^unit:$p(:|\$)" labs/$1/tests | sed "s|^unit:$p||")
+		args=$(grep -E "^unit:$p(:|@|\$)" labs/$1/tests | sed "s|^unit:$p||; s|@.*||")
 		n=$(build/host/grader -l -u "$out/none/$p$args" | grep -c '^host ')
 		mkdir -p $out/crash
 		printf '#!/bin/sh\necho "about to crash"\nkill -SEGV $$\n' >$out/crash/$p
@@ -83,7 +88,7 @@ for lab in $(grep -v '^#' labs/labs.txt); do
 		fi
 		grade $dir $lab $a && bad "lab $lab: its tests pass on its own handout on $a"
 		hlog=$log hmax=$max
-		for p in $(programs $lab); do
+		for p in $(programs $lab $a); do
 			s=${p#test_}
 			grep -q "^host  *unit/$s/[^ ]*  *FAIL " $hlog ||
 				bad "lab $lab: no test of unit program $p fails on its handout on $a ($hlog)"

@@ -254,6 +254,7 @@ static void leaks(void)
 /* ---- a thread that scribbles over another's ring ----------------------- */
 
 static struct ring_hdr *victim;
+static volatile int scribble_go; /* thread_create's own call on the victim ring is done */
 
 static void scribbler(void *arg)
 {
@@ -261,6 +262,8 @@ static void scribbler(void *arg)
 	u64 x = 88172645463325252ull;
 	u32 *w = (u32 *)victim;
 	unsigned words = (victim->cq_off + (victim->cq_mask + 1) * sizeof(struct cqe)) / 4;
+	while (!scribble_go)
+		;
 	for (;;) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		w[x % words] = (u32)(x >> 32);
@@ -273,6 +276,7 @@ static void __attribute__((noreturn)) scribble(void)
 	victim = ring_hdr();
 	unsigned id = victim->id;
 	thread_create(scribbler, NULL);
+	scribble_go = 1;
 	for (;;)
 		ring_enter(id, 64, 0);
 }

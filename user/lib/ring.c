@@ -131,11 +131,15 @@ long sq_submit(void)
 	struct uring *u = self();
 	/* release: the entries are written before the tail that covers them */
 	__atomic_store_n(&u->hdr->sq_tail, u->sq_tail, __ATOMIC_RELEASE);
+	/* LAB poll 3: BEGIN on a polled ring, enter the kernel only if the poller sleeps */
+	/* STUB: if (u->polled) // wakes it every time: a system call per submit
+	   return ring_enter(u->id, 0, RING_ENTER_WAKEUP); */
 	/* full barrier: the tail is visible before we read the flags */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	unsigned flags = __atomic_load_n(&u->hdr->sq_flags, __ATOMIC_RELAXED);
 	if (u->polled) /* the poller takes them; wake it only if it sleeps */
 		return flags & RING_NEED_WAKEUP ? ring_enter(u->id, 0, RING_ENTER_WAKEUP) : 0;
+	/* LAB poll END */
 	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
 	return ring_enter(u->id, u->sq_tail - head, 0);
 }
