@@ -261,6 +261,8 @@ const char *arch_cmdline(void);
  * ------------------------------------------------------------------- */
 
 struct context;
+struct uintr_recv;
+struct uintr_send;
 
 /*
  * Prepare a context so that the first arch_switch() to it runs entry()
@@ -313,3 +315,54 @@ void trap_return_user(struct trapframe *tf);
  * arch reports the fault as usual.
  */
 bool uintr_emulated(struct trapframe *tf);
+
+/*
+ * Native user interrupts (x86 UIPI, CPUID.(7,0):EDX[5]). Where the CPU
+ * has them, the kernel's struct uintr_recv and struct uintr_send
+ * (kernel/uintr.h) ARE the hardware's UPID and UITT: senders post and
+ * notify with no kernel entry, and the CPU delivers. What stays with
+ * the kernel is the state the CPU holds for the running thread - its
+ * MSRs, its requests (UIRR) and its flag (UIF) - and the notification
+ * of a receiver that is not running. kernel/uintr.c calls these only
+ * while arch_uintr_native() holds; an arch without the feature answers
+ * false and never sees the others. Interrupts off throughout.
+ */
+
+/* Does this machine deliver user interrupts itself? Decided at boot:
+ * the CPU's feature bit, unless the command line says uintr=emulate. */
+bool arch_uintr_native(void);
+
+/*
+ * On the way back to user mode: make r (receiver, or NULL) and s
+ * (sender table, or NULL) this CPU's user-interrupt state, if they are
+ * not yet, and hand the CPU the vectors posted into r->pending while it
+ * did not look (by the kernel, or while the thread was away).
+ */
+void arch_uintr_load(struct uintr_recv *r, struct uintr_send *s);
+
+/*
+ * The running thread's CPU state back into memory, leaving it loaded:
+ * the CPU's requests into r->pending, UIF into r->enabled. For a kernel
+ * that wants to look at them (wait() on user interrupts). No-op unless
+ * r is loaded on this CPU.
+ */
+void arch_uintr_sync(struct uintr_recv *r);
+
+/*
+ * The running thread stops using this CPU's user-interrupt state (it
+ * is switched out, ends, or changes its handler): everything goes back
+ * into memory and the CPU is left with none. Then r (the thread's
+ * receiver, or NULL) is set up for the time its thread is away:
+ * sleeping - a send interrupts the kernel, which wakes the thread
+ * (uintr_notified()); otherwise senders only post (notification
+ * suppressed) and the next arch_uintr_load() delivers.
+ */
+void arch_uintr_unload(struct uintr_recv *r, bool sleeping);
+
+/*
+ * Called by the arch (an interrupt handler) when a user-interrupt
+ * notification reached the kernel instead of a running receiver: wake
+ * every thread that sleeps with user interrupts pending. Portable
+ * (kernel/uintr.c).
+ */
+void uintr_notified(void);

@@ -152,5 +152,8 @@ int console_take_line(char *buf, int max);
 void op_console_ready(void); /* ops.c: hand typed lines to waiting reads */
 void procdump(void);	     /* proc.c: what every thread is doing (Ctrl-P) */
 
+/* main.c */
+bool cmdline_get(const char *name, char *buf, size_t n);
+
 /* monitor.c: the kernel's boot-time command line */
 void monitor_run(void) __attribute__((noreturn));

@@ -27,6 +27,47 @@ static bool has_word(const char *s, const char *word)
 	return false;
 }
 
+/*
+ * The value of the word "name=value" on the kernel command line, into
+ * buf (NUL-terminated, cut to n - 1 bytes); false if there is none.
+ */
+bool cmdline_get(const char *name, char *buf, size_t n)
+{
+	size_t len = strlen(name);
+	for (const char *s = arch_cmdline(); *s;) {
+		while (*s == ' ')
+			s++;
+		size_t w = 0;
+		while (s[w] && s[w] != ' ')
+			w++;
+		if (w > len && s[len] == '=' && !strncmp(s, name, len)) {
+			size_t k = 0;
+			for (const char *v = s + len + 1; v < s + w && k + 1 < n; v++)
+				buf[k++] = *v;
+			buf[k] = 0;
+			return true;
+		}
+		s += w;
+	}
+	return false;
+}
+
+/*
+ * "input=a,b" on the command line: the console's input starts with the
+ * lines a and b, as if typed (a comma ends a line) - for a machine with
+ * nobody at its console: tests/bochs runs uintrtest so in Bochs, whose
+ * serial port only writes to a file.
+ */
+static void preload_input(void)
+{
+	char line[128];
+	if (!cmdline_get("input", line, sizeof(line)))
+		return;
+	for (const char *c = line; *c; c++)
+		console_input(*c == ',' ? '\r' : *c);
+	console_input('\r');
+}
+
 static void cpu_online(void)
 {
 	struct cpu *c = mycpu();
@@ -62,6 +103,7 @@ void kmain(void)
 	/* "monitor" on the kernel command line: the kernel's own prompt, no user space */
 	if (has_word(arch_cmdline(), "monitor"))
 		monitor_run();
+	preload_input();
 	proc_init_start();
 	scheduler();
 }

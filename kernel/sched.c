@@ -105,6 +105,7 @@ static void switch_out(void)
 	if (c->irq_depth != 1)
 		panic("switch_out: holding %d locks", c->irq_depth);
 	t->irq_was_on = c->irq_was_on;
+	uintr_switch_out(t); /* native user interrupts: the CPU's state back into t's */
 	arch_switch(&t->ctx, &c->sched_ctx);
 	mycpu()->irq_was_on = t->irq_was_on;
 }

@@ -23,6 +23,14 @@
  * Everything a thread's user-interrupt state holds is changed only by
  * that thread (the opcodes refuse to run from a polled ring's poller),
  * except `pending`, which senders set atomically.
+ *
+ * Natively (x86 UIPI, arch_uintr_native()) the same structures are the
+ * hardware's: a send is the CPU's own SENDUIPI into the receiver's UPID
+ * and delivery is the CPU's, with no trap. This file then only moves
+ * the running thread's state between memory and the CPU (arch_uintr_*:
+ * on the way to user mode, when the thread leaves its CPU, and when the
+ * kernel needs to look at it), and wakes receivers that sleep
+ * (uintr_notified()). docs/uintr.md draws the flow.
  */
 #include "proc.h"
 #include "uintr.h"
@@ -31,6 +39,7 @@ struct urecv {
 	struct uintr_recv r; /* first: sender tables point here */
 	int ref;
 	struct thread *t; /* NULL once it stopped receiving; under sched_lock */
+	void *alloc;	  /* what kzalloc() gave, for kfree() */
 };
 
 static struct urecv *urecv_of(struct uintr_recv *r)
@@ -38,10 +47,31 @@ static struct urecv *urecv_of(struct uintr_recv *r)
 	return (struct urecv *)r;
 }
 
+/*
+ * A new receiver, all zero, one reference. The hardware wants its UPID
+ * (the start of struct uintr_recv) 64-byte aligned and kzalloc() gives
+ * 16: take a little more and align inside. Natively, the new UPID is
+ * set up as a thread's that is not running (notifications suppressed)
+ * until its thread next returns to user mode and loads it.
+ */
+static struct urecv *urecv_new(void)
+{
+	void *p = kzalloc(sizeof(struct urecv) + UINTR_UPID_ALIGN - 16);
+	if (!p)
+		return NULL;
+	struct urecv *u =
+	    (void *)(((uptr)p + UINTR_UPID_ALIGN - 1) & ~(uptr)(UINTR_UPID_ALIGN - 1));
+	u->alloc = p;
+	u->ref = 1;
+	if (arch_uintr_native())
+		arch_uintr_unload(&u->r, false);
+	return u;
+}
+
 static void urecv_put(struct urecv *u)
 {
 	if (__atomic_sub_fetch(&u->ref, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(u);
+		kfree(u->alloc);
 }
 
 static int mem_read(void *pt, void *dst, u64 uva, size_t n)
@@ -63,6 +93,8 @@ static struct uintr_mem mem(struct thread *t)
 /* Post vector to u, and see that its thread notices soon. */
 static void post(struct urecv *u, unsigned vector)
 {
+	/* LAB uintr 3: BEGIN post the vector; if the set was empty, wake or IPI its thread */
+	/* STUB: (void)u, (void)vector; panic("lab uintr task 3: post is not written yet"); */
 	if (uintr_post(&u->r, vector))
 		return; /* something was pending already: its kick is on the way */
 	spin_lock(&sched_lock);
@@ -72,11 +104,17 @@ static void post(struct urecv *u, unsigned vector)
 	else if (t && t->state == T_RUNNING)
 		ipi_kick(t->cpu);
 	spin_unlock(&sched_lock);
+	/* LAB uintr END */
 }
 
 /* Called by the arch for an illegal instruction from user mode. */
 bool uintr_emulated(struct trapframe *tf)
 {
+	if (arch_uintr_native())
+		return false; /* the CPU has them: a #UD is a real one (SENDUIPI without a table) */
+	/* LAB uintr 3: BEGIN emulate it (uintr_trap); post a send; a fault kills; EILL: not ours */
+	/* STUB: (void)tf, (void)mem;
+	   panic("lab uintr task 3: uintr_emulated is not written yet"); */
 	struct thread *t = current();
 	struct uintr_mem m = mem(t);
 	struct uintr_post p;
@@ -91,12 +129,21 @@ bool uintr_emulated(struct trapframe *tf)
 	if (r == UINTR_POST)
 		post(urecv_of(p.recv), p.vector);
 	return true;
+	/* LAB uintr END */
 }
 
 /* On every way back to user mode: enter the handler if one is due. */
 void uintr_return(struct trapframe *tf)
 {
 	struct thread *t = current();
+	if (arch_uintr_native()) { /* the CPU delivers, once it has the state */
+		arch_uintr_load(t->urecv ? &t->urecv->r : NULL, t->usend);
+		return;
+	}
+	/* LAB uintr 4: BEGIN something pending? deliver it (uintr_deliver); a fault kills */
+	/* STUB: (void)tf;
+	   if (uintr_pending(t))
+	   panic("lab uintr task 4: uintr_return is not written yet"); */
 	if (!t->urecv || !__atomic_load_n(&t->urecv->r.pending, __ATOMIC_ACQUIRE))
 		return;
 	struct uintr_mem m = mem(t);
@@ -106,11 +153,16 @@ void uintr_return(struct trapframe *tf)
 		const char *name = uintr_fault(r, &cause);
 		trap_user_fault(name, cause, arch_tf_pc(tf), 0, tf);
 	}
+	/* LAB uintr END */
 }
 
 bool uintr_pending(struct thread *t)
 {
-	return t->urecv && __atomic_load_n(&t->urecv->r.pending, __ATOMIC_ACQUIRE);
+	if (!t->urecv)
+		return false;
+	if (arch_uintr_native())
+		arch_uintr_sync(&t->urecv->r); /* what the CPU holds, if t runs here */
+	return __atomic_load_n(&t->urecv->r.pending, __ATOMIC_ACQUIRE);
 }
 
 /* A handler will run on the way out: pending and not masked. */
@@ -123,16 +175,26 @@ bool uintr_deliverable(struct thread *t)
 static void unregister(struct thread *t)
 {
 	struct urecv *u = t->urecv;
+	if (arch_uintr_native())
+		arch_uintr_unload(&u->r, false); /* the CPU must not use a UPID that may go */
+	/* LAB uintr 5: BEGIN unlink thread and receiver (sched_lock); drop the thread's ref */
+	/* STUB: (void)u; panic("lab uintr task 5: unregister is not written yet"); */
 	spin_lock(&sched_lock);
 	u->t = NULL;
 	t->urecv = NULL;
 	spin_unlock(&sched_lock);
 	__atomic_store_n(&u->r.pending, 0, __ATOMIC_RELEASE);
 	urecv_put(u);
+	/* LAB uintr END */
 }
 
 void uintr_thread_exit(struct thread *t)
 {
+	if (arch_uintr_native()) /* ... nor a sender table that goes */
+		arch_uintr_unload(t->urecv ? &t->urecv->r : NULL, false);
+	/* LAB uintr 5: BEGIN stop receiving; drop the references the sender table holds */
+	/* STUB: if (t->urecv || t->usend)
+	   panic("lab uintr task 5: uintr_thread_exit is not written yet"); */
 	if (t->urecv)
 		unregister(t);
 	if (t->usend) {
@@ -142,6 +204,52 @@ void uintr_thread_exit(struct thread *t)
 		kfree(t->usend);
 		t->usend = NULL;
 	}
+	/* LAB uintr END */
+}
+
+/*
+ * The current thread t leaves its CPU: sched.c's switch_out(), with
+ * sched_lock held and t->state already what it is switched out as.
+ * Natively, the CPU's user-interrupt state goes back into t's
+ * structures, and t's receiver is told how to be notified while t is
+ * away: blocked, a send must wake it (the notification then interrupts
+ * the kernel: uintr_notified()); runnable, a send just posts, for the
+ * next load. A send that came in after wait() last looked, and before
+ * the notification was redirected, is pending now: wake t right away
+ * rather than sleep on it. (Nothing to do for the emulation: all its
+ * state is in memory already, and post() wakes a blocked receiver.)
+ */
+void uintr_switch_out(struct thread *t)
+{
+	if (!arch_uintr_native())
+		return;
+	struct uintr_recv *r = t->urecv ? &t->urecv->r : NULL;
+	bool sleeping = t->state == T_BLOCKED;
+	arch_uintr_unload(r, sleeping);
+	if (r && sleeping && __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE))
+		sched_wake(t); /* we hold sched_lock: it runs once we are off its stack */
+}
+
+/*
+ * A notification reached the kernel (the arch's interrupt handler):
+ * some receiver that sleeps has something pending. The interrupt does
+ * not say whose UPID it came from, so look at every sleeping thread;
+ * there are few, and this happens at most once per sleep (a second
+ * send finds ON set and notifies nobody).
+ */
+void uintr_notified(void)
+{
+	struct proc *pt = proc_table();
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NPROC; i++) {
+		for (int k = 0; k < NTHREAD; k++) {
+			struct thread *t = pt[i].threads[k];
+			if (t && t->state == T_BLOCKED && t->urecv &&
+			    __atomic_load_n(&t->urecv->r.pending, __ATOMIC_ACQUIRE))
+				sched_wake(t);
+		}
+	}
+	spin_unlock(&sched_lock);
 }
 
 /* ---- the opcodes (by the thread itself: not from a polled ring) ---- */
@@ -157,15 +265,14 @@ int op_uintr_register_handler(struct op *op)
 	if (!t)
 		return -EINVAL;
 	struct urecv *u = t->urecv;
-	if (!u) {
-		if (!(u = kzalloc(sizeof(*u))))
-			return -ENOMEM;
-		u->ref = 1;
-	}
+	if (!u && !(u = urecv_new()))
+		return -ENOMEM;
+	if (t->urecv && arch_uintr_native())
+		arch_uintr_unload(&u->r, false); /* the CPU reloads the new handler */
 	int r = uintr_register(&u->r, op->sqe.addr, op->sqe.arg[0]);
 	if (r < 0) {
 		if (!t->urecv)
-			kfree(u);
+			urecv_put(u);
 		return r;
 	}
 	if (!t->urecv) {
@@ -268,14 +375,13 @@ int op_uintr_unregister_sender(struct op *op)
 struct urecv *uintr_receiver(struct thread *t, u64 entry)
 {
 	if (!t->urecv) {
-		struct urecv *u = kzalloc(sizeof(*u));
+		struct urecv *u = urecv_new();
 		if (!u)
 			return NULL;
 		if (uintr_register(&u->r, entry, 0) < 0) {
-			kfree(u);
+			urecv_put(u);
 			return NULL;
 		}
-		u->ref = 1;
 		spin_lock(&sched_lock);
 		u->t = t;
 		t->urecv = u;

@@ -48,6 +48,12 @@
  *   every return to user mode, after any thread switch:
  *       if (r->pending) uintr_deliver(); < 0 -> kill, as above.
  *
+ * On an x86 CPU with UIPI nothing traps: the same structures are the
+ * hardware's (the UPID at the start of struct uintr_recv, the UITT in
+ * struct uintr_send), and kernel/uintr.c moves the running thread's
+ * state in and out of the CPU through the arch_uintr_* functions of
+ * kernel/arch.h instead (docs/uintr.md, "Native UIPI").
+ *
  * This file includes nothing of the kernel but types.h, so that arch
  * code can use it without kernel.h and host tests without a kernel.
  */
@@ -55,9 +61,10 @@
 
 #include "types.h"
 
-#define UINTR_NVEC    64  /* vectors per receiver: bits of the pending set */
-#define UINTR_NSEND   64  /* entries of a sender table (UITT) */
-#define UINTR_REDZONE 128 /* x86 stack adjust when no handler stack is given */
+#define UINTR_NVEC	 64  /* vectors per receiver: bits of the pending set */
+#define UINTR_NSEND	 64  /* entries of a sender table (UITT) */
+#define UINTR_REDZONE	 128 /* x86 stack adjust when no handler stack is given */
+#define UINTR_UPID_ALIGN 64  /* x86 native: SENDUIPI's alignment of a UPID */
 
 struct trapframe;
 
@@ -70,8 +77,24 @@ struct trapframe;
  * The kernel must keep a uintr_recv alive while any sender table points
  * to it (a reference count, like Linux's UPID), even after its thread
  * has exited: posting into a dead receiver is then harmless.
+ *
+ * Its first 16 bytes are, word for word, x86's user posted-interrupt
+ * descriptor (UPID), so that on a CPU with UIPI the hardware posts into
+ * the very same pending set the emulation uses (docs/uintr.md):
+ *
+ *   notify   63           32 31   24 23     16 15        2  1    0
+ *           +---------------+-------+---------+-----------+----+----+
+ *           |     NDST      |   0   |   NV    |     0     | SN | ON |
+ *           +---------------+-------+---------+-----------+----+----+
+ *   pending  PIR: bit v = vector v posted
+ *
+ * ON: a notification is on its way; SN: senders only post, no
+ * notification; NV: the vector of that notification; NDST: the APIC
+ * id of the CPU it goes to. The emulation leaves `notify` 0. SENDUIPI
+ * wants the UPID 64-byte aligned: so is the struct (allocate it so).
  */
 struct uintr_recv {
+	u64 notify;	   /* x86 native: the UPID's ON, SN, NV, NDST */
 	u64 pending;	   /* the UPID's PIR (and UIRR): bit v = vector v posted */
 	u64 handler;	   /* x86: UIHANDLER. RISC-V: utvec (BASE | MODE) */
 	u64 stack_adjust;  /* x86: UINTR_STACKADJUST: bit 0 clear: rsp -= it;
@@ -84,19 +107,35 @@ struct uintr_recv {
 	u64 epc;     /* uepc */
 	u64 cause;   /* ucause */
 	u64 tval;    /* utval */
-};
+} __attribute__((aligned(UINTR_UPID_ALIGN)));
 
-/* One entry of a sender table: send(index) posts `vector` to `recv`. */
+/*
+ * One entry of a sender table: send(index) posts `vector` to `recv`.
+ * Laid out as an entry of x86's user-interrupt target table (UITT), so
+ * that a native SENDUIPI reads the table the kernel keeps:
+ *
+ *    127                        64 63        16 15      8 7      1  0
+ *   +----------------------------+------------+---------+--------+---+
+ *   |  UPIDADDR (recv)           |     0      | UV      |   0    | V |
+ *   +----------------------------+------------+---------+--------+---+
+ *
+ * Every bit not named must be 0 (SENDUIPI raises #GP otherwise): the
+ * padding is part of the entry, and an invalid entry is all zero.
+ */
 struct uintr_target {
-	struct uintr_recv *recv;
-	u8 vector;
-	bool valid;
+	bool valid;		 /* V */
+	u8 vector;		 /* UV, 0..63 */
+	u8 reserved[6];		 /* 0 */
+	struct uintr_recv *recv; /* UPIDADDR: the receiver's UPID, a kernel address */
 };
 
-/* A sending thread's table (the UITT); send's operand is an index. */
+/* A sending thread's table (the UITT, 16-byte aligned); send's operand is an index. */
 struct uintr_send {
 	struct uintr_target uitt[UINTR_NSEND];
 };
+
+_Static_assert(__builtin_offsetof(struct uintr_recv, pending) == 8, "UPID: PIR at byte 8");
+_Static_assert(sizeof(struct uintr_target) == 16, "UITT: 16-byte entries");
 
 /*
  * User memory, for the functions below. read/write copy n bytes between
@@ -265,7 +304,8 @@ static inline int uintr_uitt_add(struct uintr_send *s, struct uintr_recv *recv, 
 		return -1;
 	for (int i = 0; i < UINTR_NSEND; i++) {
 		if (!s->uitt[i].valid) {
-			s->uitt[i] = (struct uintr_target){recv, (u8)vector, true};
+			s->uitt[i] = (struct uintr_target){
+			    .valid = true, .vector = (u8)vector, .recv = recv};
 			return i;
 		}
 	}
@@ -276,7 +316,7 @@ static inline int uintr_uitt_add(struct uintr_send *s, struct uintr_recv *recv, 
 static inline void uintr_uitt_remove(struct uintr_send *s, unsigned index)
 {
 	if (index < UINTR_NSEND)
-		s->uitt[index] = (struct uintr_target){NULL, 0, false};
+		s->uitt[index] = (struct uintr_target){0};
 }
 
 /*

@@ -30,6 +30,7 @@
 #define CR4_PAE	       (1 << 5)
 #define CR4_SMEP       (1 << 20) /* the kernel cannot execute user pages */
 #define CR4_SMAP       (1 << 21) /* ... nor touch them while RFLAGS.AC is clear */
+#define CR4_UINTR      (1 << 25) /* user interrupts (uintr.c) */
 #define MSR_EFER       0xc0000080
 #define EFER_SCE       (1 << 0)
 #define EFER_LME       (1 << 8)
@@ -41,6 +42,7 @@
 #define CPUID_NX       (1 << CPUID_NX_SHIFT)
 #define CPUID_7_SMEP   (1 << 7)	 /* leaf 7, subleaf 0, EBX */
 #define CPUID_7_SMAP   (1 << 20) /* leaf 7, subleaf 0, EBX */
+#define CPUID_7_UINTR  (1 << 5)	 /* leaf 7, subleaf 0, EDX: user interrupts */
 
 /* RFLAGS bits. */
 #define RFLAGS_FIXED (1 << 1)  /* reserved, always 1 */
@@ -54,11 +56,13 @@
 #define TRAMPOLINE_PA 0x8000
 
 /* Interrupt vectors. 0-31 are the CPU's exceptions. */
-#define T_IRQ0	   0x20	 /* ISA IRQ n arrives as T_IRQ0 + n (via the IOAPIC) */
-#define T_TIMER	   0x30	 /* LAPIC timer */
-#define T_IPI	   0xf0	 /* the kernel's IPI (arch_ipi_send) */
-#define T_SPURIOUS 0xff	 /* LAPIC spurious interrupt */
-#define T_SYSCALL  0x100 /* not a vector: marks a frame built by syscall_entry */
+#define T_IRQ0	     0x20  /* ISA IRQ n arrives as T_IRQ0 + n (via the IOAPIC) */
+#define T_TIMER	     0x30  /* LAPIC timer */
+#define T_UINTR	     0xe0  /* a user-interrupt notification for a running receiver (uintr.c) */
+#define T_UINTR_WAKE 0xe1  /* ... for a sleeping one: the kernel wakes it (uintr.c) */
+#define T_IPI	     0xf0  /* the kernel's IPI (arch_ipi_send) */
+#define T_SPURIOUS   0xff  /* LAPIC spurious interrupt */
+#define T_SYSCALL    0x100 /* not a vector: marks a frame built by syscall_entry */
 
 /* struct percpu field offsets, for trap.S (checked in start.c). */
 #define PERCPU_KSTACK	0x08
@@ -72,6 +76,14 @@
 #define MSR_FMASK	   0xc0000084
 #define MSR_GS_BASE	   0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102 /* swapgs exchanges it with MSR_GS_BASE */
+#define MSR_APIC_BASE	   0x1b	      /* bit 10: the LAPIC is in x2APIC mode */
+/* User interrupts (uintr.c has the layouts) */
+#define MSR_UINTR_RR	      0x985 /* UIRR: requests the CPU will deliver */
+#define MSR_UINTR_HANDLER     0x986 /* UIHANDLER: where delivery enters */
+#define MSR_UINTR_STACKADJUST 0x987 /* how delivery finds a stack */
+#define MSR_UINTR_MISC	      0x988 /* UITTSZ, UINV */
+#define MSR_UINTR_PD	      0x989 /* the receiver's UPID */
+#define MSR_UINTR_TT	      0x98a /* the sender's UITT, bit 0: valid */
 
 /* The 64-bit task state segment: only stack pointers matter in long mode. */
 struct tss {
@@ -97,6 +109,10 @@ struct percpu {
 	u64 kstack;   /* top of the running thread's kernel stack, where
 			 syscall_entry builds its frame (PERCPU_KSTACK) */
 	u64 user_rsp; /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
+	/* native user interrupts (uintr.c): whose state the CPU holds, if anyone's */
+	struct uintr_recv *ui_recv;
+	struct uintr_send *ui_send;
+	u64 ui_misc; /* what MSR_UINTR_MISC holds */
 	u64 gdt[NGDT];
 	struct tss tss;
 	u8 ist_stack[PAGE_SIZE] __attribute__((aligned(16))); /* double fault, NMI */
@@ -190,6 +206,9 @@ void trapret_user(struct trapframe *tf) __attribute__((noreturn));
 
 /* mmu.c */
 void mmu_init(void);
+
+/* uintr.c: native user interrupts */
+void uintr_cpu_init(void);
 
 /* intc.c */
 void lapic_init(void);

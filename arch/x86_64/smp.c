@@ -72,5 +72,6 @@ void ap_main(void)
 	ap_started = true;
 	lapic_init();
 	arch_timer_init();
+	uintr_cpu_init();
 	kmain_secondary();
 }

@@ -157,6 +157,7 @@ void arch_init(void)
 	ioapic_init();
 	timer_calibrate();
 	arch_timer_init();
+	uintr_cpu_init();
 }
 
 int arch_cpu_id(void)

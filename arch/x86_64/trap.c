@@ -121,6 +121,16 @@ static void interrupt(u64 v)
 	} else if (v >= T_IRQ0 && v < T_IRQ0 + 16) {
 		lapic_eoi();
 		irq_handle(v - T_IRQ0);
+	} else if (v == T_UINTR_WAKE || v == T_UINTR) {
+		/*
+		 * A user-interrupt notification the CPU did not take itself
+		 * (uintr.c): for a receiver that sleeps (T_UINTR_WAKE), or a
+		 * late one for a receiver that has left this CPU (T_UINTR, now
+		 * that UINV is 0 here). Either way: wake whoever sleeps with
+		 * something pending.
+		 */
+		lapic_eoi();
+		uintr_notified();
 	} else {
 		/* The LAPIC sets no in-service bit for its spurious vector: no EOI. */
 		if (v != T_SPURIOUS)

@@ -1,14 +1,24 @@
 /*
- * uintr.c - x86_64 user interrupts, emulated: decode and carry out
- * SENDUIPI, UIRET, TESTUI, CLUI and STUI for CPUs without UINTR (they
- * raise #UD there), and deliver pending user interrupts the way the
- * hardware does. The model and the callers' side: kernel/uintr.h; the
- * story: docs/uintr.md.
+ * uintr.c - x86_64 user interrupts, both ways.
  *
- * Pure functions: registers in a trap frame, user memory through
- * callbacks, nothing else. This file includes only archdef.h and
- * uintr.h (no machine.h, no kernel.h), so that the host unit test
- * tests/unit/test_uintr_x86.c can include it with the real trap frame.
+ * Emulated: decode and carry out SENDUIPI, UIRET, TESTUI, CLUI and STUI
+ * for CPUs without UINTR (they raise #UD there), and deliver pending
+ * user interrupts the way the hardware does.
+ *
+ * Native: on a CPU with UINTR, program the CPU to do all that itself,
+ * from the same structures (kernel/uintr.h lays them out as the UPID
+ * and the UITT), and move the running thread's state in and out of it.
+ *
+ * The model and the callers' side: kernel/uintr.h and kernel/arch.h;
+ * the story: docs/uintr.md.
+ *
+ * The emulation and the native encodings are pure functions: registers
+ * in a trap frame, user memory through callbacks, nothing else. That
+ * part includes only archdef.h and uintr.h (no machine.h, no kernel.h),
+ * so that the host unit tests (tests/unit/test_uintr_x86.c,
+ * test_upid.c) can include this file with the real trap frame; they
+ * define UINTR_HOST_TEST to leave out the last part, which drives the
+ * CPU.
  */
 #include "archdef.h"
 #include "uintr.h"
@@ -148,6 +158,8 @@ static bool user_addr(u64 a)
  */
 static int uiret(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m)
 {
+	/* LAB uintr 1: BEGIN pop rip, rflags (only UIRET_FLAGS) and rsp; UIF = 1 */
+	/* STUB: (void)r, (void)tf, (void)m; return UINTR_EILL; */
 	u64 w[3];
 
 	if (m->read(m->arg, w, tf->rsp, sizeof(w)) < 0)
@@ -159,11 +171,15 @@ static int uiret(struct uintr_recv *r, struct trapframe *tf, const struct uintr_
 	tf->rsp = w[2];
 	r->enabled = true;
 	return UINTR_DONE;
+	/* LAB uintr END */
 }
 
 int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
 		  const struct uintr_insn *in, const struct uintr_mem *m, struct uintr_post *post)
 {
+	/* LAB uintr 1: BEGIN SENDUIPI, UIRET, TESTUI, CLUI, STUI as the hardware does them */
+	/* STUB: (void)r, (void)s, (void)tf, (void)in, (void)m, (void)post, (void)gpr, (void)uiret;
+	   return UINTR_EILL; // emulates nothing: the thread gets its #UD */
 	int res;
 
 	if (in->op == UI_SEND) {
@@ -195,6 +211,7 @@ int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *
 	}
 	tf->rip += in->len;
 	return UINTR_DONE;
+	/* LAB uintr END */
 }
 
 int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
@@ -233,6 +250,8 @@ bool uintr_unmasked(const struct uintr_recv *r)
 
 int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m)
 {
+	/* LAB uintr 2: BEGIN push the frame (old rsp, rflags, rip, vector) and enter the handler */
+	/* STUB: (void)r, (void)tf, (void)m; return 0; // delivers nothing */
 	u64 set = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
 	if (!set || !uintr_unmasked(r))
 		return 0;
@@ -264,6 +283,7 @@ int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr
 	tf->rsp = sp;
 	tf->rip = r->handler;
 	return 1;
+	/* LAB uintr END */
 }
 
 /*
@@ -296,3 +316,256 @@ const char *uintr_fault(int err, u64 *cause)
 		return "invalid opcode";
 	}
 }
+
+/* ---------------------------------------------------------------------
+ * Native UIPI: the encodings. Pure, like the emulation above.
+ *
+ * The UPID (the first 16 bytes of struct uintr_recv, drawn in
+ * kernel/uintr.h) says where a sender's notification goes: NV is its
+ * vector, NDST the destination CPU's APIC id - the whole 32 bits in
+ * x2APIC mode; in xAPIC mode the 8-bit id sits in NDST's bits 15:8
+ * (bits 47:40 of the word), where an xAPIC's ICR keeps it too.
+ *
+ * IA32_UINTR_MISC
+ *   63          40 39      32 31                               0
+ *  +--------------+----------+----------------------------------+
+ *  |      0       |   UINV   |              UITTSZ              |
+ *  +--------------+----------+----------------------------------+
+ *
+ * UITTSZ: the highest valid index of the sender table (SENDUIPI with a
+ * larger one: #GP). UINV: the vector the CPU takes as "a notification
+ * for the receiver I hold" instead of delivering it through the IDT.
+ *
+ * IA32_UINTR_TT
+ *   63                                                 4 3   1  0
+ *  +----------------------------------------------------+-----+---+
+ *  |               UITTADDR (16-byte aligned)           |  0  | V |
+ *  +----------------------------------------------------+-----+---+
+ *
+ * V = 0: this thread has no sender table, and SENDUIPI faults (#UD
+ * in Bochs) instead of reading one.
+ * ------------------------------------------------------------------- */
+
+#define UPID_ON (1ull << 0) /* a notification is on its way */
+#define UPID_SN (1ull << 1) /* senders post without notifying */
+
+static inline u32 upid_ndst(u32 apic_id, bool x2apic)
+{
+	return x2apic ? apic_id : (apic_id & 0xff) << 8;
+}
+
+/* A notify word with ON = SN = 0: notifications with vector nv go to ndst. */
+static inline u64 upid_notify(unsigned nv, u32 ndst)
+{
+	return (u64)ndst << 32 | (u64)(nv & 0xff) << 16;
+}
+
+static inline u64 uintr_misc(u32 uittsz, unsigned uinv)
+{
+	return (u64)(uinv & 0xff) << 32 | uittsz;
+}
+
+static inline u64 uintr_tt(const struct uintr_send *s)
+{
+	return s ? (u64)(uptr)s->uitt | 1 : 0;
+}
+
+#ifndef UINTR_HOST_TEST
+/* ---------------------------------------------------------------------
+ * Native UIPI: driving the CPU (kernel only).
+ *
+ * While a thread runs in user mode, its CPU holds its state: UIHANDLER,
+ * STACKADJUST and UPIDADDR (PD) from its receiver, UITTADDR (TT) and
+ * UITTSZ from its sender table, UINV = T_UINTR, its pending requests in
+ * UIRR and its flag UIF. The receiver's UPID points notifications at
+ * this CPU with vector T_UINTR:
+ *
+ *   sender, any CPU                         receiver's CPU, user mode
+ *   SENDUIPI i                              (UINV = T_UINTR)
+ *     UITT[i] -> UPID: PIR |= 1 << v
+ *     ON was 0, SN 0: ON = 1, IPI --------> vector T_UINTR == UINV: not
+ *                   NV to NDST              through the IDT but:
+ *                                             ON = 0, UIRR |= PIR, PIR = 0
+ *                                           UIF = 1: deliver the highest
+ *
+ * No kernel entry on either side. The kernel steps in when a thread
+ * leaves its CPU (arch_uintr_unload): UIRR and UIF go back into memory
+ * and the CPU drops the state (UINV 0, TT invalid), so that the next
+ * thread neither gets nor sends the last one's interrupts. A receiver
+ * that was preempted gets SN = 1: its senders post and notify nobody;
+ * when it runs again, arch_uintr_load() points NDST at its new CPU,
+ * clears ON and SN, and moves PIR into UIRR itself. A receiver that
+ * blocks gets NV = T_UINTR_WAKE instead: that vector is never a UINV,
+ * so the notification enters the kernel (trap.c), which wakes it.
+ *
+ * The state moves with RDMSR/WRMSR and TESTUI/STUI/CLUI (which work in
+ * ring 0 too), not with XSAVES and its user-interrupt component (14 in
+ * IA32_XSS): the kernel keeps no XSAVE area for threads (no FPU state
+ * either), and five MSRs written only when the thread changes, plus
+ * UIRR read once per switch, cost little. The kernel runs with
+ * interrupts off, so nothing here races with a notification on this
+ * CPU; senders on other CPUs update the UPID with locked operations,
+ * and so do we.
+ * ------------------------------------------------------------------- */
+#include "machine.h"
+
+static bool native;	 /* decided once, on the boot CPU */
+static bool x2apic_mode; /* the LAPIC's mode, for NDST */
+
+bool arch_uintr_native(void)
+{
+	return native;
+}
+
+static void stui(void)
+{
+	asm volatile("stui" : : : "memory");
+}
+
+static void clui(void)
+{
+	asm volatile("clui" : : : "memory");
+}
+
+static bool testui(void)
+{
+	bool uif;
+	asm volatile("testui" : "=@ccc"(uif));
+	return uif;
+}
+
+/* This CPU as a notification destination. */
+static u32 my_ndst(void)
+{
+	return upid_ndst(arch_cpu_hwid(arch_cpu_id()), x2apic_mode);
+}
+
+/*
+ * Each CPU, once its LAPIC is up (boot CPU: arch_init(); others:
+ * ap_main()). The boot CPU decides for all: native if CPUID.(7,0):EDX
+ * bit 5 says the CPU has user interrupts, unless the command line says
+ * uintr=emulate - so that both paths run on one machine. Then each CPU
+ * turns the feature on (CR4.UINTR: without it the instructions #UD)
+ * and starts holding nobody's state.
+ */
+void uintr_cpu_init(void)
+{
+	if (arch_cpu_id() == 0) {
+		u32 a, b, c, d;
+		char mode[16];
+		bool has = false;
+		cpuid(0, &a, &b, &c, &d);
+		if (a >= 7) {
+			cpuid(7, &a, &b, &c, &d);
+			has = d & CPUID_7_UINTR;
+		}
+		bool forced = cmdline_get("uintr", mode, sizeof(mode)) && !strcmp(mode, "emulate");
+		native = has && !forced;
+		x2apic_mode = rdmsr(MSR_APIC_BASE) >> 10 & 1;
+		printf("uintr: %s\n", native ? "native (UIPI)"
+				      : has  ? "emulated (uintr=emulate)"
+					     : "emulated (the CPU has no UINTR)");
+	}
+	if (!native)
+		return;
+	u64 cr4;
+	asm volatile("movq %%cr4, %0" : "=r"(cr4));
+	asm volatile("movq %0, %%cr4" : : "r"(cr4 | CR4_UINTR));
+	wrmsr(MSR_UINTR_MISC, 0);
+	wrmsr(MSR_UINTR_TT, 0);
+	wrmsr(MSR_UINTR_PD, 0);
+	wrmsr(MSR_UINTR_RR, 0);
+	clui();
+}
+
+void arch_uintr_load(struct uintr_recv *r, struct uintr_send *s)
+{
+	struct percpu *c = this_cpu();
+	/* every way off a CPU unloads (uintr_switch_out() and friends) */
+	if ((c->ui_recv && c->ui_recv != r) || (c->ui_send && c->ui_send != s))
+		panic("uintr: cpu%d still holds another thread's user-interrupt state", c->id);
+	if (c->ui_send != s) {
+		wrmsr(MSR_UINTR_TT, uintr_tt(s));
+		c->ui_send = s;
+	}
+	u64 misc = uintr_misc(s ? UINTR_NSEND - 1 : 0, r ? T_UINTR : 0);
+	if (c->ui_misc != misc) {
+		wrmsr(MSR_UINTR_MISC, misc);
+		c->ui_misc = misc;
+	}
+	if (!r)
+		return;
+	if (c->ui_recv != r) {
+		wrmsr(MSR_UINTR_HANDLER, r->handler);
+		wrmsr(MSR_UINTR_STACKADJUST, r->stack_adjust);
+		wrmsr(MSR_UINTR_PD, (u64)(uptr)r);
+		if (r->enabled)
+			stui(); /* delivery waits for user mode (CPL 3) anyway */
+		else
+			clui();
+		c->ui_recv = r;
+		/*
+		 * Notify this CPU from now on; ON and SN 0. A notification
+		 * still on its way to the CPU it last ran on finds PIR taken
+		 * below, or nothing, and does no harm there. Clearing ON
+		 * matters: a stale ON would stop every later notification.
+		 */
+		__atomic_store_n(&r->notify, upid_notify(T_UINTR, my_ndst()), __ATOMIC_SEQ_CST);
+	} else if (!__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
+		return; /* the common case: running, nothing posted behind the CPU's back */
+	} else {
+		__atomic_and_fetch(&r->notify, ~UPID_ON, __ATOMIC_SEQ_CST);
+	}
+	/*
+	 * What was posted while nobody looked (suppressed, or by the
+	 * kernel): into UIRR, as notification processing would - ON
+	 * cleared first, then PIR taken whole, so that a send in between
+	 * either lands in what we take or notifies us afresh.
+	 */
+	u64 pir = __atomic_exchange_n(&r->pending, 0, __ATOMIC_SEQ_CST);
+	if (pir)
+		wrmsr(MSR_UINTR_RR, rdmsr(MSR_UINTR_RR) | pir);
+}
+
+/* The CPU's requests and UIF back into r (loaded here). */
+static void save(struct uintr_recv *r)
+{
+	r->enabled = testui();
+	u64 rr = rdmsr(MSR_UINTR_RR);
+	if (rr) {
+		wrmsr(MSR_UINTR_RR, 0);
+		__atomic_or_fetch(&r->pending, rr, __ATOMIC_SEQ_CST);
+	}
+}
+
+void arch_uintr_sync(struct uintr_recv *r)
+{
+	if (r && this_cpu()->ui_recv == r)
+		save(r);
+}
+
+void arch_uintr_unload(struct uintr_recv *r, bool sleeping)
+{
+	struct percpu *c = this_cpu();
+	if (c->ui_misc) { /* UINV 0: a late notification now goes through the IDT */
+		wrmsr(MSR_UINTR_MISC, 0);
+		c->ui_misc = 0;
+	}
+	if (c->ui_send) {
+		wrmsr(MSR_UINTR_TT, 0);
+		c->ui_send = NULL;
+	}
+	if (c->ui_recv) {
+		save(c->ui_recv);
+		clui();
+		c->ui_recv = NULL;
+	}
+	if (!r)
+		return;
+	if (sleeping) /* ON cleared too: the next send must notify */
+		__atomic_store_n(&r->notify, upid_notify(T_UINTR_WAKE, my_ndst()),
+				 __ATOMIC_SEQ_CST);
+	else
+		__atomic_or_fetch(&r->notify, UPID_SN, __ATOMIC_SEQ_CST);
+}
+#endif /* UINTR_HOST_TEST */

@@ -148,7 +148,9 @@ static void reader(void *arg)
 	long got = 0;
 	while (got < (long)MSGS * MSG) {
 		long r = read(xfds[0], buf, MSG - got % MSG);
-		if (r <= 0) {
+		if (r <= 0) { /* say so now: the writer may be stuck on a full pipe */
+			printf("pipetest: reader: read returned %s after %ld bytes\n", show(r),
+			       got);
 			reader_bad++;
 			break;
 		}
