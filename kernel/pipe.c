@@ -84,6 +84,8 @@ static void pipe_put(struct pipe *p)
 /* The last descriptor of an end is gone: say so, and wake the other end. */
 static void hw_close(struct file *f)
 {
+	/* LAB pipe 1: BEGIN raise closed[end], kick the other end; drop our receiver, the pipe */
+	/* STUB: (void)f; panic("lab pipe task 1: hw_close is not written yet"); */
 	struct pipe *p = f->priv;
 	int end = f->arg;
 	__atomic_store_n(&p->hdr->closed[end], 1, __ATOMIC_SEQ_CST);
@@ -96,6 +98,7 @@ static void hw_close(struct file *f)
 	if (mine)
 		uintr_put(mine);
 	pipe_put(p);
+	/* LAB pipe END */
 }
 
 static int hw_rw(struct file *f, struct op *op)
@@ -115,38 +118,40 @@ static void hw_detach(struct file *f, struct proc *pr);
 static const struct fileops hw_fileops = {
     .read = hw_rw, .write = hw_rw, .readable = hw_ready, .close = hw_close, .detach = hw_detach};
 
-/* Where p is mapped in process pr, mapping it if it is not yet. 0: no room. */
+/*
+ * Where p is mapped in process pr, mapping it if it is not yet; 0 if
+ * there is no room. All under pr->lock: two threads attaching the two
+ * ends of one pipe at once must not both map it, or pick one slot.
+ */
 static u64 map_in(struct proc *pr, struct pipe *p)
 {
-	spin_lock(&pr->lock);
 	u64 used[NPIPEMAP / 64] = {0}, uaddr = 0;
-	for (struct pipemap *m = pr->maps; m; m = m->next) {
+	spin_lock(&pr->lock);
+	for (struct pipemap *m = pr->maps; m && !uaddr; m = m->next) {
 		if (m->pipe == p)
 			uaddr = m->uaddr;
 		u64 slot = (m->uaddr - PIPE_BASE) / PIPE_SPAN;
 		used[slot / 64] |= 1ull << (slot % 64);
 	}
-	spin_unlock(&pr->lock);
-	if (uaddr)
-		return uaddr;
 	int slot = 0;
-	while (slot < NPIPEMAP && (used[slot / 64] >> (slot % 64) & 1))
+	while (!uaddr && slot < NPIPEMAP && (used[slot / 64] >> (slot % 64) & 1))
 		slot++;
-	struct pipemap *m = slot < NPIPEMAP ? kmalloc(sizeof(*m)) : NULL;
-	if (!m)
-		return 0;
-	m->pipe = p;
-	m->uaddr = PIPE_BASE + slot * PIPE_SPAN;
-	if (uvm_share(pr->pt, m->uaddr, p->pa, PAGE_SIZE << PIPE_ORDER, VM_R | VM_W | VM_U) < 0) {
-		kfree(m);
-		return 0;
+	struct pipemap *m = uaddr || slot == NPIPEMAP ? NULL : kmalloc(sizeof(*m));
+	if (m) {
+		m->pipe = p;
+		m->uaddr = PIPE_BASE + slot * PIPE_SPAN;
+		if (uvm_share(pr->pt, m->uaddr, p->pa, PAGE_SIZE << PIPE_ORDER,
+			      VM_R | VM_W | VM_U) == 0) {
+			__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED); /* the mapping's */
+			m->next = pr->maps;
+			pr->maps = m;
+			uaddr = m->uaddr;
+		} else {
+			kfree(m);
+		}
 	}
-	__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED); /* the mapping's */
-	spin_lock(&pr->lock);
-	m->next = pr->maps;
-	pr->maps = m;
 	spin_unlock(&pr->lock);
-	return m->uaddr;
+	return uaddr;
 }
 
 /*

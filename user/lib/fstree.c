@@ -429,6 +429,9 @@ int fs_rename(const char *from, const char *to, int uid, int gid)
  */
 static int replace(struct inode *d, long k, struct inode *ip, unsigned mode, int uid, int gid)
 {
+	/* LAB server 3: BEGIN a new inode (gen + 1) with ip's data or entries in its place */
+	/* STUB: (void)d, (void)k, (void)ip, (void)mode, (void)uid, (void)gid;
+	   return -ENOSYS; // lab server task 3: chmod and chown are not written yet */
 	u8 *data = NULL;
 	if (!isdir(ip) && ip->size) {
 		if (!(data = malloc(ip->size)))
@@ -463,6 +466,7 @@ static int replace(struct inode *d, long k, struct inode *ip, unsigned mode, int
 	ip->nlink = 0;
 	maybe_free(ip);
 	return 0;
+	/* LAB server END */
 }
 
 int fs_chmod(const char *path, int uid, int gid, unsigned mode)
