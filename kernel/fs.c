@@ -163,10 +163,10 @@ static int executable(struct fsreq *q, const struct fs_stat *st)
 {
 	if ((st->mode & S_IFMT) != S_IFREG)
 		return -EACCES;
-	unsigned bits = q->req.uid == 0		 ? st->mode | st->mode >> 3 | st->mode >> 6
+	unsigned bits = q->req.uid == 0		? st->mode | st->mode >> 3 | st->mode >> 6
 			: q->req.uid == st->uid ? st->mode >> 6
 			: q->req.gid == st->gid ? st->mode >> 3
-						 : st->mode;
+						: st->mode;
 	return bits & 1 ? 0 : -EACCES;
 }
 
