@@ -171,7 +171,8 @@ include tests/tests.mk
 include labs/labs.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
--include tests/bochs/bochs.mk
+include tests/robust.mk
+include tests/bochs/bochs.mk
 
 clean:
 	rm -rf build
@@ -185,3 +186,4 @@ help:
 	@echo '  test-unit test-selftest test-grade clean format'
 	@echo '  bench bench-quick bench-linux (benchmarks: tests/bench/bench.mk)'
 	@echo '  fuzz-host fuzz-host-quick fuzz-deps (FUZZ_TIME=s: host fuzz targets, tests/fuzz/)'
+	@echo '  fuzz grind (OPS=n, SECS=s, SEED=n: the ring fuzzer, grind; tests/robust.mk)'

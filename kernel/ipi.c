@@ -24,7 +24,8 @@
  * loaded already. B handles the IPI only when its interrupts are on (in
  * user mode or idle), so A must hold no lock while it waits: B might be
  * spinning for it. Two CPUs shooting down at once each answer the other
- * while they wait.
+ * while they wait, and so does every kernel loop that waits for another
+ * CPU with interrupts off (ipi_poll).
  */
 #include "kernel.h"
 
@@ -44,6 +45,16 @@ static void answer(struct cpu *c)
 }
 
 void ipi_handle(void)
+{
+	answer(mycpu());
+}
+
+/*
+ * For kernel code that waits in a loop with interrupts off: answer a
+ * shootdown meanwhile, or the CPU asking (which may be the one we wait
+ * for) waits for us forever.
+ */
+void ipi_poll(void)
 {
 	answer(mycpu());
 }

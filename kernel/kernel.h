@@ -120,6 +120,7 @@ int copyinstr(struct pagetable *pt, char *dst, u64 uva, size_t max);
 
 /* ipi.c: asking other CPUs to act */
 void ipi_kick(int cpu);
+void ipi_poll(void);
 void tlb_shootdown(struct pagetable *pt);
 
 /* elf.c: load a program image into a user address space */

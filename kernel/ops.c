@@ -368,6 +368,10 @@ static int op_spawn(struct op *op)
 		return r;
 	if ((r = copyinstr(op->proc->pt, path, a.path, sizeof(path))) < 0)
 		return r;
+	const void *image;
+	size_t size;
+	if ((r = archive_find(path, &image, &size)) < 0)
+		return r; /* no such program: nothing to ask the server about */
 	r = fs_exec_check(op, path);
 	return r == 0 ? spawn_run(op, path) : r;
 }
@@ -631,8 +635,18 @@ void op_thread_ended(struct proc *p, int slot)
 	if (op)
 		p->ended[slot].tid = 0;
 	spin_unlock(&sched_lock);
-	if (op)
-		op_finish(op, tid, status);
+	if (!op)
+		return;
+	op_finish(op, tid, status);
+	/* the oldest join got it; any other join of that thread has nothing left */
+	for (;;) {
+		spin_lock(&sched_lock);
+		op = op_unpark(wants_thread, &key);
+		spin_unlock(&sched_lock);
+		if (!op)
+			break;
+		op_finish(op, -ESRCH, 0);
+	}
 }
 
 static int op_ring_create(struct op *op)

@@ -168,11 +168,10 @@ static void hw_detach(struct file *f, struct proc *pr)
 	bool held = false;
 	for (int i = 0; i < NFD && !held; i++)
 		held = pr->fds[i] && pr->fds[i]->ops == &hw_fileops && pr->fds[i]->priv == p;
-	for (struct pipemap **mp = &pr->maps; *mp && !held; mp = &(*mp)->next) {
-		if ((*mp)->pipe == p) {
-			m = *mp;
-			*mp = m->next;
-			break;
+	for (struct pipemap *o = pr->maps; o && !held && !m; o = o->next) {
+		if (o->pipe == p) {
+			m = o;
+			m->pipe = NULL; /* going: no attach finds it, but its slot stays taken */
 		}
 	}
 	spin_unlock(&pr->lock);
@@ -190,6 +189,14 @@ static void hw_detach(struct file *f, struct proc *pr)
 	}
 	spin_unlock(&p->lock);
 	uvm_unmap(pr->pt, m->uaddr, PAGE_SIZE << PIPE_ORDER); /* every CPU forgets it */
+	spin_lock(&pr->lock); /* only now may another mapping take the slot */
+	for (struct pipemap **mp = &pr->maps; *mp; mp = &(*mp)->next) {
+		if (*mp == m) {
+			*mp = m->next;
+			break;
+		}
+	}
+	spin_unlock(&pr->lock);
 	pipe_put(p);
 	kfree(m);
 }
@@ -200,7 +207,8 @@ void pipe_unmap_all(struct proc *pr)
 	while (pr->maps) {
 		struct pipemap *m = pr->maps;
 		pr->maps = m->next;
-		pipe_put(m->pipe);
+		if (m->pipe) /* NULL: a detach was dropping it */
+			pipe_put(m->pipe);
 		kfree(m);
 	}
 }
@@ -451,12 +459,16 @@ int op_pipe(struct op *op)
 	return 0;
 undo: /* the files are whole now: closing them frees the pipe */
 	for (int e = 0; e < 2; e++) {
+		bool ours = true; /* unless another thread closed the descriptor meanwhile */
 		if (fds[e] >= 0) {
 			spin_lock(&op->proc->lock);
-			op->proc->fds[fds[e]] = NULL;
+			ours = op->proc->fds[fds[e]] == f[e];
+			if (ours)
+				op->proc->fds[fds[e]] = NULL;
 			spin_unlock(&op->proc->lock);
 		}
-		file_put(f[e]);
+		if (ours)
+			file_put(f[e]);
 	}
 	return r;
 }

@@ -62,6 +62,13 @@ static u64 stack_top(int slot)
 	return USTACK_TOP - slot * THREAD_SPAN;
 }
 
+static void unclaim(struct proc *p, int slot)
+{
+	spin_lock(&sched_lock);
+	p->claimed &= ~(1u << slot);
+	spin_unlock(&sched_lock);
+}
+
 /*
  * A new user thread of p in a free slot: its kernel stack, its user
  * stack, its first ring. It starts at pc with registers
@@ -74,8 +81,10 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 	int slot = -1;
 	spin_lock(&sched_lock);
 	for (int i = 0; i < NTHREAD && slot < 0; i++)
-		if (!p->threads[i] && !p->ended[i].tid)
+		if (!p->threads[i] && !p->ended[i].tid && !(p->claimed & 1u << i))
 			slot = i;
+	if (slot >= 0)
+		p->claimed |= 1u << slot; /* ours while we make the thread: two at once get two */
 	spin_unlock(&sched_lock);
 	*err = -EAGAIN;
 	if (slot < 0)
@@ -85,6 +94,7 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 	struct thread *t = kzalloc(sizeof(*t));
 	if (!t || !(t->kstack = page_alloc(KSTACK_ORDER))) {
 		kfree(t);
+		unclaim(p, slot);
 		return NULL;
 	}
 	t->proc = p;
@@ -96,6 +106,7 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 			uvm_unmap(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK);
 		*err = r == -EEXIST ? -ENOEXEC : r; /* the program claims the stack's addresses */
 		thread_free(t);
+		unclaim(p, slot);
 		return NULL;
 	}
 	t->tf = (struct trapframe *)((uptr)P2V(t->kstack) + (PAGE_SIZE << KSTACK_ORDER)) - 1;
@@ -111,6 +122,7 @@ static int thread_go(struct proc *p, struct thread *t)
 	spin_lock(&sched_lock);
 	t->tid = p->nthreads ? next_pid++ : p->pid; /* the first thread's tid is the pid */
 	p->threads[t->slot] = t;
+	p->claimed &= ~(1u << t->slot);
 	p->nthreads++;
 	sched_ready(t);
 	spin_unlock(&sched_lock);
@@ -226,9 +238,12 @@ static void proc_end(struct proc *p, int status)
 	 * with p's table loaded: it is freed once none is (sched.c). */
 	arch_vm_switch(vm_kernel()->root);
 	__atomic_store_n(&mycpu()->pt, NULL, __ATOMIC_SEQ_CST);
-	for (int i = 0; i < NCPU; i++)
-		while (__atomic_load_n(&cpus[i].pt, __ATOMIC_ACQUIRE) == p->pt)
+	for (int i = 0; i < NCPU; i++) {
+		while (__atomic_load_n(&cpus[i].pt, __ATOMIC_ACQUIRE) == p->pt) {
+			ipi_poll();
 			arch_relax();
+		}
+	}
 	uvm_destroy(p->pt);
 	pipe_unmap_all(p); /* no mapping left: the pipes' pages may go */
 

@@ -77,6 +77,7 @@ struct proc {
 	struct spinlock lock; /* fds[] */
 	struct file *fds[NFD];
 	int nthreads;
+	unsigned claimed;		 /* slots whose thread is being made (bit per slot) */
 	struct thread *threads[NTHREAD]; /* live threads by slot */
 	struct {
 		int tid, status;

@@ -132,12 +132,16 @@ void ring_destroy(struct ring *r)
 		spin_lock(&sched_lock);
 		sched_wake(r->poller);
 		spin_unlock(&sched_lock);
-		while (__atomic_load_n(&r->poller, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&r->poller, __ATOMIC_ACQUIRE)) {
 			sched_yield(); /* on one CPU, the poller needs ours to stop */
+			ipi_poll();    /* its CPU may be shooting down, waiting for us */
+		}
 	}
 	op_cancel_ring(r);
-	while (__atomic_load_n(&r->completing, __ATOMIC_ACQUIRE))
+	while (__atomic_load_n(&r->completing, __ATOMIC_ACQUIRE)) {
+		ipi_poll();
 		arch_relax();
+	}
 	while (r->backlog) {
 		struct op *op = r->backlog;
 		r->backlog = op->next;
@@ -257,6 +261,14 @@ static void run_chain(struct op *op, bool heap, bool cancel)
 {
 	while (op) {
 		struct op *rest = op->chain;
+		struct op copy;
+		if (heap && !cancel &&
+		    (op->sqe.opcode == OP_EXIT || op->sqe.opcode == OP_THREAD_EXIT)) {
+			copy = *op; /* they may never return to free a heap op */
+			kfree(op);
+			op = &copy;
+			heap = false;
+		}
 		int res = cancel ? -ECANCELED : op_run(op);
 		if (res == OP_PENDING) {
 			if (heap)
@@ -412,8 +424,10 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 		return -EINVAL;
 	if (id >= NRING || !t->rings[id])
 		return -EBADF;
-	struct ring *r = t->rings[id];
 	ring_run_deferred(t);
+	struct ring *r = t->rings[id]; /* after: a chain may have destroyed it */
+	if (!r)
+		return -EBADF;
 	if (!r->poller)
 		return consume(r, to_submit);
 	spin_lock(&r->lock);
@@ -491,5 +505,5 @@ static void poller(void)
 		sched_yield();
 	}
 	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_destroy may go on */
-	/* LAB poll END */
+							      /* LAB poll END */
 }

@@ -39,8 +39,8 @@ static bool ready(struct thread *t, struct wait_item *it)
 	struct file *f;
 	bool r;
 	switch (it->type) {
-	case WAIT_RING:
-		return ring_ready(t->rings[it->id]);
+	case WAIT_RING: /* destroyed since validate() (by a chain): ready, -EBADF next */
+		return !t->rings[it->id] || ring_ready(t->rings[it->id]);
 	case WAIT_CHILD:
 		return child_exited(t->proc, it->id);
 	case WAIT_UINTR:

@@ -11,11 +11,12 @@ extern const struct test boot_tests[];
 extern const struct test user_tests[];
 extern const struct test thread_tests[];
 extern const struct test uintr_tests[];
+extern const struct test robust_tests[];
 extern const struct test pipe_tests[];
 extern const struct test fs_tests[];
 
 static const struct test *const suites[] = {
-    boot_tests, user_tests, thread_tests, uintr_tests, pipe_tests, fs_tests, NULL,
+    boot_tests, user_tests, thread_tests, uintr_tests, pipe_tests, fs_tests, robust_tests, NULL,
 };
 
 int main(int argc, char **argv)

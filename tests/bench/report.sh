@@ -4,7 +4,9 @@
 # typed in: every number comes from the raw files it is given).
 #
 #   report.sh results DIR SHIFT RAW...   duet runs, files named <arch>-<run>.txt
-#                                        (run: icount, tcg or kvm) ->
+#                                        (run: icount, icount2, tcg or kvm; a
+#                                        <arch>-<run>.skip file: a run that could
+#                                        not be made, and why) ->
 #                                        DIR/results.{tsv,md}, DIR/results-*.svg
 #   report.sh linux DIR SHIFT LINUX DUET the Linux run and the duet run of one
 #                                        `make bench-linux` -> DIR/linux.{tsv,md,svg}
@@ -29,8 +31,17 @@ rev=${BENCH_REV:-$(git describe --always --dirty 2>/dev/null || echo unknown)}
 
 # ---- raw BENCH lines -> one TSV row per (file, case) ----------------------
 #
-# Columns: system arch run cpus case status ops reps entries exc intr
-#          ns ns_min ns_max instr instr_min instr_max note
+# Columns (awk's $n in the programs below):
+#   1 system  2 arch  3 run  4 cpus  5 case  6 status (ok, skip, error, or
+#   cpus: the case belongs to a run with another number of CPUs)  7 ops
+#   8 reps  9 entries  10 exc  11 intr (the measuring thread's)
+#   12 peer_entries  13 peer_exc  14 peer_intr  15 all_entries  16 all_exc
+#   17 all_intr (every CPU's)  18 ns  19 ns_min  20 ns_max  21 instr
+#   22 instr_min  23 instr_max  24 lat  25 lat_min  26 lat_max (ns)
+#   27 lat_instr  28 note
+FIELDS='system arch run cpus case status ops reps entries exc intr peer_entries peer_exc
+peer_intr all_entries all_exc all_intr ns ns_min ns_max instr instr_min instr_max lat lat_min
+lat_max lat_instr note'
 tsv() {
 	awk -v OFS='\t' '
 	function kv(s, k) {
@@ -43,25 +54,24 @@ tsv() {
 			return substr(s, RSTART + length(k) + 3, RLENGTH - length(k) - 4)
 		return ""
 	}
-	function flush(   i, c, l, ins, a, b) {
+	function empty(n,   s, i) { for (i = 1; i <= n; i++) s = s OFS; return s }
+	function ins(x) { return run ~ /^icount/ && loop > 0 && x != "" ? sprintf("%.1f", x / loop) : "" }
+	function flush(   i, c, l, st, k) {
 		for (i = 1; i <= n; i++) {
 			l = line[i]; c = kv(l, "case")
-			if (l ~ / skip="/) {
-				print sys, arch, run, cpus, c, "skip", "", "", "", "", "", "", "", "", "", "", "", quoted(l, "skip")
+			if (l ~ / skip="/ || l ~ / error="/) {
+				st = l ~ / skip="/ ? "skip" : "error"
+				k = quoted(l, st)
+				if (st == "skip" && k ~ /^measured with /) st = "cpus"
+				print sys, arch, run, cpus, c, st empty(22) k
 				continue
-			}
-			if (l ~ / error="/) {
-				print sys, arch, run, cpus, c, "error", "", "", "", "", "", "", "", "", "", "", "", quoted(l, "error")
-				continue
-			}
-			ins = a = b = ""
-			if (run == "icount" && loop > 0) {
-				ins = sprintf("%.1f", kv(l, "ns") / loop)
-				a = sprintf("%.1f", kv(l, "min") / loop)
-				b = sprintf("%.1f", kv(l, "max") / loop)
 			}
 			print sys, arch, run, cpus, c, "ok", kv(l, "ops"), kv(l, "reps"), kv(l, "entries"), \
-				kv(l, "exc"), kv(l, "intr"), kv(l, "ns"), kv(l, "min"), kv(l, "max"), ins, a, b, ""
+				kv(l, "exc"), kv(l, "intr"), kv(l, "peer_entries"), kv(l, "peer_exc"), \
+				kv(l, "peer_intr"), kv(l, "all_entries"), kv(l, "all_exc"), kv(l, "all_intr"), \
+				kv(l, "ns"), kv(l, "min"), kv(l, "max"), ins(kv(l, "ns")), ins(kv(l, "min")), \
+				ins(kv(l, "max")), kv(l, "lat"), kv(l, "lat_min"), kv(l, "lat_max"), \
+				ins(kv(l, "lat")), ""
 		}
 		n = 0
 	}
@@ -81,20 +91,23 @@ tsv() {
 	' "$@"
 }
 
-# One line per run: how the guest was started, and its clock; a run
-# that could not be made has a .skip file saying why.
+# One line per run: how the guest was started, its clock and the host's
+# load; a run that could not be made has a .skip file saying why.
 runs() {
 	for f in "$@"; do
+		r=$(basename "$f")
+		r=${r%.*}
 		case $f in
 		*.skip)
-			r=$(basename "$f" .skip)
-			printf '| %s | %s | not run | %s |\n' "${r%-*}" "${r##*-}" "$(cat "$f")"
+			printf '| %s | %s | - | not run | - | %s |\n' "${r%-*}" "${r##*-}" "$(cat "$f")"
 			continue
 			;;
 		esac
-		r=$(basename "$f" .txt)
-		printf '| %s | %s | %s | `%s` |\n' "${r%-*}" "${r##*-}" \
-			"$(sed -n 's/^BENCH clock //p' "$f" | head -1)" "$(sed -n 's/^# qemu: //p' "$f")"
+		printf '| %s | %s | %s | %s | %s → %s | `%s` |\n' "${r%-*}" "${r##*-}" \
+			"$(sed -n 's/^BENCH start .*cpus=\([0-9]*\).*/\1/p' "$f")" \
+			"$(sed -n 's/^BENCH clock //p' "$f" | head -1)" \
+			"$(sed -n 's/^# load start: //p' "$f")" "$(sed -n 's/^# load end: //p' "$f")" \
+			"$(sed -n 's/^# qemu: //p' "$f")"
 	done
 }
 
@@ -103,109 +116,155 @@ runs() {
 results() {
 	tsv "$@" > "$tmp/rows"
 	{
-		printf 'system\tarch\trun\tcpus\tcase\tstatus\tops\treps\tentries\texc\tintr\t'
-		printf 'ns\tns_min\tns_max\tinstr\tinstr_min\tinstr_max\tnote\n'
+		echo $FIELDS | tr ' ' '\t'
 		cat "$tmp/rows"
 	} > "$dir/results.tsv"
-	arches=$(cut -f2 "$tmp/rows" | awk '!s[$0]++' | tr '\n' ' ')
+	arches=$(cut -f2 "$tmp/rows" | awk 'NF && !s[$0]++' | tr '\n' ' ')
 
-	# The tables: a summary across arches, then each arch's details.
 	awk -F '\t' -v arches="$arches" -v shift_="$shift_" '
 	function v(a, r, c, k) { return val[a, r, c, k] }
-	function span(m, lo, hi, d) {
-		return sprintf("%." d "f [%." d "f, %." d "f]", m, lo, hi)
-	}
+	function ok(a, r, c) { return st[a, r, c] == "ok" }
+	function span(m, lo, hi, d) { return sprintf("%." d "f [%." d "f, %." d "f]", m, lo, hi) }
 	function t(x) { return x >= 100 ? 0 : x >= 10 ? 1 : 3 }
-	# one figure of the icount runs if the arches agree, else one per arch
-	function per_arch(c, k,   i, e, all, d) {
-		e = v(A[1], "icount", c, k); all = e
-		for (i = 2; i <= na; i++) {
-			if (v(A[i], "icount", c, k) != e) d = 1
-			all = all " / " v(A[i], "icount", c, k)
+	# the run whose entries a summary shows: deterministic if there is one
+	function ref(a, c) {
+		return ok(a, "icount", c) ? "icount" : ok(a, "icount2", c) ? "icount2" : \
+			ok(a, "tcg", c) ? "tcg" : ""
+	}
+	# this thread + its peer (both ends), summed or shown as "a + b"
+	function both(a, r, c, k, sum,   p) {
+		p = v(a, r, c, "peer_" k)
+		if (p == "") return v(a, r, c, k)
+		return sum ? sprintf("%.4f", v(a, r, c, k) + p) : v(a, r, c, k) " + " p
+	}
+	function runname(r) {
+		return r == "icount" ? "icount, 1 CPU" : r == "icount2" ? "icount, 2 vCPUs" : \
+			r == "tcg" ? "TCG, " cpus[A[i], "tcg"] " CPUs" : r
+	}
+	# one figure if the arches agree, else one per arch; * = from the TCG run
+	function entries(c, k,   i, r, x, all, d, first) {
+		for (i = 1; i <= na; i++) {
+			r = ref(A[i], c)
+			x = r == "" ? "-" : both(A[i], r, c, k, 1) (r == "tcg" ? "*" : "")
+			if (i == 1) first = x; else if (x != first) d = 1
+			all = i == 1 ? x : all " / " x
 		}
-		return d ? all : e
+		return d ? all : first
 	}
 	{
 		a = $2; r = $3; c = $5
 		if (!((c) in seen)) { seen[c] = 1; order[++n] = c }
-		st[a, r, c] = $6; note[c] = $18; cpus[a, r] = $4; have[a, r] = 1
-		split("ops reps entries exc intr ns ns_min ns_max instr instr_min instr_max", k, " ")
-		for (i = 1; i <= 11; i++) val[a, r, c, k[i]] = $(i + 6)
+		st[a, r, c] = $6; cpus[a, r] = $4; have[a, r] = 1
+		if ($6 != "ok" && $6 != "cpus" && !((c, a) in note)) note[c, a] = ($6 == "error" ? "failed: " : "") $28
+		split("ops reps entries exc intr peer_entries peer_exc peer_intr all_entries all_exc all_intr ns ns_min ns_max instr instr_min instr_max lat lat_min lat_max lat_instr", k, " ")
+		for (j = 1; j <= 21; j++) val[a, r, c, k[j]] = $(j + 6)
+		if ($24 != "") haslat[c] = 1
 	}
 	END {
 		na = split(arches, A, " ")
-		printf "## Summary\n\nPer operation. System calls and exceptions: kernel entries of the"
-		printf " measuring thread, exact (from the `-icount` run; where the arches differ,"
-		printf " one figure per arch in the order of the columns). Instructions: guest"
-		printf " instructions under `-icount shift=%s -smp 1`. Time: plain TCG on this", shift_
-		printf " machine, median of the repetitions (noisy: the host is shared). With one"
-		printf " CPU (the icount runs) the poller of a polled ring runs only when the program"
-		printf " is preempted, at a timer tick: see the per-arch tables for the TCG run.\n\n"
-		printf "| case | syscalls | exceptions |"
+		kvm = have["x86_64", "kvm"]
+		printf "## Summary\n\n"
+		printf "Per operation. System calls, exceptions and interrupts: kernel entries of"
+		printf " both ends (the measuring thread, plus its peer where it has one: the other"
+		printf " process of a pipe, the other thread of a user-interrupt exchange, the file"
+		printf " server), exact, from the `-icount` runs; where the arches differ, one figure"
+		printf " per arch in the order of the columns; * marks a figure from the TCG run, the"
+		printf " only one of that case (not deterministic). Instructions: guest instructions"
+		printf " under `-icount shift=%s`, with 1 vCPU, or for the -2cpu cases with 2 vCPUs", shift_
+		printf " (both together; only the cases that block rather than spin run there)."
+		printf " Time: plain TCG with 2 CPUs on this machine, median of the repetitions"
+		printf " (noisy: the host is shared; see the load averages under Runs). The -1cpu"
+		printf " cases have no TCG run: their time is the icount run'"'"'s, in the per-arch"
+		printf " tables.\n\n"
+		printf "| case | syscalls | exceptions | interrupts |"
 		for (i = 1; i <= na; i++) printf " %s instructions |", A[i]
 		for (i = 1; i <= na; i++) printf " %s TCG ns |", A[i]
-		if (have["x86_64", "kvm"]) printf " x86_64 KVM ns |"
-		printf "\n| --- | ---: | ---: |"
-		for (i = 1; i <= 2 * na + (have["x86_64", "kvm"] ? 1 : 0); i++) printf " ---: |"
+		if (kvm) printf " x86_64 KVM ns |"
+		printf "\n| --- | ---: | ---: | ---: |"
+		for (i = 1; i <= 2 * na + (kvm ? 1 : 0); i++) printf " ---: |"
 		printf "\n"
 		for (j = 1; j <= n; j++) {
 			c = order[j]
-			if (st[A[1], "icount", c] != "ok" && st[A[1], "tcg", c] != "ok") continue
-			printf "| %s | %s | %s |", c, per_arch(c, "entries"), per_arch(c, "exc")
+			any = 0
+			for (i = 1; i <= na; i++) if (ref(A[i], c) != "") any = 1
+			if (!any) continue
+			printf "| %s | %s | %s | %s |", c, entries(c, "entries"), entries(c, "exc"), entries(c, "intr")
 			for (i = 1; i <= na; i++) {
-				x = v(A[i], "icount", c, "instr")
-				printf " %s |", st[A[i], "icount", c] == "ok" ? sprintf("%.0f", x) : "-"
+				r = ok(A[i], "icount", c) ? "icount" : ok(A[i], "icount2", c) ? "icount2" : ""
+				printf " %s |", r != "" ? sprintf("%.0f", v(A[i], r, c, "instr")) : "-"
 			}
 			for (i = 1; i <= na; i++) {
 				x = v(A[i], "tcg", c, "ns")
-				printf " %s |", st[A[i], "tcg", c] == "ok" ? sprintf("%." t(x) "f", x) : "-"
+				printf " %s |", ok(A[i], "tcg", c) ? sprintf("%." t(x) "f", x) : "-"
 			}
-			if (have["x86_64", "kvm"]) {
+			if (kvm) {
 				x = v("x86_64", "kvm", c, "ns")
-				printf " %s |", st["x86_64", "kvm", c] == "ok" ? sprintf("%." t(x) "f", x) : "-"
+				printf " %s |", ok("x86_64", "kvm", c) ? sprintf("%." t(x) "f", x) : "-"
 			}
 			printf "\n"
 		}
+
+		printf "\n## User-interrupt latency\n\n"
+		printf "One delivery: the clock in the receiver'"'"'s handler minus the clock just"
+		printf " before the sender'"'"'s send instruction (one clock for all CPUs: riscv64'"'"'s"
+		printf " time CSR, x86_64'"'"'s TSC), over every delivery of the measured"
+		printf " repetitions: median [min, max].\n\n"
+		printf "| case | arch | run | latency ns | instructions |\n| --- | --- | --- | ---: | ---: |\n"
+		for (j = 1; j <= n; j++) {
+			c = order[j]
+			if (!haslat[c]) continue
+			for (i = 1; i <= na; i++)
+				for (q = 1; q <= 4; q++) {
+					r = q == 1 ? "icount" : q == 2 ? "icount2" : q == 3 ? "tcg" : "kvm"
+					if (!ok(A[i], r, c) || v(A[i], r, c, "lat") == "") continue
+					x = v(A[i], r, c, "lat")
+					printf "| %s | %s | %s | %s | %s |\n", c, A[i], runname(r), \
+						span(x, v(A[i], r, c, "lat_min"), v(A[i], r, c, "lat_max"), t(x)), \
+						r ~ /^icount/ ? sprintf("%.0f", v(A[i], r, c, "lat_instr")) : "-"
+				}
+		}
+
 		for (i = 1; i <= na; i++) {
 			a = A[i]
 			printf "\n## %s\n\n", a
-			printf "Per operation; median [min, max] of the repetitions. Kernel entries"
-			printf " of the measuring thread: system calls in each run (one CPU under"
-			printf " icount, %s under TCG), exceptions and interrupts", cpus[a, "tcg"]
-			printf " (mostly timer ticks) in the icount run.\n\n"
-			printf "| case | syscalls (icount) | syscalls (TCG) | exceptions | interrupts |"
-			printf " instructions (icount) | ns (icount) | ns (TCG) |"
-			if (have[a, "kvm"]) printf " ns (KVM) |"
-			printf "\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%s\n", have[a, "kvm"] ? " ---: |" : ""
+			printf "Per operation, one row per run that measured the case: kernel entries"
+			printf " (this thread + its peer, where it has one), guest instructions (icount"
+			printf " runs) and time, median [min, max] of the repetitions. Under icount the"
+			printf " time is the guest'"'"'s virtual clock, 2^%s ns per instruction.\n\n", shift_
+			printf "| case | run | syscalls | exceptions | interrupts | instructions | ns |\n"
+			printf "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n"
 			for (j = 1; j <= n; j++) {
 				c = order[j]
-				if (st[a, "icount", c] != "ok" && st[a, "tcg", c] != "ok") continue
-				r = st[a, "icount", c] == "ok" ? "icount" : "tcg"
-				printf "| %s | %s | %s | %s | %s |", c, st[a, "icount", c] == "ok" ? v(a, "icount", c, "entries") : "-", \
-					st[a, "tcg", c] == "ok" ? v(a, "tcg", c, "entries") : "-", v(a, r, c, "exc"), v(a, r, c, "intr")
-				if (st[a, "icount", c] == "ok") {
-					printf " %s |", span(v(a, "icount", c, "instr"), v(a, "icount", c, "instr_min"), v(a, "icount", c, "instr_max"), 1)
-					x = v(a, "icount", c, "ns")
-					printf " %s |", span(x, v(a, "icount", c, "ns_min"), v(a, "icount", c, "ns_max"), t(x))
-				} else
-					printf " - | - |"
-				for (q = 1; q <= 2; q++) {
-					r = q == 1 ? "tcg" : "kvm"
-					if (q == 2 && !have[a, "kvm"]) continue
+				for (q = 1; q <= 4; q++) {
+					r = q == 1 ? "icount" : q == 2 ? "icount2" : q == 3 ? "tcg" : "kvm"
+					if (!ok(a, r, c)) continue
+					printf "| %s | %s | %s | %s | %s |", c, runname(r), both(a, r, c, "entries", 0), \
+						both(a, r, c, "exc", 0), both(a, r, c, "intr", 0)
+					printf " %s |", r ~ /^icount/ ? span(v(a, r, c, "instr"), v(a, r, c, "instr_min"), v(a, r, c, "instr_max"), 1) : "-"
 					x = v(a, r, c, "ns")
-					printf " %s |", st[a, r, c] == "ok" ? span(x, v(a, r, c, "ns_min"), v(a, r, c, "ns_max"), t(x)) : "-"
+					printf " %s |\n", span(x, v(a, r, c, "ns_min"), v(a, r, c, "ns_max"), t(x))
 				}
-				printf "\n"
 			}
+			# 2-CPU cases that ran under TCG but not under icount with 2 vCPUs
+			m = ""
+			for (j = 1; j <= n; j++)
+				if (order[j] ~ /-2cpu$/ && have[a, "icount2"] && ok(a, "tcg", order[j]) && !ok(a, "icount2", order[j]))
+					m = m (m == "" ? "" : ", ") "`" order[j] "`"
+			if (m != "")
+				printf "\nNot run under icount with 2 vCPUs (they spin, and QEMU'"'"'s round robin lets a spinning vCPU starve the other): %s.\n", m
 		}
-		printf "\n## Not measured\n\nCases that cannot run here; each prints a skip line"
-		printf " with the reason, never a number.\n\n| case | why |\n| --- | --- |\n"
+		printf "\n## Not measured\n\nCases that no run could measure; each printed a skip"
+		printf " line with the reason, never a number.\n\n| case | why |\n| --- | --- |\n"
 		for (j = 1; j <= n; j++) {
 			c = order[j]
-			if (st[A[1], "icount", c] == "skip" || st[A[1], "tcg", c] == "skip")
-				printf "| %s | %s |\n", c, note[c]
-			else if (st[A[1], "icount", c] == "error" || st[A[1], "tcg", c] == "error")
-				printf "| %s | failed: %s |\n", c, note[c]
+			any = 0
+			for (i = 1; i <= na; i++) if (ref(A[i], c) != "" || ok(A[i], "kvm", c)) any = 1
+			if (any) continue
+			why = ""
+			for (i = 1; i <= na; i++)
+				if ((c, A[i]) in note)
+					why = why (why == "" ? "" : "; ") (na > 1 ? A[i] ": " : "") note[c, A[i]]
+			printf "| %s | %s |\n", c, why
 		}
 	}' "$tmp/rows" > "$tmp/tables"
 
@@ -226,60 +285,78 @@ results() {
 		echo
 		echo '## Runs'
 		echo
-		echo '| arch | run | clock | QEMU command line |'
-		echo '| --- | --- | --- | --- |'
+		echo 'Host load: the load average over one, five and fifteen minutes when the'
+		echo 'guest started → when it was done.'
+		echo
+		echo '| arch | run | CPUs | clock | host load | QEMU command line |'
+		echo '| --- | --- | ---: | --- | --- | --- |'
 		runs "$@"
 	} > "$dir/results.md"
 
-	# The plots: the null-operation cases, one bar per arch.
+	# The plots: every case with a figure, one bar per arch.
+	: > "$tmp/instr.dat"
+	: > "$tmp/time.dat"
 	awk -F '\t' -v OFS='\t' -v arches="$arches" '
 	{ if (!(($5) in seen)) { seen[$5] = 1; order[++n] = $5 }
-	  for (k = 12; k <= 17; k++) val[$2, $3, $5, k] = $k; st[$2, $3, $5] = $6 }
+	  for (k = 18; k <= 23; k++) val[$2, $3, $5, k] = $k; st[$2, $3, $5] = $6 }
+	function icount(a, c) { return st[a, "icount", c] == "ok" ? val[a, "icount", c, 21] : st[a, "icount2", c] == "ok" ? val[a, "icount2", c, 21] : "NaN" }
 	END {
 		na = split(arches, A, " ")
 		for (j = 1; j <= n; j++) {
 			c = order[j]
-			if (c == "cpu-loop" || st[A[1], "icount", c] != "ok") continue
-			printf "%s", c
-			for (i = 1; i <= na; i++) printf "\t%s", st[A[i], "icount", c] == "ok" ? val[A[i], "icount", c, 15] : "NaN"
+			if (c == "cpu-loop") continue
+			line = c; any = 0
+			for (i = 1; i <= na; i++) { x = icount(A[i], c); line = line OFS x; if (x != "NaN") any = 1 }
+			if (any) print line > "'"$tmp"'/instr.dat"
+			line = c; any = 0
 			for (i = 1; i <= na; i++)
-				if (st[A[i], "tcg", c] == "ok")
-					printf "\t%s\t%s\t%s", val[A[i], "tcg", c, 12], val[A[i], "tcg", c, 13], val[A[i], "tcg", c, 14]
-				else
-					printf "\tNaN\tNaN\tNaN"
-			printf "\n"
+				if (st[A[i], "tcg", c] == "ok") {
+					line = line OFS val[A[i], "tcg", c, 18] OFS val[A[i], "tcg", c, 19] OFS val[A[i], "tcg", c, 20]; any = 1
+				} else
+					line = line OFS "NaN" OFS "NaN" OFS "NaN"
+			if (any) print line > "'"$tmp"'/time.dat"
 		}
-	}' "$tmp/rows" > "$tmp/plot.dat"
+	}' "$tmp/rows"
+	# Horizontal bars, one row per case, one bar per arch; the names read
+	# left to right in any SVG renderer.
 	set -- $arches
 	na=$#
 	ins='' tim=''
 	i=1
 	for a in "$@"; do
-		ins="$ins${ins:+, }'$tmp/plot.dat' using $((i + 1)):xtic(1) title '$a'"
-		c=$((na + 2 + 3 * (i - 1)))
-		tim="$tim${tim:+, }'$tmp/plot.dat' using $c:$((c + 1)):$((c + 2)):xtic(1) title '$a'"
+		off=$(awk -v i=$i -v n=$na 'BEGIN { printf "%.2f", 0.2 * (n - 1) - 0.4 * (i - 1) }')
+		y="(-\$0 + $off)"
+		names=$([ $i = 1 ] && echo ':ytic(1)' || true) # the first arch's bars carry the names
+		box="(1):$y:(1):(column($((i + 1)))):($y - 0.18):($y + 0.18)$names"
+		ins="$ins${ins:+, }'$tmp/instr.dat' using $box with boxxyerror lc $i title '$a'"
+		c=$((2 + 3 * (i - 1)))
+		box="(1):$y:(1):(column($c)):($y - 0.18):($y + 0.18)$names"
+		tim="$tim${tim:+, }'$tmp/time.dat' using $box with boxxyerror lc $i title '$a'"
+		tim="$tim, '$tmp/time.dat' using $c:$y:$((c + 1)):$((c + 2)) with xerrorbars lc black pt 0 notitle"
 		i=$((i + 1))
 	done
+	ni=$(wc -l < "$tmp/instr.dat")
+	nt=$(wc -l < "$tmp/time.dat")
 	gnuplot <<-EOF
-		set terminal svg size 800,420 dynamic noenhanced font 'sans,12'
 		set datafile separator '\t'
-		set style data histogram
 		set style fill solid 0.8 border -1
-		set boxwidth 0.9
 		set key top right
-		set grid ytics
-		set xtics nomirror
-		set logscale y
-		set yrange [10:*]
+		set grid xtics
+		set ytics nomirror scale 0 font ',11'
+		set logscale x
+		set lmargin 26
+		set terminal svg size 900,$((120 + 30 * ni)) dynamic noenhanced font 'sans,12'
 		set output '$dir/results-instructions.svg'
-		set title 'duet: guest instructions per operation (-icount shift=$shift_)'
-		set ylabel 'instructions (log scale)'
-		set style histogram clustered gap 1
+		set yrange [-$ni + 0.5:0.5]
+		set xrange [1:*]
+		set title 'duet: guest instructions per operation (-icount shift=$shift_; -2cpu: both vCPUs)'
+		set xlabel 'instructions (log scale)'
 		plot $ins
+		set terminal svg size 900,$((120 + 30 * nt)) dynamic noenhanced font 'sans,12'
 		set output '$dir/results-time.svg'
-		set title 'duet: time per operation under TCG (median; bars: min to max)'
-		set ylabel 'ns (log scale)'
-		set style histogram errorbars gap 1 lw 1
+		set yrange [-$nt + 0.5:0.5]
+		set title 'duet: time per operation under TCG, 2 CPUs (median; bars: min to max)'
+		set xlabel 'ns (log scale)'
 		plot $tim
 	EOF
 }
@@ -296,26 +373,27 @@ linux() {
 		null-call null-batch8
 		null-call null-batch32
 		null-call null-batch128
-		null-call null-polled
 		pipe-kernel-pingpong-1cpu pipe-kernel-pingpong-1cpu
 		pipe-kernel-pingpong-1cpu pipe-hw-pingpong-1cpu
 		pipe-kernel-stream-1cpu pipe-kernel-stream-1cpu
 		pipe-kernel-stream-1cpu pipe-hw-stream-1cpu
 	EOF
 	awk -v OFS='\t' '
+	function both(d, k) { return d[k + 3] == "" ? d[k] : sprintf("%.4f", d[k] + d[k + 3]) }
 	FILENAME ~ /linux$/ { L[$5] = $0; next }
 	FILENAME ~ /duet$/ { D[$5] = $0; next }
 	{
 		split(L[$1], l, "\t"); split(D[$2], d, "\t")
 		if (l[6] != "ok") next
 		if (d[6] == "ok")
-			print $1, $2, "ok", l[15], d[15], sprintf("%.2f", d[15] / l[15]), l[12], d[12], d[9], ""
+			print $1, $2, "ok", l[21], d[21], sprintf("%.2f", d[21] / l[21]), l[18], d[18], \
+				both(d, 9), both(d, 10), both(d, 11), ""
 		else
-			print $1, $2, d[6] == "" ? "missing" : d[6], l[15], "", "", l[12], "", "", d[18]
+			print $1, $2, d[6] == "" ? "missing" : d[6], l[21], "", "", l[18], "", "", "", "", d[28]
 	}' "$tmp/linux" "$tmp/duet" "$tmp/pairs" > "$tmp/cmp"
 	{
 		printf 'linux_case\tduet_case\tstatus\tlinux_instr\tduet_instr\tratio\t'
-		printf 'linux_ns\tduet_ns\tduet_entries\tnote\n'
+		printf 'linux_ns\tduet_ns\tduet_entries\tduet_exc\tduet_intr\tnote\n'
 		cat "$tmp/cmp"
 	} > "$dir/linux.tsv"
 	{
@@ -327,54 +405,65 @@ linux() {
 		echo 'below). Linux is Debian'"'"'s kernel with the static benchmark'
 		echo '`tests/bench/linux.c` as `/init`. Instructions are guest instructions'
 		echo 'per operation; the ratio is duet'"'"'s over Linux'"'"'s (below 1: duet'
-		echo 'needs fewer). Method: [Benchmarks](../benchmarks.md).'
+		echo 'needs fewer). The pipe cases are two processes on one CPU. duet'"'"'s'
+		echo 'kernel entries are both ends'"'"' (both processes'"'"'); interrupts are'
+		echo 'mostly timer ticks. Method: [Benchmarks](../benchmarks.md).'
 		echo
 		echo '![duet and Linux: guest instructions per operation](linux.svg)'
 		echo
-		echo '| Linux case | duet case | Linux instructions | duet instructions | duet / Linux | duet syscalls |'
-		echo '| --- | --- | ---: | ---: | ---: | ---: |'
+		echo '| Linux case | duet case | Linux instructions | duet instructions | duet / Linux | duet syscalls | duet exceptions | duet interrupts |'
+		echo '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
 		awk -F '\t' '{
 			if ($3 == "ok")
-				printf "| %s | %s | %.0f | %.0f | %s | %s |\n", $1, $2, $4, $5, $6, $9
+				printf "| %s | %s | %.0f | %.0f | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, $9, $10, $11
 			else
-				printf "| %s | %s | %.0f | not measured | - | - |\n", $1, $2, $4
+				printf "| %s | %s | %.0f | not measured | - | - | - | - |\n", $1, $2, $4
 		}' "$tmp/cmp"
-		echo
-		echo 'duet cases not measured, and why:'
-		echo
-		awk -F '\t' '$3 != "ok" { printf "- %s: %s\n", $2, $10 }' "$tmp/cmp"
+		if awk -F '\t' '$3 != "ok" { f = 1 } END { exit !f }' "$tmp/cmp"; then
+			echo
+			echo 'duet cases not measured, and why:'
+			echo
+			awk -F '\t' '$3 != "ok" { printf "- %s: %s\n", $2, $12 }' "$tmp/cmp"
+		fi
 		echo
 		echo 'Linux has no cheap per-thread count of kernel entries, so the Linux'
-		echo 'side reports none. With one CPU the poller of a polled ring runs only'
-		echo 'when the program is preempted, at a timer tick, so `null-polled` here'
-		echo 'measures waiting for ticks ([Benchmarks](../benchmarks.md)).'
+		echo 'side reports none. duet'"'"'s polled ring has no row: with one CPU its'
+		echo 'poller runs only when the program is preempted at a timer tick'
+		echo '([Benchmarks](../benchmarks.md)).'
 		echo
 		echo '## Runs'
 		echo
-		echo '| system | clock | QEMU command line |'
-		echo '| --- | --- | --- |'
+		echo '| system | clock | host load | QEMU command line |'
+		echo '| --- | --- | --- | --- |'
 		for f in "$1" "$2"; do
-			printf '| %s | %s | `%s` |\n' "$(sed -n 's/^BENCH start .*os=\([a-z]*\).*/\1/p' "$f" | grep . || echo duet)" \
-				"$(sed -n 's/^BENCH clock //p' "$f" | head -1)" "$(sed -n 's/^# qemu: //p' "$f")"
+			printf '| %s | %s | %s → %s | `%s` |\n' \
+				"$(sed -n 's/^BENCH start .*os=\([a-z]*\).*/\1/p' "$f" | grep . || echo duet)" \
+				"$(sed -n 's/^BENCH clock //p' "$f" | head -1)" \
+				"$(sed -n 's/^# load start: //p' "$f")" "$(sed -n 's/^# load end: //p' "$f")" \
+				"$(sed -n 's/^# qemu: //p' "$f")"
 		done
 	} > "$dir/linux.md"
 	awk -F '\t' -v OFS='\t' '$3 == "ok" && $1 != "cpu-loop" {
 		print $2, $4, $5 }' "$tmp/cmp" > "$tmp/plot.dat"
+	n=$(wc -l < "$tmp/plot.dat")
+	y='(-$0 + 0.2)'
+	y2='(-$0 - 0.2)'
 	gnuplot <<-EOF
-		set terminal svg size 800,420 dynamic noenhanced font 'sans,12'
+		set terminal svg size 900,$((120 + 36 * n)) dynamic noenhanced font 'sans,12'
 		set datafile separator '\t'
-		set style data histogram
-		set style histogram clustered gap 1
 		set style fill solid 0.8 border -1
-		set key top left
-		set grid ytics
-		set xtics nomirror
-		set logscale y
-		set yrange [10:*]
-		set ylabel 'instructions (log scale)'
+		set key top right
+		set grid xtics
+		set ytics nomirror scale 0 font ',11'
+		set logscale x
+		set lmargin 26
+		set yrange [-$n + 0.5:0.5]
+		set xrange [1:*]
+		set xlabel 'instructions (log scale)'
 		set output '$dir/linux.svg'
-		set title 'guest instructions per operation, same QEMU (-icount shift=$shift_); duet case below, against its Linux counterpart'
-		plot '$tmp/plot.dat' using 2:xtic(1) title 'Linux', '' using 3 title 'duet'
+		set title 'guest instructions per operation, same QEMU (-icount shift=$shift_, 1 CPU): each duet case against its Linux counterpart'
+		plot '$tmp/plot.dat' using (1):$y:(1):2:($y - 0.18):($y + 0.18):ytic(1) with boxxyerror lc 1 title 'Linux', \
+			'' using (1):$y2:(1):3:($y2 - 0.18):($y2 + 0.18) with boxxyerror lc 2 title 'duet'
 	EOF
 }
 

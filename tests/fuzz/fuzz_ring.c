@@ -50,6 +50,7 @@ void sched_ready(struct thread *t)
 {
 	(void)t;
 }
+void ipi_poll(void) {}
 void sched_block(void)
 {
 	abort(); /* only a poller sleeps; this target makes no polled ring */

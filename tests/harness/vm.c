@@ -299,3 +299,32 @@ void vm_free(struct vm *vm)
 	free(vm->log);
 	free(vm);
 }
+
+/* ---- one VM for a whole run ---------------------------------------- */
+
+static struct vm **run_vm;
+static long run_deadline; /* ms, CLOCK_MONOTONIC */
+
+/* ^C, or the backstop alarm: QEMU must not outlive the tool. */
+static void on_signal(int sig)
+{
+	if (run_vm && *run_vm)
+		vm_kill(*run_vm);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void vm_run_start(struct vm **vmp, long secs)
+{
+	run_vm = vmp;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGALRM, on_signal);
+	run_deadline = now_ms() + secs * 1000L;
+}
+
+int vm_within(int ms)
+{
+	long left = run_deadline - now_ms();
+	return left < ms ? (left > 0 ? (int)left : 1) : ms;
+}

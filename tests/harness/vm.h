@@ -62,5 +62,14 @@ const char *vm_tail(struct vm *vm, int n);
 /* Kill the program if it still runs (async-signal-safe, for clean-up on a signal). */
 void vm_kill(struct vm *vm);
 
+/*
+ * For tools that drive one VM for a whole run (tests/bench/run.c,
+ * tests/robust_run.c): vm_run_start() sets a deadline secs from now and
+ * kills *vmp's QEMU if the tool is interrupted or its alarm fires;
+ * vm_within(ms) is ms, or what is left before the deadline if less.
+ */
+void vm_run_start(struct vm **vmp, long secs);
+int vm_within(int ms);
+
 /* Kill the program if it still runs, reap it, and free everything. */
 void vm_free(struct vm *vm);

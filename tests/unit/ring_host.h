@@ -31,6 +31,7 @@ void sched_ready(struct thread *t)
 {
 	(void)t;
 }
+void ipi_poll(void) {}		    /* one CPU: nobody to answer */
 static void (*host_on_yield)(void); /* ... and while yielding */
 void sched_yield(void)
 {

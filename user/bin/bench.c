@@ -4,38 +4,53 @@
  *	bench            every case, full repetitions
  *	bench -q         quick: few repetitions (make bench-quick, make test)
  *	bench -l         list the cases
+ *	bench -n N       N operations per repetition in every case (experiments)
  *	bench NAME...    only the cases whose names start with NAME
  *
  * For each case: kernel entries per operation, exact, from the kernel's
- * counters for the measuring thread (OP_STATS: system calls, and
- * exceptions and interrupts separately), and the time per operation on
- * the clock user mode reads without entering the kernel (clock_ticks():
- * the time CSR on riscv64, the TSC on x86_64, at the rate OP_STATS
- * gives). Under QEMU's -icount that clock counts guest instructions,
- * which makes the figures deterministic; the cpu-loop case, a loop of
- * known length, shows how many ns one instruction is. The method is in
- * docs/benchmarks.md.
+ * counters (OP_STATS: system calls, and exceptions and interrupts
+ * separately) of the measuring thread, of its peer where it has one (the
+ * other end of a pipe, the other thread of a user-interrupt exchange),
+ * and of every CPU; and the time per operation on the clock user mode
+ * reads without entering the kernel (clock_ticks(): the time CSR on
+ * riscv64, the TSC on x86_64, at the rate OP_STATS gives). Under QEMU's
+ * -icount that clock counts guest instructions, which makes the figures
+ * deterministic; the cpu-loop case, a loop of known length, shows how
+ * many ns one instruction is. The method is in docs/benchmarks.md.
  *
  * One line per case, key=value, for tests/bench/ to collect:
  *
  *	BENCH case=null-batch8 ops=4096 reps=21 entries=0.1250 exc=0.0000
- *	      intr=0.0017 ns=21967.508 min=21967.484 max=21967.508   (one line)
- *	BENCH case=pipe-hw-pingpong-1cpu skip="not available in this kernel yet: ..."
+ *	      intr=0.0017 all_entries=0.1250 all_exc=0.0000 all_intr=0.0034
+ *	      ns=21967.508 min=21967.484 max=21967.508               (one line)
  *
- * A case is one function in the table at the end. Cases for mechanisms
- * this kernel lacks are rows without a function: they print a skip line
- * saying what they need, never a number.
+ * with peer_entries= peer_exc= peer_intr= after intr= for a case with a
+ * peer, and lat= lat_min= lat_max= (ns, one delivery each) at the end of
+ * the user-interrupt cases;
+ *
+ *	BENCH case=pipe-hw-stream-2cpu skip="measured with 2 CPUs: this run has 1"
+ *
+ * for a case that cannot run here, saying why, never with a number.
+ *
+ *	bench --peer pingpong|stream   (internal) the other end of a pipe case
  */
 #include "async.h"
 #include "uintr.h"
 
+#define SELF	"/bin/bench"
+#define MAXWARM 3
 #define MAXREPS 32
+#define MAXSNAP (MAXWARM + MAXREPS + 1)
+#define MIB	(1 << 20)
+#define CHUNK	(64 << 10) /* bytes per write of a stream, as Linux's side writes */
 
 /* Repetitions: a few unmeasured ones first (the warm-up: caches,
-   TLB, QEMU's translation of the code), then the measured ones, of
-   which we report the median, the min and the max. */
-static int warm = 3, reps = 21;
+   TLB, QEMU's translation of the code, a pipe end's first attach),
+   then the measured ones, of which we report the median, the min and
+   the max. A slow case may ask for fewer (struct bcase.reps). */
+static int warm = MAXWARM, reps = 21;
 static int quick; /* -q: fewer repetitions and smaller ones */
+static long nops; /* -n: operations per repetition in every case; 0: each case's own */
 
 /* ---- the clock ------------------------------------------------------ */
 
@@ -70,27 +85,73 @@ static u64 muldiv(u64 a, u64 b, u64 c)
 	return q;
 }
 
-/* ---- measuring ------------------------------------------------------ */
+/* Shell sort: a few thousand numbers at most (the latencies). */
+static void sort(u64 *v, long n)
+{
+	for (long gap = n / 2; gap > 0; gap /= 2)
+		for (long i = gap; i < n; i++)
+			for (long j = i; j >= gap && v[j - gap] > v[j]; j -= gap) {
+				u64 x = v[j];
+				v[j] = v[j - gap];
+				v[j - gap] = x;
+			}
+}
 
-/* This thread's kernel entries so far, by kind (KS_*). */
+/* ---- counting kernel entries ------------------------------------------ */
+
+/* Kernel entries so far, by kind (KS_*): this thread's since it
+   started, and every CPU's since boot (every thread, kernel or user,
+   and the idle loops' interrupts). */
 struct counts {
 	u64 n[3];
+	u64 all[3];
 };
 
 static int counts(struct counts *c)
 {
 	struct kstats s;
 	int r = kstats(&s);
-	for (int i = 0; i < 3; i++)
-		c->n[i] = s.thread[i];
+	for (int k = 0; k < 3; k++) {
+		c->n[k] = s.thread[k];
+		c->all[k] = 0;
+		for (unsigned i = 0; i < MIN(s.ncpu, STATS_NCPU); i++)
+			c->all[k] += s.cpu[i][k];
+	}
 	return r;
 }
 
-/* "1234.567": x / 1000 with three decimals */
-static void fix3(char *buf, size_t len, u64 x)
+/*
+ * A peer's own counts, taken by the peer itself: a snapshot at the
+ * first operation of every repetition (the measuring side marks it in
+ * the operation's message), and one more when asked at the end. The
+ * difference of two snapshots is what the peer did for one repetition;
+ * `self` is what taking a snapshot costs it (a system call, counted
+ * before the kernel copies the counters out), found by taking two.
+ */
+struct snaps {
+	u64 self;
+	unsigned n;
+	unsigned pad;
+	struct counts s[MAXSNAP];
+};
+
+static void snap(struct snaps *p)
 {
-	snprintf(buf, len, "%llu.%03llu", x / 1000, x % 1000);
+	if (p->n < MAXSNAP)
+		counts(&p->s[p->n]);
+	p->n++;
 }
+
+static void snap_init(struct snaps *p)
+{
+	struct counts a, b;
+	counts(&a);
+	counts(&b);
+	p->self = b.n[KS_SYSCALL] - a.n[KS_SYSCALL];
+	p->n = 0;
+}
+
+/* ---- measuring ------------------------------------------------------ */
 
 /* What a case did; why it did not run is in why[]. */
 enum { RAN, SKIPPED, FAILED };
@@ -99,11 +160,39 @@ static char why[256];
 /* A loop that does n operations; 0, or the first -E* an operation gave. */
 typedef long (*loop_fn)(long n, long arg);
 
+/* One case's figures: sums over the measured repetitions. */
+struct result {
+	long ops;
+	int reps;
+	s64 n[3];    /* the measuring thread's entries */
+	s64 all[3];  /* every CPU's */
+	s64 peer[3]; /* the peer's, if has_peer */
+	bool has_peer;
+	u64 t[MAXREPS]; /* clock counts per repetition, sorted */
+	u64 lat[3];	/* one-way latency: median, min, max (clock counts) */
+	bool has_lat;
+};
+
+/* Latencies of the measured repetitions (user-interrupt deliveries),
+   recorded by the handler while lat_on: every one, in the sizes of the
+   table below. */
+#define MAXLAT 32768
+static u64 lat[MAXLAT];
+static unsigned lat_n;
+static volatile bool lat_on;
+
+static void lat_add(u64 ticks)
+{
+	if (!lat_on)
+		return;
+	unsigned i = __atomic_fetch_add(&lat_n, 1, __ATOMIC_RELAXED);
+	if (i < MAXLAT)
+		lat[i] = ticks;
+}
+
 /*
- * Run f(ops, arg) warm times, then reps times measured, and print the
- * case's line. Per operation: entries (system calls), exceptions and
- * interrupts of the calling thread, summed over the measured
- * repetitions; time as the median, min and max of the repetitions.
+ * Run f(ops, arg) warm times, then reps times measured, into *res.
+ * Per repetition: the counters before and after, the clock in between.
  *
  * Reading the counters is itself an operation: its system call (if it
  * makes one) is counted before the kernel copies the counters out, so
@@ -111,19 +200,22 @@ typedef long (*loop_fn)(long n, long arg);
  * measured here by reading twice, in the thread and on the ring that
  * will be measured.
  */
-static int measure(const char *name, loop_fn f, long arg, long ops)
+static int measure(loop_fn f, long arg, long ops, struct result *res)
 {
-	u64 t[MAXREPS];
 	struct counts a, b;
-	s64 sum[3] = {0, 0, 0};
 	long r;
 
+	memset(res, 0, sizeof(*res));
+	res->ops = ops;
+	res->reps = reps;
 	if ((r = counts(&a)) < 0 || (r = counts(&b)) < 0)
 		goto fail;
 	s64 self = b.n[KS_SYSCALL] - a.n[KS_SYSCALL];
 	for (int i = 0; i < warm; i++)
 		if ((r = f(ops, arg)) < 0)
 			goto fail;
+	lat_n = 0;
+	lat_on = true;
 	for (int i = 0; i < reps; i++) {
 		counts(&a);
 		u64 t0 = clock_ticks();
@@ -132,61 +224,134 @@ static int measure(const char *name, loop_fn f, long arg, long ops)
 		counts(&b);
 		if (r < 0)
 			goto fail;
-		t[i] = t1 - t0;
-		for (int k = 0; k < 3; k++)
-			sum[k] += b.n[k] - a.n[k];
-		sum[KS_SYSCALL] -= self;
-	}
-	/* insertion sort: a few dozen numbers */
-	for (int i = 1; i < reps; i++)
-		for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
-			u64 x = t[j];
-			t[j] = t[j - 1];
-			t[j - 1] = x;
+		res->t[i] = t1 - t0;
+		for (int k = 0; k < 3; k++) {
+			res->n[k] += b.n[k] - a.n[k];
+			res->all[k] += b.all[k] - a.all[k];
 		}
-
-	/* Per operation: entries over every measured operation, in
-	   ten-thousandths, rounded (a batch of 64 is 0.0156); time in
-	   picoseconds, from counts over one repetition. */
-	u64 all = (u64)ops * reps;
-	char e[3][24], ns[3][24];
-	for (int k = 0; k < 3; k++) {
-		u64 x = muldiv(MAX(sum[k], 0), 20000, all);
-		x = x / 2 + x % 2;
-		snprintf(e[k], sizeof(e[k]), "%llu.%04llu", x / 10000, x % 10000);
+		res->n[KS_SYSCALL] -= self;
+		res->all[KS_SYSCALL] -= self;
 	}
-	u64 pick[3] = {t[reps / 2], t[0], t[reps - 1]};
-	for (int k = 0; k < 3; k++)
-		fix3(ns[k], sizeof(ns[k]), muldiv(pick[k], 1000000000000ull, hz * ops));
-	printf("BENCH case=%s ops=%ld reps=%d entries=%s exc=%s intr=%s ns=%s min=%s max=%s\n",
-	       name, ops, reps, e[KS_SYSCALL], e[KS_EXCEPTION], e[KS_INTERRUPT], ns[0], ns[1],
-	       ns[2]);
+	lat_on = false;
+	sort(res->t, reps);
+	if (lat_n) {
+		long n = MIN(lat_n, MAXLAT);
+		sort(lat, n);
+		res->lat[0] = lat[n / 2];
+		res->lat[1] = lat[0];
+		res->lat[2] = lat[n - 1];
+		res->has_lat = true;
+	}
 	return RAN;
 fail:
+	lat_on = false;
 	snprintf(why, sizeof(why), "%s", errstr(r));
 	return FAILED;
 }
 
-/* Operations per repetition: smaller in quick mode. */
-static long size(long full)
+/* The peer's part of the measured repetitions, from its snapshots. */
+static int peer_sums(const struct snaps *p, struct result *res)
 {
-	return quick ? MAX(full / 16, 1) : full;
+	if (p->n != (unsigned)(warm + reps + 1)) {
+		snprintf(why, sizeof(why), "the peer took %u snapshots, not %d", p->n,
+			 warm + reps + 1);
+		return FAILED;
+	}
+	for (int i = warm; i < warm + reps; i++)
+		for (int k = 0; k < 3; k++)
+			res->peer[k] += p->s[i + 1].n[k] - p->s[i].n[k];
+	res->peer[KS_SYSCALL] -= p->self * reps;
+	/* its snapshots inside the measured repetitions are no operation's */
+	res->all[KS_SYSCALL] -= p->self * reps;
+	res->has_peer = true;
+	return RAN;
+}
+
+/* sum / ops, with four decimals, rounded (a batch of 64 is 0.0156) */
+static void per_op(char *buf, size_t len, s64 sum, const struct result *res)
+{
+	u64 x = muldiv(MAX(sum, 0), 20000, (u64)res->ops * res->reps);
+	x = x / 2 + x % 2;
+	snprintf(buf, len, "%llu.%04llu", x / 10000, x % 10000);
+}
+
+/* clock counts as ns with three decimals, divided by d */
+static void ns3(char *buf, size_t len, u64 ticks, u64 d)
+{
+	u64 ps = muldiv(ticks, 1000000000000ull, hz * d);
+	snprintf(buf, len, "%llu.%03llu", ps / 1000, ps % 1000);
+}
+
+/* The case's line, in one write. */
+static void report(const char *name, const struct result *res)
+{
+	char e[3][3][24], t[3][24], l[3][24], line[512];
+	for (int k = 0; k < 3; k++) {
+		per_op(e[0][k], sizeof(e[0][k]), res->n[k], res);
+		per_op(e[1][k], sizeof(e[1][k]), res->peer[k], res);
+		per_op(e[2][k], sizeof(e[2][k]), res->all[k], res);
+	}
+	u64 pick[3] = {res->t[res->reps / 2], res->t[0], res->t[res->reps - 1]};
+	for (int k = 0; k < 3; k++) {
+		ns3(t[k], sizeof(t[k]), pick[k], res->ops);
+		ns3(l[k], sizeof(l[k]), res->lat[k], 1);
+	}
+	size_t n = snprintf(
+	    line, sizeof(line), "BENCH case=%s ops=%ld reps=%d entries=%s exc=%s intr=%s", name,
+	    res->ops, res->reps, e[0][KS_SYSCALL], e[0][KS_EXCEPTION], e[0][KS_INTERRUPT]);
+	if (res->has_peer && n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - n,
+			      " peer_entries=%s peer_exc=%s peer_intr=%s", e[1][KS_SYSCALL],
+			      e[1][KS_EXCEPTION], e[1][KS_INTERRUPT]);
+	if (n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - n,
+			      " all_entries=%s all_exc=%s all_intr=%s ns=%s min=%s max=%s",
+			      e[2][KS_SYSCALL], e[2][KS_EXCEPTION], e[2][KS_INTERRUPT], t[0], t[1],
+			      t[2]);
+	if (res->has_lat && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " lat=%s lat_min=%s lat_max=%s", l[0], l[1],
+			 l[2]);
+	n = MIN(strlen(line), sizeof(line) - 2);
+	line[n] = '\n'; /* one write: printf would write it in 256-byte pieces */
+	writeall(1, line, n + 1);
+}
+
+/* Measure and print: the cases without a peer. */
+static int run(const char *name, loop_fn f, long arg, long ops)
+{
+	struct result res;
+	int r = measure(f, arg, ops, &res);
+	if (r == RAN)
+		report(name, &res);
+	return r;
 }
 
 /* ---- the cases ------------------------------------------------------ */
 
 struct bcase;
-/* A case sets up what it needs, measures with measure() (which prints
-   its line) and returns RAN; or puts the reason in why[] and returns
-   SKIPPED (it cannot run here: printed as a skip line) or FAILED. */
+/* A case sets up what it needs, measures with measure() and prints its
+   line with report() (run() does both), and returns RAN; or puts the
+   reason in why[] and returns SKIPPED (it cannot run here: printed as a
+   skip line) or FAILED. */
 typedef int (*case_fn)(const struct bcase *c);
 
 struct bcase {
 	const char *name;
 	case_fn fn;	  /* NULL: not available in this kernel yet */
-	long arg;	  /* the case's parameter (a batch size, a byte count) */
+	long arg;	  /* the case's parameter (a batch size, flags) */
+	unsigned cpus;	  /* 0: any machine; 1 or 2: only one with that many CPUs */
+	long ops;	  /* operations per repetition (full mode) */
+	int reps;	  /* measured repetitions (full mode); 0: the default */
 	const char *what; /* what the case measures, or what it still needs */
 };
+
+/* Operations per repetition: -n, or the case's own, smaller in quick mode. */
+static long size(const struct bcase *c)
+{
+	if (nops)
+		return nops;
+	return quick ? MAX(c->ops / 16, 1) : c->ops;
+}
 
 /*
  * cpu-loop: a loop of exactly two instructions per turn, so its time
@@ -197,7 +362,7 @@ struct bcase {
 static long spin(long n, long arg)
 {
 	(void)arg;
-	long k = n / 2;
+	long k = MAX(n / 2, 1);
 #ifdef __riscv
 	asm volatile("1: addi %0, %0, -1\n\tbnez %0, 1b" : "+r"(k));
 #else
@@ -208,7 +373,7 @@ static long spin(long n, long arg)
 
 static int c_loop(const struct bcase *c)
 {
-	return measure(c->name, spin, 0, size(200000));
+	return run(c->name, spin, 0, MAX(size(c) & ~1l, 2));
 }
 
 /* null-call: one blocking call per operation (getpid: a ring entry, one
@@ -226,7 +391,7 @@ static long calls(long n, long arg)
 
 static int c_call(const struct bcase *c)
 {
-	return measure(c->name, calls, 0, size(4096));
+	return run(c->name, calls, 0, size(c));
 }
 
 /*
@@ -291,22 +456,22 @@ static int c_batch(const struct bcase *c)
 	br.cq = (struct cqe *)((char *)br.h + br.h->cq_off);
 	br.tail = br.h->sq_tail;
 	br.head = br.h->cq_head;
-	int r = measure(c->name, batches, c->arg, MAX(size(4096) / c->arg, 1) * c->arg);
+	int r = run(c->name, batches, c->arg, MAX(size(c) / c->arg, 1) * c->arg);
 	ring_destroy(id);
 	return r;
 }
 
 /*
- * null-polled: null-call on a polled ring (ring_poll): publishing the
- * entry is the submission, and while the kernel's poller is awake the
- * completion is reaped without any system call. ring_poll() switches
- * the calling thread's ring for good, so the case runs in a thread of
- * its own, whose entries are the ones counted.
+ * null-polled-Ncpu: null-call on a polled ring (ring_poll): publishing
+ * the entry is the submission, and while the kernel's poller is awake
+ * the completion is reaped without any system call. ring_poll()
+ * switches the calling thread's ring for good, so the case runs in a
+ * thread of its own, whose entries are the ones counted.
  *
- * The poller is a kernel thread that needs a CPU. With one CPU it gets
- * it when the program is preempted, at the next timer tick, so every
- * call waits for a tick: few operations then, or the case would take
- * minutes.
+ * The poller is a kernel thread that needs a CPU of its own. With one
+ * CPU it gets one only when the program is preempted, at the next timer
+ * tick, so every call waits for a tick: the 1-CPU case shows that cost,
+ * with few operations.
  */
 static void polled(void *arg)
 {
@@ -316,7 +481,7 @@ static void polled(void *arg)
 		snprintf(why, sizeof(why), "ring_poll: %s", errstr(r));
 		thread_exit(FAILED);
 	}
-	thread_exit(measure(c->name, calls, 0, ncpu > 1 ? size(1024) : size(16)));
+	thread_exit(run(c->name, calls, 0, size(c)));
 }
 
 static int c_polled(const struct bcase *c)
@@ -330,40 +495,233 @@ static int c_polled(const struct bcase *c)
 }
 
 /*
- * uintr-emulated: a thread sends a user interrupt to itself. The send
- * instruction traps and the kernel emulates it; on the way back to user
- * mode the kernel delivers the interrupt (the handler runs), and the
- * handler's return instruction (UIRET / URET) traps and is emulated
- * too. One operation: send, delivery, handler, return.
+ * pipe-{kernel,hw}-{pingpong,stream}-Ncpu: two processes, this one and
+ * a child (`bench --peer MODE`, the same program) whose descriptors 0
+ * and 1 are the far ends of two pipes, both kernel pipes or both
+ * hardware pipes:
+ *
+ *   pingpong  one byte to the child, which answers with one byte: one
+ *             operation is one round trip;
+ *   stream    1 MiB to the child in writes of 64 KiB, which answers
+ *             with one byte once it has read it all: one operation is
+ *             one MiB.
+ *
+ * The child counts its own kernel entries (struct snaps): the first
+ * message of each repetition is marked ('m' as its first byte), and the
+ * child takes a snapshot of its counters when it reads one; after the
+ * last repetition, a message 'r' asks it for one more snapshot and for
+ * all of them, in the answer pipe. Its entries per operation are then
+ * exactly what it did between two marks - every read and write of one
+ * repetition's operations - as this side's are.
  */
-static volatile u64 delivered;
-static int uidx;
-static char ustack[4096] __attribute__((aligned(16)));
+#define P_HW	 1 /* hardware pipes (else kernel pipes) */
+#define P_STREAM 2 /* 1 MiB streams (else a 1-byte ping-pong) */
+
+static struct {
+	int to, from; /* our ends: requests to the child, its answers */
+	int pid;
+	struct snaps sn; /* the child's, when it has reported */
+} pp;
+
+static u8 sbuf[CHUNK];
+
+static long readall(int fd, void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		long r = read(fd, (u8 *)buf + done, n - done);
+		if (r <= 0)
+			return r < 0 ? r : -EIO;
+		done += r;
+	}
+	return n;
+}
+
+/* The child: answer until the requests' pipe ends. */
+static int peer_main(const char *mode)
+{
+	static struct snaps sn;
+	long want = strcmp(mode, "stream") == 0 ? MIB : 1;
+	snap_init(&sn);
+	for (;;) {
+		for (long got = 0; got < want;) {
+			long r = read(0, sbuf, MIN(want - got, CHUNK));
+			if (r <= 0)
+				return r < 0; /* 0: end of file, the bench is done with us */
+			if (got == 0 && sbuf[0] == 'r') { /* report */
+				snap(&sn);
+				if (writeall(1, &sn, sizeof(sn)) != sizeof(sn))
+					return 1;
+				snap_init(&sn);
+				goto next;
+			}
+			if (got == 0 && sbuf[0] == 'm') /* a repetition starts */
+				snap(&sn);
+			got += r;
+		}
+		if (write(1, sbuf, 1) != 1)
+			return 1;
+	next:;
+	}
+}
+
+static int peer_start(const char *mode, bool hw)
+{
+	int a[2], b[2], r;
+	if ((r = hw ? pipe(a) : pipe_kernel(a)) < 0)
+		goto fail;
+	if ((r = hw ? pipe(b) : pipe_kernel(b)) < 0) {
+		close(a[0]);
+		close(a[1]);
+		goto fail;
+	}
+	char *argv[] = {"bench", "--peer", (char *)mode, NULL};
+	int map[3] = {a[0], b[1], 2};
+	r = pp.pid = spawn(SELF, argv, map, 3, -1, -1);
+	close(a[0]);
+	close(b[1]);
+	pp.to = a[1];
+	pp.from = b[0];
+	if (r >= 0)
+		return 0;
+	close(pp.to);
+	close(pp.from);
+fail:
+	snprintf(why, sizeof(why), "starting the other end: %s", errstr(r));
+	return FAILED;
+}
+
+/* Ask the child for its snapshots (after the last repetition). */
+static long peer_report(void)
+{
+	char c = 'r';
+	long r = write(pp.to, &c, 1);
+	if (r == 1)
+		r = readall(pp.from, &pp.sn, sizeof(pp.sn));
+	return r < 0 ? r : 0;
+}
+
+static void peer_stop(void)
+{
+	int st;
+	close(pp.to);
+	close(pp.from);
+	waitpid(pp.pid, &st); /* our closing the pipe ends it */
+}
+
+static long pingpong(long n, long arg)
+{
+	(void)arg;
+	for (long i = 0; i < n; i++) {
+		char c = i ? 'p' : 'm';
+		long r = write(pp.to, &c, 1);
+		if (r == 1)
+			r = read(pp.from, &c, 1);
+		if (r != 1)
+			return r < 0 ? r : -EIO;
+	}
+	return 0;
+}
+
+static long stream(long n, long arg)
+{
+	(void)arg;
+	for (long i = 0; i < n; i++) {
+		sbuf[0] = i ? 'd' : 'm';
+		long r;
+		for (long done = 0; done < MIB; done += r) {
+			long at = done & (CHUNK - 1);
+			if ((r = write(pp.to, sbuf + at, CHUNK - at)) <= 0)
+				return r < 0 ? r : -EIO;
+		}
+		char c;
+		if ((r = read(pp.from, &c, 1)) != 1)
+			return r < 0 ? r : -EIO;
+	}
+	return 0;
+}
+
+static int c_pipe(const struct bcase *c)
+{
+	bool s = c->arg & P_STREAM;
+	if (peer_start(s ? "stream" : "pingpong", c->arg & P_HW) != 0)
+		return FAILED;
+	struct result res;
+	int r = measure(s ? stream : pingpong, 0, size(c), &res);
+	long e;
+	if (r == RAN && (e = peer_report()) < 0) {
+		snprintf(why, sizeof(why), "the other end's counters: %s", errstr(e));
+		r = FAILED;
+	}
+	if (r == RAN && (r = peer_sums(&pp.sn, &res)) == RAN)
+		report(c->name, &res);
+	peer_stop();
+	return r;
+}
+
+/*
+ * User interrupts. One handler for the process: it notes the delivery
+ * (got[vector]) and its latency, the receiver's clock at the handler
+ * minus the sender's just before its send instruction (one delivery is
+ * in flight at a time in every case). PIPE_VECTOR (hardware pipes'
+ * wake-ups, if this thread still receives them) is not ours.
+ *
+ *   uintr-self: a thread sends to itself. The send instruction traps
+ *   and the kernel emulates it; on the way back to user mode the kernel
+ *   delivers the interrupt (the handler runs), and the handler's return
+ *   instruction (UIRET / URET) traps and is emulated too. One
+ *   operation: send, delivery, handler, return.
+ */
+#define V_SELF	0
+#define V_CROSS 1 /* thread k of a cross-thread case receives vector V_CROSS + k */
+#define HSTACK	4096
+
+static volatile u64 sent_at;
+static volatile unsigned got[V_CROSS + 2];
+static char hstack[2][HSTACK] __attribute__((aligned(16)));
 
 static void on_uintr(unsigned long vector)
 {
-	(void)vector;
-	delivered++;
+	u64 now = clock_ticks();
+	if (vector >= ARRAY_SIZE(got))
+		return;
+	lat_add(now - sent_at);
+	got[vector]++;
 }
+
+static int uidx;
 
 static long uintrs(long n, long arg)
 {
 	(void)arg;
-	u64 before = delivered;
-	for (long i = 0; i < n; i++)
+	unsigned before = got[V_SELF];
+	for (long i = 0; i < n; i++) {
+		sent_at = clock_ticks();
 		uintr_send(uidx);
-	return delivered - before == (u64)n ? 0 : -EIO; /* each one delivered */
+	}
+	return got[V_SELF] - before == (unsigned)n ? 0 : -EIO; /* each one delivered */
 }
 
-static int c_uintr(const struct bcase *c)
+/* uintr-self, and uintr-native on a CPU with UINTR: the same
+   measurement, which counts as native only if no send trapped. */
+static int self_sends(const struct bcase *c, bool native)
 {
-	int fd = -1, r = uintr_register_handler(on_uintr, ustack, sizeof(ustack));
-	if (r >= 0 && (r = fd = uintr_create_vector(0)) >= 0 &&
+	struct result res;
+	int fd = -1, r = uintr_register_handler(on_uintr, hstack[0], HSTACK);
+	if (r >= 0 && (r = fd = uintr_create_vector(V_SELF)) >= 0 &&
 	    (r = uidx = uintr_register_sender(fd)) >= 0) {
 		uintr_enable();
-		r = measure(c->name, uintrs, 0, size(1024));
+		r = measure(uintrs, 0, size(c), &res);
 		uintr_disable();
 		uintr_unregister_sender(uidx);
+		if (r == RAN && native && res.n[KS_EXCEPTION]) {
+			snprintf(
+			    why, sizeof(why),
+			    "this CPU has UINTR (CPUID.(7,0):EDX[5]), but the sends trapped: the "
+			    "kernel emulates them (uintr-self)");
+			r = SKIPPED;
+		} else if (r == RAN) {
+			report(c->name, &res);
+		}
 	} else {
 		snprintf(why, sizeof(why), "setting up: %s", errstr(r));
 		r = FAILED;
@@ -374,50 +732,256 @@ static int c_uintr(const struct bcase *c)
 	return r;
 }
 
+static int c_uintr(const struct bcase *c)
+{
+	return self_sends(c, false);
+}
+
 /* uintr-native: only where the CPU has user interrupts. */
 static int c_uintr_native(const struct bcase *c)
 {
-	(void)c;
 #ifdef __x86_64__
 	u32 a = 7, b, cx = 0, d;
 	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(cx), "=d"(d));
 	if (d & (1u << 5))
-		snprintf(why, sizeof(why),
-			 "this CPU has UINTR (CPUID.(7,0):EDX[5]), but the kernel has no native "
-			 "path yet");
-	else
-		snprintf(why, sizeof(why),
-			 "this CPU has no UINTR (CPUID.(7,0):EDX[5] clear): the kernel emulates "
-			 "it (uintr-emulated)");
+		return self_sends(c, true);
+	snprintf(why, sizeof(why),
+		 "this CPU has no UINTR (CPUID.(7,0):EDX[5] clear): the kernel emulates it "
+		 "(uintr-self, uintr-cross-*)");
 #else
+	(void)c;
 	snprintf(why, sizeof(why),
 		 "no RISC-V CPU here has user interrupts: the kernel emulates them "
-		 "(uintr-emulated)");
+		 "(uintr-self, uintr-cross-*)");
 #endif
 	return SKIPPED;
 }
 
+/*
+ * uintr-cross-{sleep,spin}-Ncpu: two threads of this process, A (the
+ * measuring one) and B, bounce a user interrupt: A sends to B, B's
+ * handler runs, B sends back to A, A's handler runs. One operation is
+ * one delivery (a round trip is two), so A's entries per operation plus
+ * B's are what one send and one delivery cost, sender and receiver
+ * together. B counts its own entries as the pipes' child does, a
+ * snapshot at each repetition's first delivery (A raises `mark`).
+ *
+ *   sleep: a thread with nothing to do sleeps in wait(WAIT_UINTR), with
+ *          user interrupts masked around the check-then-wait as
+ *          hardware pipes do (CLUI, look, wait, STUI: the interrupt is
+ *          delivered at the STUI). One CPU or two.
+ *   spin:  it spins with user interrupts enabled: the send reaches it on
+ *          the other CPU by an IPI, and it is delivered on the way back
+ *          from that interrupt. Two CPUs only: on one, a spinning
+ *          receiver runs only when the sender is preempted.
+ */
+static struct {
+	int fd[2];  /* thread k's vector (V_CROSS + k) */
+	int idx[2]; /* thread k's sender index to the other thread */
+	bool spin;
+	volatile int state; /* B: 0 setting up, 1 ready, < 0 failed (-E*) */
+	volatile bool mark, final;
+	struct snaps sn; /* B's */
+} ux;
+
+/* Wait until thread k's handler has run more than `seen` times. */
+static long uwait(int k, unsigned seen)
+{
+	struct wait_item it = {.type = WAIT_UINTR};
+	struct wait_event ev;
+	while (got[V_CROSS + k] == seen) {
+		if (ux.spin)
+			continue;
+		uintr_disable();
+		/* look again: a delivery just before the CLUI leaves nothing pending */
+		long r = got[V_CROSS + k] == seen ? wait(&it, 1, &ev, 1, -1) : 0;
+		uintr_enable(); /* what is pending is delivered here */
+		if (r < 0 && r != -EINTR)
+			return r;
+	}
+	return 0;
+}
+
+static void bouncer(void *arg)
+{
+	(void)arg;
+	int r = uintr_register_handler(on_uintr, hstack[1], HSTACK);
+	if (r >= 0 && (r = ux.fd[1] = uintr_create_vector(V_CROSS + 1)) >= 0)
+		r = ux.idx[1] = uintr_register_sender(ux.fd[0]);
+	if (r < 0) {
+		ux.state = r;
+		thread_exit(1);
+	}
+	snap_init(&ux.sn);
+	uintr_enable();
+	ux.state = 1;
+	for (unsigned seen = 0;;) {
+		if (uwait(1, seen) < 0)
+			break;
+		seen = got[V_CROSS + 1];
+		if (ux.final || ux.mark)
+			snap(&ux.sn);
+		if (ux.final)
+			break;
+		sent_at = clock_ticks();
+		uintr_send(ux.idx[1]);
+	}
+	uintr_disable();
+	uintr_unregister_handler();
+	thread_exit(0);
+}
+
+static long bounce(long n, long arg)
+{
+	(void)arg;
+	for (long i = 0; i < n; i += 2) {
+		unsigned seen = got[V_CROSS];
+		ux.mark = i == 0;
+		sent_at = clock_ticks();
+		uintr_send(ux.idx[0]);
+		long r = uwait(0, seen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int c_cross(const struct bcase *c)
+{
+	int tid = -1, r;
+	memset(&ux, 0, sizeof(ux));
+	ux.fd[1] = ux.idx[0] = -1;
+	ux.spin = c->arg;
+	if ((r = uintr_register_handler(on_uintr, hstack[0], HSTACK)) < 0 ||
+	    (r = ux.fd[0] = uintr_create_vector(V_CROSS)) < 0 ||
+	    (r = tid = thread_create(bouncer, NULL)) < 0)
+		goto fail;
+	while (ux.state == 0)
+		msleep(1);
+	if ((r = ux.state) < 0 || (r = ux.idx[0] = uintr_register_sender(ux.fd[1])) < 0)
+		goto fail;
+	uintr_enable();
+	struct result res;
+	r = measure(bounce, 0, ROUND_UP(size(c), 2), &res);
+	ux.final = true;
+	sent_at = clock_ticks();
+	uintr_send(ux.idx[0]);
+	thread_join(tid, NULL);
+	tid = -1;
+	if (r == RAN && (r = peer_sums(&ux.sn, &res)) == RAN)
+		report(c->name, &res);
+	goto out;
+fail:
+	snprintf(why, sizeof(why), "setting up: %s", errstr(r));
+	r = FAILED;
+out:
+	/* B has failed, or waits for its first interrupt (if we can send one) */
+	if (tid >= 0 && (ux.state < 0 || ux.idx[0] >= 0)) {
+		ux.final = true;
+		if (ux.idx[0] >= 0)
+			uintr_send(ux.idx[0]);
+		thread_join(tid, NULL);
+	}
+	uintr_disable();
+	if (ux.idx[0] >= 0)
+		uintr_unregister_sender(ux.idx[0]);
+	for (int k = 0; k < 2; k++)
+		if (ux.fd[k] >= 0)
+			close(ux.fd[k]);
+	uintr_unregister_handler();
+	return r;
+}
+
+/*
+ * file-read-{4k,64k}-Ncpu: read a file through its connection to the
+ * file server (fsd): one operation is a seek to the start (one request
+ * and its answer) and reads of the whole size, FS_IO_MAX bytes per
+ * request (4 KiB: one; 64 KiB: eight). The file is made here, in /tmp.
+ * The server's entries are not its own report: they are every CPU's
+ * entries minus this thread's (the server is the only other program
+ * running), in the peer_ columns.
+ */
+#define FILE_PATH "/tmp/bench.dat"
+#define FILE_SIZE (64 << 10)
+
+static int ffd = -1;
+static u8 fbuf[FILE_SIZE];
+
+static long freads(long n, long len)
+{
+	for (long i = 0; i < n; i++) {
+		long r = lseek(ffd, 0, SEEK_SET);
+		for (long done = 0; r >= 0 && done < len; done += r)
+			if ((r = read(ffd, fbuf + done, len - done)) == 0)
+				r = -EIO; /* shorter than we wrote */
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int c_file(const struct bcase *c)
+{
+	int r = ffd = open(FILE_PATH, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "open(%s): %s: no file server?", FILE_PATH, errstr(r));
+		return SKIPPED;
+	}
+	for (int i = 0; i < FILE_SIZE; i++)
+		fbuf[i] = i * 7;
+	long w = writeall(ffd, fbuf, FILE_SIZE);
+	struct result res;
+	if (w != FILE_SIZE) {
+		snprintf(why, sizeof(why), "writing %s: %s", FILE_PATH, errstr(w < 0 ? w : -EIO));
+		r = FAILED;
+	} else if ((r = measure(freads, c->arg, size(c), &res)) == RAN) {
+		for (int k = 0; k < 3; k++)
+			res.peer[k] = res.all[k] - res.n[k];
+		res.has_peer = true;
+		report(c->name, &res);
+	}
+	close(ffd);
+	unlink(FILE_PATH);
+	return r;
+}
+
+/*
+ * The cases. Sizes: operations per repetition in full mode (a sixteenth
+ * in quick mode). A case that waits for timer ticks on one CPU, or for
+ * the host to run both of QEMU's vCPU threads on two, has few, so that
+ * `make bench` stays within minutes on a busy machine.
+ */
+#define RT "1-byte round trip between two processes"
 static const struct bcase cases[] = {
-    {"cpu-loop", c_loop, 0, "a loop of known length: ns per guest instruction"},
-    {"null-call", c_call, 0, "one blocking call (getpid) per operation"},
-    {"null-batch1", c_batch, 1, "NOPs, 1 per ring_enter"},
-    {"null-batch8", c_batch, 8, "NOPs, 8 per ring_enter"},
-    {"null-batch32", c_batch, 32, "NOPs, 32 per ring_enter"},
-    {"null-batch128", c_batch, 128, "NOPs, 128 per ring_enter"},
-    {"null-polled", c_polled, 0, "one blocking call (getpid) per operation, polled ring"},
-    /* Rows to fill in as the mechanisms land: a function each. */
-    {"pipe-kernel-pingpong-1cpu", NULL, 0, "kernel pipes: 1-byte round trip, one CPU"},
-    {"pipe-kernel-pingpong-2cpu", NULL, 0, "kernel pipes: 1-byte round trip, two CPUs"},
-    {"pipe-hw-pingpong-1cpu", NULL, 0, "hardware pipes: 1-byte round trip, one CPU"},
-    {"pipe-hw-pingpong-2cpu", NULL, 0, "hardware pipes: 1-byte round trip, two CPUs"},
-    {"pipe-kernel-stream-1cpu", NULL, 1 << 20, "kernel pipes: 1 MiB stream, one CPU"},
-    {"pipe-kernel-stream-2cpu", NULL, 1 << 20, "kernel pipes: 1 MiB stream, two CPUs"},
-    {"pipe-hw-stream-1cpu", NULL, 1 << 20, "hardware pipes: 1 MiB stream, one CPU"},
-    {"pipe-hw-stream-2cpu", NULL, 1 << 20, "hardware pipes: 1 MiB stream, two CPUs"},
-    {"uintr-emulated", c_uintr, 0, "user interrupt sent to oneself, emulated by the kernel"},
-    {"uintr-native", c_uintr_native, 0, "user interrupt sent to oneself, native UINTR"},
-    {"file-read-4k", NULL, 4096, "4 KiB file read through the file server"},
-    {"file-read-64k", NULL, 65536, "64 KiB file read through the file server"},
+    {"cpu-loop", c_loop, 0, 0, 200000, 0, "a loop of known length: ns per guest instruction"},
+    {"null-call", c_call, 0, 0, 4096, 0, "one blocking call (getpid) per operation"},
+    {"null-batch1", c_batch, 1, 0, 4096, 0, "NOPs, 1 per ring_enter"},
+    {"null-batch8", c_batch, 8, 0, 4096, 0, "NOPs, 8 per ring_enter"},
+    {"null-batch32", c_batch, 32, 0, 4096, 0, "NOPs, 32 per ring_enter"},
+    {"null-batch128", c_batch, 128, 0, 4096, 0, "NOPs, 128 per ring_enter"},
+    {"null-polled-1cpu", c_polled, 0, 1, 16, 0,
+     "getpid on a polled ring, one CPU: the poller runs at timer ticks"},
+    {"null-polled-2cpu", c_polled, 0, 2, 128, 0, "getpid on a polled ring, two CPUs"},
+    {"pipe-kernel-pingpong-1cpu", c_pipe, 0, 1, 1024, 0, "kernel pipes: " RT ", one CPU"},
+    {"pipe-kernel-pingpong-2cpu", c_pipe, 0, 2, 256, 0, "kernel pipes: " RT ", two CPUs"},
+    {"pipe-hw-pingpong-1cpu", c_pipe, P_HW, 1, 16, 0, "hardware pipes: " RT ", one CPU"},
+    {"pipe-hw-pingpong-2cpu", c_pipe, P_HW, 2, 128, 0, "hardware pipes: " RT ", two CPUs"},
+    {"pipe-kernel-stream-1cpu", c_pipe, P_STREAM, 1, 2, 0, "kernel pipes: 1 MiB, one CPU"},
+    {"pipe-kernel-stream-2cpu", c_pipe, P_STREAM, 2, 1, 0, "kernel pipes: 1 MiB, two CPUs"},
+    {"pipe-hw-stream-1cpu", c_pipe, P_HW | P_STREAM, 1, 1, 5, "hardware pipes: 1 MiB, one CPU"},
+    {"pipe-hw-stream-2cpu", c_pipe, P_HW | P_STREAM, 2, 1, 0, "hardware pipes: 1 MiB, two CPUs"},
+    {"uintr-self", c_uintr, 0, 0, 1024, 0, "user interrupt sent to oneself (emulated here)"},
+    {"uintr-cross-sleep-1cpu", c_cross, 0, 1, 1024, 0,
+     "user interrupts between two threads that sleep in wait(), one CPU"},
+    {"uintr-cross-sleep-2cpu", c_cross, 0, 2, 128, 0,
+     "user interrupts between two threads that sleep in wait(), two CPUs"},
+    {"uintr-cross-spin-2cpu", c_cross, 1, 2, 128, 0,
+     "user interrupts between two spinning threads, two CPUs"},
+    {"uintr-native", c_uintr_native, 0, 0, 1024, 0, "uintr-self with the CPU's own UINTR"},
+    {"file-read-4k-1cpu", c_file, 4096, 1, 8, 0, "4 KiB read through the file server, one CPU"},
+    {"file-read-4k-2cpu", c_file, 4096, 2, 32, 0, "4 KiB read through the file server, two CPUs"},
+    {"file-read-64k-1cpu", c_file, 65536, 1, 2, 0, "64 KiB read through the file server, one CPU"},
+    {"file-read-64k-2cpu", c_file, 65536, 2, 8, 0, "64 KiB read through the file server, two CPUs"},
 };
 
 static bool chosen(const char *name, int argc, char **argv)
@@ -434,19 +998,24 @@ int main(int argc, char **argv)
 {
 	int ran = 0, skipped = 0, failed = 0, n = 0;
 
+	if (argc == 3 && strcmp(argv[1], "--peer") == 0)
+		return peer_main(argv[2]);
 	argc--, argv++;
 	for (; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
 		if (strcmp(argv[0], "-q") == 0) {
 			quick = 1;
 			warm = 1;
 			reps = 3;
+		} else if (strcmp(argv[0], "-n") == 0 && argc > 1 && atoi(argv[1]) > 0) {
+			nops = atoi(argv[1]);
+			argc--, argv++;
 		} else if (strcmp(argv[0], "-l") == 0) {
 			for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 				printf("%-28s %s%s\n", cases[i].name, cases[i].fn ? "" : "[later] ",
 				       cases[i].what);
 			return 0;
 		} else {
-			fprintf(2, "usage: bench [-q] [-l] [case...]\n");
+			fprintf(2, "usage: bench [-q] [-l] [-n ops] [case...]\n");
 			return 1;
 		}
 	}
@@ -468,18 +1037,28 @@ int main(int argc, char **argv)
 	       quick ? "quick" : "full", warm, reps);
 	printf("BENCH clock src=%s hz=%llu\n", CLOCK_NAME, hz);
 
+	int warm0 = warm, reps0 = reps;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct bcase *c = &cases[i];
 		if (!chosen(c->name, argc, argv))
 			continue;
 		n++;
+		int res = SKIPPED;
 		if (!c->fn) {
-			printf("BENCH case=%s skip=\"not available in this kernel yet: %s\"\n",
-			       c->name, c->what);
-			skipped++;
-			continue;
+			snprintf(why, sizeof(why), "not available in this kernel yet: %s", c->what);
+		} else if (c->cpus && c->cpus != ncpu) {
+			snprintf(why, sizeof(why), "measured with %u CPU%s: this run has %u",
+				 c->cpus, c->cpus > 1 ? "s" : "", ncpu);
+		} else {
+			/* a slow case: one warm-up and fewer repetitions */
+			if (c->reps && !quick) {
+				warm = 1;
+				reps = MIN(c->reps, reps0);
+			}
+			res = c->fn(c);
+			warm = warm0;
+			reps = reps0;
 		}
-		int res = c->fn(c);
 		if (res == RAN) {
 			ran++;
 		} else if (res == SKIPPED) {

@@ -37,6 +37,13 @@ static struct hwfd {
 
 static u64 nsleeps, nwakes; /* pipe_stats() */
 
+/*
+ * How long an end looks before it sleeps. With one CPU the other end
+ * cannot run while we spin: sleep at once (the first attach asks the
+ * kernel how many CPUs there are).
+ */
+static int spin_tries = -1;
+
 void pipe_stats(u64 *sleeps, u64 *wakes)
 {
 	*sleeps = __atomic_load_n(&nsleeps, __ATOMIC_RELAXED);
@@ -67,6 +74,10 @@ static int attach(int fd)
 	h->end = a.end;
 	h->wake = a.wake;
 	h->conn = a.conn;
+	if (spin_tries < 0) {
+		struct kstats s;
+		spin_tries = kstats(&s) == 0 && s.ncpu == 1 ? 0 : SPIN_TRIES;
+	}
 	h->ring[0] = (u8 *)h->hdr + PIPE_HDR;
 	h->ring[1] = h->ring[0] + PIPE_SIZE;
 	uintr_enable(); /* wake-ups are user interrupts */
@@ -169,7 +180,7 @@ static long hw_read(int fd, struct hwfd *h, u8 *buf, size_t n)
 		if (__atomic_load_n(&h->hdr->closed[!e], __ATOMIC_ACQUIRE) &&
 		    __atomic_load_n(&h->hdr->tail[e].v, __ATOMIC_ACQUIRE) == head)
 			return 0; /* end of file: writer gone, nothing left */
-		if (tries >= SPIN_TRIES) {
+		if (tries >= spin_tries) {
 			long r = sleep_until(h, readable);
 			if (r < 0)
 				return r;
@@ -207,7 +218,7 @@ static long hw_write(int fd, struct hwfd *h, const u8 *buf, size_t n)
 			wake(fd, h);
 			return k;
 		}
-		if (tries >= SPIN_TRIES) {
+		if (tries >= spin_tries) {
 			long r = sleep_until(h, writable);
 			if (r < 0)
 				return r;

@@ -1,0 +1,64 @@
+/*
+ * robust_test.c - robustness (issue 9): usertests' quick mode and the ring
+ * fuzzer's quick mode (user/bin/), on both arches with two CPUs.
+ *
+ * usertests prints a line per check and a total (harness/shell.h), and a
+ * line with how many checks ran inside its tests: a stub that prints a
+ * total without the work fails. ringfuzz runs 20,000 fuzzed entries with
+ * the run's seed (make grade SEED=.. replays them) and must end with its
+ * children and its leak check passed. After each, the shell still works.
+ * The longer runs are `make fuzz` and `make grind` (tests/robust.mk).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/shell.h"
+
+#define PROG_MS	      150000 /* usertests quick: under a minute alone, more beside other tests */
+#define MIN_USERTESTS 60     /* its own checks: two per test (the run and the leak check) */
+#define MIN_INNER     250    /* the checks inside its tests */
+#define FUZZ_OPS      20000
+#define MIN_FUZZ      5 /* four children and the leak check */
+
+static void usertests(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "usertests\r");
+	const char *l =
+	    expect(vm, PROG_MS, "^usertests: [0-9]+ tests, [0-9]+ checks inside them|^panic: .*$");
+	if (strncmp(l, "panic: ", 7) == 0) { /* say what failed before, not only the panic */
+		char panic[160];
+		snprintf(panic, sizeof(panic), "%s", l);
+		const char *f = vm_seen(vm, "^FAIL ");
+		check(vm, 0, "the kernel panicked in usertests (%s); the first failed check: %s",
+		      panic, f ? f : "none");
+	}
+	int tests = 0, inner = 0;
+	sscanf(l, "usertests: %d tests, %d checks", &tests, &inner);
+	check(vm, inner >= MIN_INNER, "only %d checks ran inside %d tests, fewer than %d", inner,
+	      tests, MIN_INNER);
+	checks_passed(vm, "usertests", CMD_MS, MIN_USERTESTS);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "echo alive\r");
+	expect(vm, CMD_MS, "^alive$");
+}
+
+static void ringfuzz(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "ringfuzz -s %u -n %d\r", r->seed, FUZZ_OPS);
+	expect(vm, CMD_MS, "^ringfuzz: seed %u, %d operations in [0-9]+ children", r->seed,
+	       FUZZ_OPS);
+	expect(vm, PROG_MS, "^ringfuzz: %d operations fuzzed in [0-9]+ ms, seed %u$", FUZZ_OPS,
+	       r->seed);
+	checks_passed(vm, "ringfuzz", CMD_MS, MIN_FUZZ);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "echo alive\r");
+	expect(vm, CMD_MS, "^alive$");
+}
+
+const struct test robust_tests[] = {
+    {"robust/usertests", 5, ALL, usertests, 2},
+    {"robust/ringfuzz", 5, ALL, ringfuzz, 2},
+    {0},
+};
