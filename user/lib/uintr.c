@@ -7,6 +7,9 @@
 #include "async.h"
 #include "uintr.h"
 
+/* What the entry stubs (uintr_<arch>.S) call: set by uintr_register_handler(). */
+uintr_fn uintr_handler;
+
 static long call(u8 opcode, int fd, u64 off, u64 addr, u64 arg0)
 {
 	struct sqe e = {.opcode = opcode, .fd = fd, .off = off, .addr = addr};

@@ -95,13 +95,4 @@ uintr_entry:
 	URET
 	.cfi_endproc
 	.size uintr_entry, . - uintr_entry
-
-/* void (*uintr_handler)(unsigned long vector): set by uintr_register_handler() */
-	.section .bss.uintr_handler, "aw", @nobits
-	.balign 8
-	.globl uintr_handler
-	.type uintr_handler, @object
-uintr_handler:
-	.zero 8
-	.size uintr_handler, 8
 #endif
