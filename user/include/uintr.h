@@ -110,6 +110,6 @@ int uintr_register_sender(int fd);
 /* Free a sender-table index: uintr_send(index) faults from now on. */
 int uintr_unregister_sender(int index);
 
-/* lib/uintr_<arch>.S: the handler entry point and the function it calls. */
+/* The handler entry point (lib/uintr_<arch>.S), and the function it calls (lib/uintr.c). */
 void uintr_entry(void);
 extern uintr_fn uintr_handler;
