@@ -57,6 +57,8 @@
 #define S_IFMT	0170000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
+#define S_ISVTX 0001000 /* sticky: in a directory all may write, only a file's owner,
+			   the directory's owner or root may unlink or rename it (/tmp) */
 
 /* What stat and fstat return. (ino, gen) is the file's identity: a file
  * replaced at its path (chmod does that, see below) has a new one. */
