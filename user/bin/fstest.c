@@ -779,9 +779,9 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-    {"basics", basics}, {"dirs", dirs}, {"denials", denials}, {"chmod", chmod_open}, {"liar", liar},
-    {"stall", stall},	{"many", many}, {"killed", killed},   {"cost", cost_quiet},
-    {"share", share},	{"retract", retract},
+    {"basics", basics},	  {"dirs", dirs},   {"denials", denials}, {"chmod", chmod_open},
+    {"liar", liar},	  {"stall", stall}, {"many", many},	  {"killed", killed},
+    {"cost", cost_quiet}, {"share", share}, {"retract", retract},
 };
 
 int main(int argc, char **argv)

@@ -412,7 +412,8 @@ int fs_rename(const char *from, const char *to, int uid, int gid)
 		return -EINVAL; /* a directory into itself */
 	if (!may(d1, uid, gid, W) || !may(d2, uid, gid, W))
 		return -EACCES;
-	if ((r = may_remove(d1, ip, uid, gid)) < 0 || (old && (r = may_remove(d2, old, uid, gid)) < 0))
+	if ((r = may_remove(d1, ip, uid, gid)) < 0 ||
+	    (old && (r = may_remove(d2, old, uid, gid)) < 0))
 		return r;
 	if (old == ip)
 		return 0;
