@@ -2,10 +2,9 @@
  * test_fsd.c - the file server's RAM file system (user/lib/fstree.c)
  * on the host: files and directories, the permission checks of every
  * path operation for an unprivileged user (a sticky directory's too),
- * chmod's copy-and-replace
- * (an open inode keeps its data and identity, a new lookup finds the
- * copy), inodes freed when their last connection goes, and paths that
- * try to confuse the walk.
+ * chmod's copy-and-replace (an open inode keeps its data and identity,
+ * a new lookup finds the copy), inodes freed when their last connection
+ * goes, and paths that try to confuse the walk.
  *
  * fsd.c turns requests into exactly these calls, so what is checked
  * here is what a client of the server gets, minus the rings.
