@@ -81,6 +81,23 @@ static struct conn conns[NCONN];
 static int nconn; /* open connections: every stat reports it (st.conns) */
 static int ctl;	  /* the control descriptor */
 
+/*
+ * For the tests of a server that dies at any moment (fstest's `crash`):
+ * `fsd PATH N` kills itself at its N-th step, a step being each point
+ * where it holds a request it has taken but not fully answered - the
+ * kernel's or a client's. Killed there, it leaves them half-served, as
+ * a crash or a kill from outside would; its clients must see errors,
+ * never hang. 0: never.
+ */
+static long die_at, steps;
+
+static void step(void)
+{
+	if (die_at && ++steps == die_at)
+		for (;;) /* nothing more happens here: killed on the way out of the kernel */
+			kill(getpid());
+}
+
 /* ---- a connection's rings --------------------------------------------- */
 
 /*
@@ -271,8 +288,12 @@ static bool answer(struct conn *c)
 	   does not would make us wait for it: it loses its connection. */
 	if (pipe_room(c->fd) < (long)(sizeof(a) + n))
 		return false;
-	return pipe_give(c->fd, &a, sizeof(a)) == sizeof(a) &&
-	       (n == 0 || pipe_give(c->fd, data, n) == (long)n);
+	step(); /* done, not answered */
+	if (pipe_give(c->fd, &a, sizeof(a)) != sizeof(a))
+		return false;
+	if (n)
+		step(); /* the answer given, its data not */
+	return n == 0 || pipe_give(c->fd, data, n) == (long)n;
 }
 
 /*
@@ -312,6 +333,7 @@ static bool serve(struct conn *c, bool *more)
 			drop(c);
 			return true;
 		}
+		step(); /* a request taken, not answered */
 		if (c->req.op == FS_WRITE) {
 			if (c->req.len > FS_IO_MAX) { /* we cannot know where its data ends */
 				drop(c);
@@ -342,6 +364,7 @@ static void control(void)
 	static struct fs_req q; /* 312 bytes, a stack's worth: static, one thread */
 	if (read(ctl, &q, sizeof(q)) != sizeof(q))
 		return;
+	step(); /* the kernel's request taken, not answered */
 	q.path[FS_PATH - 1] = q.path2[FS_PATH - 1] = '\0';
 	struct fs_reply a = {.id = q.id};
 	struct inode *ip;
@@ -376,6 +399,7 @@ static void control(void)
 		a.res = -EINVAL;
 	}
 	a.st.conns = nconn;
+	step(); /* done, not answered */
 	/* -EINVAL if the kernel gave up on it meanwhile (a timeout): nothing to do */
 	write(ctl, &a, sizeof(a));
 }
@@ -449,18 +473,26 @@ static int extras(void)
 	return 0;
 }
 
-int main(void)
+/* `fsd`: the file server of "/". `fsd PATH N` (tests): an empty tree
+   mounted at PATH, dying at step N (step()); it writes a byte to fd 1
+   once it has mounted. */
+int main(int argc, char **argv)
 {
+	const char *at = argc == 3 ? argv[1] : "/";
 	for (int i = 0; i < NCONN; i++)
 		conns[i].fd = -1;
 	fs_init();
-	if (fill() < 0 || extras() < 0)
+	if (argc == 3)
+		die_at = atoi(argv[2]);
+	else if (fill() < 0 || extras() < 0)
 		return 1;
-	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr) "/"};
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)at};
 	if ((ctl = ring_call(&m, NULL)) < 0) {
-		fprintf(2, "fsd: cannot mount /: %s\n", errstr(ctl));
+		fprintf(2, "fsd: cannot mount %s: %s\n", at, errstr(ctl));
 		return 1;
 	}
+	if (argc == 3)
+		write(1, "m", 1);
 	/* Looking again before sleeping pays when the client runs on another
 	   CPU: its next request comes without a wake-up. With one CPU the
 	   client cannot run while we look, so the spin only burns the time it

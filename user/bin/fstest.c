@@ -26,6 +26,8 @@
  *             the server's table, and root still opens files
  *   retract   a client that takes a write's bytes back after the server
  *             looked: dropped, never waited for; others are served
+ *   crash     a server (a second fsd) killed at every step of a client's
+ *             work in turn: the client gets errors, never hangs
  *   cost      kernel entries per 4 KiB read (printed, loosely checked)
  *
  * Everything runs twice: the first round grows the kernel's heap. In
@@ -696,6 +698,95 @@ static void retract(void)
 	unlink(WFILE);
 }
 
+/* ---- a server that dies ------------------------------------------------ */
+
+#define CRASH	  "/crash" /* where the dying server mounts */
+#define CRASH_MAX 80	   /* more steps than crash_work takes */
+#define CALLS	  9	   /* crash_work's calls */
+
+/* One call of crash_work: counted if it did its work, and whether it did
+   after one before it failed (it must not: the server is gone). */
+static void crash_call(bool good, int *done, int *late, bool *failed)
+{
+	if (good && !*failed)
+		(*done)++;
+	else if (good)
+		(*late)++;
+	else
+		*failed = true;
+}
+
+/* A client's work on the server at CRASH: how many calls succeeded before
+   the first that failed; *late: calls that succeeded after that. */
+static int crash_work(int *late)
+{
+	static u8 out[FS_IO_MAX], in[FS_IO_MAX];
+	struct fs_stat st;
+	int done = 0, fd;
+	bool failed = false;
+	*late = 0;
+	fd = open(CRASH "/f", O_CREAT | O_RDWR, 0644);
+	crash_call(fd >= 0, &done, late, &failed);
+	crash_call(write(fd, out, sizeof(out)) == sizeof(out), &done, late, &failed);
+	crash_call(lseek(fd, 0, SEEK_SET) == 0, &done, late, &failed);
+	crash_call(read(fd, in, sizeof(in)) == sizeof(in), &done, late, &failed);
+	crash_call(fstat(fd, &st) == 0 && st.size == sizeof(out), &done, late, &failed);
+	crash_call(stat(CRASH "/f", &st) == 0, &done, late, &failed);
+	crash_call(mkdir(CRASH "/d", 0755) == 0, &done, late, &failed);
+	crash_call(rename(CRASH "/f", CRASH "/d/g") == 0, &done, late, &failed);
+	crash_call(unlink(CRASH "/d/g") == 0, &done, late, &failed);
+	close(fd);
+	return done;
+}
+
+/*
+ * A file server killed at any step of any request, not only between
+ * requests: `fsd CRASH n` kills itself at its n-th step (fsd.c: each
+ * point where it holds a request taken and not fully answered, the
+ * kernel's or a client's). For n = 1, 2, ... until it lives through the
+ * whole of crash_work: the work ends (no call hangs), every call before
+ * the death succeeded, every one after it fails, and a later death
+ * lets no less work be done. Counted steps, not time: every step of
+ * the work is hit once.
+ */
+static void crash(void)
+{
+	int start = conns(), n, done = 0, last = 0, late = 0, fewer = 0, deaths = 0;
+	for (n = 1; n <= CRASH_MAX && done < CALLS; n++) {
+		int p[2], l;
+		char num[16];
+		snprintf(num, sizeof(num), "%d", n);
+		char *argv[] = {"fsd", CRASH, num, NULL};
+		if (pipe(p) < 0)
+			break;
+		int fds[] = {0, p[1], 2};
+		int pid = spawn("/bin/fsd", argv, fds, 3, -1, -1);
+		close(p[1]);
+		char c;
+		bool up = pid >= 0 && pipe_get(p[0], &c, 1) == 1; /* it has mounted */
+		close(p[0]);
+		if (!up) {
+			fail("crash-server-up", "step %d: the server did not mount", n);
+			if (pid >= 0)
+				reap(pid);
+			break;
+		}
+		done = crash_work(&l);
+		late += l;
+		fewer += done < last;
+		deaths += done < CALLS;
+		last = done;
+		reap(pid);
+	}
+	printf("fstest: the server killed at each of %d steps in turn\n", n - 2);
+	expect("crash-lived-at-last", done, CALLS);
+	/* each call is two steps or more: so many deaths, each somewhere else */
+	expect("crash-every-step", deaths >= 2 * CALLS, 1);
+	expect("crash-nothing-after-death", late, 0);
+	expect("crash-later-death-more-done", fewer, 0);
+	expect("crash-others-served", file_size(MOTD) > 0 && conns_settled(start) == start, 1);
+}
+
 /* ---- clients that die ------------------------------------------------- */
 
 static void killed(void)
@@ -781,7 +872,7 @@ static const struct {
 } tests[] = {
     {"basics", basics},	  {"dirs", dirs},   {"denials", denials}, {"chmod", chmod_open},
     {"liar", liar},	  {"stall", stall}, {"many", many},	  {"killed", killed},
-    {"cost", cost_quiet}, {"share", share}, {"retract", retract},
+    {"cost", cost_quiet}, {"share", share}, {"retract", retract}, {"crash", crash},
 };
 
 int main(int argc, char **argv)
