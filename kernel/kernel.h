@@ -152,6 +152,7 @@ bool console_has_line(void);
 int console_take_line(char *buf, int max);
 void op_console_ready(void); /* ops.c: hand typed lines to waiting reads */
 void procdump(void);	     /* proc.c: what every thread is doing (Ctrl-P) */
+bool job_interrupt(void);    /* job.c: Ctrl-C stops the foreground job; false: none */
 
 /* main.c */
 bool cmdline_get(const char *name, char *buf, size_t n);

@@ -9,6 +9,7 @@
  * process; its exit cancels what it left there.
  */
 #include "proc.h"
+#include "abi/fs.h" /* FS_PATH: the longest working directory */
 
 #define CONSOLE_WRITE_MAX 4096 /* most bytes one console write takes */
 
@@ -345,7 +346,7 @@ static int spawn_args(struct op *op, struct spawn_args *a, int *uid, int *gid)
 		return -EINVAL;
 	if (copyin(op->proc->pt, a, op->sqe.addr, sizeof(*a)) < 0)
 		return -EFAULT;
-	if (a->flags || a->nfds > NFD)
+	if ((a->flags & ~SPAWN_FG) || a->nfds > NFD)
 		return -EINVAL;
 	struct ring *r = op->ring; /* its credentials are the caller's */
 	*uid = a->uid == -1 ? r->uid : a->uid;
@@ -396,6 +397,17 @@ int spawn_run(struct op *op, const char *path)
 			res = -EBADF; /* inherited ones may be closed: then they stay closed */
 	}
 
+	/* its job (job.c): ours, a new one, or one we or a child of ours is in */
+	if (!res && a.job && a.job != SPAWN_NEW_JOB)
+		res = job_check(p, a.job);
+	if (!res && (a.flags & SPAWN_FG))
+		res = a.job != SPAWN_NEW_JOB ? -EINVAL : job_may_fg(op->ring->uid);
+	char cwd[FS_PATH] = "/";
+	if (!res && a.cwd) {
+		int n = copyinstr(p->pt, cwd, a.cwd, sizeof(cwd));
+		res = n < 0 ? n : cwd[0] == '/' ? 0 : -EINVAL;
+	}
+
 	char **argv = res ? NULL : kmalloc(MAXARGV * sizeof(char *) + ARGBYTES);
 	if (!res && !argv)
 		res = -ENOMEM;
@@ -408,7 +420,8 @@ int spawn_run(struct op *op, const char *path)
 			argv[1] = NULL;
 			argc = 1;
 		}
-		res = proc_spawn(path, argv, argc, fds, uid, gid, p);
+		struct spawn_how how = {.job = a.job, .fg = a.flags & SPAWN_FG, .cwd = cwd};
+		res = proc_spawn(path, argv, argc, fds, uid, gid, p, &how);
 	}
 	kfree(argv);
 	for (int i = 0; i < nfds; i++)
@@ -728,6 +741,7 @@ static int (*const optab[OP_COUNT])(struct op *) = {
     [OP_OPEN] = op_open,
     [OP_FSOP] = op_fsop,
     [OP_ARCHIVE_READ] = op_archive_read,
+    [OP_CONSOLE_FG] = op_console_fg,
 };
 
 /* Validate the fields every entry shares, then run it. */

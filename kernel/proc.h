@@ -68,6 +68,7 @@ struct proc {
 	int pid;
 	struct proc *parent;
 	int uid, gid;
+	int job;	 /* its job: what Ctrl-C stops together (job.c) */
 	bool killed;	 /* every thread ends on its way out of the kernel */
 	int kill_status; /* ... and this is the exit status */
 	int parked;	 /* its ops on the pending list (at most MAX_PARKED) */
@@ -163,12 +164,18 @@ void thread_free(struct thread *t);
 struct thread *kthread_create(void (*fn)(void), int pin);
 
 /* proc.c */
+struct spawn_how {
+	int job;	 /* 0: the parent's job, SPAWN_NEW_JOB: its own, else that job */
+	bool fg;	 /* its job becomes the console's foreground (job.c) */
+	const char *cwd; /* its working directory (for the C library) */
+};
 int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
-	       struct proc *parent);
+	       struct proc *parent, const struct spawn_how *how);
 void proc_exit(int status) __attribute__((noreturn));
 void thread_exit(int status) __attribute__((noreturn));
 int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1);
 void proc_die(struct proc *p, int status);
+void die_locked(struct proc *p, int status); /* proc_die, holding sched_lock */
 int proc_kill(int uid, struct proc *killer, int pid);
 struct proc *proc_table(void);
 void proc_init_start(void);
@@ -214,6 +221,12 @@ int op_fsop(struct op *op);
 int fs_exec_check(struct op *op, const char *path);
 void fs_timers(void);
 int spawn_run(struct op *op, const char *path); /* ops.c */
+
+/* job.c: the console's foreground job */
+int op_console_fg(struct op *op);
+int job_check(struct proc *p, int job);
+int job_may_fg(int uid);
+void job_fg_locked(struct proc *p);
 
 /* uintr.c: user interrupts */
 int op_uintr_register_handler(struct op *op);
