@@ -46,7 +46,7 @@
  * poller has gone to sleep (RING_NEED_WAKEUP) - that is what the full
  * barrier above is for.
  */
-#include "async.h"
+#include "internal.h"
 
 struct uring {
 	struct ring_hdr *hdr;
@@ -94,6 +94,9 @@ void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 {
 	ring_init(self(), hdr, false);
 	self()->first = hdr;
+	cwd_init(argv[argc + 1]); /* spawn puts it after argv's NULL */
+	if (argc > 0)
+		progname = argv[0];
 	exit(main(argc, argv));
 }
 
