@@ -228,10 +228,25 @@ static void ctrl_c(struct run *r)
 	expect(vm, CMD_MS, "^\\[%d\\] done, status 137$", bg);
 }
 
+/* Who may put a child in which job, and choose the foreground (jobtest's checks). */
+static void jobs(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "jobtest\r");
+	checks_passed(vm, "jobtest", CMD_MS, 10); /* its own; its children print theirs too */
+	expect(vm, CMD_MS, PROMPT);
+}
+
 const struct test shell_tests[] = {
-    {"shell/redirect", 3, ALL, redirect, 0},  {"shell/lists", 3, ALL, lists, 0},
-    {"shell/groups", 2, ALL, groups, 0},      {"shell/syntax", 2, ALL, syntax, 0},
-    {"shell/script", 2, ALL, script, 0},      {"shell/cwd", 3, ALL, cwd, 0},
-    {"shell/ctrl-d", 2, ALL, ctrl_d, 0},      {"shell/ctrl-c", 3, ALL, ctrl_c, 0},
-    {"shell/ctrl-c-1cpu", 2, ALL, ctrl_c, 1}, {0},
+    {"shell/redirect", 3, ALL, redirect, 0},
+    {"shell/lists", 3, ALL, lists, 0},
+    {"shell/groups", 2, ALL, groups, 0},
+    {"shell/syntax", 2, ALL, syntax, 0},
+    {"shell/script", 2, ALL, script, 0},
+    {"shell/cwd", 3, ALL, cwd, 0},
+    {"shell/ctrl-d", 2, ALL, ctrl_d, 0},
+    {"shell/ctrl-c", 3, ALL, ctrl_c, 0},
+    {"shell/ctrl-c-1cpu", 2, ALL, ctrl_c, 1},
+    {"shell/jobs", 2, ALL, jobs, 0},
+    {0},
 };
