@@ -909,6 +909,42 @@ static int pipe_undo(int n)
 }
 
 /*
+ * `waitclose N`: a second thread makes and closes N pipes (hardware and
+ * kernel ones in turn), which get descriptors 3 and 4, while the first
+ * thread calls wait() for WAIT_READ on 3 and 4 over and over with a short
+ * timeout, until the second is done. wait() may only say how many are
+ * ready, 0, or -EBADF (a descriptor closed before it looked); returns
+ * how many times it said anything else.
+ */
+static volatile int waitclose_done;
+
+static void waitclose_maker(void *arg)
+{
+	int fds[2];
+	for (int i = 0; i < (int)(uptr)arg; i++) {
+		if (op((struct sqe){.opcode = OP_PIPE, .off = i % 2 ? PIPE_KERNEL : 0,
+				    .addr = (uptr)fds}) != 0)
+			continue;
+		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[0]});
+		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[1]});
+	}
+	waitclose_done = 1;
+}
+
+static int wait_close(int n)
+{
+	struct wait_item it[2] = {{.type = WAIT_READ, .id = 3}, {.type = WAIT_READ, .id = 4}};
+	struct wait_event ev[2];
+	int tid = thread_create(waitclose_maker, (void *)(uptr)n), bad = 0;
+	while (!waitclose_done) {
+		long r = wait(it, 2, ev, 2, MS);
+		bad += r != -EBADF && (r < 0 || r > 2);
+	}
+	thread_join(tid, NULL);
+	return MIN(bad, 100);
+}
+
+/*
  * Two threads in lock-step each make a hardware pipe and attach its read
  * end (OP_PIPE_ATTACH maps the pipe's region into the process), then
  * close both ends. Counts the attaches that failed.
@@ -1062,6 +1098,8 @@ static int helper(int argc, char **argv)
 	}
 	if (!strcmp(m, "pipeundo"))
 		return pipe_undo(atoi(a));
+	if (!strcmp(m, "waitclose"))
+		return wait_close(atoi(a));
 	if (!strcmp(m, "pinshoot"))
 		return pin_shoot(atoi(a));
 	if (!strcmp(m, "chaindestroy"))
@@ -2088,6 +2126,20 @@ static void t_pipe_undo(void)
 	check_eq("survived", finish(start("pipeundo", full ? "50000" : "3000"), 120 * SECOND), 0);
 }
 
+/*
+ * Issue 13: wait() looked at a WAIT_READ descriptor through a reference
+ * it took and dropped holding sched_lock. When another thread's close had
+ * left that reference the last one, the pipe's close ran right there and
+ * took sched_lock again: a kernel panic any user could cause on 2 CPUs.
+ * No last reference may be dropped under a spinlock (docs/threads.md);
+ * the kernel checks that on every release, so on one CPU this fails too.
+ */
+static void t_wait_close(void)
+{
+	check_eq("survived", finish(start("waitclose", full ? "20000" : "2000"), 120 * SECOND),
+		 0);
+}
+
 /* ===========================================================================
  * The driver.
  * ======================================================================== */
@@ -2141,6 +2193,7 @@ static const struct test tests[] = {
     {"chain-destroy-wait", t_chain_destroy, NULL},
     {"destroy-pinned-shootdown", t_pin_shoot, NULL},
     {"pipe-undo-race", t_pipe_undo, NULL},
+    {"wait-close-race", t_wait_close, NULL},
 };
 
 /* Run test t in a child; its exit status (-ETIMEDOUT if it had to be killed). */
