@@ -922,8 +922,8 @@ static void waitclose_maker(void *arg)
 {
 	int fds[2];
 	for (int i = 0; i < (int)(uptr)arg; i++) {
-		if (op((struct sqe){.opcode = OP_PIPE, .off = i % 2 ? PIPE_KERNEL : 0,
-				    .addr = (uptr)fds}) != 0)
+		if (op((struct sqe){
+			.opcode = OP_PIPE, .off = i % 2 ? PIPE_KERNEL : 0, .addr = (uptr)fds}) != 0)
 			continue;
 		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[0]});
 		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[1]});
@@ -2136,8 +2136,7 @@ static void t_pipe_undo(void)
  */
 static void t_wait_close(void)
 {
-	check_eq("survived", finish(start("waitclose", full ? "20000" : "2000"), 120 * SECOND),
-		 0);
+	check_eq("survived", finish(start("waitclose", full ? "20000" : "2000"), 120 * SECOND), 0);
 }
 
 /* ===========================================================================
