@@ -16,7 +16,8 @@
  *     and a backlog parked;
  *   - many processes and threads on all CPUs at once, and two threads
  *     doing the same thing at the same moment (thread create, pipe
- *     attach, a pipe made while its descriptors are closed).
+ *     attach, a pipe made while its descriptors are closed), and one
+ *     waiting on descriptors that the other keeps closing.
  *
  * After each test the kernel's free-page count must be back where it was.
  *
