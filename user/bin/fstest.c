@@ -290,6 +290,10 @@ static int user_checks(void)
 	uexpect("exec-allowed", pid > 0 && waitpid(pid, &st2) == pid && st2 == 0, 1);
 	uexpect("exec-denied", spawn("/bin/wc", argv, NULL, 0, -1, -1), -EACCES);
 	uexpect("exec-denied-archive-name", spawn("bin/wc", argv, NULL, 0, -1, -1), -EACCES);
+	/* the boot archive's bytes are the file server's to read, not ours:
+	   its copy of /bin/wc above is 0744 */
+	struct sqe ar = {.opcode = OP_ARCHIVE_READ, .addr = (uptr)buf, .len = sizeof(buf)};
+	uexpect("archive-read", ring_call(&ar, NULL), -EPERM);
 	uexpect("chmod-not-owner", chmod(T ".r644", 0666), -EPERM);
 	uexpect("chown-not-root", chown(T ".r644", USER, USER), -EPERM);
 	/* what is one's own */
