@@ -26,6 +26,24 @@ struct proc *proc_table(void)
 	return procs;
 }
 
+/*
+ * Threads of uid's processes, those being made included. Counted from
+ * the table rather than kept in a counter that every exit path would
+ * have to keep true. Holds sched_lock.
+ */
+static int user_threads(int uid)
+{
+	int n = 0;
+	for (int i = 0; i < NPROC; i++) {
+		if (procs[i].state == P_UNUSED || procs[i].uid != uid)
+			continue;
+		n += procs[i].nthreads;
+		for (unsigned c = procs[i].claimed; c; c &= c - 1)
+			n++; /* a slot whose thread is being made */
+	}
+	return n;
+}
+
 static const char *basename(const char *path)
 {
 	const char *b = path;
@@ -83,6 +101,8 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 	for (int i = 0; i < NTHREAD && slot < 0; i++)
 		if (!p->threads[i] && !p->ended[i].tid && !(p->claimed & 1u << i))
 			slot = i;
+	if (slot >= 0 && p->uid != 0 && user_threads(p->uid) >= USER_THREADS)
+		slot = -1; /* its user's limit */
 	if (slot >= 0)
 		p->claimed |= 1u << slot; /* ours while we make the thread: two at once get two */
 	spin_unlock(&sched_lock);
@@ -164,19 +184,28 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 	if (r < 0)
 		return r;
 
-	/* claim a slot */
+	/* claim a slot: within uid's limit, and leaving root its own */
 	spin_lock(&sched_lock);
 	struct proc *p = NULL;
-	for (int i = 0; i < NPROC && !p; i++)
-		if (procs[i].state == P_UNUSED)
+	int nfree = 0, mine = 0;
+	for (int i = 0; i < NPROC; i++) {
+		if (procs[i].state == P_UNUSED && !p)
 			p = &procs[i];
-	if (p) {
+		nfree += procs[i].state == P_UNUSED;
+		mine += procs[i].state != P_UNUSED && procs[i].uid == uid;
+	}
+	r = uid == 0 ? 0 : mine >= USER_PROCS ? -EAGAIN : nfree <= ROOT_PROCS ? -ENFILE : 0;
+	if (!p)
+		r = -ENFILE;
+	if (r == 0) {
 		memset(p, 0, sizeof(*p));
 		p->state = P_NEW; /* ours while we build it */
+		p->uid = uid;	  /* counted as uid's from now on */
+		p->gid = gid;
 	}
 	spin_unlock(&sched_lock);
-	if (!p)
-		return -EAGAIN;
+	if (r < 0)
+		return r;
 
 	struct thread *t = NULL;
 	u64 entry, sp, uargv;
@@ -185,8 +214,6 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 		goto fail;
 	if ((r = elf_load(p->pt, image, size, &entry)) < 0)
 		goto fail;
-	p->uid = uid;
-	p->gid = gid;
 	spin_init(&p->lock, "proc");
 	if (!(t = thread_new(p, entry, 0, 0, &r)))
 		goto fail;
