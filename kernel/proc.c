@@ -171,18 +171,15 @@ static void spawn_fail(struct proc *p)
 }
 
 /*
- * Make a process running `path` (from the boot archive) with argv, the
- * given descriptors (each gains a reference) and credentials, as a child
- * of parent (NULL for init). Returns its pid or -E*.
+ * Make a process running `path`, whose bytes are image (from the boot
+ * archive or the file server), with argv, the given descriptors (each
+ * gains a reference) and credentials, as a child of parent (NULL for
+ * init). Returns its pid or -E*.
  */
-int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
-	       struct proc *parent)
+int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
+	       struct file **fds, int uid, int gid, struct proc *parent)
 {
-	const void *image;
-	size_t size;
-	int r = archive_find(path, &image, &size);
-	if (r < 0)
-		return r;
+	int r;
 
 	/* claim a slot: within uid's limit, and leaving root its own */
 	spin_lock(&sched_lock);
@@ -389,7 +386,11 @@ void proc_init_start(void)
 {
 	struct file *fds[NFD] = {console_file(), console_file(), console_file()};
 	char *argv[] = {"init", NULL};
-	int pid = proc_spawn("bin/init", argv, 1, fds, 0, 0, NULL);
+	const void *image;
+	size_t size;
+	int pid = archive_find("bin/init", &image, &size);
+	if (pid == 0)
+		pid = proc_spawn("bin/init", image, size, argv, 1, fds, 0, 0, NULL);
 	if (pid < 0)
 		panic("cannot start bin/init: error %d", pid);
 	initproc = &procs[0];
