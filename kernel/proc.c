@@ -2,9 +2,10 @@
  * proc.c - processes and their threads: spawn, thread create, exit, kill.
  *
  * duet has no fork. A process is made whole by spawn: a fresh address
- * space, the program loaded from the boot archive, a stack holding its
- * arguments, one thread, and that thread's first ring. Its registers at
- * the first instruction:
+ * space, the program loaded (its bytes from the file server, or early in
+ * boot from the boot archive: fs.c), a stack holding its arguments, one
+ * thread, and that thread's first ring. Its registers at the first
+ * instruction:
  *
  *   a0 / rdi = argc    a1 / rsi = argv    a2 / rdx = the ring's header
  *

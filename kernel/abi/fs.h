@@ -17,6 +17,8 @@
  *   <--- fd (the other end)
  *   read/write/fstat: messages on the connection, no kernel   <---->
  *   close(fd) -------> the pipe end closes; the server sees end of file
+ *   spawn(path) -----> FS_LOOKUP, checks the execute bit, then FS_EXEC
+ *                      for the program's bytes, a chunk at a time
  *
  * The control channel (kernel <-> server) is the descriptor OP_MOUNT
  * returns to the server: it reads struct fs_req from it (OP_READ, one
