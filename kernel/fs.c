@@ -25,8 +25,8 @@
 #include "proc.h"
 
 #define NMOUNT	 4
-#define MAXFSREQ 64 /* requests one mount may have in flight */
-#define NLOAD	 8  /* programs one mount may be loading at once: each has a buffer */
+#define MAXFSREQ 64	     /* requests one mount may have in flight */
+#define LOAD_MAX (16u << 20) /* bytes of programs one mount may be loading at once */
 
 enum { LOOKUP, CONNECT, SIMPLE, EXEC, LOAD };
 
@@ -194,15 +194,15 @@ static int load(struct mount *m, struct fsreq *q, u64 ino, u64 size)
 	if (q->stage == EXEC) {
 		if (size == 0 || size > FS_EXEC_MAX)
 			return -ENOEXEC;
-		int n = 0;
+		u64 n = size; /* each load has a kernel buffer: bound them all */
 		spin_lock(&sched_lock);
 		struct fsreq *lists[2] = {m->queue, m->sent};
 		for (int l = 0; l < 2; l++)
 			for (struct fsreq *o = lists[l]; o; o = o->next)
-				n += o->stage == LOAD;
+				n += o->stage == LOAD ? o->size : 0;
 		spin_unlock(&sched_lock);
-		if (n >= NLOAD || !(q->image = kmalloc(size)))
-			return n >= NLOAD ? -EAGAIN : -ENOMEM;
+		if (n > LOAD_MAX || !(q->image = kmalloc(size)))
+			return n > LOAD_MAX ? -EAGAIN : -ENOMEM;
 		q->stage = LOAD;
 		q->size = size;
 		q->req.op = FS_EXEC;

@@ -37,11 +37,11 @@
  */
 #pragma once
 
-#define FS_PATH	      128	 /* the longest path, with its NUL */
-#define FS_TIMEOUT_MS 2000	 /* how long the kernel waits for the server */
-#define FS_IO_MAX     8192	 /* most bytes one FS_READ / FS_WRITE moves */
-#define FS_EXEC_CHUNK 65536	 /* most bytes of a program one FS_EXEC answer carries */
-#define FS_EXEC_MAX   (1u << 20) /* the biggest program spawn loads from a server */
+#define FS_PATH	      128	   /* the longest path, with its NUL */
+#define FS_TIMEOUT_MS 2000	   /* how long the kernel waits for the server */
+#define FS_IO_MAX     8192	   /* most bytes one FS_READ / FS_WRITE moves */
+#define FS_EXEC_CHUNK (256u << 10) /* most bytes of a program one FS_EXEC answer carries */
+#define FS_EXEC_MAX   (1u << 20)   /* the biggest program spawn loads from a server */
 
 /* OP_OPEN's op_flags, and FS_CONNECT's `flags` (the access granted) */
 #define O_RDONLY  0
