@@ -17,6 +17,8 @@
  * four CPUs. Each ring has its own lock for posting completions, each
  * process one for its descriptors, each address space one for its page
  * table (kernel.h). Order: sched_lock before a ring's or a process's.
+ * No reference (file_put...) is dropped holding any lock: it may be the
+ * last, and a close takes locks (release_check, docs/threads.md).
  * A thread's ring table changes only by that thread itself.
  */
 #pragma once
@@ -78,6 +80,7 @@ struct proc {
 	struct spinlock lock; /* fds[] */
 	struct file *fds[NFD];
 	int nthreads;
+	int nrings;			 /* its threads' rings, and those being made */
 	unsigned claimed;		 /* slots whose thread is being made (bit per slot) */
 	struct thread *threads[NTHREAD]; /* live threads by slot */
 	struct {
@@ -169,8 +172,9 @@ struct spawn_how {
 	bool fg;	 /* its job becomes the console's foreground (job.c) */
 	const char *cwd; /* its working directory (for the C library) */
 };
-int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
-	       struct proc *parent, const struct spawn_how *how);
+int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
+	       struct file **fds, int uid, int gid, struct proc *parent,
+	       const struct spawn_how *how);
 void proc_exit(int status) __attribute__((noreturn));
 void thread_exit(int status) __attribute__((noreturn));
 int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1);
@@ -218,9 +222,9 @@ int pipe_connection(struct file **client, struct file **server);
 int op_mount(struct op *op);
 int op_open(struct op *op);
 int op_fsop(struct op *op);
-int fs_exec_check(struct op *op, const char *path);
+int fs_exec(struct op *op, const char *path);
 void fs_timers(void);
-int spawn_run(struct op *op, const char *path); /* ops.c */
+int spawn_run(struct op *op, const char *path, const void *image, size_t size); /* ops.c */
 
 /* job.c: the console's foreground job */
 int op_console_fg(struct op *op);
