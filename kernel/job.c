@@ -95,9 +95,15 @@ int job_may_fg(int uid)
 	return ok ? 0 : -EPERM;
 }
 
-/* Spawn with SPAWN_FG (proc.c): p, alone in a new job, is the foreground. */
-void job_fg_locked(struct proc *p)
+/*
+ * Spawn with SPAWN_FG (proc.c): p, alone in a new job, becomes the
+ * foreground - if uid may still choose it: spawn checked job_may_fg()
+ * before it built p, and the console may have changed hands since.
+ */
+void job_fg_locked(struct proc *p, int uid)
 {
+	if (uid != 0 && uid != fg_owner)
+		return;
 	fg_job = p->job;
 	fg_owner = p->uid;
 }

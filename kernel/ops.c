@@ -419,7 +419,8 @@ int spawn_run(struct op *op, const char *path, const void *image, size_t size)
 			argv[1] = NULL;
 			argc = 1;
 		}
-		struct spawn_how how = {.job = a.job, .fg = a.flags & SPAWN_FG, .cwd = cwd};
+		struct spawn_how how = {
+		    .job = a.job, .fg = a.flags & SPAWN_FG, .fg_uid = op->ring->uid, .cwd = cwd};
 		res = proc_spawn(path, image, size, argv, argc, fds, uid, gid, p, &how);
 	}
 	kfree(argv);

@@ -242,7 +242,7 @@ int proc_spawn(const char *path, const void *image, size_t size, char **argv, in
 	int job = how->job;
 	p->job = job == SPAWN_NEW_JOB || (!job && !parent) ? p->pid : job ? job : parent->job;
 	if (how->fg)
-		job_fg_locked(p); /* before it runs: a Ctrl-C typed at once stops it */
+		job_fg_locked(p, how->fg_uid); /* before it runs: a Ctrl-C typed at once stops it */
 	p->state = P_ALIVE;
 	spin_unlock(&sched_lock);
 	int pid = p->pid;

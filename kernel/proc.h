@@ -169,7 +169,8 @@ struct thread *kthread_create(void (*fn)(void), int pin);
 /* proc.c */
 struct spawn_how {
 	int job;	 /* 0: the parent's job, SPAWN_NEW_JOB: its own, else that job */
-	bool fg;	 /* its job becomes the console's foreground (job.c) */
+	bool fg;	 /* its job becomes the console's foreground (job.c) ... */
+	int fg_uid;	 /* ... if this uid (the spawner's) may still choose it */
 	const char *cwd; /* its working directory (for the C library) */
 };
 int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
@@ -230,7 +231,7 @@ int spawn_run(struct op *op, const char *path, const void *image, size_t size); 
 int op_console_fg(struct op *op);
 int job_check(struct proc *p, int job);
 int job_may_fg(int uid);
-void job_fg_locked(struct proc *p);
+void job_fg_locked(struct proc *p, int uid);
 
 /* uintr.c: user interrupts */
 int op_uintr_register_handler(struct op *op);

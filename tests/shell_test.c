@@ -239,10 +239,12 @@ static void jobs(struct run *r)
 
 const struct test shell_tests[] = {
     {"shell/redirect", 3, ALL, redirect, 0},
+    {"shell/redirect-1cpu", 1, ALL, redirect, 1},
     {"shell/lists", 3, ALL, lists, 0},
     {"shell/groups", 2, ALL, groups, 0},
     {"shell/syntax", 2, ALL, syntax, 0},
     {"shell/script", 2, ALL, script, 0},
+    {"shell/groups-1cpu", 1, ALL, groups, 1},
     {"shell/cwd", 3, ALL, cwd, 0},
     {"shell/ctrl-d", 2, ALL, ctrl_d, 0},
     {"shell/ctrl-c", 3, ALL, ctrl_c, 0},
