@@ -142,6 +142,12 @@ static void script(struct run *r)
 	expect(vm, CMD_MS, "^%s 1$", b);
 	expect(vm, CMD_MS, "^status 5$");
 	expect(vm, CMD_MS, PROMPT);
+	type(vm, "sh < /tmp/%s; echo status $?; cat /tmp/%s | sh | wc\r", f, f);
+	expect(vm, CMD_MS, "^%s$", a); /* a script on its input: no prompts */
+	expect(vm, CMD_MS, "^%s 1$", b);
+	expect(vm, CMD_MS, "^status 5$");
+	expect(vm, CMD_MS, "^ *2 +3 +%zu$", strlen(a) + strlen(b) + 4);
+	expect(vm, CMD_MS, PROMPT);
 	type(vm, "sh /tmp/%s.no\r", f);
 	expect(vm, CMD_MS, "^sh: /tmp/%s.no: No such file or directory$", f);
 }

@@ -11,6 +11,7 @@
  *	$ su 1000 ls                         prefix: run as user (and group) 1000
  *	$ sh script                          run a file of commands
  *	$ sh -c 'echo a; echo b'             run one line
+ *	$ echo 'echo a' | sh                 run what it reads
  *
  * duet has no fork: a program starts in a new process with spawn, which
  * gets the path, the arguments, the descriptors (the shell opens a
@@ -371,6 +372,6 @@ int main(int argc, char **argv)
 		}
 		return run_lines(fd);
 	}
-	interactive = true;
+	interactive = isatty(0); /* not when a pipe or file feeds it: sh < script */
 	return run_lines(0);
 }

@@ -38,6 +38,8 @@ bool pipe_is_conn(int fd);
 long pipe_put(int fd, const void *buf, size_t n);
 long pipe_get(int fd, void *buf, size_t n);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
+/* fd is the console: no hardware pipe or connection (a kernel pipe passes too) */
+bool isatty(int fd);
 /* For servers, never waiting (pipe.c says why): take or give exactly n
    bytes or none (-EAGAIN: not there, or no room; -EIO: the peer's index
    lies; take with buf NULL throws them away), and how many bytes are

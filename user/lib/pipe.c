@@ -259,6 +259,11 @@ bool pipe_is_conn(int fd)
 	return h && h->conn;
 }
 
+bool isatty(int fd)
+{
+	return !known(fd) && attach(fd) == -ENOTSUP; /* the kernel's own: the console */
+}
+
 long pipe_put(int fd, const void *buf, size_t n)
 {
 	struct hwfd *h = use(fd);
