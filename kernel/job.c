@@ -115,7 +115,7 @@ bool job_interrupt(void)
 	spin_lock(&sched_lock);
 	int job = fg_job;
 	for (int i = 0; i < NPROC && job; i++)
-		if (pt[i].state == P_ALIVE && pt[i].job == job && pt[i].pid != 1)
+		if (pt[i].state == P_ALIVE && pt[i].job == job && pt[i].pid != 1) /* never init */
 			die_locked(&pt[i], STATUS_INTR);
 	spin_unlock(&sched_lock);
 	return job != 0;
