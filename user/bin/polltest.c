@@ -334,7 +334,7 @@ static void pinned_exit(void)
 		thread_join(thread_create(pinned, (void *)(uptr)cpu), NULL);
 	}
 	expect("poll-pinned", pinned_bad, 0);
-	expect("poll-thread-exit-no-leak", free_pages_settled(), before);
+	expect_no_leak("poll-thread-exit-no-leak", before);
 }
 
 /* A polled ring destroyed with a sleep parked and a chain behind it. */
@@ -360,7 +360,7 @@ static void destroy(void)
 	destroy_busy();
 	u64 before = free_pages_settled();
 	expect("poll-destroy-in-flight", destroy_busy(), 0);
-	expect("poll-destroy-no-leak", free_pages_settled(), before);
+	expect_no_leak("poll-destroy-no-leak", before);
 }
 
 /* `polltest busy`: keep a poller working until we are killed; say so on fd 1 once it works. */
@@ -403,7 +403,7 @@ static void killed(void)
 	}
 	if (!bad)
 		ok("poll-kill-busy");
-	expect("poll-kill-no-leak", free_pages_settled(), before);
+	expect_no_leak("poll-kill-no-leak", before);
 }
 
 /* ---- polltest cost -------------------------------------------------- */

@@ -241,14 +241,14 @@ static void leaks(void)
 	destroy_busy(); /* warm-up: the heap grows to what this needs */
 	u64 before = free_pages_settled();
 	expect("destroy-in-flight", destroy_busy(), 0);
-	expect("destroy-in-flight-no-leak", free_pages_settled(), before);
+	expect_no_leak("destroy-in-flight-no-leak", before);
 
 	int st;
 	thread_join(thread_create(idle, (void *)1), &st);
 	before = free_pages_settled();
 	int tid = thread_create(idle, (void *)5);
 	expect("thread-exit-join", thread_join(tid, &st), tid);
-	expect("thread-exit-no-leak", free_pages_settled(), before);
+	expect_no_leak("thread-exit-no-leak", before);
 }
 
 /* ---- a thread that scribbles over another's ring ----------------------- */
@@ -312,7 +312,7 @@ static void scribbled(void)
 	}
 	if (!bad)
 		ok("scribble");
-	expect("scribble-no-leak", free_pages_settled(), before);
+	expect_no_leak("scribble-no-leak", before);
 }
 
 int main(int argc, char **argv)
