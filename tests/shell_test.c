@@ -202,6 +202,22 @@ static void ctrl_d(struct run *r)
 	expect(vm, CMD_MS, PROMPT);
 }
 
+/* Line editing at the prompt: Ctrl-U erases the line, backspace a character. */
+static void editing(struct run *r)
+{
+	char a[W], b[W];
+	randword(a, W);
+	randword(b, W);
+	struct vm *vm = shell(r);
+	type(vm,
+	     "echo %s\x15"
+	     "echo %sxy\x7f\x08\r",
+	     a, b);
+	expect(vm, CMD_MS, "^%s$", b); /* a was erased with its line, xy one by one */
+	expect(vm, CMD_MS, PROMPT);
+	check(vm, !vm_seen(vm, "^[a-z0-9]+xy?$"), "a backspace did not erase");
+}
+
 /*
  * Ctrl-C stops the foreground job - a two-stage pipeline - and only it:
  * a background job lives on; the shell prompts again; $? is 130.
@@ -244,17 +260,11 @@ static void jobs(struct run *r)
 }
 
 const struct test shell_tests[] = {
-    {"shell/redirect", 3, ALL, redirect, 0},
-    {"shell/redirect-1cpu", 1, ALL, redirect, 1},
-    {"shell/lists", 3, ALL, lists, 0},
-    {"shell/groups", 2, ALL, groups, 0},
-    {"shell/syntax", 2, ALL, syntax, 0},
-    {"shell/script", 2, ALL, script, 0},
-    {"shell/groups-1cpu", 1, ALL, groups, 1},
-    {"shell/cwd", 3, ALL, cwd, 0},
-    {"shell/ctrl-d", 2, ALL, ctrl_d, 0},
-    {"shell/ctrl-c", 3, ALL, ctrl_c, 0},
-    {"shell/ctrl-c-1cpu", 2, ALL, ctrl_c, 1},
-    {"shell/jobs", 2, ALL, jobs, 0},
-    {0},
+    {"shell/redirect", 3, ALL, redirect, 0},  {"shell/redirect-1cpu", 1, ALL, redirect, 1},
+    {"shell/lists", 3, ALL, lists, 0},	      {"shell/groups", 2, ALL, groups, 0},
+    {"shell/syntax", 2, ALL, syntax, 0},      {"shell/script", 2, ALL, script, 0},
+    {"shell/groups-1cpu", 1, ALL, groups, 1}, {"shell/cwd", 3, ALL, cwd, 0},
+    {"shell/editing", 1, ALL, editing, 0},    {"shell/ctrl-d", 2, ALL, ctrl_d, 0},
+    {"shell/ctrl-c", 3, ALL, ctrl_c, 0},      {"shell/ctrl-c-1cpu", 2, ALL, ctrl_c, 1},
+    {"shell/jobs", 2, ALL, jobs, 0},	      {0},
 };
