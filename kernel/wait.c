@@ -31,14 +31,6 @@ void wait_wake_fds(void)
 				sched_wake(pt[i].threads[j]);
 }
 
-/* t leaves wait(). Holds sched_lock. */
-static void unwait(struct thread *t)
-{
-	t->wake_at = 0;
-	fd_waiters -= t->fd_wait;
-	t->fd_wait = false;
-}
-
 static bool child_exited(struct proc *p, s64 pid)
 {
 	struct proc *pt = proc_table();
@@ -102,6 +94,17 @@ static void unhold(struct file **files, u32 n)
 			file_put(files[i]);
 		files[i] = NULL;
 	}
+}
+
+/* t leaves wait() with r: let go of sched_lock (held), then of the files. */
+static long leave(struct thread *t, struct file **files, u32 n, long r)
+{
+	t->wake_at = 0;
+	fd_waiters -= t->fd_wait;
+	t->fd_wait = false;
+	spin_unlock(&sched_lock);
+	unhold(files, n);
+	return r;
 }
 
 /* Reject anything wait() could not check. */
@@ -174,12 +177,8 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		/* LAB wait 2: BEGIN sleep until woken or the deadline, losing no wake-up */
 		/* STUB: (void)has_deferred; // no sleeping yet: a wait without a deadline gets
 		   // -EAGAIN (the C library's blocking calls ask again), one with a deadline spins
-		   if (timeout_ns < 0) {
-			unwait(t);
-			spin_unlock(&sched_lock);
-			unhold(files, n);
-			return -EAGAIN;
-		   }
+		   if (timeout_ns < 0)
+			return leave(t, files, n, -EAGAIN);
 		   spin_unlock(&sched_lock);
 		   arch_irq_enable(); // let interrupts in: they bring what we wait for
 		   arch_relax();
@@ -195,9 +194,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		spin_unlock(&sched_lock);
 		/* LAB wait END */
 	}
-	unwait(t);
-	spin_unlock(&sched_lock);
-	unhold(files, n);
+	leave(t, files, n, 0);
 	if (p->killed || (!nev && uintr_deliverable(t)))
 		return -EINTR;
 	if (nev && copyout(p->pt, uevents, ev, nev * sizeof(ev[0])) < 0)
