@@ -1796,7 +1796,7 @@ static void t_kpipe_wait(void)
 			close(fds[1]);
 		else
 			check_eq("kpipe-write", write(fds[1], "x", 1), 1);
-		check_eq(name, finish(pid, 30 * SECOND), 1);
+		check_eq(name, finish(pid, 20 * SECOND), 1);
 		if (!eof)
 			close(fds[1]);
 	}
