@@ -146,13 +146,9 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 			return r;
 	}
 	u64 deadline = timeout_ns < 0 ? 0 : arch_time_ns() + (u64)timeout_ns;
-	bool fds = false;
+	bool fds = false; /* counted in fd_waiters, under the lock we check under */
 	for (u32 i = 0; i < n; i++)
 		fds |= items[i].type == WAIT_READ;
-	spin_lock(&sched_lock);
-	t->fd_wait = fds;
-	fd_waiters += fds;
-	spin_unlock(&sched_lock);
 
 	u32 nev = 0;
 	for (;;) {
@@ -161,6 +157,10 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		unhold(files, n); /* the last round's, if any: look at the files now */
 		hold(t, items, n, files);
 		spin_lock(&sched_lock);
+		if (fds && !t->fd_wait) {
+			t->fd_wait = true;
+			fd_waiters++;
+		}
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
 			if (ready(t, &items[i], files[i])) {
 				ev[nev].user_data = items[i].user_data;
