@@ -42,9 +42,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-Ikernel -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
 LDFLAGS := -nostdlib -no-pie -static $(ARCH_LDFLAGS)
 
-# arch/$(ARCH)/user.S is the arch's part of the C library, not the kernel's.
-KSRC := $(wildcard kernel/*.c kernel/*.S) \
-	$(filter-out arch/$(ARCH)/user.S,$(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S))
+KSRC := $(wildcard kernel/*.c kernel/*.S) $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
 # trap.c and trap.S both exist: keep the suffix in the object's name
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 

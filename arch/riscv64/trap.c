@@ -158,7 +158,7 @@ void arch_return_to_user(struct trapframe *tf)
 
 /*
  * A thread's first trip to user mode: at pc, on stack sp, with the
- * arguments of _start (user.S) in a0..a2 and every other register 0.
+ * arguments of _start (user/lib/riscv64/user.S) in a0..a2 and every other register 0.
  * The sstatus recorded here is what trapret_user (trap.S) gives any
  * return to user mode: user privilege (SPP = 0), interrupts on (SPIE).
  */

@@ -285,7 +285,7 @@ int arch_uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapfr
  *   UPIE = UIE; UIE = 0; pc = utvec's BASE (+ 4 * vector when vectored)
  *
  * Nothing is written to memory: the handler finds its own stack, by
- * swapping sp with uscratch (user/lib/uintr_riscv64.S).
+ * swapping sp with uscratch (user/lib/riscv64/uintr.S).
  * ------------------------------------------------------------------- */
 
 bool arch_uintr_unmasked(const struct uintr_recv *r)

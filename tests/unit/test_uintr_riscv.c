@@ -412,7 +412,7 @@ static void test_uret(void **state)
 }
 
 /*
- * Deliver, then run what the entry stub runs (user/lib/uintr_riscv64.S)
+ * Deliver, then run what the entry stub runs (user/lib/riscv64/uintr.S)
  * through the trap path: swap sp with uscratch, read ucause, swap back,
  * URET. Every register comes back.
  */

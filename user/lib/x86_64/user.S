@@ -1,7 +1,8 @@
 /*
  * user.S - what every x86_64 user program needs from its architecture:
- * the first instruction it runs, and the two system calls. The user
- * build links it into every program; the kernel does not.
+ * the first instruction it runs, and the two system calls. Part of the
+ * C library (user/lib/<arch>/ holds each arch's assembly), linked into
+ * every program.
  *
  * A system call is the syscall instruction, with the number in rax and
  * the arguments where a C call passes them - rdi, rsi, rdx, then r10

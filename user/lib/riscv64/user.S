@@ -1,7 +1,8 @@
 /*
  * user.S - what every riscv64 user program needs from its architecture:
- * the first instruction it runs, and the two system calls. The user
- * build links it into every program; the kernel does not.
+ * the first instruction it runs, and the two system calls. Part of the
+ * C library (user/lib/<arch>/ holds each arch's assembly), linked into
+ * every program.
  *
  * A system call is an ecall from user mode, with the number in a7 and
  * the arguments in a0..a5, exactly as a C call passes them. The kernel
