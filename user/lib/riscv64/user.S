@@ -10,6 +10,7 @@
  * every other register back as it was. So a stub is: number, ecall,
  * return - the C arguments are already where the kernel wants them.
  */
+#include "../asm.h"
 
 	.cfi_sections .debug_frame
 	.section .text
@@ -22,10 +23,7 @@
  *	void __libc_start(int argc, char **argv, struct ring_hdr *ring);
  */
 	.macro entry name, target
-	.globl \name
-	.type \name, @function
-\name:
-	.cfi_startproc
+	func \name
 	.cfi_undefined ra /* the first frame: gdb's backtrace ends here */
 	/*
 	 * gp: the linker may rewrite an access to a global near the program's
@@ -40,7 +38,7 @@
 	.option pop
 	call \target
 	unimp /* the target never returns; if it did, this ends the program */
-	.cfi_endproc
+	endfunc \name
 	.endm
 
 	entry _start, __libc_start
@@ -49,22 +47,16 @@
 	entry _thread_start, __thread_start
 
 /* long ring_enter(unsigned ring, unsigned to_submit, unsigned flags) */
-	.globl ring_enter
-	.type ring_enter, @function
-ring_enter:
-	.cfi_startproc
+	func ring_enter
 	li a7, 0 /* SYS_RING_ENTER, kernel/abi/ring.h */
 	ecall
 	ret
-	.cfi_endproc
+	endfunc ring_enter
 
 /* long wait(const struct wait_item *items, unsigned n, struct wait_event *events,
  *           unsigned max, long long timeout_ns) */
-	.globl wait
-	.type wait, @function
-wait:
-	.cfi_startproc
+	func wait
 	li a7, 1 /* SYS_WAIT, kernel/abi/ring.h */
 	ecall
 	ret
-	.cfi_endproc
+	endfunc wait
