@@ -181,7 +181,7 @@ format:
 help:
 	@sed -n '2,12p' Makefile
 	@echo 'Other targets: kernel user deps grade print-qemu print-qemu-uboot'
-	@echo '  test-unit test-selftest test-grade clean format'
+	@echo '  test-unit test-arch test-selftest test-grade clean format'
 	@echo '  bench bench-quick bench-linux (benchmarks: tests/bench/bench.mk)'
 	@echo '  fuzz-host fuzz-host-quick fuzz-deps (FUZZ_TIME=s: host fuzz targets, tests/fuzz/)'
 	@echo '  fuzz grind (OPS=n, SECS=s, SEED=n: the ring fuzzer, grind; tests/robust.mk)'
