@@ -19,7 +19,7 @@ static bool child_exited(struct proc *p, s64 pid)
 	return false;
 }
 
-/* Chains of t's rings to continue (ring_run_deferred). */
+/* Chains of t's rings to continue (op_continue_thread). */
 static bool has_deferred(struct thread *t)
 {
 	for (int i = 0; i < NRING; i++)
@@ -99,7 +99,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	u32 nev = 0;
 	for (;;) {
 		/* chains to continue make completions: run them first, unlocked */
-		ring_run_deferred(t);
+		op_continue_thread(t);
 		spin_lock(&sched_lock);
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
 			if (ready(t, &items[i])) {

@@ -177,7 +177,7 @@ static void test_pending_op_continues_its_chain(void **state)
 	assert_int_equal(ring_enter(r->id, 2, 0), 2);
 	assert_int_equal(reap(got, res), 0); /* the first waits, the second waits for it */
 	assert_int_equal(nparked, 1);
-	op_complete(parked[0], 42, 0); /* as an interrupt handler would */
+	op_complete(unpark(), 42, 0); /* as an interrupt handler would */
 	assert_int_equal(reap(got, res), 1);
 	assert_int_equal(got[0], LATER | 1);
 	assert_int_equal(res[0], 42);
@@ -195,8 +195,8 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	int res[8];
 	submit(chain, 3, SQE_LINK);
 	assert_int_equal(ring_enter(r->id, 3, 0), 3);
-	op_complete(parked[0], -ENOENT, 0);
-	ring_run_deferred(&thread);
+	op_complete(unpark(), -ENOENT, 0);
+	op_continue_thread(&thread);
 	assert_int_equal(reap(got, res), 3);
 	assert_int_equal(res[0], -ENOENT);
 	assert_int_equal(res[1], -ECANCELED);
