@@ -351,8 +351,8 @@ static void sq_flags(struct ring *r, u32 set, u32 clear)
 
 /*
  * The poller has been idle for r->idle_ns: sleep until ring_enter wakes
- * it. The other half of the barrier rule of DESIGN §3 (see the C
- * library's sq_submit): raise NEED_WAKEUP, full barrier, look at the
+ * it. The other half of the barrier rule (docs/polling.md, NEED_WAKEUP;
+ * see the C library's sq_submit): raise NEED_WAKEUP, full barrier, look at the
  * tail once more. Either the program sees the flag and wakes us, or we
  * see its new tail and do not sleep. The check and sched_block happen
  * under sched_lock, which ring_enter's wake-up takes too.

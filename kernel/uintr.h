@@ -3,7 +3,7 @@
  * the per-arch emulation in arch/<arch>/uintr.c.
  *
  * A user interrupt lets one thread interrupt another without the
- * kernel, like a signal that costs no system call (DESIGN.md §4). The
+ * kernel, like a signal that costs no system call (docs/uintr.md). The
  * model is Intel's UIPI; RISC-V gets the same model through N-extension
  * CSRs plus one send instruction of our own (docs/uintr.md).
  *

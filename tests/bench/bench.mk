@@ -57,7 +57,7 @@ bench_kernels = for a in $(1); do $(MAKE) --no-print-directory ARCH=$$a kernel |
 bench_qemu = $$($(MAKE) -s --no-print-directory print-qemu ARCH=$(1) CPUS=$(2))
 
 # KVM: duet's x86_64 kernel under KVM only on the microvm machine
-# (DESIGN §7); -arch-capabilities because this machine's KVM is nested.
+# (docs/benchmarks.md, KVM); -arch-capabilities because this machine's KVM is nested.
 BENCH_KVM = -machine microvm -accel kvm -cpu host,-arch-capabilities
 
 bench: bench-deps $(BENCH_RUN)

@@ -7,7 +7,7 @@
  *
  * Like tests/unit/test_ring.c, op_run() is scripted here (each entry's
  * user_data says what it does), so the target sees ring.c alone. Then
- * it checks what DESIGN §3 promises whatever the program does:
+ * it checks what docs/rings.md promises whatever the program does:
  *
  *   - a published tail that lies (tail - head > entries) is -EINVAL, and
  *     no entry is taken; the kernel's indexes stay as they were;

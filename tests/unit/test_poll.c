@@ -1,7 +1,7 @@
 /*
  * test_poll.c - polled rings (kernel/ring.c) on the host: what
  * ring_create accepts, the poller's decision to sleep (the NEED_WAKEUP
- * half of DESIGN §3's barrier rule), ring_enter on a polled ring, and
+ * half of the barrier rule, docs/polling.md), ring_enter on a polled ring, and
  * stopping the poller when the ring goes.
  *
  * The poller thread never runs here: the tests call its steps

@@ -1,7 +1,7 @@
 /*
  * readcost.c - what does a blocking read cost when its data is ready?
  *
- * DESIGN §1 point 2: read() pushes one entry and calls ring_enter; the
+ * docs/rings.md, "Blocking calls in the C library": read() pushes one entry and calls ring_enter; the
  * kernel finds the line already typed and completes the read inside that
  * ring_enter, so the completion is in the CQ when it returns and read()
  * has no reason to call wait. One kernel entry.

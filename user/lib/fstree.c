@@ -17,7 +17,8 @@
  *
  * A keeps reading inode 7 - the file as it was when A was allowed to
  * open it - and inode 7 goes when A closes. A new open finds inode 12,
- * and the kernel checks the new mode. (DESIGN §1 point 7.)
+ * and the kernel checks the new mode. (docs/servers.md, "chmod: copy
+ * and replace".)
  *
  * A path is resolved by its text first (split at '/', "." dropped, ".."
  * removes the name before it), then walked from the root. Nothing here

@@ -1,7 +1,8 @@
 /*
  * ring.c - the thread's ring, from the program's start to its exit:
  * submitting entries, reaping completions, and ring_call(), the blocking
- * call that every wrapper of sys.c is built on (DESIGN §1 point 2).
+ * call that every wrapper of sys.c is built on (docs/rings.md, "Blocking
+ * calls in the C library").
  *
  * The kernel makes a thread's first ring before the thread runs and
  * passes its header to _start, which passes it to __libc_start(). The
@@ -12,7 +13,7 @@
  *   CQ  the kernel fills cq[cq_tail & mask] and publishes cq_tail;
  *       we copy entries out and advance cq_head
  *
- * The barrier rule (DESIGN §3). Both sides run at once on different
+ * The barrier rule (docs/rings.md, docs/polling.md). Both sides run at once on different
  * CPUs, and CPUs and compilers reorder plain loads and stores, so:
  *
  *   - a producer writes the entry, THEN stores its tail with release:
