@@ -13,7 +13,7 @@
  */
 #pragma once
 
-#include "lib.h" /* kernel/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
+#include "lib.h" /* shared/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
 #include "abi/ring.h"
 
 /* The two system calls (arch/<arch>/user.S). */
