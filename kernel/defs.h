@@ -114,8 +114,8 @@ void panic_begin(void);
 int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
 	       struct proc *parent);
 void proc_exit(int status) __attribute__((noreturn));
-void thread_exit(int status) __attribute__((noreturn));
-int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1);
+void thread_end(int status) __attribute__((noreturn));
+int thread_add(struct proc *p, u64 pc, u64 a0, u64 a1);
 void proc_die(struct proc *p, int status);
 int proc_kill(int uid, struct proc *killer, int pid);
 struct proc *proc_table(void);
@@ -125,9 +125,9 @@ int op_waitpid(struct op *op);
 int op_thread_join(struct op *op);
 
 /* ring.c: submission and completion rings; OP_RING_CREATE, OP_RING_DESTROY */
-int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
-		int pin, struct ring **out);
-void ring_destroy(struct ring *r);
+int ring_setup(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
+	       int pin, struct ring **out);
+void ring_teardown(struct ring *r);
 long ring_enter(unsigned id, unsigned to_submit, unsigned flags);
 bool ring_post(struct op *op, bool heap);
 bool ring_ready(struct ring *r);

@@ -102,7 +102,7 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 	t->slot = slot;
 	t->pin = -1;
 	int r = uvm_alloc(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK, VM_R | VM_W | VM_U);
-	if (r < 0 || (r = ring_create(t, 64, 128, 0, 0, -1, &t->rings[0])) < 0) {
+	if (r < 0 || (r = ring_setup(t, 64, 128, 0, 0, -1, &t->rings[0])) < 0) {
 		if (r != -EEXIST)
 			uvm_unmap(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK);
 		*err = r == -EEXIST ? -ENOEXEC : r; /* the program claims the stack's addresses */
@@ -131,7 +131,7 @@ static int thread_go(struct proc *p, struct thread *t)
 }
 
 /* OP_THREAD: a new thread of live process p. Its tid, or -E*. */
-int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1)
+int thread_add(struct proc *p, u64 pc, u64 a0, u64 a1)
 {
 	int err;
 	if (pc >= USER_TOP)
@@ -192,7 +192,7 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 	if (!(t = thread_new(p, entry, 0, 0, &r)))
 		goto fail;
 	if ((r = push_args(p->pt, argv, argc, &sp, &uargv)) < 0) {
-		ring_destroy(t->rings[0]);
+		ring_teardown(t->rings[0]);
 		thread_free(t);
 		goto fail;
 	}
@@ -328,7 +328,7 @@ int op_thread_join(struct op *op)
 	return r;
 }
 
-/* The thread in p's slot has ended (thread_exit): finish the joins on it. */
+/* The thread in p's slot has ended (thread_end): finish the joins on it. */
 static void thread_ended(struct proc *p, int slot)
 {
 	spin_lock(&sched_lock);
@@ -399,7 +399,7 @@ static void proc_end(struct proc *p, int status)
  * it; an earlier one leaves its status for OP_THREAD_JOIN. The kernel
  * stack is freed by the scheduler once we have switched off it.
  */
-void thread_exit(int status)
+void thread_end(int status)
 {
 	struct thread *t = current();
 	struct proc *p = t->proc;
@@ -408,7 +408,7 @@ void thread_exit(int status)
 
 	for (int i = NRING - 1; i >= 0; i--)
 		if (t->rings[i])
-			ring_destroy(t->rings[i]);
+			ring_teardown(t->rings[i]);
 	uintr_thread_exit(t);
 	uvm_unmap(p->pt, stack_top(t->slot) - THREAD_STACK, THREAD_STACK);
 
@@ -457,7 +457,7 @@ void proc_exit(int status)
 {
 	struct proc *p = current()->proc;
 	proc_die(p, status);
-	thread_exit(status);
+	thread_end(status);
 }
 
 /*

@@ -110,7 +110,7 @@ struct ring {
 	/* polled rings */
 	struct thread *poller; /* NULL once it has stopped */
 	u64 idle_ns;	       /* it sleeps after this long without work */
-	bool stop;	       /* ring_destroy asks it to end */
+	bool stop;	       /* ring_teardown asks it to end */
 };
 
 /* An operation in flight, or a completion waiting in a ring's backlog. */

@@ -47,8 +47,8 @@ static bool pow2(u32 n)
  * RING_POLL its poller thread. 0 and *out, or -E*: -EINVAL a bad size,
  * flag, idle time or CPU; -EMFILE the thread has NRING rings; -ENOMEM.
  */
-int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
-		int pin, struct ring **out)
+int ring_setup(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
+	       int pin, struct ring **out)
 {
 	struct proc *p = owner->proc;
 	if (!pow2(sq_entries) || !pow2(cq_entries) || sq_entries > RING_MAX ||
@@ -125,7 +125,7 @@ int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags,
  * completions already under way on other CPUs, then unmap and free it.
  * Called by its owner thread, holding no lock.
  */
-void ring_destroy(struct ring *r)
+void ring_teardown(struct ring *r)
 {
 	if (r->poller) {
 		__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
@@ -401,7 +401,7 @@ static void poller(void)
 		arch_irq_disable();
 		sched_yield();
 	}
-	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_destroy may go on */
+	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_teardown may go on */
 							      /* LAB poll END */
 }
 
@@ -415,12 +415,12 @@ int op_ring_create(struct op *op)
 		return -EINVAL;
 	struct ring *r;
 	u32 cq = e->len ? e->len : 2 * (u32)e->off;
-	int err = ring_create(op->ring->owner, (u32)e->off, cq, e->op_flags, e->arg[0],
-			      (int)e->arg[1], &r);
+	int err = ring_setup(op->ring->owner, (u32)e->off, cq, e->op_flags, e->arg[0],
+			     (int)e->arg[1], &r);
 	if (err < 0)
 		return err;
 	if (e->addr && copyout(op->proc->pt, e->addr, &r->uaddr, sizeof(r->uaddr)) < 0) {
-		ring_destroy(r);
+		ring_teardown(r);
 		return -EFAULT;
 	}
 	return r->id;
@@ -434,6 +434,6 @@ int op_ring_destroy(struct op *op)
 		return -EBADF;
 	if (id == 0 || t->rings[id] == op->ring)
 		return -EBUSY; /* its first ring, or the one this entry runs from */
-	ring_destroy(t->rings[id]);
+	ring_teardown(t->rings[id]);
 	return 0;
 }

@@ -142,14 +142,14 @@ int op_getpid(struct op *op)
 
 int op_thread(struct op *op)
 {
-	return thread_create(op->proc, op->sqe.addr, op->sqe.arg[0], op->sqe.arg[1]);
+	return thread_add(op->proc, op->sqe.addr, op->sqe.arg[0], op->sqe.arg[1]);
 }
 
 int op_thread_exit(struct op *op)
 {
 	op_free_chain(op->chain);
 	op->chain = NULL;
-	thread_exit((int)(op->sqe.off & 0xff));
+	thread_end((int)(op->sqe.off & 0xff));
 }
 
 /* ---- information ---------------------------------------------------- */

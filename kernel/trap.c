@@ -80,13 +80,13 @@ void trap_return_user(struct trapframe *tf)
 {
 	struct thread *t = current();
 	if (t->proc->killed)
-		thread_exit(0); /* the process's status is p->kill_status */
-	op_continue_thread(t);	/* chains whose first op completed meanwhile */
+		thread_end(0); /* the process's status is p->kill_status */
+	op_continue_thread(t); /* chains whose first op completed meanwhile */
 	if (mycpu()->need_resched) {
 		mycpu()->need_resched = false;
 		sched_yield();
 		if (t->proc->killed)
-			thread_exit(0);
+			thread_end(0);
 	}
 	uintr_return(tf); /* last: the handler's frame goes on the final registers */
 }

@@ -427,7 +427,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	sq_entries = 1u << next(1) % 7; /* 1 to 64 */
 	cq_entries = 1u << next(1) % 7;
-	CHECK(ring_create(&thread, sq_entries, cq_entries, 0, 0, 0, &r) == 0);
+	CHECK(ring_setup(&thread, sq_entries, cq_entries, 0, 0, 0, &r) == 0);
 	hdr = r->hdr;
 	sq = (struct sqe *)((u8 *)hdr + hdr->sq_off);
 	cq = (struct cqe *)((u8 *)hdr + hdr->cq_off);
@@ -472,7 +472,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (!proc.killed)
 		drain();
 
-	ring_destroy(r); /* drops what is parked, frees the backlog: nothing leaks */
+	ring_teardown(r); /* drops what is parked, frees the backlog: nothing leaks */
 	CHECK(thread.rings[0] == NULL);
 	free(sent);
 	free(owed);

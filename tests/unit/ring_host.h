@@ -168,7 +168,7 @@ static int setup_ring(u32 sq, u32 cq, u32 flags)
 	nparked = nrun = host_blocks = 0;
 	host_woken = NULL;
 	host_on_block = host_on_yield = NULL;
-	return ring_create(&thread, sq, cq, flags, 0, -1, &r);
+	return ring_setup(&thread, sq, cq, flags, 0, -1, &r);
 }
 /* The program's side: publish entries with these user_data values. */
 static void submit(const u64 *ud, int n, u8 flags)

@@ -20,7 +20,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	ring_destroy(r);
+	ring_teardown(r);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ static void test_scribbled_cq_tail_recovers(void **state)
 static void test_enter_is_bounded(void **state)
 {
 	(void)state;
-	ring_destroy(r);
+	ring_teardown(r);
 	assert_int_equal(setup_sizes(512, 1024), 0);
 	static u64 ud[300];
 	for (int i = 0; i < 300; i++)
@@ -228,7 +228,7 @@ static void test_indexes_wrap(void **state)
 static void test_chain_is_cut_at_link_max(void **state)
 {
 	(void)state;
-	ring_destroy(r);
+	ring_teardown(r);
 	assert_int_equal(setup_sizes(64, 64), 0);
 	u64 ud[LINK_MAX + 4], got[64];
 	int res[64];

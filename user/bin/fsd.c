@@ -243,8 +243,8 @@ static bool answer(struct conn *c)
 	   does not would make us wait for it: it loses its connection. */
 	if (room(c) < (long)(sizeof(a) + n))
 		return false;
-	return pipe_put(c->fd, &a, sizeof(a)) == sizeof(a) &&
-	       (n == 0 || pipe_put(c->fd, data, n) == (long)n);
+	return pipe_write_all(c->fd, &a, sizeof(a)) == sizeof(a) &&
+	       (n == 0 || pipe_write_all(c->fd, data, n) == (long)n);
 }
 
 /*

@@ -369,7 +369,8 @@ static long raw(int fd, struct fs_req *q, const void *out, size_t n, void *in, s
 {
 	static u8 junk[FS_IO_MAX];
 	struct fs_reply a;
-	if (!pipe_is_conn(fd) || pipe_put(fd, q, sizeof(*q)) < 0 || (n && pipe_put(fd, out, n) < 0))
+	if (!pipe_is_conn(fd) || pipe_write_all(fd, q, sizeof(*q)) < 0 ||
+	    (n && pipe_write_all(fd, out, n) < 0))
 		return -EPIPE;
 	if (pipe_get(fd, &a, sizeof(a)) != sizeof(a))
 		return -EPIPE;
@@ -433,7 +434,7 @@ static void liar(void)
 	/* half a request, then gone */
 	fd = open(MOTD, O_RDONLY, 0);
 	pipe_is_conn(fd);
-	pipe_put(fd, &q, sizeof(q) / 2);
+	pipe_write_all(fd, &q, sizeof(q) / 2);
 	close(fd);
 	expect("half-request-server-up", file_size(MOTD), motd);
 
@@ -457,7 +458,7 @@ static void liar(void)
 	int start = conns();
 	q = (struct fs_req){.op = FS_READ, .len = FS_IO_MAX};
 	for (int i = 0; i < 3; i++)
-		pipe_put(fd, &q, sizeof(q));
+		pipe_write_all(fd, &q, sizeof(q));
 	expect("unread-answers-dropped", conns_settled(start - 1), start - 1);
 	close(fd);
 	unlink(T ".big");
@@ -472,7 +473,7 @@ static void stall(void)
 	int fd = open(MOTD, O_RDONLY, 0);
 	struct fs_req q = {.op = FS_READ, .len = 10};
 	pipe_is_conn(fd);
-	pipe_put(fd, &q, 100); /* a third of a request, and nothing more */
+	pipe_write_all(fd, &q, 100); /* a third of a request, and nothing more */
 	char buf[128];
 	int fd2 = open(MOTD, O_RDONLY, 0);
 	expect("served-during-stall", read(fd2, buf, sizeof(buf)), motd);

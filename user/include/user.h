@@ -35,7 +35,7 @@ void pipe_stats(u64 *sleeps, u64 *wakes);
 /* Messages over a hardware pipe or a connection (a server's, file.c's):
    put/get exactly n bytes, blocking (get: fewer only at end of file). */
 bool pipe_is_conn(int fd);
-long pipe_put(int fd, const void *buf, size_t n);
+long pipe_write_all(int fd, const void *buf, size_t n);
 long pipe_get(int fd, void *buf, size_t n);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
 /* Sleep until one of fds has something (or ctl, a kernel descriptor, is readable). */

@@ -55,9 +55,9 @@ static long call(int fd, struct fs_req *q, const void *out, size_t n, struct fs_
 	if (!pipe_is_conn(fd))
 		return -EBADF;
 	q->id = ++next_id;
-	long r = pipe_put(fd, q, sizeof(*q));
+	long r = pipe_write_all(fd, q, sizeof(*q));
 	if (r >= 0 && n)
-		r = pipe_put(fd, out, n);
+		r = pipe_write_all(fd, out, n);
 	if (r < 0)
 		return r == -EPIPE ? -EIO : r; /* the server closed the connection */
 	r = pipe_get(fd, a, sizeof(*a));

@@ -257,7 +257,7 @@ bool pipe_is_conn(int fd)
 	return h && h->conn;
 }
 
-long pipe_put(int fd, const void *buf, size_t n)
+long pipe_write_all(int fd, const void *buf, size_t n)
 {
 	struct hwfd *h = use(fd);
 	if (!h)
@@ -348,7 +348,7 @@ bool pipe_known(int fd)
 	return known(fd) != NULL;
 }
 
-static int make(int fds[2], unsigned flags)
+static int pipe_make(int fds[2], unsigned flags)
 {
 	struct sqe e = {.opcode = OP_PIPE, .off = flags, .addr = (uptr)fds};
 	long r = ring_call(&e, NULL);
@@ -361,10 +361,10 @@ static int make(int fds[2], unsigned flags)
 
 int pipe(int fds[2])
 {
-	return make(fds, 0);
+	return pipe_make(fds, 0);
 }
 
 int pipe_kernel(int fds[2])
 {
-	return make(fds, PIPE_KERNEL);
+	return pipe_make(fds, PIPE_KERNEL);
 }

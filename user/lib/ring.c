@@ -268,7 +268,7 @@ static long submit(struct uring *u)
  * so a LINK on the program's last entry cannot capture the entry the
  * library is about to add.
  */
-static long flush(struct uring *u)
+static long sq_flush(struct uring *u)
 {
 	long r;
 	unsigned prepared = u->sq_tail;
@@ -286,7 +286,7 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 	struct uring *u = self();
 	struct sqe *s;
 	long r;
-	if ((r = flush(u)) < 0)
+	if ((r = sq_flush(u)) < 0)
 		return r;
 	while (!(s = sq_get()))
 		if ((r = submit(u)) < 0 && r != -EBUSY)
@@ -340,10 +340,10 @@ static void __attribute__((noreturn)) end(u8 opcode, int status)
 	struct uring *u = self();
 	struct sqe *e;
 	if (u->polled) {
-		flush(u);
+		sq_flush(u);
 		ring_init(u, u->first, false);
 	}
-	flush(u); /* so that it joins no chain of the program's */
+	sq_flush(u); /* so that it joins no chain of the program's */
 	while (!(e = sq_get()))
 		drop_and_submit(u);
 	e->opcode = opcode;
