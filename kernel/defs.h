@@ -119,7 +119,7 @@ int thread_add(struct proc *p, u64 pc, u64 a0, u64 a1);
 void proc_die(struct proc *p, int status);
 int proc_kill(int uid, struct proc *killer, int pid);
 struct proc *proc_table(void);
-void proc_init_start(void);
+void proc_init_start(struct file *console);
 void procdump(void); /* what every thread is doing (Ctrl-P) */
 int op_waitpid(struct op *op);
 int op_thread_join(struct op *op);

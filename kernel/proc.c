@@ -483,10 +483,11 @@ int proc_kill(int uid, struct proc *killer, int pid)
 	spin_unlock(&sched_lock);
 	return r;
 }
+
 /* Start /bin/init as pid 1, root, with the console on 0, 1, 2. */
-void proc_init_start(void)
+void proc_init_start(struct file *console)
 {
-	struct file *fds[NFD] = {console_file(), console_file(), console_file()};
+	struct file *fds[NFD] = {console, console, console}; /* its 0, 1 and 2 */
 	char *argv[] = {"init", NULL};
 	int pid = proc_spawn("bin/init", argv, 1, fds, 0, 0, NULL);
 	if (pid < 0)
