@@ -145,6 +145,7 @@ int op_thread(struct op *op)
 	return thread_add(op->proc, op->sqe.addr, op->sqe.arg[0], op->sqe.arg[1]);
 }
 
+/* OP_THREAD_EXIT, by the ring's owner (the table in ops.c checks). */
 int op_thread_exit(struct op *op)
 {
 	op_free_chain(op->chain);
