@@ -151,7 +151,8 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
-void irq_push(void); /* disable interrupts, nestable */
+void release_check(const char *what); /* panics if this CPU holds a spinlock */
+void irq_push(void);		      /* disable interrupts, nestable */
 void irq_pop(void);
 
 /* sysproc.c: the opcodes of processes, threads and the system */

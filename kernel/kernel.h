@@ -46,6 +46,7 @@ struct cpu {
 	int id;
 	bool online;
 	int irq_depth;		  /* irq_push() nesting */
+	int locks;		  /* spinlocks held (release_check) */
 	bool irq_was_on;	  /* interrupts were on before the first irq_push() */
 	u64 ticks;		  /* timer ticks taken on this CPU */
 	u64 entries[ENTRY_KINDS]; /* kernel entries by kind */

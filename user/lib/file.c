@@ -60,12 +60,12 @@ static long call(int fd, struct fs_req *q, const void *out, size_t n, struct fs_
 		r = pipe_write_all(fd, out, n);
 	if (r < 0)
 		return r == -EPIPE ? -EIO : r; /* the server closed the connection */
-	r = pipe_get(fd, a, sizeof(*a));
+	r = pipe_read_all(fd, a, sizeof(*a));
 	if (r < 0)
 		return r;
 	if (r != sizeof(*a) || a->id != q->id || a->res > (long)max)
 		return -EIO;
-	if (a->res > 0 && in && pipe_get(fd, in, a->res) != a->res)
+	if (a->res > 0 && in && pipe_read_all(fd, in, a->res) != a->res)
 		return -EIO;
 	return a->res;
 }
