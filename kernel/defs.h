@@ -59,7 +59,7 @@ int op_close(struct op *op);
 int op_mount(struct op *op);
 int op_open(struct op *op);
 int op_fsop(struct op *op);
-int fs_exec_check(struct op *op, const char *path);
+int fs_exec(struct op *op, const char *path);
 void fs_timers(void);
 
 /* heap.c: kernel heap */
@@ -111,8 +111,8 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 void panic_begin(void);
 
 /* proc.c: processes and threads; OP_WAITPID, OP_THREAD_JOIN */
-int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
-	       struct proc *parent);
+int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
+	       struct file **fds, int uid, int gid, struct proc *parent);
 void proc_exit(int status) __attribute__((noreturn));
 void thread_end(int status) __attribute__((noreturn));
 int thread_add(struct proc *p, u64 pc, u64 a0, u64 a1);
@@ -157,7 +157,7 @@ void irq_pop(void);
 
 /* sysproc.c: the opcodes of processes, threads and the system */
 int op_spawn(struct op *op);
-int spawn_run(struct op *op, const char *path); /* once fs.c has checked path */
+int spawn_run(struct op *op, const char *path, const void *image, size_t size);
 int op_exit(struct op *op);
 int op_kill(struct op *op);
 int op_getpid(struct op *op);

@@ -61,7 +61,7 @@ static const struct opcode opcodes[OP_COUNT] = {
     [OP_MOUNT] = {op_mount, ROOT},
     [OP_OPEN] = {op_open, 0, O_ACCMODE | O_CREAT | O_TRUNC | O_EXCL},
     [OP_FSOP] = {op_fsop},
-    [OP_ARCHIVE_READ] = {op_archive_read},
+    [OP_ARCHIVE_READ] = {op_archive_read, ROOT},
 };
 
 /* Validate the fields every entry shares and what its row asks, then run it. */

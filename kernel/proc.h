@@ -79,6 +79,7 @@ struct proc {
 	struct spinlock lock; /* fds[] */
 	struct file *fds[NFD];
 	int nthreads;
+	int nrings;			 /* its threads' rings, and those being made */
 	unsigned claimed;		 /* slots whose thread is being made (bit per slot) */
 	struct thread *threads[NTHREAD]; /* live threads by slot */
 	struct {
