@@ -57,6 +57,7 @@ struct thread {
 	struct ring *rings[NRING]; /* rings[0] is its first ring */
 	struct thread *next;	   /* run queue link */
 	u64 wake_at;		   /* blocked in wait: wake by then (ns), 0 never */
+	bool fd_wait;		   /* in wait() on descriptors (wait_wake_fds) */
 	bool irq_was_on;	   /* saved across a switch (see sched.c) */
 	int cpu;		   /* running on, or last ran on */
 	int pin;		   /* the only CPU it may run on, or -1 */

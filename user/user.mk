@@ -8,17 +8,18 @@
 #   $(B)/user/root/bin/<prog>  the same, stripped: what the archive holds
 #   $(B)/archive.cpio        the boot archive the kernel embeds: bin/<prog>
 #
-# Every program links the whole C library: user/lib/*.c and *.S, the
+# Every program links the whole C library: user/lib/*.c, the
 # freestanding code the kernel compiles too (shared/*.c: string.c,
-# format.c) and the arch's start-up code and system-call stubs
-# (arch/$(ARCH)/user.S). Of the kernel's tree, user code sees only the ABI,
-# kernel/abi/ (hence -Ikernel: the headers say "abi/ring.h").
-# --gc-sections drops what a program does not use.
+# format.c) and the arch's assembly in user/lib/$(ARCH)/ - the same file
+# names on every arch: user.S (start-up code and system-call stubs) and
+# uintr.S (the user-interrupt entry stub). Of the kernel's tree, user
+# code sees only the ABI, kernel/abi/ (hence -Ikernel: the headers say
+# "abi/ring.h"). --gc-sections drops what a program does not use.
 
 UPROGS := $(patsubst user/bin/%.c,%,$(wildcard user/bin/*.c))
 ULIB := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c)) \
-	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/*.S)) \
-	$(patsubst shared/%.c,$(B)/user/shared/%.o,$(wildcard shared/*.c)) $(B)/user/arch/user.o
+	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/$(ARCH)/*.S)) \
+	$(patsubst shared/%.c,$(B)/user/shared/%.o,$(wildcard shared/*.c))
 UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 
 # Freestanding: no host headers or libraries. -nostdinc keeps a stray
@@ -48,10 +49,6 @@ $(B)/user/lib/%.o: user/lib/%.S $(UFLAGDEPS)
 $(B)/user/shared/%.o: shared/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
-
-$(B)/user/arch/user.o: arch/$(ARCH)/user.S $(UFLAGDEPS)
-	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
 $(B)/user/bin/%.o: user/bin/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
