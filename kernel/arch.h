@@ -357,8 +357,8 @@ void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe 
 
 /*
  * For traps from user mode, after trap_enter(): syscall()
- * (kernel/syscall.c) for a system call (the arch has already stepped the saved
- * pc past the instruction); trap_user_fault() (kernel/trap.c) for an
+ * (kernel/syscall.c) for a system call (the arch has already stepped
+ * the saved pc past the instruction); trap_user_fault() (kernel/trap.c) for an
  * exception the arch does not handle itself (the process is killed, the
  * kernel stays up). Before restoring user registers, every trap from
  * user mode ends with trap_return_user() (kernel/trap.c), which may

@@ -109,7 +109,8 @@ static void step(void)
  * pipe_read_all()/pipe_write_all(): those wait for bytes (or room) that
  * a client can promise and then take back - it writes both rings'
  * indexes - and the server would sleep for ever inside one request
- * while everyone else's open timed out. take/give read each index once, check it, and move all of
+ * while everyone else's open timed out. take/give read each index
+ * once, check it, and move all of
  * a message or nothing; a client caught lying loses its connection.
  */
 static int attach(struct conn *c)

@@ -9,10 +9,14 @@
  */
 #pragma once
 
-.macro func name.globl \name.type \name,
-    @function
-\name :.cfi_startproc
-	    .endm
+	.macro func name
+	.globl \name
+	.type \name, @function
+\name:
+	.cfi_startproc
+	.endm
 
-	    .macro endfunc name.cfi_endproc.size \name,
-    .- \name.endm
+	.macro endfunc name
+	.cfi_endproc
+	.size \name, . - \name
+	.endm
