@@ -32,8 +32,8 @@ BENCH_SHIFT := 4
 ICOUNT := -icount shift=$(BENCH_SHIFT),sleep=off
 # Under -icount QEMU runs several vCPUs round robin on one host thread,
 # and a vCPU that spins starves the others (docs/benchmarks.md): with two
-# vCPUs, only the cases that block (prefixes of case names).
-BENCH_ICOUNT2 := cpu-loop pipe-kernel uintr-cross-sleep
+# vCPUs, only the cases that block.
+BENCH_ICOUNT2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-kernel-stream-2cpu uintr-cross-sleep-2cpu
 BENCH_REPORT := sh tests/bench/report.sh
 
 # What the benchmarks need beyond `make deps`: command:Debian-package.
