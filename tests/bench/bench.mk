@@ -16,6 +16,12 @@
 #       the classic cases as /init of a Linux guest (Debian's kernel) and
 #       duet's bench on x86_64, both under the same QEMU options, in one
 #       run: docs/bench/linux.md and linux.tsv, the ratios.
+#   make test-budget
+#       the budget test (part of `make test`): on each arch, one boot
+#       under -icount with one CPU runs the cases of
+#       tests/bench/budgets.txt, and each one's guest instructions per
+#       operation must stay at or under its committed budget
+#       (tests/bench/budget.sh). A count, never a time.
 #
 # Everything a run printed stays in build/bench/raw/ (the BENCH lines,
 # and each console's transcript in *.console). The method is in
@@ -40,7 +46,7 @@ BENCH_REPORT := sh tests/bench/report.sh
 BENCH_DEPS := gnuplot:gnuplot-nox cpio:cpio apt-get:apt dpkg-deb:dpkg \
 	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 
-.PHONY: bench bench-quick bench-linux bench-deps
+.PHONY: bench bench-quick bench-linux bench-deps test-budget
 
 # The same check and install as `make deps`, with our packages added.
 bench-deps:
@@ -126,6 +132,25 @@ bench-quick: deps $(BENCH_RUN)
 			echo "bench-quick: $$a: ran in neither run:$$missing"; exit 1; \
 		fi; \
 	done
+
+# One boot per arch, the budgeted cases only (full sizes: under -icount
+# a run takes seconds of host time), then each row against its budget.
+# A failed boot or case still prints what rows it has, then fails.
+BENCH_BUDGETS := tests/bench/budgets.txt
+
+test-budget: deps $(BENCH_RUN)
+	@$(call bench_kernels,$(ARCHES))
+	@mkdir -p $(BENCH_RAW)
+	@fail=0; for a in $(ARCHES); do \
+		f=$(BENCH_RAW)/$$a-budget.txt; \
+		cases=$$(awk -v a=$$a '$$1 == a { printf " %s", $$2 }' $(BENCH_BUDGETS)); \
+		echo "test-budget: $$a under -icount, 1 CPU:$$cases"; \
+		$(BENCH_RUN) -t 600 -a "cpu-loop$$cases" $$f "$(call bench_qemu,$$a,1) $(ICOUNT)" || fail=1; \
+		sh tests/bench/budget.sh $(BENCH_BUDGETS) $$a $(BENCH_SHIFT) $$f || fail=1; \
+	done; \
+	if [ $$fail = 0 ]; then echo "test-budget: passed: every row within its budget on $(ARCHES)"; \
+	else echo "test-budget: FAILED (budgets: $(BENCH_BUDGETS))"; fi; \
+	exit $$fail
 
 # ---- Linux -------------------------------------------------------------
 #
