@@ -13,9 +13,12 @@
 #       checks that every case prints a result or a skip line, and that
 #       each case ran in one of the two. Timings are not checked.
 #   make bench-linux
-#       the classic cases as /init of a Linux guest (Debian's kernel) and
-#       duet's bench on x86_64, both under the same QEMU options, in one
-#       run: docs/bench/linux.md and linux.tsv, the ratios.
+#       the classic cases as /init of a Linux guest (Debian's kernel:
+#       system calls, io_uring, pipes, tmpfs reads) and duet's bench on
+#       x86_64, both under the same QEMU options, in one run: under
+#       -icount with one CPU (instructions), then under plain TCG with
+#       two vCPUs (time: the 2-CPU pipe ping-pongs). Writes
+#       docs/bench/linux.md and linux.tsv, the ratios.
 #   make test-budget
 #       the budget test (part of `make test`): on each arch, one boot
 #       under -icount with one CPU runs the cases of
@@ -195,14 +198,23 @@ $(LINUX_INITRD): tests/bench/linux.c
 	$(HOSTCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $(BENCH_LINUX)/root/init $<
 	cd $(BENCH_LINUX)/root && echo init | cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd.cpio
 
+# duet's cases for the time comparison with two vCPUs (Linux's /init
+# picks its own by the number of CPUs it sees).
+BENCH_LINUX2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu
+
 bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD)
 	@$(MAKE) --no-print-directory ARCH=x86_64 kernel
 	@mkdir -p $(BENCH_RAW) $(BENCH_DOCS)
-	@set -e; q="$(call bench_qemu,x86_64,1) $(ICOUNT)"; \
-	lq="$$(echo "$$q" | sed 's|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD)|')"; \
-	echo "bench-linux: Linux under -icount"; \
-	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-icount.txt "$$lq -append '$(LINUX_APPEND)'"; \
+	@set -e; linux() { echo "$$1" | sed 's|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD)|'; }; \
+	q="$(call bench_qemu,x86_64,1) $(ICOUNT)"; q2="$(call bench_qemu,x86_64,2)"; \
+	echo "bench-linux: Linux under -icount, 1 CPU"; \
+	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-icount.txt "$$(linux "$$q") -append '$(LINUX_APPEND)'"; \
 	echo "bench-linux: duet x86_64 under the same options"; \
 	$(BENCH_RUN) $(BENCH_RAW)/linux-duet-icount.txt "$$q"; \
+	echo "bench-linux: Linux under TCG, 2 vCPUs"; \
+	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-tcg.txt "$$(linux "$$q2") -append '$(LINUX_APPEND)'"; \
+	echo "bench-linux: duet x86_64 under the same options ($(BENCH_LINUX2))"; \
+	$(BENCH_RUN) -a "$(BENCH_LINUX2)" $(BENCH_RAW)/linux-duet-tcg.txt "$$q2"; \
 	$(BENCH_REPORT) linux $(BENCH_DOCS) $(BENCH_SHIFT) \
-		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt
+		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt \
+		$(BENCH_RAW)/linux-tcg.txt $(BENCH_RAW)/linux-duet-tcg.txt
