@@ -23,7 +23,9 @@
  * With two CPUs (the run under plain TCG: time):
  *
  *	cpu-loop                  as above: the emulator's speed
- *	pipe-kernel-pingpong-2cpu the ping-pong with each process pinned to a CPU
+ *	pipe-kernel-pingpong-2cpu the ping-pong, the processes where Linux's
+ *	                          scheduler puts them (duet cannot pin them)
+ *	pipe-kernel-pingpong-2cpu-pinned   each process pinned to its own CPU
  *
  * io_uring is driven with its raw system calls (io_uring_setup,
  * io_uring_enter) and the rings mapped with mmap, as liburing does it,
@@ -406,9 +408,12 @@ int main(void)
 	int cases = 0;
 	measure("cpu-loop", spin, 200000), cases++;
 	if (cpus >= 2) {
+		start_peer(0, -1);
+		measure("pipe-kernel-pingpong-2cpu", pingpong, 256), cases++;
+		stop_peer();
 		pin(0);
 		start_peer(0, 1);
-		measure("pipe-kernel-pingpong-2cpu", pingpong, 256), cases++;
+		measure("pipe-kernel-pingpong-2cpu-pinned", pingpong, 256), cases++;
 		stop_peer();
 	} else {
 		measure("null-call", null_call, 4096), cases++;

@@ -401,8 +401,10 @@ linux() {
 		1 file-read-4k-1cpu file-read-4k-1cpu read 4 KiB of a tmpfs file / through the file server
 		1 file-read-64k-1cpu file-read-64k-1cpu read 64 KiB of a tmpfs file / through the file server
 		2 cpu-loop cpu-loop one instruction: the emulator's speed (ns)
-		2 pipe-kernel-pingpong-2cpu pipe-kernel-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs / kernel pipes
-		2 pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs / hardware pipes
+		2 pipe-kernel-pingpong-2cpu pipe-kernel-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs, placed by the scheduler / kernel pipes
+		2 pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs, placed by the scheduler / hardware pipes
+		2 pipe-kernel-pingpong-2cpu-pinned pipe-kernel-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / kernel pipes
+		2 pipe-kernel-pingpong-2cpu-pinned pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / hardware pipes
 	EOF
 	# One row per pair: run, both cases, status, Linux's and duet's
 	# instructions (run 1) or ns (run 2), duet / Linux, Linux's ns,
@@ -472,11 +474,16 @@ linux() {
 			echo '## Time: two vCPUs, plain TCG'
 			echo
 			echo 'Nanoseconds per operation (medians of the repetitions) on the host'"'"'s'
-			echo 'clock as each guest reads it, the two processes on different vCPUs'
-			echo '(Linux: pinned with `sched_setaffinity`). Times under TCG depend on'
-			echo 'the host and its load (in the runs table): compare rows of this run'
-			echo 'only, and the fastest and slowest repetitions beside the medians.'
-			echo 'Speed-up is Linux'"'"'s median over duet'"'"'s.'
+			echo 'clock as each guest reads it. duet cannot pin a process to a CPU, so'
+			echo 'Linux runs the ping-pong twice: with its ends where its scheduler'
+			echo 'puts them, and pinned to different vCPUs (`sched_setaffinity`).'
+			echo 'Times under TCG depend on the host and its load (in the runs table):'
+			echo 'each vCPU is a host thread, and a vCPU that halts until an interrupt'
+			echo '(an idle Linux or duet CPU) is a host thread that sleeps, woken by'
+			echo 'the host'"'"'s scheduler - milliseconds on a loaded host - while an end'
+			echo 'that spins (duet'"'"'s hardware pipes) never halts. Compare rows of'
+			echo 'this run only, with the fastest and slowest repetitions beside the'
+			echo 'medians. Speed-up is Linux'"'"'s median over duet'"'"'s.'
 			echo
 			echo '| operation (Linux / duet) | Linux case | duet case | Linux ns | Linux min - max | duet ns | duet min - max | speed-up | duet syscalls | duet exceptions | duet interrupts |'
 			echo '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
