@@ -26,6 +26,8 @@
  *	pipe-kernel-pingpong-2cpu the ping-pong, the processes where Linux's
  *	                          scheduler puts them (duet cannot pin them)
  *	pipe-kernel-pingpong-2cpu-pinned   each process pinned to its own CPU
+ *	pipe-kernel-pingpong-2cpu-onecpu   both pinned to the same CPU: no
+ *	                          wake-up crosses CPUs
  *
  * io_uring is driven with its raw system calls (io_uring_setup,
  * io_uring_enter) and the rings mapped with mmap, as liburing does it,
@@ -414,6 +416,9 @@ int main(void)
 		pin(0);
 		start_peer(0, 1);
 		measure("pipe-kernel-pingpong-2cpu-pinned", pingpong, 256), cases++;
+		stop_peer();
+		start_peer(0, 0);
+		measure("pipe-kernel-pingpong-2cpu-onecpu", pingpong, 1024), cases++;
 		stop_peer();
 	} else {
 		measure("null-call", null_call, 4096), cases++;

@@ -405,6 +405,8 @@ linux() {
 		2 pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs, placed by the scheduler / hardware pipes
 		2 pipe-kernel-pingpong-2cpu-pinned pipe-kernel-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / kernel pipes
 		2 pipe-kernel-pingpong-2cpu-pinned pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / hardware pipes
+		2 pipe-kernel-pingpong-2cpu-onecpu pipe-kernel-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / kernel pipes
+		2 pipe-kernel-pingpong-2cpu-onecpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / hardware pipes
 	EOF
 	# One row per pair: run, both cases, status, Linux's and duet's
 	# instructions (run 1) or ns (run 2), duet / Linux, Linux's ns,
@@ -475,8 +477,9 @@ linux() {
 			echo
 			echo 'Nanoseconds per operation (medians of the repetitions) on the host'"'"'s'
 			echo 'clock as each guest reads it. duet cannot pin a process to a CPU, so'
-			echo 'Linux runs the ping-pong twice: with its ends where its scheduler'
-			echo 'puts them, and pinned to different vCPUs (`sched_setaffinity`).'
+			echo 'Linux runs the ping-pong three times: with its ends where its'
+			echo 'scheduler puts them, pinned to different vCPUs, and both pinned to'
+			echo 'the same vCPU (`sched_setaffinity`), where no wake-up crosses vCPUs.'
 			echo 'Times under TCG depend on the host and its load (in the runs table):'
 			echo 'each vCPU is a host thread, and a vCPU that halts until an interrupt'
 			echo '(an idle Linux or duet CPU) is a host thread that sleeps, woken by'
