@@ -31,7 +31,7 @@
  * Each test runs in a child process of its own (usertests -r NAME), twice:
  * first with its output thrown away, as a warm-up (the kernel's heap keeps
  * the pages it grew by, so only a second run can be held to the page
- * count), then for real between two free_pages_settled(). A test that
+ * count), then for real between free_pages_settled() and free_pages_back(). A test that
  * hangs is killed after a time limit, and whatever processes it left
  * behind are killed and reported. Its checks print "ok <test>/<check>" or
  * "FAIL <test>/<check>: why"; the driver adds "ok <test>" (the test's
@@ -60,7 +60,7 @@
 #define NONCANON (1ull << 47) /* above every user address space of ours */
 #define UNMAPPED 0x10000ul    /* below the program (user.ld puts it at 0x400000) */
 #define PS_MAX	 64	      /* room for every process (the kernel has 64) */
-#define LIMIT_NS (full ? 180 * SECOND : 60 * SECOND) /* one test's run */
+#define LIMIT_NS (full ? 600 * SECOND : 180 * SECOND) /* one test's run: a hang, on a busy host */
 
 extern char _end[]; /* user.ld: the end of .bss */
 void _thread_start(void);
@@ -844,7 +844,7 @@ static int chain_destroy(bool in_wait)
 		/* reap b's two completions */
 		struct cqe c;
 		for (int k = 0; k < 2; k++)
-			if (!ring_pop(b, &c, SECOND))
+			if (!ring_pop(b, &c, 30 * SECOND)) /* hang-only, on a busy host */
 				return 103;
 	}
 	return 0;
@@ -1440,7 +1440,7 @@ static void t_poll(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (h->sq_flags & RING_NEED_WAKEUP)
 		ring_enter(id, 0, RING_ENTER_WAKEUP);
-	u64 end = now_ns() + 2 * SECOND;
+	u64 end = now_ns() + 30 * SECOND; /* hang-only, on a busy host */
 	while (!(__atomic_load_n(&h->sq_flags, __ATOMIC_ACQUIRE) & RING_CQ_OVERFLOW) &&
 	       now_ns() < end)
 		nap(MS);
@@ -1449,7 +1449,7 @@ static void t_poll(void)
 	      "sq_flags %x, %u of 8 taken", h->sq_flags, taken);
 	unsigned seen = 0, n = 0;
 	struct cqe c;
-	while (n < 8 && ring_pop(h, &c, 2 * SECOND)) {
+	while (n < 8 && ring_pop(h, &c, 30 * SECOND)) {
 		if (c.user_data >= 100 && c.user_data < 108 && c.res == 0)
 			seen |= 1u << (c.user_data - 100);
 		n++;
@@ -2413,7 +2413,7 @@ static int driver(int argc, char **argv)
 		u64 before = free_pages_settled();
 		int st = run_test(t, false);
 		int strays = sweep();
-		u64 after = free_pages_settled();
+		u64 after = free_pages_back(before);
 		ran++;
 		if (passed(st) && passed(warm)) {
 			inner += st;
@@ -2427,7 +2427,7 @@ static int driver(int argc, char **argv)
 		if (strays)
 			fail(name, "%d processes left behind, killed", strays);
 		snprintf(name, sizeof(name), "%s/leak", t->name);
-		if (after == before)
+		if (after >= before)
 			ok(name);
 		else
 			fail(name, "%llu free pages before, %llu after: %lld lost%s%s", before,
