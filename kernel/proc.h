@@ -57,6 +57,7 @@ struct thread {
 	struct ring *rings[NRING]; /* rings[0] is its first ring */
 	struct thread *next;	   /* run queue link */
 	u64 wake_at;		   /* blocked in wait: wake by then (ns), 0 never */
+	bool fd_wait;		   /* in wait() on descriptors (wait_wake_fds) */
 	bool irq_was_on;	   /* saved across a switch (see sched.c) */
 	int cpu;		   /* running on, or last ran on */
 	int pin;		   /* the only CPU it may run on, or -1 */
@@ -238,3 +239,4 @@ void uintr_put(struct urecv *u);
 
 /* wait.c */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);
+void wait_wake_fds(void); /* a descriptor may be ready: wake wait()s on them */
