@@ -482,9 +482,9 @@ linux() {
 			echo 'the same vCPU (`sched_setaffinity`), where no wake-up crosses vCPUs.'
 			echo 'Times under TCG depend on the host and its load (in the runs table):'
 			echo 'each vCPU is a host thread, and a vCPU that halts until an interrupt'
-			echo '(an idle Linux or duet CPU) is a host thread that sleeps, woken by'
-			echo 'the host'"'"'s scheduler - milliseconds on a loaded host - while an end'
-			echo 'that spins (duet'"'"'s hardware pipes) never halts. Compare rows of'
+			echo '(an idle Linux or duet CPU) is a host thread that sleeps, woken'
+			echo 'through QEMU and the host'"'"'s scheduler, while an end that spins'
+			echo '(duet'"'"'s hardware pipes) never halts. Compare rows of'
 			echo 'this run only, with the fastest and slowest repetitions beside the'
 			echo 'medians. Speed-up is Linux'"'"'s median over duet'"'"'s.'
 			echo
