@@ -3,35 +3,95 @@
  *
  * The compiler may emit calls to memset/memcpy/memmove/memcmp on its own
  * (for struct copies and zeroing), so these names must exist even in a
- * freestanding kernel. Simple byte loops: clear beats clever here.
- * User programs link this same file into their C library.
+ * freestanding kernel. User programs link this same file into their C
+ * library.
+ *
+ * memset, memcpy and memmove are on every hot path: a ring entry is 64
+ * bytes, a pipe moves kilobytes. Byte loops cost about four instructions
+ * a byte (a 64-byte entry: 263 to clear, 328 to copy; a 1 MiB pipe
+ * stream was 93% memcpy), so they move 8-byte words when both pointers
+ * allow it. x86_64 uses `rep movsq`/`rep stosq`: one instruction whose
+ * iterations QEMU's icount counts one each (a word a count), and which
+ * real CPUs run at full speed. Everything else, and the unaligned ends,
+ * stays a byte loop.
  */
 #include "lib.h"
+
+/* A word that may alias anything: the caller's bytes have any type. */
+typedef u64 __attribute__((may_alias)) word;
+
+#define WORD	   sizeof(word)
+#define ALIGNED(p) (((uptr)(p) & (WORD - 1)) == 0)
 
 void *memset(void *dst, int c, size_t n)
 {
 	u8 *d = dst;
-	while (n--)
+	for (; n && !ALIGNED(d); n--)
+		*d++ = (u8)c;
+	word w = (u8)c * 0x0101010101010101ull;
+	size_t words = n / WORD;
+#ifdef __x86_64__
+	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(w) : "memory");
+#else
+	for (; words >= 4; words -= 4, d += 4 * WORD) {
+		((word *)d)[0] = w;
+		((word *)d)[1] = w;
+		((word *)d)[2] = w;
+		((word *)d)[3] = w;
+	}
+	for (; words; words--, d += WORD)
+		*(word *)d = w;
+#endif
+	for (n %= WORD; n; n--)
 		*d++ = (u8)c;
 	return dst;
 }
 
+/*
+ * Forwards, word by word where dst and src are aligned alike (else
+ * bytes). Each word is read before the words after it are written, so
+ * memmove may use it for an overlap with dst below src.
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	return memmove(dst, src, n);
+	u8 *d = dst;
+	const u8 *s = src;
+	if (((uptr)d ^ (uptr)s) & (WORD - 1)) {
+		while (n--)
+			*d++ = *s++;
+		return dst;
+	}
+	for (; n && !ALIGNED(d); n--)
+		*d++ = *s++;
+	size_t words = n / WORD;
+#ifdef __x86_64__
+	asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+#else
+	for (; words >= 4; words -= 4, d += 4 * WORD, s += 4 * WORD) {
+		word a = ((const word *)s)[0], b = ((const word *)s)[1];
+		word c = ((const word *)s)[2], e = ((const word *)s)[3];
+		((word *)d)[0] = a;
+		((word *)d)[1] = b;
+		((word *)d)[2] = c;
+		((word *)d)[3] = e;
+	}
+	for (; words; words--, d += WORD, s += WORD)
+		*(word *)d = *(const word *)s;
+#endif
+	for (n %= WORD; n; n--)
+		*d++ = *s++;
+	return dst;
 }
 
+/* Overlap is allowed: copy forwards when dst is below src, else backwards. */
 void *memmove(void *dst, const void *src, size_t n)
 {
 	u8 *d = dst;
 	const u8 *s = src;
-	if (d < s) {
-		while (n--)
-			*d++ = *s++;
-	} else {
-		while (n--)
-			d[n] = s[n];
-	}
+	if (d <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
 	return dst;
 }
 
