@@ -28,6 +28,10 @@
  *                       [0, USER_TOP), the lower half of every table
  *   ELF_MACHINE         e_machine of this arch's ELF files
  *
+ * archdef.h also defines, static inline, the few functions below marked
+ * "static inline": every lock and per-CPU access uses them, and a call
+ * with its prologue would cost more than the instruction it wraps.
+ *
  * Conventions: "boot CPU" is whichever CPU the firmware started us on;
  * CPU indexes are dense, 0 is the boot CPU. Page-table levels count from
  * the leaves: level 0 maps 4 KiB pages, level 1 2 MiB, level 2 1 GiB.
@@ -101,7 +105,7 @@ void arch_init(void);
 void arch_start_cpus(void);
 
 /* Index of the CPU we are running on (0 .. arch_cpu_count()-1). */
-int arch_cpu_id(void);
+static inline int arch_cpu_id(void);
 
 /* The firmware's/hardware's name for a CPU (hart id, APIC id). */
 u32 arch_cpu_hwid(int cpu);
@@ -110,9 +114,9 @@ u32 arch_cpu_hwid(int cpu);
  * Interrupts and idling.
  * ------------------------------------------------------------------- */
 
-void arch_irq_enable(void);
-void arch_irq_disable(void);
-bool arch_irq_enabled(void);
+static inline void arch_irq_enable(void);
+static inline void arch_irq_disable(void);
+static inline bool arch_irq_enabled(void);
 
 /*
  * Enable interrupts and wait for one, atomically: an interrupt that
@@ -123,7 +127,7 @@ bool arch_irq_enabled(void);
 void arch_idle(void);
 
 /* Spin-wait hint (x86 pause; nothing on RISC-V). */
-void arch_relax(void);
+static inline void arch_relax(void);
 
 /*
  * Interrupt CPU `cpu` (an index, not the hardware id) with the kernel's

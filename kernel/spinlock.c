@@ -6,9 +6,8 @@
  * while a lock is held: otherwise an interrupt handler on the same CPU
  * could try to take the lock its own CPU already holds and spin forever.
  *
- * irq_push()/irq_pop() count nested "interrupts off" requests per CPU, so
- * that releasing an inner lock does not turn interrupts back on while an
- * outer one is still held (the xv6 push_off/pop_off idea).
+ * irq_push()/irq_pop() count nested "interrupts off" requests per CPU
+ * (inline, in kernel.h).
  */
 #include "kernel.h"
 
@@ -45,24 +44,4 @@ void spin_unlock(struct spinlock *l)
 bool spin_holding(struct spinlock *l)
 {
 	return l->locked && l->cpu == arch_cpu_id();
-}
-
-void irq_push(void)
-{
-	bool on = arch_irq_enabled();
-	arch_irq_disable();
-	struct cpu *c = mycpu();
-	if (c->irq_depth++ == 0)
-		c->irq_was_on = on;
-}
-
-void irq_pop(void)
-{
-	struct cpu *c = mycpu();
-	if (arch_irq_enabled())
-		panic("irq_pop: interrupts are on");
-	if (c->irq_depth < 1)
-		panic("irq_pop: not pushed");
-	if (--c->irq_depth == 0 && c->irq_was_on)
-		arch_irq_enable();
 }

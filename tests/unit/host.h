@@ -22,30 +22,7 @@
 /* The host's printf is the C library's; vformat is tested on its own. */
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
-static bool host_irq_on;
 struct cpu cpus[NCPU];
-
-int arch_cpu_id(void)
-{
-	return 0;
-}
-bool arch_irq_enabled(void)
-{
-	return host_irq_on;
-}
-void arch_irq_enable(void)
-{
-	host_irq_on = true;
-}
-void arch_irq_disable(void)
-{
-	host_irq_on = false;
-}
-void arch_relax(void) {}
-struct cpu *mycpu(void)
-{
-	return &cpus[0];
-}
 
 /*
  * Spinlocks on one host thread: nothing to wait for, but the discipline
