@@ -113,16 +113,22 @@ struct ring_hdr *ring_hdr(void)
 	return self()->hdr;
 }
 
-struct sqe *sq_get(void)
+/* The next free SQ slot, as the program left it; NULL if the SQ is full. */
+static struct sqe *sq_slot(struct uring *u)
 {
-	struct uring *u = self();
 	/* acquire: the kernel finished copying an entry before it moved
 	   sq_head past it, so that slot is free to fill again */
 	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
 	if (u->sq_tail - head > u->sqmask)
 		return NULL;
-	struct sqe *e = &u->sq[u->sq_tail++ & u->sqmask];
-	memset(e, 0, sizeof(*e));
+	return &u->sq[u->sq_tail++ & u->sqmask];
+}
+
+struct sqe *sq_get(void)
+{
+	struct sqe *e = sq_slot(self());
+	if (e) /* eight word stores in place: a memset call cost 263 (bytes), 29 (words) */
+		*e = (struct sqe){0};
 	return e;
 }
 
@@ -287,7 +293,8 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 	long r;
 	if ((r = flush(u)) < 0)
 		return r;
-	while (!(s = sq_get()))
+	/* the slot is not cleared first: the copy writes every byte of it */
+	while (!(s = sq_slot(u)))
 		if ((r = submit(u)) < 0 && r != -EBUSY)
 			return r;
 	*s = *e;
