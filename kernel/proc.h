@@ -53,6 +53,7 @@ struct thread {
 	u64 kstack;		   /* physical address of its kernel stack */
 	struct trapframe *tf;	   /* user registers, at the top of the kstack */
 	struct ring *rings[NRING]; /* rings[0] is its first ring */
+	int deferred;		   /* 1: a ring of its may have chains to continue (ring.c) */
 	struct thread *next;	   /* run queue link */
 	u64 wake_at;		   /* blocked in wait: wake by then (ns), 0 never */
 	bool irq_was_on;	   /* saved across a switch (see sched.c) */
