@@ -519,6 +519,11 @@ static void poller(void)
 		} else if (now - idle_since >= r->idle_ns) {
 			poll_sleep(r);
 			idle_since = arch_time_ns();
+			/* woken because the program published work: take it now.
+			   Yielding first sent the CPU straight back to the
+			   program, which on one CPU must then enter the kernel
+			   again to let us run. */
+			continue;
 		}
 		arch_irq_enable();
 		arch_relax(); /* x86 takes interrupts only after the instruction after sti */
