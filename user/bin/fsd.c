@@ -433,6 +433,10 @@ int main(void)
 		fprintf(2, "fsd: cannot mount /: %s\n", errstr(ctl));
 		return 1;
 	}
+	/* With one CPU no client can run while we look: sleep at once.
+	   Spinning first was 94% of a 4 KiB read on one CPU. */
+	struct kstats ks;
+	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
 	int fds[NCONN];
 	for (unsigned round = 0;; round++) {
 		bool busy = false, more = false;
@@ -451,7 +455,7 @@ int main(void)
 			if (conns[i].fd >= 0)
 				fds[n++] = conns[i].fd;
 		bool ready = false;
-		for (int s = 0; s < SPIN && !ready && !more; s++)
+		for (int s = 0; s < spin && !ready && !more; s++)
 			for (int i = 0; i < NCONN && !ready; i++)
 				ready = conns[i].fd >= 0 &&
 					(inbox(&conns[i]) != 0 || client_gone(&conns[i]));
