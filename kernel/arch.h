@@ -30,7 +30,9 @@
  *
  * archdef.h also defines, static inline, the few functions below marked
  * "static inline": every lock and per-CPU access uses them, and a call
- * with its prologue would cost more than the instruction it wraps.
+ * with its prologue would cost more than the instruction it wraps. So
+ * does arch/<name>/pte.h, included at the end of this file, for the
+ * page-table entry decoders that every level of every walk calls.
  *
  * Conventions: "boot CPU" is whichever CPU the firmware started us on;
  * CPU indexes are dense, 0 is the boot CPU. Page-table levels count from
@@ -193,10 +195,10 @@ u64 arch_pte_leaf(u64 pa, unsigned prot, int level);
 u64 arch_pte_table(u64 pa, int level);
 
 enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
-enum pte_kind arch_pte_kind(u64 pte, int level);
+static inline enum pte_kind arch_pte_kind(u64 pte, int level);
 
 /* Physical address in a table or leaf entry. */
-u64 arch_pte_addr(u64 pte);
+static inline u64 arch_pte_addr(u64 pte);
 
 /* Make the table at physical address `root` this CPU's address space. */
 void arch_vm_switch(u64 root);
@@ -298,7 +300,7 @@ void arch_tf_set_ret(struct trapframe *tf, u64 val);
 u64 arch_tf_pc(struct trapframe *tf);
 
 /* The portable protection (VM_* bits) of a leaf entry. */
-unsigned arch_pte_prot(u64 pte);
+static inline unsigned arch_pte_prot(u64 pte);
 
 /*
  * What arch trap code calls for traps from user mode, after
@@ -370,3 +372,6 @@ void arch_uintr_unload(struct uintr_recv *r, bool sleeping);
  * (kernel/uintr.c).
  */
 void uintr_notified(void);
+
+/* The inline page-table entry decoders (arch_pte_kind, _addr, _prot). */
+#include "pte.h"
