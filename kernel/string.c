@@ -33,11 +33,10 @@ void *memset(void *dst, int c, size_t n)
 #ifdef __x86_64__
 	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(w) : "memory");
 #else
-	for (; words >= 4; words -= 4, d += 4 * WORD) {
-		((word *)d)[0] = w;
-		((word *)d)[1] = w;
-		((word *)d)[2] = w;
-		((word *)d)[3] = w;
+	for (; words >= 8; words -= 8, d += 8 * WORD) {
+		word *to = (word *)d;
+		to[0] = w, to[1] = w, to[2] = w, to[3] = w;
+		to[4] = w, to[5] = w, to[6] = w, to[7] = w;
 	}
 	for (; words; words--, d += WORD)
 		*(word *)d = w;
@@ -67,13 +66,14 @@ void *memcpy(void *dst, const void *src, size_t n)
 #ifdef __x86_64__
 	asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
 #else
-	for (; words >= 4; words -= 4, d += 4 * WORD, s += 4 * WORD) {
-		word a = ((const word *)s)[0], b = ((const word *)s)[1];
-		word c = ((const word *)s)[2], e = ((const word *)s)[3];
-		((word *)d)[0] = a;
-		((word *)d)[1] = b;
-		((word *)d)[2] = c;
-		((word *)d)[3] = e;
+	/* 8 words a round: the loop's own 3 instructions shared by 16 moves */
+	for (; words >= 8; words -= 8, d += 8 * WORD, s += 8 * WORD) {
+		const word *from = (const word *)s;
+		word a = from[0], b = from[1], c = from[2], e = from[3];
+		word f = from[4], g = from[5], h = from[6], i = from[7];
+		word *to = (word *)d;
+		to[0] = a, to[1] = b, to[2] = c, to[3] = e;
+		to[4] = f, to[5] = g, to[6] = h, to[7] = i;
 	}
 	for (; words; words--, d += WORD, s += WORD)
 		*(word *)d = *(const word *)s;
