@@ -21,8 +21,14 @@ void file_ref(struct file *f)
 	__atomic_add_fetch(&f->ref, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Drop a reference; the last one closes and frees f. Never with a
+ * spinlock held (release_check): any reference may be the last, and a
+ * close takes locks (a kernel pipe's takes sched_lock).
+ */
 void file_put(struct file *f)
 {
+	release_check("file_put");
 	if (__atomic_sub_fetch(&f->ref, 1, __ATOMIC_ACQ_REL) == 0) {
 		if (f->ops->close)
 			f->ops->close(f);

@@ -193,6 +193,7 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 		struct file *sf;
 		res = pipe_connection(&q->client, &sf);
 		if (res == 0 && (res = fd_alloc(m->server, sf)) < 0) {
+			res = -ENFILE; /* the server's table is full, not the caller's */
 			file_put(sf);
 			file_put(q->client);
 		}

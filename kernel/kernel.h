@@ -44,7 +44,8 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
-static inline void irq_push(void); /* disable interrupts, nestable (below) */
+void release_check(const char *what); /* panics if this CPU holds a spinlock */
+static inline void irq_push(void);    /* disable interrupts, nestable (below) */
 static inline void irq_pop(void);
 
 /* cpu.c: per-CPU state */
@@ -53,6 +54,7 @@ struct cpu {
 	int id;
 	bool online;
 	int irq_depth;		  /* irq_push() nesting */
+	int locks;		  /* spinlocks held (release_check) */
 	bool irq_was_on;	  /* interrupts were on before the first irq_push() */
 	u64 ticks;		  /* timer ticks taken on this CPU */
 	u64 entries[ENTRY_KINDS]; /* kernel entries by kind */

@@ -70,6 +70,7 @@ struct pipemap {
 
 static void pipe_put(struct pipe *p)
 {
+	release_check("pipe_put");
 	if (__atomic_sub_fetch(&p->ref, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (p->kernel)
@@ -178,16 +179,25 @@ static void hw_detach(struct file *f, struct proc *pr)
 	if (!m)
 		return;
 	/* our wake-up entries for this pipe go too - only the calling
-	   thread's: another thread's table is its own to change */
+	   thread's: another thread's table is its own to change. Dropped
+	   after p->lock: an entry's reference may be its receiver's last. */
 	struct thread *t = current();
+	struct {
+		int idx;
+		struct urecv *to;
+	} gone[2];
+	int ngone = 0;
 	spin_lock(&p->lock);
 	for (int e = 0; e < 2; e++) {
 		if (p->snd[e].pr == pr && p->snd[e].tid == t->tid) {
-			uintr_sender_drop(t, p->snd[e].idx, p->snd[e].to);
+			gone[ngone].idx = p->snd[e].idx;
+			gone[ngone++].to = p->snd[e].to;
 			p->snd[e].pr = NULL;
 		}
 	}
 	spin_unlock(&p->lock);
+	for (int i = 0; i < ngone; i++)
+		uintr_sender_drop(t, gone[i].idx, gone[i].to);
 	uvm_unmap(pr->pt, m->uaddr, PAGE_SIZE << PIPE_ORDER); /* every CPU forgets it */
 	spin_lock(&pr->lock); /* only now may another mapping take the slot */
 	for (struct pipemap **mp = &pr->maps; *mp; mp = &(*mp)->next) {

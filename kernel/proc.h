@@ -17,6 +17,8 @@
  * four CPUs. Each ring has its own lock for posting completions, each
  * process one for its descriptors, each address space one for its page
  * table (kernel.h). Order: sched_lock before a ring's or a process's.
+ * No reference (file_put...) is dropped holding any lock: it may be the
+ * last, and a close takes locks (release_check, docs/threads.md).
  * A thread's ring table changes only by that thread itself.
  */
 #pragma once

@@ -8,6 +8,14 @@
  *
  * irq_push()/irq_pop() count nested "interrupts off" requests per CPU
  * (inline, in kernel.h).
+ *
+ * Each CPU also counts the spinlocks it holds (cpu->locks), for one rule
+ * the kernel checks on every release of a counted object (file_put and
+ * the other *_put that can free): nobody drops a reference holding a
+ * spinlock. Any reference may turn out to be the last one - another CPU
+ * dropped the others meanwhile - and a last one runs the object's close,
+ * which takes locks of its own, sched_lock among them: taking one this
+ * CPU already holds is a deadlock (docs/threads.md, "Locks").
  */
 #include "kernel.h"
 
@@ -28,12 +36,14 @@ void spin_lock(struct spinlock *l)
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			arch_relax(); /* wait reading, not writing: less bus traffic */
 	l->cpu = arch_cpu_id();
+	mycpu()->locks++;
 }
 
 void spin_unlock(struct spinlock *l)
 {
 	if (!spin_holding(l))
 		panic("spin_unlock: %s not held", l->name);
+	mycpu()->locks--;
 	l->cpu = -1;
 	/* release: everything in the critical section is visible first */
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
@@ -44,4 +54,21 @@ void spin_unlock(struct spinlock *l)
 bool spin_holding(struct spinlock *l)
 {
 	return l->locked && l->cpu == arch_cpu_id();
+}
+
+/*
+ * On the way to dropping a reference to an object that this may free
+ * (`what` names the function): panic if this CPU holds a spinlock. With
+ * interrupts on it holds none (spin_lock turns them off), and the CPU
+ * may change under us: no need to look.
+ */
+void release_check(const char *what)
+{
+	if (arch_irq_enabled())
+		return;
+	int n = mycpu()->locks;
+	if (n)
+		panic("%s: reference dropped holding %d spinlock%s: it may be the last, and a "
+		      "release must not run under a spinlock",
+		      what, n, n == 1 ? "" : "s");
 }

@@ -70,6 +70,7 @@ static struct urecv *urecv_new(void)
 
 static void urecv_put(struct urecv *u)
 {
+	release_check("urecv_put");
 	if (__atomic_sub_fetch(&u->ref, 1, __ATOMIC_ACQ_REL) == 0)
 		kfree(u->alloc);
 }

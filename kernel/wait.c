@@ -26,15 +26,15 @@ static bool has_deferred(struct thread *t)
 	return __atomic_load_n(&t->deferred, __ATOMIC_ACQUIRE);
 }
 
-/* Is item ready? Holds sched_lock. A descriptor closed since validate()
- * reads as ready: the call that uses it next reports -EBADF. */
-static bool ready(struct thread *t, struct wait_item *it)
+/* Is item ready? Holds sched_lock. f is a WAIT_READ item's file, held
+ * (fd_get) since before the lock; NULL if its descriptor has been closed
+ * since validate(): that reads as ready, and the call that uses it next
+ * reports -EBADF. */
+static bool ready(struct thread *t, struct wait_item *it, struct file *f)
 {
 	/* LAB wait 1: BEGIN is this item ready now? */
-	/* STUB: (void)t, (void)it, (void)child_exited;
+	/* STUB: (void)t, (void)it, (void)f, (void)child_exited;
 	   return true; // all "ready": callers look, find nothing, and call wait() again */
-	struct file *f;
-	bool r;
 	switch (it->type) {
 	case WAIT_RING: /* destroyed since validate() (by a chain): ready, -EBADF next */
 		return !t->rings[it->id] || ring_ready(t->rings[it->id]);
@@ -43,15 +43,33 @@ static bool ready(struct thread *t, struct wait_item *it)
 	case WAIT_UINTR:
 		return uintr_pending(t);
 	case WAIT_READ:
-		if (!(f = fd_get(t->proc, (int)it->id)))
-			return true;
-		r = f->ops->readable(f);
-		file_put(f);
-		return r;
+		return !f || f->ops->readable(f);
 	default: /* WAIT_WRITE: the console never makes a writer wait */
 		return true;
 	}
 	/* LAB wait END */
+}
+
+/*
+ * The files of the WAIT_READ items, each with a reference, for ready().
+ * Taken before sched_lock and dropped after it, never under it: another
+ * thread may close the descriptor meanwhile, and then ours is the last
+ * reference, whose drop runs the file's close - which takes locks,
+ * sched_lock among them (docs/threads.md, "Locks").
+ */
+static void hold(struct thread *t, const struct wait_item *items, u32 n, struct file **files)
+{
+	for (u32 i = 0; i < n; i++)
+		files[i] = items[i].type == WAIT_READ ? fd_get(t->proc, (int)items[i].id) : NULL;
+}
+
+static void unhold(struct file **files, u32 n)
+{
+	for (u32 i = 0; i < n; i++) {
+		if (files[i])
+			file_put(files[i]);
+		files[i] = NULL;
+	}
 }
 
 /* Reject anything wait() could not check. */
@@ -82,6 +100,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	struct proc *p = t->proc;
 	struct wait_item items[WAIT_MAX_ITEMS];
 	struct wait_event ev[WAIT_MAX_ITEMS];
+	struct file *files[WAIT_MAX_ITEMS] = {0};
 	if (n > WAIT_MAX_ITEMS || max == 0 || (n == 0 && timeout_ns < 0))
 		return -EINVAL;
 	if (copyin(p->pt, items, uitems, n * sizeof(items[0])) < 0)
@@ -97,9 +116,11 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	for (;;) {
 		/* chains to continue make completions: run them first, unlocked */
 		ring_run_deferred(t);
+		unhold(files, n); /* the last round's, if any: look at the files now */
+		hold(t, items, n, files);
 		spin_lock(&sched_lock);
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
-			if (ready(t, &items[i])) {
+			if (ready(t, &items[i], files[i])) {
 				ev[nev].user_data = items[i].user_data;
 				ev[nev].type = items[i].type;
 				ev[nev].pad = 0;
@@ -115,7 +136,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		/* STUB: (void)has_deferred; // no sleeping yet: a wait without a deadline gets
 		   // -EAGAIN (the C library's blocking calls ask again), one with a deadline spins
 		   spin_unlock(&sched_lock);
-		   if (timeout_ns < 0) return -EAGAIN;
+		   if (timeout_ns < 0) { unhold(files, n); return -EAGAIN; }
 		   arch_irq_enable(); // let interrupts in: they bring what we wait for
 		   arch_relax();
 		   arch_irq_disable();
@@ -132,6 +153,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	}
 	t->wake_at = 0;
 	spin_unlock(&sched_lock);
+	unhold(files, n);
 	if (p->killed || (!nev && uintr_deliverable(t)))
 		return -EINTR;
 	if (nev && copyout(p->pt, uevents, ev, nev * sizeof(ev[0])) < 0)

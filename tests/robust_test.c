@@ -1,6 +1,8 @@
 /*
  * robust_test.c - robustness (issue 9): usertests' quick mode and the ring
- * fuzzer's quick mode (user/bin/), on both arches with two CPUs.
+ * fuzzer's quick mode (user/bin/), on both arches with two CPUs; usertests
+ * with one CPU too (issue 13: what races on two must hold on one, where
+ * the threads of a test interleave only at the timer's preemptions).
  *
  * usertests prints a line per check and a total (harness/shell.h), and a
  * line with how many checks ran inside its tests: a stub that prints a
@@ -59,6 +61,7 @@ static void ringfuzz(struct run *r)
 
 const struct test robust_tests[] = {
     {"robust/usertests", 5, ALL, usertests, 2},
+    {"robust/usertests-1cpu", 3, ALL, usertests, 1},
     {"robust/ringfuzz", 5, ALL, ringfuzz, 2},
     {0},
 };

@@ -25,6 +25,7 @@
 #define ENOTDIR	     20	 /* not a directory */
 #define EISDIR	     21	 /* is a directory */
 #define EINVAL	     22	 /* invalid argument */
+#define ENFILE	     23	 /* a table of the system is full (EMFILE: the caller's own) */
 #define EMFILE	     24	 /* too many open descriptors */
 #define ENOSPC	     28	 /* no space left */
 #define EPIPE	     32	 /* the other end is gone */

@@ -57,6 +57,9 @@
 #define S_IFMT	0170000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
+#define S_ISVTX                                                                                    \
+	0001000 /* sticky: in a directory all may write, only a file's owner,                      \
+		   the directory's owner or root may unlink or rename it (/tmp) */
 
 /* What stat and fstat return. (ino, gen) is the file's identity: a file
  * replaced at its path (chmod does that, see below) has a new one. */
@@ -88,7 +91,9 @@ enum {
 			  caller may search every directory on the way, and may
 			  create in the last one. */
 	FS_CONNECT,    /* ino, flags (the access granted), conn (the server's new
-			  descriptor for the connection); reply: res 0 */
+			  descriptor for the connection), uid/gid (the opener's, as
+			  in the FS_LOOKUP before it); reply: res 0, or -ENFILE
+			  (the server's table, or the user's share of it, is full) */
 	FS_STAT,       /* path: reply st */
 	FS_MKDIR,      /* path, mode */
 	FS_UNLINK,     /* path (a file, or an empty directory) */

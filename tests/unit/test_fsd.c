@@ -1,10 +1,10 @@
 /*
  * test_fsd.c - the file server's RAM file system (user/lib/fstree.c)
  * on the host: files and directories, the permission checks of every
- * path operation for an unprivileged user, chmod's copy-and-replace
- * (an open inode keeps its data and identity, a new lookup finds the
- * copy), inodes freed when their last connection goes, and paths that
- * try to confuse the walk.
+ * path operation for an unprivileged user (a sticky directory's too),
+ * chmod's copy-and-replace (an open inode keeps its data and identity,
+ * a new lookup finds the copy), inodes freed when their last connection
+ * goes, and paths that try to confuse the walk.
  *
  * fsd.c turns requests into exactly these calls, so what is checked
  * here is what a client of the server gets, minus the rings.
@@ -287,6 +287,28 @@ static void rename_cases(void **state)
 }
 
 /* Many files: directories grow, and everything unlinked is freed. */
+/* A sticky directory: writing it lets one create, not remove others' files. */
+static void sticky(void **state)
+{
+	(void)state;
+	mk("/st", S_IFDIR | S_ISVTX | 0777, OTHER); /* the directory's owner: OTHER */
+	mk("/st/root", S_IFREG | 0644, 0);
+	mk("/st/mine", S_IFREG | 0644, USER);
+	mk("/st/mine2", S_IFREG | 0644, USER);
+	mk("/st/r2", S_IFREG | 0644, 0);
+	assert_int_equal(fs_unlink("/st/root", USER, USER), -EPERM);
+	assert_int_equal(fs_rename("/st/root", "/st/x", USER, USER), -EPERM);
+	assert_int_equal(fs_rename("/st/mine", "/st/root", USER, USER), -EPERM); /* over it */
+	assert_int_equal(fs_rename("/st/mine", "/st/m", USER, USER), 0);	 /* our own */
+	assert_int_equal(fs_unlink("/st/m", USER, USER), 0);
+	assert_int_equal(fs_unlink("/st/mine2", OTHER, OTHER), 0); /* the directory's owner */
+	assert_int_equal(fs_unlink("/st/r2", 0, 0), 0);		   /* root */
+	assert_int_equal(fs_chmod("/st/root", USER, USER, 0666), -EPERM); /* not a way round */
+	/* not sticky: writing the directory is enough */
+	mk("/tmp/root", S_IFREG | 0644, 0);
+	assert_int_equal(fs_unlink("/tmp/root", USER, USER), 0);
+}
+
 static void many(void **state)
 {
 	(void)state;
@@ -325,6 +347,7 @@ int main(void)
 	    cmocka_unit_test_setup(chmod_directory, setup),
 	    cmocka_unit_test_setup(unlink_open, setup),
 	    cmocka_unit_test_setup(rename_cases, setup),
+	    cmocka_unit_test_setup(sticky, setup),
 	    cmocka_unit_test_setup(many, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

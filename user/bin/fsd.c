@@ -6,7 +6,8 @@
  * At start it fills the tree from the boot archive (every file owned by
  * root, with the archive's mode) and adds a few files the tests use:
  *
- *   /tmp        0777 root       anyone may create here
+ *   /tmp        1777 root       anyone may create here; sticky: only a
+ *                               file's owner (or root) may remove it
  *   /home/user  0755 1000:1000  the unprivileged user's own directory
  *   /etc/secret 0600 root       only root may read it
  *   /etc/motd   0644 root       anyone may read it
@@ -47,15 +48,27 @@
 char heap[4 << 20] __attribute__((aligned(16)));
 size_t heap_size = sizeof(heap);
 
-#define NCONN	 32	       /* a process has at most 32 descriptors anyway */
-#define STALL_NS 1000000000ull /* a client stopped mid-message this long loses its connection */
-#define SPIN	 2000	       /* look this many times before sleeping */
-#define NCTL	 16	       /* control requests per round, so connections are not starved */
+#define NCONN 32 /* a process has at most 32 descriptors anyway */
+/*
+ * Each connection takes a descriptor in the server's own table (32, with
+ * 0-2 and the control descriptor: 28 for connections). Left to whoever
+ * opens first, one user's program could fill it and lock everyone out,
+ * root included. So users other than root get a share: at most
+ * USER_CONNS connections each and USERS_CONNS all together; the rest
+ * (8) only root may use. A refused open fails with -ENFILE: a table of
+ * the system is full, not the caller's own (that is -EMFILE).
+ */
+#define USER_CONNS  16
+#define USERS_CONNS 20
+#define STALL_NS    1000000000ull /* a client stopped mid-message this long loses its connection */
+#define SPIN	    2000	  /* look this many times before sleeping (two CPUs or more) */
+#define NCTL	    16		  /* control requests per round, so connections are not starved */
 
 struct conn {
 	int fd; /* -1: the slot is free */
 	struct inode *ip;
 	unsigned access; /* O_RDONLY, O_WRONLY or O_RDWR: what the kernel granted */
+	int uid;	 /* who opened it (the kernel says): counts against its share */
 	u64 off;	 /* the offset: a byte, or a directory entry's index */
 	struct pipe_hdr *h;
 	int end;	   /* which end of the pipe is ours (1) */
@@ -68,13 +81,36 @@ static struct conn conns[NCONN];
 static int nconn; /* open connections: every stat reports it (st.conns) */
 static int ctl;	  /* the control descriptor */
 
+/*
+ * For the tests of a server that dies at any moment (fstest's `crash`):
+ * `fsd PATH N` kills itself at its N-th step, a step being each point
+ * where it holds a request it has taken but not fully answered - the
+ * kernel's or a client's. Killed there, it leaves them half-served, as
+ * a crash or a kill from outside would; its clients must see errors,
+ * never hang. 0: never.
+ */
+static long die_at, steps;
+
+static void step(void)
+{
+	if (die_at && ++steps == die_at)
+		for (;;) /* nothing more happens here: killed on the way out of the kernel */
+			kill(getpid());
+}
+
 /* ---- a connection's rings --------------------------------------------- */
 
 /*
  * The pipe's header, as pipe.c sees it: OP_PIPE_ATTACH again gives the
  * mapping the C library already made (the kernel maps a pipe once per
- * process). The server needs it to know how many bytes are there before
- * it reads - pipe_get() would block on a client that stopped half-way.
+ * process). The server looks at it to see whether the client is gone.
+ *
+ * Every byte moves through pipe_take()/pipe_give(), never pipe_get()/
+ * pipe_put(): those wait for bytes (or room) that a client can promise
+ * and then take back - it writes both rings' indexes - and the server
+ * would sleep for ever inside one request while everyone else's open
+ * timed out. take/give read each index once, check it, and move all of
+ * a message or nothing; a client caught lying loses its connection.
  */
 static int attach(struct conn *c)
 {
@@ -91,18 +127,7 @@ static int attach(struct conn *c)
 /* Bytes waiting in our inbox, or -EIO if the client's index lies. */
 static long inbox(struct conn *c)
 {
-	unsigned tail = __atomic_load_n(&c->h->tail[c->end].v, __ATOMIC_ACQUIRE);
-	unsigned used = tail - __atomic_load_n(&c->h->head[c->end].v, __ATOMIC_RELAXED);
-	return used > PIPE_SIZE ? -EIO : (long)used;
-}
-
-/* Room in the client's inbox, or -EIO. */
-static long room(struct conn *c)
-{
-	int o = !c->end;
-	unsigned head = __atomic_load_n(&c->h->head[o].v, __ATOMIC_ACQUIRE);
-	unsigned used = __atomic_load_n(&c->h->tail[o].v, __ATOMIC_RELAXED) - head;
-	return used > PIPE_SIZE ? -EIO : (long)(PIPE_SIZE - used);
+	return pipe_avail(c->fd);
 }
 
 static bool client_gone(struct conn *c)
@@ -119,9 +144,23 @@ static void drop(struct conn *c)
 	nconn--;
 }
 
-/* FS_CONNECT: the kernel made a connection to inode `ino`; its server end is q->conn. */
+/* Connections open by uid, and by every user but root. */
+static void counts(int uid, int *mine, int *users)
+{
+	*mine = *users = 0;
+	for (int i = 0; i < NCONN; i++)
+		if (conns[i].fd >= 0) {
+			*mine += conns[i].uid == uid;
+			*users += conns[i].uid != 0;
+		}
+}
+
+/* FS_CONNECT: the kernel made a connection to inode `ino` for q->uid; its
+   server end is q->conn. */
 static int connect(struct fs_req *q)
 {
+	int mine, users;
+	counts(q->uid, &mine, &users);
 	struct inode *ip = fs_iget(q->ino);
 	struct conn *c = NULL;
 	for (int i = 0; i < NCONN && !c; i++)
@@ -131,8 +170,8 @@ static int connect(struct fs_req *q)
 	int r = 0;
 	if (!ip)
 		r = -ENOENT; /* gone since the lookup: unlinked, or replaced */
-	else if (!c)
-		r = -EMFILE;
+	else if (!c || (q->uid != 0 && (mine >= USER_CONNS || users >= USERS_CONNS)))
+		r = -ENFILE;
 	else if ((q->flags & ~O_ACCMODE) || acc == O_ACCMODE)
 		r = -EINVAL;
 	if (r == 0) {
@@ -149,16 +188,17 @@ static int connect(struct fs_req *q)
 	}
 	c->ip = ip;
 	c->access = acc;
+	c->uid = q->uid;
 	fs_hold(ip);
 	nconn++;
 	return 0;
 }
 
-/* Throw away n bytes of the inbox (a write that is refused). */
+/* Throw away n bytes of the inbox (a write that is refused): all of them
+   were there when serve() looked, or the client took them back. */
 static long discard(struct conn *c, u64 n)
 {
-	static u8 junk[FS_IO_MAX];
-	return pipe_get(c->fd, junk, n);
+	return pipe_take(c->fd, NULL, n);
 }
 
 static bool isdir(struct inode *ip)
@@ -189,6 +229,7 @@ static bool answer(struct conn *c)
 	}
 	case FS_WRITE: {
 		u8 *p;
+		u64 size = c->ip->size;
 		int r = -EBADF;
 		if (wr)
 			r = isdir(c->ip) ? -EISDIR : fs_writeptr(c->ip, c->off, q->len, &p);
@@ -198,9 +239,13 @@ static bool answer(struct conn *c)
 			a.res = r;
 			break;
 		}
-		/* from the ring into the file: the one copy */
-		if (pipe_get(c->fd, p, q->len) != q->len)
+		/* from the ring into the file: the one copy. The client took
+		   its bytes back: the file keeps its old size, and it loses the
+		   connection (take copies nothing unless all of it is there) */
+		if (pipe_take(c->fd, p, q->len) != q->len) {
+			fs_trunc(c->ip, size);
 			return false;
+		}
 		c->off += q->len;
 		a.res = q->len;
 		break;
@@ -241,10 +286,14 @@ static bool answer(struct conn *c)
 	}
 	/* A client that reads its answers has an empty inbox now. One that
 	   does not would make us wait for it: it loses its connection. */
-	if (room(c) < (long)(sizeof(a) + n))
+	if (pipe_room(c->fd) < (long)(sizeof(a) + n))
 		return false;
-	return pipe_put(c->fd, &a, sizeof(a)) == sizeof(a) &&
-	       (n == 0 || pipe_put(c->fd, data, n) == (long)n);
+	step(); /* done, not answered */
+	if (pipe_give(c->fd, &a, sizeof(a)) != sizeof(a))
+		return false;
+	if (n)
+		step(); /* the answer given, its data not */
+	return n == 0 || pipe_give(c->fd, data, n) == (long)n;
 }
 
 /*
@@ -280,10 +329,11 @@ static bool serve(struct conn *c, bool *more)
 	}
 	c->since = 0;
 	if (!c->have) {
-		if (pipe_get(c->fd, &c->req, sizeof(c->req)) != sizeof(c->req)) {
+		if (pipe_take(c->fd, &c->req, sizeof(c->req)) != sizeof(c->req)) {
 			drop(c);
 			return true;
 		}
+		step(); /* a request taken, not answered */
 		if (c->req.op == FS_WRITE) {
 			if (c->req.len > FS_IO_MAX) { /* we cannot know where its data ends */
 				drop(c);
@@ -314,6 +364,7 @@ static void control(void)
 	static struct fs_req q; /* 312 bytes, a stack's worth: static, one thread */
 	if (read(ctl, &q, sizeof(q)) != sizeof(q))
 		return;
+	step(); /* the kernel's request taken, not answered */
 	q.path[FS_PATH - 1] = q.path2[FS_PATH - 1] = '\0';
 	struct fs_reply a = {.id = q.id};
 	struct inode *ip;
@@ -348,6 +399,7 @@ static void control(void)
 		a.res = -EINVAL;
 	}
 	a.st.conns = nconn;
+	step(); /* done, not answered */
 	/* -EINVAL if the kernel gave up on it meanwhile (a timeout): nothing to do */
 	write(ctl, &a, sizeof(a));
 }
@@ -402,7 +454,7 @@ static int extras(void)
 		int owner;
 		const char *text;
 	} x[] = {
-	    {"/tmp", S_IFDIR | 0777, 0, NULL},
+	    {"/tmp", S_IFDIR | S_ISVTX | 0777, 0, NULL},
 	    {"/home/user", S_IFDIR | 0755, 1000, NULL},
 	    {"/etc/secret", S_IFREG | 0600, 0, secret},
 	    {"/etc/motd", S_IFREG | 0644, 0, motd},
@@ -421,20 +473,32 @@ static int extras(void)
 	return 0;
 }
 
-int main(void)
+/* `fsd`: the file server of "/". `fsd PATH N` (tests): an empty tree
+   mounted at PATH, dying at step N (step()); it writes a byte to fd 1
+   once it has mounted. */
+int main(int argc, char **argv)
 {
+	const char *at = argc == 3 ? argv[1] : "/";
 	for (int i = 0; i < NCONN; i++)
 		conns[i].fd = -1;
 	fs_init();
-	if (fill() < 0 || extras() < 0)
+	if (argc == 3)
+		die_at = atoi(argv[2]);
+	else if (fill() < 0 || extras() < 0)
 		return 1;
-	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr) "/"};
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)at};
 	if ((ctl = ring_call(&m, NULL)) < 0) {
-		fprintf(2, "fsd: cannot mount /: %s\n", errstr(ctl));
+		fprintf(2, "fsd: cannot mount %s: %s\n", at, errstr(ctl));
 		return 1;
 	}
-	/* With one CPU no client can run while we look: sleep at once.
-	   Spinning first was 94% of a 4 KiB read on one CPU. */
+	if (argc == 3)
+		write(1, "m", 1);
+	/* Looking again before sleeping pays when the client runs on another
+	   CPU: its next request comes without a wake-up. With one CPU the
+	   client cannot run while we look, so the spin only burns the time it
+	   needs: sleep at once. Nothing is lost either way - pipe_wait_any
+	   raises the flags, then looks, then sleeps, so a request that came
+	   meanwhile is seen or wakes us (kernel/abi/pipe.h). */
 	struct kstats ks;
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
 	int fds[NCONN];

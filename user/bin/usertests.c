@@ -16,7 +16,8 @@
  *     and a backlog parked;
  *   - many processes and threads on all CPUs at once, and two threads
  *     doing the same thing at the same moment (thread create, pipe
- *     attach, a pipe made while its descriptors are closed).
+ *     attach, a pipe made while its descriptors are closed), and one
+ *     waiting on descriptors that the other keeps closing.
  *
  * After each test the kernel's free-page count must be back where it was.
  *
@@ -909,6 +910,52 @@ static int pipe_undo(int n)
 }
 
 /*
+ * `waitclose N`: a second thread makes and closes N kernel pipes, which
+ * get descriptors 3 and 4, while the first thread calls wait() for
+ * WAIT_READ on 3 and 4 (all WAIT_MAX_ITEMS items, in turn) over and over
+ * with a short timeout, until the second is done. A kernel pipe's close
+ * takes sched_lock, which wait() holds while it looks at the items.
+ * wait() may only say how many are ready, 0, or -EBADF (a descriptor
+ * closed before it looked). Returns 0, 1 if it said anything else, 2 if
+ * it never found both descriptors open (the race was never run).
+ */
+static volatile int waitclose_done;
+
+static void waitclose_maker(void *arg)
+{
+	int fds[2];
+	u64 seed = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < (int)(uptr)arg; i++) {
+		if (op((struct sqe){.opcode = OP_PIPE, .off = PIPE_KERNEL, .addr = (uptr)fds}) != 0)
+			continue;
+		/* a while open, for a while of any length: the close then lands
+		   anywhere in the other thread's wait(), not always just after
+		   this thread's last trip through the kernel */
+		for (volatile unsigned k = xorshift(&seed) % 2048; k; k--)
+			;
+		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[0]});
+		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[1]});
+	}
+	waitclose_done = 1;
+}
+
+static int wait_close(int n)
+{
+	static struct wait_item it[WAIT_MAX_ITEMS];
+	static struct wait_event ev[WAIT_MAX_ITEMS];
+	for (int i = 0; i < WAIT_MAX_ITEMS; i++) /* each looked at in turn: a wider window */
+		it[i] = (struct wait_item){.type = WAIT_READ, .id = 3 + i % 2};
+	int tid = thread_create(waitclose_maker, (void *)(uptr)n), bad = 0, looked = 0;
+	while (!waitclose_done) {
+		long r = wait(it, WAIT_MAX_ITEMS, ev, WAIT_MAX_ITEMS, MS);
+		bad += r != -EBADF && (r < 0 || r > WAIT_MAX_ITEMS);
+		looked += r > 0;
+	}
+	thread_join(tid, NULL);
+	return bad ? 1 : looked ? 0 : 2; /* 2: it never found the descriptors open */
+}
+
+/*
  * Two threads in lock-step each make a hardware pipe and attach its read
  * end (OP_PIPE_ATTACH maps the pipe's region into the process), then
  * close both ends. Counts the attaches that failed.
@@ -1062,6 +1109,8 @@ static int helper(int argc, char **argv)
 	}
 	if (!strcmp(m, "pipeundo"))
 		return pipe_undo(atoi(a));
+	if (!strcmp(m, "waitclose"))
+		return wait_close(atoi(a));
 	if (!strcmp(m, "pinshoot"))
 		return pin_shoot(atoi(a));
 	if (!strcmp(m, "chaindestroy"))
@@ -2088,6 +2137,19 @@ static void t_pipe_undo(void)
 	check_eq("survived", finish(start("pipeundo", full ? "50000" : "3000"), 120 * SECOND), 0);
 }
 
+/*
+ * Issue 13: wait() looked at a WAIT_READ descriptor through a reference
+ * it took and dropped holding sched_lock. When another thread's close had
+ * left that reference the last one, the pipe's close ran right there and
+ * took sched_lock again: a kernel panic any user could cause on 2 CPUs.
+ * No last reference may be dropped under a spinlock (docs/threads.md);
+ * the kernel checks that on every release, so on one CPU this fails too.
+ */
+static void t_wait_close(void)
+{
+	check_eq("survived", finish(start("waitclose", full ? "20000" : "500"), 120 * SECOND), 0);
+}
+
 /* ===========================================================================
  * The driver.
  * ======================================================================== */
@@ -2141,6 +2203,7 @@ static const struct test tests[] = {
     {"chain-destroy-wait", t_chain_destroy, NULL},
     {"destroy-pinned-shootdown", t_pin_shoot, NULL},
     {"pipe-undo-race", t_pipe_undo, NULL},
+    {"wait-close-race", t_wait_close, NULL},
 };
 
 /* Run test t in a child; its exit status (-ETIMEDOUT if it had to be killed). */

@@ -38,6 +38,14 @@ bool pipe_is_conn(int fd);
 long pipe_put(int fd, const void *buf, size_t n);
 long pipe_get(int fd, void *buf, size_t n);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
+/* For servers, never waiting (pipe.c says why): take or give exactly n
+   bytes or none (-EAGAIN: not there, or no room; -EIO: the peer's index
+   lies; take with buf NULL throws them away), and how many bytes are
+   there to take, or room to give (-EIO: a lying index). */
+long pipe_take(int fd, void *buf, size_t n);
+long pipe_give(int fd, const void *buf, size_t n);
+long pipe_avail(int fd);
+long pipe_room(int fd);
 /* Sleep until one of fds has something (or ctl, a kernel descriptor, is readable). */
 long pipe_wait_any(const int *fds, int n, int ctl);
 /* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.

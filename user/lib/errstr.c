@@ -23,6 +23,7 @@ static const char *const names[] = {
     [ENOTDIR] = "ENOTDIR: not a directory",
     [EISDIR] = "EISDIR: is a directory",
     [EINVAL] = "EINVAL: invalid argument",
+    [ENFILE] = "ENFILE: a table of the system is full",
     [EMFILE] = "EMFILE: too many open descriptors",
     [ENOSPC] = "ENOSPC: no space left",
     [EPIPE] = "EPIPE: the other end is gone",

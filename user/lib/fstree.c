@@ -120,6 +120,23 @@ static bool may(struct inode *ip, int uid, int gid, unsigned want)
 	return (ip->mode >> shift & want) == want;
 }
 
+/*
+ * May uid/gid remove (unlink, rename away or over) ip, named in directory
+ * d? Writing d is needed; and if d is sticky (S_ISVTX: /tmp is 1777),
+ * also owning ip or d, or being root - else in a directory everyone may
+ * write, anyone could delete or swap everyone's files. -EACCES, -EPERM
+ * or 0. chmod and chown replace a file too, but only its owner or root
+ * may do them, who pass this check anyway.
+ */
+static int may_remove(struct inode *d, struct inode *ip, int uid, int gid)
+{
+	if (!may(d, uid, gid, W))
+		return -EACCES;
+	if ((d->mode & S_ISVTX) && uid != 0 && uid != d->uid && uid != ip->uid)
+		return -EPERM;
+	return 0;
+}
+
 /* Free all of a directory's or file's contents (fs_init, for tests). */
 static void drop_tree(struct inode *ip)
 {
@@ -354,8 +371,8 @@ int fs_unlink(const char *path, int uid, int gid)
 		return -ENOENT;
 	if (!d)
 		return -EBUSY; /* the root */
-	if (!may(d, uid, gid, W))
-		return -EACCES;
+	if ((r = may_remove(d, ip, uid, gid)) < 0)
+		return r;
 	if (isdir(ip) && ip->size)
 		return -ENOTEMPTY;
 	dir_remove(d, k);
@@ -395,6 +412,9 @@ int fs_rename(const char *from, const char *to, int uid, int gid)
 		return -EINVAL; /* a directory into itself */
 	if (!may(d1, uid, gid, W) || !may(d2, uid, gid, W))
 		return -EACCES;
+	if ((r = may_remove(d1, ip, uid, gid)) < 0 ||
+	    (old && (r = may_remove(d2, old, uid, gid)) < 0))
+		return r;
 	if (old == ip)
 		return 0;
 	if (old && isdir(ip) && !isdir(old))

@@ -288,6 +288,88 @@ long pipe_get(int fd, void *buf, size_t n)
 	return done;
 }
 
+/*
+ * For servers: the same messages, never waiting. A server must not
+ * block on one client, and everything in the pipe's header - both
+ * rings' indexes, ours included - is written by a client that may lie.
+ * So each call reads each index once, checks it, and then either moves
+ * all n bytes or none: -EAGAIN if fewer than n bytes (or less room) are
+ * there, -EIO if an index claims more than the ring holds. A client
+ * that moves an index back after the server looked only gets -EAGAIN
+ * here, where pipe_get would have slept for bytes that never come.
+ */
+static long indexes(struct hwfd *h, unsigned ring, unsigned *head, unsigned *tail)
+{
+	*head = __atomic_load_n(&h->hdr->head[ring].v, __ATOMIC_ACQUIRE);
+	*tail = __atomic_load_n(&h->hdr->tail[ring].v, __ATOMIC_ACQUIRE);
+	unsigned used = *tail - *head;
+	return used > PIPE_SIZE ? -EIO : (long)used;
+}
+
+/* Copy n bytes between buf and ring r at index i, across the wrap. */
+static void copy(u8 *ring, unsigned i, u8 *buf, size_t n, bool in)
+{
+	for (size_t k = 0; k < n;) {
+		unsigned at = (i + k) & (PIPE_SIZE - 1);
+		size_t piece = MIN(n - k, PIPE_SIZE - at);
+		if (in)
+			memcpy(ring + at, buf + k, piece);
+		else
+			memcpy(buf + k, ring + at, piece);
+		k += piece;
+	}
+}
+
+long pipe_take(int fd, void *buf, size_t n)
+{
+	struct hwfd *h = use(fd);
+	if (!h)
+		return -EBADF;
+	unsigned e = h->end, head, tail;
+	long used = indexes(h, e, &head, &tail);
+	if (used < 0 || used < (long)n)
+		return used < 0 ? used : -EAGAIN;
+	if (buf)
+		copy(h->ring[e], head, buf, n, false);
+	__atomic_store_n(&h->hdr->head[e].v, head + n, __ATOMIC_RELEASE);
+	wake(fd, h);
+	return n;
+}
+
+long pipe_give(int fd, const void *buf, size_t n)
+{
+	struct hwfd *h = use(fd);
+	if (!h)
+		return -EBADF;
+	unsigned o = !h->end, head, tail;
+	if (__atomic_load_n(&h->hdr->closed[o], __ATOMIC_ACQUIRE))
+		return -EPIPE;
+	long used = indexes(h, o, &head, &tail);
+	if (used < 0 || (size_t)(PIPE_SIZE - used) < n)
+		return used < 0 ? used : -EAGAIN;
+	copy(h->ring[o], tail, (u8 *)buf, n, true);
+	__atomic_store_n(&h->hdr->tail[o].v, tail + n, __ATOMIC_RELEASE);
+	wake(fd, h);
+	return n;
+}
+
+long pipe_avail(int fd)
+{
+	struct hwfd *h = use(fd);
+	unsigned head, tail;
+	return h ? indexes(h, h->end, &head, &tail) : -EBADF;
+}
+
+long pipe_room(int fd)
+{
+	struct hwfd *h = use(fd);
+	unsigned head, tail;
+	if (!h)
+		return -EBADF;
+	long used = indexes(h, !h->end, &head, &tail);
+	return used < 0 ? used : PIPE_SIZE - used;
+}
+
 bool pipe_ready(int fd)
 {
 	struct hwfd *h = use(fd);
