@@ -8,6 +8,8 @@
  *
  *   OP_OPEN  --> FS_LOOKUP --> reply: check access --> FS_CONNECT --> reply: fd
  *   OP_FSOP  --> FS_STAT / MKDIR / ... --> reply: the result
+ *   OP_SPAWN --> FS_LOOKUP --> reply: check execute --> FS_EXEC --> reply + bytes
+ *                                                  (again, chunk by chunk) --> spawn
  *
  * A request (struct fsreq) waits in its mount's queue until the server
  * reads it, then in the sent list until it answers. Every answer is
@@ -23,9 +25,10 @@
 #include "proc.h"
 
 #define NMOUNT	 4
-#define MAXFSREQ 64 /* requests one mount may have in flight */
+#define MAXFSREQ 64	     /* requests one mount may have in flight */
+#define LOAD_MAX (16u << 20) /* bytes of programs one mount may be loading at once */
 
-enum { LOOKUP, CONNECT, SIMPLE, EXEC };
+enum { LOOKUP, CONNECT, SIMPLE, EXEC, LOAD };
 
 struct fsreq {
 	struct fs_req req; /* what the server reads */
@@ -37,7 +40,9 @@ struct fsreq {
 	struct file *client; /* CONNECT: the client's end, until it is given */
 	struct file *server; /* CONNECT: the server's end, in its table at req.conn */
 	u64 st;		     /* SIMPLE FS_STAT: where the client wants it */
-	char exec[64];	     /* EXEC: the program's path, as checked */
+	char exec[64];	     /* EXEC, LOAD: the program's path, as checked */
+	u8 *image;	     /* LOAD: the program's bytes, as they come */
+	u32 size;	     /* ... how many in all */
 	struct fsreq *next;
 };
 
@@ -180,12 +185,54 @@ static int give(struct op *op, struct file *f)
 }
 
 /*
+ * Ask m's server for the next chunk of the program q loads: inode ino,
+ * size bytes (the first time, from the lookup's answer: checked, and a
+ * buffer for them). OP_PENDING, or the error the spawn fails with.
+ */
+static int load(struct mount *m, struct fsreq *q, u64 ino, u64 size)
+{
+	if (q->stage == EXEC) {
+		if (size == 0 || size > FS_EXEC_MAX)
+			return -ENOEXEC;
+		u64 n = size; /* each load has a kernel buffer: bound users' (root has MAXFSREQ) */
+		spin_lock(&sched_lock);
+		struct fsreq *lists[2] = {m->queue, m->sent};
+		for (int l = 0; l < 2; l++)
+			for (struct fsreq *o = lists[l]; o; o = o->next)
+				n += o->stage == LOAD ? o->size : 0;
+		spin_unlock(&sched_lock);
+		bool over = n > LOAD_MAX && q->req.uid != 0;
+		if (over || !(q->image = kmalloc(size)))
+			return over ? -EAGAIN : -ENOMEM;
+		q->stage = LOAD;
+		q->size = size;
+		q->req.op = FS_EXEC;
+		q->req.ino = ino;
+		q->req.off = 0;
+	}
+	q->req.len = MIN(FS_EXEC_CHUNK, q->size - q->req.off);
+	spin_lock(&sched_lock);
+	m->n++; /* in flight again */
+	struct op *rd = send(m, q);
+	spin_unlock(&sched_lock);
+	if (rd)
+		op_finish(rd, rd->res, 0);
+	return OP_PENDING;
+}
+
+/*
  * The server answered q (taken off the sent list): the next step. Runs
  * without sched_lock except where it takes it.
  */
 static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 {
 	int res = a->res;
+	if (q->stage == EXEC && res >= 0 && (res = executable(q, &a->st)) == 0)
+		res = load(m, q, a->st.ino, a->st.size);
+	else if (q->stage == LOAD && res >= 0 && (q->req.off += res) < q->size)
+		res = load(m, q, q->req.ino, q->size);
+	if (res == OP_PENDING)
+		return; /* the next chunk is asked for */
 	if (q->stage == LOOKUP && res >= 0 && (res = allowed(q, &a->st)) == 0) {
 		/* LAB server 2: BEGIN make the connection, the server's end its fd; FS_CONNECT */
 		/* STUB: (void)m; panic("lab server task 2: the connection is not made yet"); */
@@ -224,18 +271,25 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 	if (op && q->stage == SIMPLE && q->req.op == FS_STAT && res >= 0 &&
 	    copyout(op->proc->pt, q->st, &a->st, sizeof(a->st)) < 0)
 		res = -EFAULT;
-	if (op && q->stage == EXEC && res >= 0 && (res = executable(q, &a->st)) == 0)
-		res = spawn_run(op, q->exec); /* here, for the caller: the check passed */
+	if (op && q->stage == LOAD && res >= 0)
+		res = spawn_run(op, q->exec, q->image, q->size); /* here, for the caller */
 	if (op)
 		op_finish(op, res, 0);
+	kfree(q->image);
 	kfree(q);
 }
 
+/*
+ * The server's answer: a struct fs_reply, and for FS_EXEC the program's
+ * bytes right after it, exactly as many as asked. An answer that lies
+ * about them fails the spawn with -EIO.
+ */
 static int ctl_write(struct file *f, struct op *op)
 {
 	struct mount *m = f->priv;
 	struct fs_reply a;
-	if (op->sqe.len != sizeof(a))
+	u32 extra = op->sqe.len - sizeof(a);
+	if (op->sqe.len < sizeof(a) || extra > FS_EXEC_CHUNK)
 		return -EINVAL;
 	if (copyin(op->proc->pt, &a, op->sqe.addr, sizeof(a)) < 0)
 		return -EFAULT;
@@ -251,8 +305,18 @@ static int ctl_write(struct file *f, struct op *op)
 	spin_unlock(&sched_lock);
 	if (!q)
 		return -EINVAL; /* no such request: timed out, or never was */
+	int r = op->sqe.len;
+	if (q->stage == LOAD && a.res >= 0 && ((u32)a.res != q->req.len || extra != q->req.len))
+		r = -EINVAL;
+	else if (q->stage != LOAD && extra)
+		r = -EINVAL;
+	else if (extra &&
+		 copyin(op->proc->pt, q->image + q->req.off, op->sqe.addr + sizeof(a), extra) < 0)
+		r = -EFAULT;
+	if (r < 0)
+		a.res = -EIO; /* the request fails: its spawn gets -EIO */
 	answered(m, q, &a);
-	return sizeof(a);
+	return r;
 }
 
 static bool ctl_readable(struct file *f)
@@ -289,6 +353,7 @@ static void drop(struct mount *m, struct fsreq *q, int res, bool queued)
 		file_put(q->client);
 	if (op)
 		op_finish(op, res, 0);
+	kfree(q->image);
 	kfree(q);
 }
 
@@ -448,12 +513,14 @@ int op_open(struct op *op)
 
 /*
  * OP_SPAWN of path: if a file server covers it, ask it for the program's
- * mode and park op (OP_PENDING); 0 if no server does (only the boot
- * archive: no modes to check).
+ * mode, then (if the caller may execute it) for its bytes, and park op
+ * (OP_PENDING): spawn_run() runs when they are all here. 0 if no server
+ * covers path: early in boot, before the file server mounts, programs
+ * come from the boot archive (which has no modes to check).
  */
-int fs_exec_check(struct op *op, const char *path)
+int fs_exec(struct op *op, const char *path)
 {
-	char abs[64];
+	char abs[FS_PATH];
 	const char *rest;
 	/* "bin/sh" is the archive's name for /bin/sh: check it as that */
 	snprintf(abs, sizeof(abs), "%s%s", path[0] == '/' ? "" : "/", path);

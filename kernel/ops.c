@@ -354,30 +354,29 @@ static int spawn_args(struct op *op, struct spawn_args *a, int *uid, int *gid)
 }
 
 /*
- * A file server holds the program files' modes: where one is mounted,
- * the caller must have execute permission on the program (fs.c asks,
- * then calls spawn_run with the path it checked). The bytes still come
- * from the boot archive.
+ * A file server holds the program files, their modes and their bytes:
+ * where one is mounted, fs.c checks the caller may execute the program,
+ * loads it, then calls spawn_run. Where none is (early in boot), the
+ * program comes from the boot archive.
  */
 static int op_spawn(struct op *op)
 {
 	struct spawn_args a;
 	char path[64];
-	int uid, gid, r = spawn_args(op, &a, &uid, &gid);
-	if (r < 0)
-		return r;
-	if ((r = copyinstr(op->proc->pt, path, a.path, sizeof(path))) < 0)
-		return r;
 	const void *image;
 	size_t size;
-	if ((r = archive_find(path, &image, &size)) < 0)
-		return r; /* no such program: nothing to ask the server about */
-	r = fs_exec_check(op, path);
-	return r == 0 ? spawn_run(op, path) : r;
+	int uid, gid, r = spawn_args(op, &a, &uid, &gid);
+	if (r < 0 || (r = copyinstr(op->proc->pt, path, a.path, sizeof(path))) < 0)
+		return r;
+	if (!path[0])
+		return -ENOENT;
+	if ((r = fs_exec(op, path)) != 0 || (r = archive_find(path, &image, &size)) < 0)
+		return r;
+	return spawn_run(op, path, image, size);
 }
 
-/* Spawn the program at path (already checked) as op asks. */
-int spawn_run(struct op *op, const char *path)
+/* Spawn the program at path (already checked), its bytes image, as op asks. */
+int spawn_run(struct op *op, const char *path, const void *image, size_t size)
 {
 	struct proc *p = op->proc;
 	struct spawn_args a;
@@ -408,7 +407,7 @@ int spawn_run(struct op *op, const char *path)
 			argv[1] = NULL;
 			argc = 1;
 		}
-		res = proc_spawn(path, argv, argc, fds, uid, gid, p);
+		res = proc_spawn(path, image, size, argv, argc, fds, uid, gid, p);
 	}
 	kfree(argv);
 	for (int i = 0; i < nfds; i++)
@@ -498,12 +497,18 @@ static int op_list(struct op *op)
 	return copyout(op->proc->pt, op->sqe.addr, &d, sizeof(d));
 }
 
-/* A boot-archive file's bytes (the file server fills its tree with them). */
+/*
+ * A boot-archive file's bytes (the file server fills its tree with them).
+ * Root's only: the file server's modes guard the files, and the archive
+ * has none.
+ */
 static int op_archive_read(struct op *op)
 {
 	struct dirent d;
 	const void *data;
 	size_t size;
+	if (op->ring->uid != 0)
+		return -EPERM;
 	if (op->sqe.off > 0x7fffffff)
 		return -ENOENT;
 	int r = archive_entry((int)op->sqe.off, &d);

@@ -43,7 +43,9 @@ _Static_assert(PIPE_BASE + NPIPEMAP * PIPE_SPAN <= USTACK_TOP - NTHREAD * THREAD
 	       "pipes and stacks overlap");
 
 struct pipe {
-	int ref; /* its files and its mappings */
+	int ref;	  /* its files and its mappings */
+	int uid;	  /* who made it: counts against USER_PIPES (-1: a connection, nobody's) */
+	struct pipe *all; /* on the list of every pipe */
 	bool kernel;
 	bool conn;	      /* a connection to a server: messages, both rings (abi/fs.h) */
 	struct spinlock lock; /* recv[], wake[] */
@@ -68,11 +70,21 @@ struct pipemap {
 	struct pipemap *next;
 };
 
+/* Every pipe, for counting a user's: the list's lock is taken alone. */
+static struct pipe *pipes;
+static struct spinlock pipes_lock = {0, "pipes", -1};
+
 static void pipe_put(struct pipe *p)
 {
 	release_check("pipe_put");
 	if (__atomic_sub_fetch(&p->ref, 1, __ATOMIC_ACQ_REL))
 		return;
+	spin_lock(&pipes_lock);
+	struct pipe **pp = &pipes;
+	while (*pp != p)
+		pp = &(*pp)->all;
+	*pp = p->all;
+	spin_unlock(&pipes_lock);
 	if (p->kernel)
 		kfree(p->buf);
 	else
@@ -400,9 +412,31 @@ static const struct fileops k_fileops = {
 
 /* ---- OP_PIPE -------------------------------------------------------------- */
 
-/* A new pipe's two ends, each a file with one reference; -ENOMEM. */
-static int make(bool kernel, bool conn, struct file **f)
+/*
+ * Put p on the list of pipes, if its maker may have one more: -EAGAIN
+ * when a user other than root has USER_PIPES. Counting and adding under
+ * one lock: two made at once cannot both be the last.
+ */
+static int enlist(struct pipe *p)
 {
+	int n = 0, r = 0;
+	spin_lock(&pipes_lock);
+	for (struct pipe *q = pipes; q && p->uid > 0; q = q->all)
+		n += q->uid == p->uid;
+	if (n >= USER_PIPES)
+		r = -EAGAIN;
+	else {
+		p->all = pipes;
+		pipes = p;
+	}
+	spin_unlock(&pipes_lock);
+	return r;
+}
+
+/* A new pipe's two ends, each a file with one reference, made for uid; -ENOMEM, -EAGAIN. */
+static int make(bool kernel, bool conn, int uid, struct file **f)
+{
+	int r = -ENOMEM;
 	struct pipe *p = kzalloc(sizeof(*p));
 	f[0] = kzalloc(sizeof(struct file));
 	f[1] = kzalloc(sizeof(struct file));
@@ -410,6 +444,7 @@ static int make(bool kernel, bool conn, struct file **f)
 		goto fail;
 	p->kernel = kernel;
 	p->conn = conn;
+	p->uid = uid;
 	spin_init(&p->lock, "pipe");
 	if (p->kernel) {
 		if (!(p->buf = kmalloc(PIPE_SIZE)))
@@ -421,6 +456,8 @@ static int make(bool kernel, bool conn, struct file **f)
 		memset(p->hdr, 0, PAGE_SIZE << PIPE_ORDER);
 		p->hdr->size = PIPE_SIZE;
 	}
+	if ((r = enlist(p)) < 0)
+		goto fail;
 	p->ref = 2; /* the two ends */
 	for (int e = 0; e < 2; e++) {
 		f[e]->ref = 1;
@@ -437,14 +474,14 @@ fail:
 	kfree(p);
 	kfree(f[0]);
 	kfree(f[1]);
-	return -ENOMEM;
+	return r;
 }
 
 /* A connection for OP_OPEN (fs.c): end 0 the client's, end 1 the server's. */
 int pipe_connection(struct file **client, struct file **server)
 {
 	struct file *f[2];
-	int r = make(false, true, f);
+	int r = make(false, true, -1, f);
 	*client = f[0];
 	*server = f[1];
 	return r;
@@ -455,7 +492,7 @@ int op_pipe(struct op *op)
 	if (op->sqe.off & ~(u64)PIPE_KERNEL)
 		return -EINVAL;
 	struct file *f[2];
-	int fds[2] = {-1, -1}, r = make(op->sqe.off & PIPE_KERNEL, false, f);
+	int fds[2] = {-1, -1}, r = make(op->sqe.off & PIPE_KERNEL, false, op->ring->uid, f);
 	if (r < 0)
 		return r;
 	if ((fds[0] = fd_alloc(op->proc, f[0])) < 0 || (fds[1] = fd_alloc(op->proc, f[1])) < 0) {

@@ -2,9 +2,10 @@
  * proc.c - processes and their threads: spawn, thread create, exit, kill.
  *
  * duet has no fork. A process is made whole by spawn: a fresh address
- * space, the program loaded from the boot archive, a stack holding its
- * arguments, one thread, and that thread's first ring. Its registers at
- * the first instruction:
+ * space, the program loaded (its bytes from the file server, or early in
+ * boot from the boot archive: fs.c), a stack holding its arguments, one
+ * thread, and that thread's first ring. Its registers at the first
+ * instruction:
  *
  *   a0 / rdi = argc    a1 / rsi = argv    a2 / rdx = the ring's header
  *
@@ -24,6 +25,24 @@ static struct proc *initproc;
 struct proc *proc_table(void)
 {
 	return procs;
+}
+
+/*
+ * Threads of uid's processes, those being made included. Counted from
+ * the table rather than kept in a counter that every exit path would
+ * have to keep true. Holds sched_lock.
+ */
+static int user_threads(int uid)
+{
+	int n = 0;
+	for (int i = 0; i < NPROC; i++) {
+		if (procs[i].state == P_UNUSED || procs[i].uid != uid)
+			continue;
+		n += procs[i].nthreads;
+		for (unsigned c = procs[i].claimed; c; c &= c - 1)
+			n++; /* a slot whose thread is being made */
+	}
+	return n;
 }
 
 static const char *basename(const char *path)
@@ -83,6 +102,8 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 	for (int i = 0; i < NTHREAD && slot < 0; i++)
 		if (!p->threads[i] && !p->ended[i].tid && !(p->claimed & 1u << i))
 			slot = i;
+	if (slot >= 0 && p->uid != 0 && user_threads(p->uid) >= USER_THREADS)
+		slot = -1; /* its user's limit */
 	if (slot >= 0)
 		p->claimed |= 1u << slot; /* ours while we make the thread: two at once get two */
 	spin_unlock(&sched_lock);
@@ -151,32 +172,38 @@ static void spawn_fail(struct proc *p)
 }
 
 /*
- * Make a process running `path` (from the boot archive) with argv, the
- * given descriptors (each gains a reference) and credentials, as a child
- * of parent (NULL for init). Returns its pid or -E*.
+ * Make a process running `path`, whose bytes are image (from the boot
+ * archive or the file server), with argv, the given descriptors (each
+ * gains a reference) and credentials, as a child of parent (NULL for
+ * init). Returns its pid or -E*.
  */
-int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
-	       struct proc *parent)
+int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
+	       struct file **fds, int uid, int gid, struct proc *parent)
 {
-	const void *image;
-	size_t size;
-	int r = archive_find(path, &image, &size);
-	if (r < 0)
-		return r;
+	int r;
 
-	/* claim a slot */
+	/* claim a slot: within uid's limit, and leaving root its own */
 	spin_lock(&sched_lock);
 	struct proc *p = NULL;
-	for (int i = 0; i < NPROC && !p; i++)
-		if (procs[i].state == P_UNUSED)
+	int nfree = 0, mine = 0;
+	for (int i = 0; i < NPROC; i++) {
+		if (procs[i].state == P_UNUSED && !p)
 			p = &procs[i];
-	if (p) {
+		nfree += procs[i].state == P_UNUSED;
+		mine += procs[i].state != P_UNUSED && procs[i].uid == uid;
+	}
+	r = uid == 0 ? 0 : mine >= USER_PROCS ? -EAGAIN : nfree <= ROOT_PROCS ? -ENFILE : 0;
+	if (!p)
+		r = -ENFILE;
+	if (r == 0) {
 		memset(p, 0, sizeof(*p));
 		p->state = P_NEW; /* ours while we build it */
+		p->uid = uid;	  /* counted as uid's from now on */
+		p->gid = gid;
 	}
 	spin_unlock(&sched_lock);
-	if (!p)
-		return -EAGAIN;
+	if (r < 0)
+		return r;
 
 	struct thread *t = NULL;
 	u64 entry, sp, uargv;
@@ -185,8 +212,6 @@ int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int u
 		goto fail;
 	if ((r = elf_load(p->pt, image, size, &entry)) < 0)
 		goto fail;
-	p->uid = uid;
-	p->gid = gid;
 	spin_init(&p->lock, "proc");
 	if (!(t = thread_new(p, entry, 0, 0, &r)))
 		goto fail;
@@ -362,7 +387,11 @@ void proc_init_start(void)
 {
 	struct file *fds[NFD] = {console_file(), console_file(), console_file()};
 	char *argv[] = {"init", NULL};
-	int pid = proc_spawn("bin/init", argv, 1, fds, 0, 0, NULL);
+	const void *image;
+	size_t size;
+	int pid = archive_find("bin/init", &image, &size);
+	if (pid == 0)
+		pid = proc_spawn("bin/init", image, size, argv, 1, fds, 0, 0, NULL);
 	if (pid < 0)
 		panic("cannot start bin/init: error %d", pid);
 	initproc = &procs[0];

@@ -80,6 +80,7 @@ struct proc {
 	struct spinlock lock; /* fds[] */
 	struct file *fds[NFD];
 	int nthreads;
+	int nrings;			 /* its threads' rings, and those being made */
 	unsigned claimed;		 /* slots whose thread is being made (bit per slot) */
 	struct thread *threads[NTHREAD]; /* live threads by slot */
 	struct {
@@ -178,8 +179,8 @@ void thread_free(struct thread *t);
 struct thread *kthread_create(void (*fn)(void), int pin);
 
 /* proc.c */
-int proc_spawn(const char *path, char **argv, int argc, struct file **fds, int uid, int gid,
-	       struct proc *parent);
+int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
+	       struct file **fds, int uid, int gid, struct proc *parent);
 void proc_exit(int status) __attribute__((noreturn));
 void thread_exit(int status) __attribute__((noreturn));
 int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1);
@@ -226,9 +227,9 @@ int pipe_connection(struct file **client, struct file **server);
 int op_mount(struct op *op);
 int op_open(struct op *op);
 int op_fsop(struct op *op);
-int fs_exec_check(struct op *op, const char *path);
+int fs_exec(struct op *op, const char *path);
 void fs_timers(void);
-int spawn_run(struct op *op, const char *path); /* ops.c */
+int spawn_run(struct op *op, const char *path, const void *image, size_t size); /* ops.c */
 
 /* uintr.c: user interrupts */
 int op_uintr_register_handler(struct op *op);

@@ -42,10 +42,40 @@ static bool pow2(u32 n)
 }
 
 /*
+ * Count one more ring for p, if its user may have one: -EAGAIN when the
+ * user (not root) has USER_RINGS already. p->nrings counts the rings
+ * being made too, so two threads making their last ones at once cannot
+ * both get it; every ring made or failed goes through uncharge().
+ */
+static int charge(struct proc *p)
+{
+	int n = 0, r = 0;
+	struct proc *pt = proc_table();
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NPROC && p->uid != 0; i++)
+		if (pt[i].state != P_UNUSED && pt[i].uid == p->uid)
+			n += pt[i].nrings;
+	if (p->uid != 0 && n >= USER_RINGS)
+		r = -EAGAIN;
+	else
+		p->nrings++;
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+static void uncharge(struct proc *p)
+{
+	spin_lock(&sched_lock);
+	p->nrings--;
+	spin_unlock(&sched_lock);
+}
+
+/*
  * Make a ring for thread `owner` (RING_* flags, abi/ring.h): its memory,
  * mapped into the process at the address its slot and id fix, and for
  * RING_POLL its poller thread. 0 and *out, or -E*: -EINVAL a bad size,
- * flag, idle time or CPU; -EMFILE the thread has NRING rings; -ENOMEM.
+ * flag, idle time or CPU; -EMFILE the thread has NRING rings; -EAGAIN
+ * its user has USER_RINGS; -ENOMEM.
  */
 int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
 		int pin, struct ring **out)
@@ -61,26 +91,28 @@ int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags,
 		id++;
 	if (id == NRING)
 		return -EMFILE;
+	int err = charge(p);
+	if (err < 0)
+		return err;
 	u64 bytes = sizeof(struct ring_hdr) + sq_entries * sizeof(struct sqe) +
 		    cq_entries * sizeof(struct cqe);
 	int order = 0;
 	while ((PAGE_SIZE << order) < bytes)
 		order++;
 	struct ring *r = kzalloc(sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	r->pa = page_alloc(order);
-	if (!r->pa) {
+	if (!r || !(r->pa = page_alloc(order))) {
 		kfree(r);
+		uncharge(p);
 		return -ENOMEM;
 	}
 	memset(P2V(r->pa), 0, PAGE_SIZE << order);
 	r->order = order;
 	r->uaddr = RING_BASE + (owner->slot * NRING + id) * RING_SPAN;
-	int err = uvm_share(p->pt, r->uaddr, r->pa, PAGE_SIZE << order, VM_R | VM_W | VM_U);
+	err = uvm_share(p->pt, r->uaddr, r->pa, PAGE_SIZE << order, VM_R | VM_W | VM_U);
 	if (err < 0) {
 		page_free(r->pa, order);
 		kfree(r);
+		uncharge(p);
 		return err == -EEXIST ? -ENOMEM : err;
 	}
 	r->id = id;
@@ -107,6 +139,7 @@ int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags,
 			uvm_unmap(p->pt, r->uaddr, PAGE_SIZE << order);
 			page_free(r->pa, order);
 			kfree(r);
+			uncharge(p);
 			return -ENOMEM;
 		}
 		r->poller->poll = r;
@@ -157,6 +190,7 @@ void ring_destroy(struct ring *r)
 		}
 	}
 	r->owner->rings[r->id] = NULL;
+	uncharge(r->proc);
 	uvm_unmap(r->proc->pt, r->uaddr, PAGE_SIZE << r->order);
 	page_free(r->pa, r->order);
 	kfree(r);

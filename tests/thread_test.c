@@ -13,7 +13,7 @@
 
 #include "harness/shell.h"
 
-#define PROG_MS	   120000 /* a checks program, with children and sleeps, under TCG */
+#define PROG_MS	   400000 /* a checks program, with children and sleeps, under TCG, on a busy host */
 #define MIN_THREAD 38	  /* threadtest has more checks than this */
 #define MIN_POLL   15	  /* and polltest more than this */
 

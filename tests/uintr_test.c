@@ -11,7 +11,7 @@
 
 #include "harness/shell.h"
 
-#define PROG_MS	  120000 /* children that fault, sleeps, under TCG */
+#define PROG_MS	  400000 /* children that fault, sleeps, under TCG, on a busy host */
 #define MIN_UINTR 30	 /* uintrtest has more checks than this */
 
 static void uintrtest(struct run *r)

@@ -8,7 +8,8 @@
 #include "machine.h"
 
 #define PIT_HZ	     1193182
-#define CAL_MS	     10 /* length of the measurement */
+#define CAL_MS	     10 /* length of one measurement */
+#define CAL_RUNS     5	/* measurements; the shortest counts */
 #define LAPIC_DIV16  0x3
 #define LVT_PERIODIC (1 << 17)
 
@@ -22,8 +23,17 @@ static u32 lapic_hz; /* LAPIC timer counts per second, divided by 16 */
  * the speaker (off), bit 5 reads its output. In mode 0 the output goes
  * high when the count reaches 0. Meanwhile the TSC runs and the LAPIC
  * timer counts down from its maximum.
+ *
+ * Both are started before the gate opens and read after the output
+ * goes high, so what they count spans the PIT's CAL_MS and then some: a
+ * measurement can come out long, never short. Long it is when this CPU
+ * stops between the two ends - under QEMU, whenever a busy host runs
+ * something else instead of its thread - and a long count makes a slow
+ * clock (a short one would make a fast clock, cutting every sleep and
+ * timeout short). So: CAL_RUNS measurements, and the shortest is the
+ * truest.
  */
-void timer_calibrate(void)
+static void measure(u64 *tsc, u32 *lapic)
 {
 	u32 count = PIT_HZ * CAL_MS / 1000;
 
@@ -31,22 +41,36 @@ void timer_calibrate(void)
 	outb(0x43, 0xb0);	       /* channel 2, low byte then high byte, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
-	lapic_write(LAPIC_TIMER_DIV, LAPIC_DIV16);
-	lapic_write(LAPIC_TIMER_LVT, LVT_MASKED);
 
-	outb(0x61, inb(0x61) | 0x01); /* gate high: go */
-	u64 t0 = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	u64 t0 = rdtsc();
+	outb(0x61, inb(0x61) | 0x01); /* gate high: go */
 	while (!(inb(0x61) & 0x20))
 		;
-	u32 left = lapic_read(LAPIC_TIMER_CUR);
 	u64 t1 = rdtsc();
+	u32 left = lapic_read(LAPIC_TIMER_CUR);
 	lapic_write(LAPIC_TIMER_INIT, 0);
+	*tsc = t1 - t0;
+	*lapic = 0xffffffffu - left;
+}
 
-	tsc_hz = (t1 - t0) * 1000 / CAL_MS;
-	lapic_hz = (0xffffffffu - left) * (1000 / CAL_MS);
+void timer_calibrate(void)
+{
+	u64 tsc = ~0ull;
+	u32 lapic = ~0u;
+	lapic_write(LAPIC_TIMER_DIV, LAPIC_DIV16);
+	lapic_write(LAPIC_TIMER_LVT, LVT_MASKED);
+	for (int i = 0; i < CAL_RUNS; i++) {
+		u64 t;
+		u32 l;
+		measure(&t, &l);
+		tsc = MIN(tsc, t);
+		lapic = MIN(lapic, l);
+	}
+	tsc_hz = tsc * 1000 / CAL_MS;
+	lapic_hz = lapic * (1000 / CAL_MS);
 	ns_mult = (1000000000ull << 32) / tsc_hz;
-	tsc_boot = t0;
+	tsc_boot = rdtsc();
 }
 
 /* 0 until timer_calibrate() has run, on the boot CPU in arch_init(). */

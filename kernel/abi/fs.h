@@ -17,6 +17,8 @@
  *   <--- fd (the other end)
  *   read/write/fstat: messages on the connection, no kernel   <---->
  *   close(fd) -------> the pipe end closes; the server sees end of file
+ *   spawn(path) -----> FS_LOOKUP, checks the execute bit, then FS_EXEC
+ *                      for the program's bytes, a chunk at a time
  *
  * The control channel (kernel <-> server) is the descriptor OP_MOUNT
  * returns to the server: it reads struct fs_req from it (OP_READ, one
@@ -35,9 +37,11 @@
  */
 #pragma once
 
-#define FS_PATH	      128  /* the longest path, with its NUL */
-#define FS_TIMEOUT_MS 2000 /* how long the kernel waits for the server */
-#define FS_IO_MAX     8192 /* most bytes one FS_READ / FS_WRITE moves */
+#define FS_PATH	      128	   /* the longest path, with its NUL */
+#define FS_TIMEOUT_MS 2000	   /* how long the kernel waits for the server */
+#define FS_IO_MAX     8192	   /* most bytes one FS_READ / FS_WRITE moves */
+#define FS_EXEC_CHUNK (256u << 10) /* most bytes of a program one FS_EXEC answer carries */
+#define FS_EXEC_MAX   (1u << 20)   /* the biggest program spawn loads from a server */
 
 /* OP_OPEN's op_flags, and FS_CONNECT's `flags` (the access granted) */
 #define O_RDONLY  0
@@ -102,6 +106,10 @@ enum {
 			  new mode, copies the data, replaces the old one at its path
 			  atomically: open descriptors keep the old file */
 	FS_CHOWN,      /* path, uid2, gid2: root only; replaces the file, as chmod */
+	FS_EXEC,       /* ino, off, len (at most FS_EXEC_CHUNK): a program's bytes
+			  for spawn, after an FS_LOOKUP the kernel checked the
+			  execute bit with. The reply is followed, in the same
+			  write, by exactly len bytes (res = len), or is an error */
 	FS_READ = 16,  /* len: reply res bytes (0 at the end), then the bytes */
 	FS_WRITE,      /* len, then len bytes: reply res bytes written */
 	FS_FSTAT,      /* reply st */

@@ -157,7 +157,8 @@ enum {
 	OP_FSOP,	 /* addr -> struct fs_args, len = its size: a path operation
 			    through the file server; res as it answers */
 	OP_ARCHIVE_READ, /* off = index in the boot archive (as OP_LIST), arg[0] = offset,
-			    addr, len: read the file's bytes; res how many */
+			    addr, len: read the file's bytes; res how many. Root only
+			    (-EPERM): the file server's modes guard the files */
 	OP_COUNT
 };
 
@@ -184,6 +185,19 @@ enum {
 #define THREAD_SPAN  (1ull << 20)
 #define THREAD_STACK (64 * 1024)
 #define TCB_SIZE     256
+
+/*
+ * Per-user limits (docs/threads.md, "Limits"): what one uid other than
+ * root may hold at once; one more fails with -EAGAIN. The last
+ * ROOT_PROCS slots of the kernel's process table are root's: when only
+ * they are left, a spawn as anyone else fails with -ENFILE, and root can
+ * still start a shell and kill.
+ */
+#define USER_PROCS   32	 /* processes, zombies included */
+#define USER_THREADS 64	 /* threads, in all its processes */
+#define USER_RINGS   100 /* rings, each thread's first included */
+#define USER_PIPES   64	 /* pipes it made (OP_PIPE), hardware and kernel */
+#define ROOT_PROCS   8
 
 #define RW_MAX (1u << 30) /* most bytes one OP_READ or OP_WRITE may name */
 

@@ -275,7 +275,7 @@ static void run_all(struct result *res, int n, const struct opts *o)
 
 int grade_main(int argc, char **argv, const struct test *const *suites)
 {
-	struct opts o = {.arches = ALL, .cpus = 2, .jobs = 2, .limit = 180, .dir = "build/results"};
+	struct opts o = {.arches = ALL, .cpus = 2, .jobs = 2, .limit = 900, .dir = "build/results"};
 	o.seed = time(NULL) ^ getpid();
 	int c, listing = 0;
 	while ((c = getopt(argc, argv, "a:c:j:t:o:s:lvu:")) != -1) {

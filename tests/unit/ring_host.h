@@ -56,6 +56,12 @@ struct thread *kthread_create(void (*fn)(void), int pin)
 	host_poller.pin = pin;
 	return &host_poller;
 }
+/* The process table ring.c counts a user's rings in: no other process (ours is root's). */
+static struct proc others[NPROC];
+struct proc *proc_table(void)
+{
+	return others;
+}
 void proc_die(struct proc *p, int status)
 {
 	p->killed = true;

@@ -29,6 +29,9 @@
  *   crash     a server (a second fsd) killed at every step of a client's
  *             work in turn: the client gets errors, never hangs
  *   cost      kernel entries per 4 KiB read (printed, loosely checked)
+ *   programs  spawn runs what the server holds: a program written to
+ *             /tmp, /bin/wc overwritten with echo's bytes; uid 1000's
+ *             own program runs only with its execute bit
  *
  * Everything runs twice: the first round grows the kernel's heap. In
  * the second, each test must leave the kernel's free pages and the
@@ -71,7 +74,7 @@ static int conns(void)
 static int conns_settled(int want)
 {
 	int c = conns();
-	for (int i = 0; i < 150 && c != want; i++) {
+	for (int i = 0; i < 3000 && c != want; i++) { /* a minute: only a leak, on a busy host */
 		sleep_ns(20 * MS);
 		c = conns();
 	}
@@ -290,6 +293,10 @@ static int user_checks(void)
 	uexpect("exec-allowed", pid > 0 && waitpid(pid, &st2) == pid && st2 == 0, 1);
 	uexpect("exec-denied", spawn("/bin/wc", argv, NULL, 0, -1, -1), -EACCES);
 	uexpect("exec-denied-archive-name", spawn("bin/wc", argv, NULL, 0, -1, -1), -EACCES);
+	/* the boot archive's bytes are the file server's to read, not ours:
+	   its copy of /bin/wc above is 0744 */
+	struct sqe ar = {.opcode = OP_ARCHIVE_READ, .addr = (uptr)buf, .len = sizeof(buf)};
+	uexpect("archive-read", ring_call(&ar, NULL), -EPERM);
 	uexpect("chmod-not-owner", chmod(T ".r644", 0666), -EPERM);
 	uexpect("chown-not-root", chown(T ".r644", USER, USER), -EPERM);
 	/* what is one's own */
@@ -333,6 +340,67 @@ static void denials(void)
 	unlink(T ".rdir");
 	unlink(T ".priv/file");
 	unlink(T ".priv");
+}
+
+/* ---- programs: spawn loads them from the server ------------------------- */
+
+/* path's bytes, in a buffer of malloc's (*n of them), or NULL. */
+static u8 *load_file(const char *path, long *n)
+{
+	long size = file_size(path);
+	int fd = open(path, O_RDONLY, 0);
+	u8 *buf = size > 0 && fd >= 0 ? malloc(size) : NULL;
+	*n = buf ? slurp(fd, buf, size) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (buf && *n != size) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+/* Run path "hello" as uid, its output into out: 1 if it printed "hello\n" and exited 0. */
+static long run_hello(const char *path, int uid)
+{
+	char out[32], *argv[] = {"e", "hello", NULL};
+	int p[2], st = -1;
+	if (pipe(p) < 0)
+		return -1;
+	int fds[3] = {0, p[1], 2}, pid = spawn(path, argv, fds, 3, uid, uid);
+	close(p[1]);
+	long n = pid < 0 ? 0 : slurp(p[0], out, sizeof(out) - 1);
+	out[n < 0 ? 0 : n] = '\0';
+	close(p[0]);
+	if (pid < 0)
+		return pid;
+	waitpid(pid, &st);
+	return st == 0 && !strcmp(out, "hello\n");
+}
+
+static void programs(void)
+{
+	long n, m;
+	u8 *echo = load_file("/bin/echo", &n), *wc = load_file("/bin/wc", &m);
+	expect("prog-read", echo && wc, 1);
+	if (echo && wc) {
+		/* a program written to a file runs: spawn loads what the server holds */
+		expect("prog-write", make(T ".e", echo, n, 0755), 0);
+		expect("prog-written-runs", run_hello(T ".e", -1), 1);
+		/* the server's /bin/wc is echo now, not the archive's wc */
+		expect("prog-replace", make("/bin/wc", echo, n, 0755), 0);
+		expect("prog-server-bytes", run_hello("/bin/wc", -1), 1);
+		expect("prog-server-bytes-archive-name", run_hello("bin/wc", -1), 1);
+		expect("prog-restore", make("/bin/wc", wc, m, 0755), 0);
+		/* uid 1000's own program: runs with the execute bit, not without */
+		expect("prog-give", chown(T ".e", USER, USER) == 0 && chmod(T ".e", 0700) == 0, 1);
+		expect("prog-user-runs", run_hello(T ".e", USER), 1);
+		expect("prog-user-noexec",
+		       chmod(T ".e", 0600) == 0 && run_hello(T ".e", USER) == -EACCES, 1);
+		unlink(T ".e");
+	}
+	free(echo);
+	free(wc);
 }
 
 /* ---- chmod while open ----------------------------------------------- */
@@ -497,7 +565,7 @@ static void stall(void)
 	struct fs_reply a;
 	expect("stalled-dropped", pipe_get(fd, &a, sizeof(a)), 0); /* end of file */
 	u64 ms = (now_ns() - t0) / MS;
-	if (ms < 10000)
+	if (ms < 60000) /* fsd's limit is a second; a minute is for a busy host */
 		ok("stalled-dropped-in-time");
 	else
 		fail("stalled-dropped-in-time", "after %llu ms", ms);
@@ -796,7 +864,7 @@ static void killed(void)
 	int start = conns();
 	char *argv[] = {"fstest", "hog", T ".k", NULL};
 	int pid = spawn(SELF, argv, NULL, 0, -1, -1);
-	for (int i = 0; i < 100 && conns() == start; i++)
+	for (int i = 0; i < 12000 && conns() == start; i++) /* until it has opened */
 		sleep_ns(5 * MS);
 	sleep_ns(20 * MS); /* in the middle of its reads */
 	kill(pid);
@@ -870,9 +938,10 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-    {"basics", basics},	  {"dirs", dirs},   {"denials", denials}, {"chmod", chmod_open},
-    {"liar", liar},	  {"stall", stall}, {"many", many},	  {"killed", killed},
-    {"cost", cost_quiet}, {"share", share}, {"retract", retract}, {"crash", crash},
+    {"basics", basics},	    {"dirs", dirs},   {"denials", denials}, {"chmod", chmod_open},
+    {"liar", liar},	    {"stall", stall}, {"many", many},	    {"killed", killed},
+    {"cost", cost_quiet},   {"share", share}, {"retract", retract}, {"crash", crash},
+    {"programs", programs},
 };
 
 int main(int argc, char **argv)
@@ -906,7 +975,7 @@ int main(int argc, char **argv)
 			expect(name, conns_settled(c), c);
 			if (round) {
 				snprintf(name, sizeof(name), "%s-pages", tests[i].name);
-				expect(name, free_pages_settled(), pages);
+				expect_no_leak(name, pages);
 			}
 		}
 	}

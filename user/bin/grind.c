@@ -159,14 +159,14 @@ static void step(struct gthread *g)
 	case 0: /* a child with a status of our choosing */
 		snprintf(num, sizeof(num), "%d", (int)(x / 16 % 100));
 		pid = spawn(SELF, (char *[]){"grind", "-e", num, NULL}, NULL, 0, -1, -1);
-		if (pid == -EAGAIN || pid == -ENOMEM)
+		if (pid == -EAGAIN || pid == -ENFILE || pid == -ENOMEM)
 			break;
 		if (pid < 0 || waitpid(pid, &st) != pid || st != (int)(x / 16 % 100))
 			complain(g, "spawn, waitpid", pid < 0 ? pid : st);
 		break;
 	case 1: { /* a child killed while it sleeps, or while it starts */
 		pid = spawn(SELF, (char *[]){"grind", "-z", NULL}, NULL, 0, -1, -1);
-		if (pid == -EAGAIN || pid == -ENOMEM)
+		if (pid == -EAGAIN || pid == -ENFILE || pid == -ENOMEM)
 			break;
 		if (pid < 0) {
 			complain(g, "spawn", pid);

@@ -227,6 +227,6 @@ int main(int argc, char **argv)
 		exchange(pipe, "hardware", round == 1);
 		exchange(pipe_kernel, "kernel", round == 1);
 	}
-	expect("no-leak", free_pages_settled(), before);
+	expect_no_leak("no-leak", before);
 	return summary("pipetest");
 }

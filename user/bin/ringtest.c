@@ -169,7 +169,7 @@ static void happy(void)
 	pid = child("exit", "0", NULL, 0, -1);
 	struct wait_item it = {.type = WAIT_CHILD, .id = pid, .user_data = 0x5a};
 	struct wait_event ev = {0};
-	r = wait(&it, 1, &ev, 1, 10 * SECOND_NS);
+	r = wait(&it, 1, &ev, 1, 60 * SECOND_NS); /* a minute: only a hang */
 	if (r == 1 && ev.user_data == 0x5a && ev.type == WAIT_CHILD && waitpid(pid, &st) == pid)
 		ok("wait-child");
 	else
@@ -369,12 +369,40 @@ static void chains(void)
 	else
 		fail("link-efault", "results %s %s", show(res[0]), show(res[1]));
 
-	/* the entry after a pending one waits for it */
-	e[0] = (struct sqe){.opcode = OP_SLEEP, .off = 5000000, .flags = SQE_LINK};
+	/*
+	 * The entry after a pending one waits for it; an entry not linked
+	 * does not. Pending on an event, not for a time: a read of an empty
+	 * pipe completes when we write, so the NOP that is not linked must
+	 * come first however slowly this CPU runs (with a 5 ms sleep in its
+	 * place, a busy host could stall ring_enter past it). A kernel that
+	 * runs the linked NOP at once, or makes the free one wait, fails.
+	 */
+	int p[2], k = 0;
+	char byte = 0;
+	if (pipe_kernel(p) < 0) {
+		fail("link-pending", "no kernel pipe");
+		return;
+	}
+	e[0] = (struct sqe){
+	    .opcode = OP_READ, .fd = p[0], .addr = (uptr)&byte, .len = 1, .flags = SQE_LINK};
 	e[1] = (struct sqe){.opcode = OP_NOP};
 	e[2] = (struct sqe){.opcode = OP_NOP};
-	if (batch(e, 3, res, order) == 0 && !res[0] && !res[1] && !res[2] && order[0] == 2 &&
-	    order[1] == 0 && order[2] == 1)
+	for (int i = 0; i < 3; i++) {
+		struct sqe *s = sq_get();
+		*s = e[i];
+		s->user_data = i + 1;
+	}
+	sq_submit();
+	while (k < 3) {
+		if (k == 1)
+			write(p[1], "x", 1); /* the read completes now, then the NOP after it */
+		cq_wait(&c, 1);
+		res[c.user_data - 1] = c.res;
+		order[k++] = c.user_data - 1;
+	}
+	close(p[0]);
+	close(p[1]);
+	if (res[0] == 1 && !res[1] && !res[2] && order[0] == 2 && order[1] == 0 && order[2] == 1)
 		ok("link-pending");
 	else
 		fail("link-pending", "results %ld %ld %ld, arrived %d %d %d (want 2 0 1)", res[0],

@@ -241,14 +241,14 @@ static void leaks(void)
 	destroy_busy(); /* warm-up: the heap grows to what this needs */
 	u64 before = free_pages_settled();
 	expect("destroy-in-flight", destroy_busy(), 0);
-	expect("destroy-in-flight-no-leak", free_pages_settled(), before);
+	expect_no_leak("destroy-in-flight-no-leak", before);
 
 	int st;
 	thread_join(thread_create(idle, (void *)1), &st);
 	before = free_pages_settled();
 	int tid = thread_create(idle, (void *)5);
 	expect("thread-exit-join", thread_join(tid, &st), tid);
-	expect("thread-exit-no-leak", free_pages_settled(), before);
+	expect_no_leak("thread-exit-no-leak", before);
 }
 
 /* ---- a thread that scribbles over another's ring ----------------------- */
@@ -264,9 +264,11 @@ static void scribbler(void *arg)
 	unsigned words = (victim->cq_off + (victim->cq_mask + 1) * sizeof(struct cqe)) / 4;
 	while (!scribble_go)
 		;
-	for (;;) {
+	for (long n = 0;; n++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		w[x % words] = (u32)(x >> 32);
+		if (n == 100000) /* well under way: the parent may kill us now */
+			write(1, "!", 1);
 	}
 }
 
@@ -289,8 +291,19 @@ static void scribbled(void)
 	bool bad = false;
 	for (int round = 0; round < 2; round++) {
 		before = free_pages_settled();
-		int pid = spawn(SELF, argv, NULL, 0, -1, -1);
-		sleep_ns(300 * MS);
+		int fds[2];
+		char c = 0;
+		pipe_kernel(fds);
+		int map[3] = {0, fds[1], 2};
+		int pid = spawn(SELF, argv, map, 3, -1, -1);
+		close(fds[1]);
+		/* kill it once the scribbling is under way, not after some time */
+		long n = read(fds[0], &c, 1);
+		close(fds[0]);
+		if (n != 1) {
+			fail("scribble-started", "read %s", show(n));
+			bad = true;
+		}
 		int k = kill(pid), st = -1, w = waitpid(pid, &st);
 		if (k != 0 || w != pid || st != STATUS_KILLED) {
 			fail("scribble", "kill %s, waitpid %s, status %d", show(k), show(w), st);
@@ -299,7 +312,7 @@ static void scribbled(void)
 	}
 	if (!bad)
 		ok("scribble");
-	expect("scribble-no-leak", free_pages_settled(), before);
+	expect_no_leak("scribble-no-leak", before);
 }
 
 int main(int argc, char **argv)

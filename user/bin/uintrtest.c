@@ -11,6 +11,7 @@
  *
  * Modes the checks use (a child process each):
  *   uintrtest send N     fd 3 is a vector: register as its sender, send N times
+ *                        (N -1: every 10 ms until killed)
  *   uintrtest badindex   send through an index never registered
  *   uintrtest badhandler receive with a handler at an unmapped address
  *   uintrtest badstack   receive with a handler stack that is not there
@@ -259,9 +260,11 @@ static void spinning(void)
 	struct kstats a, b;
 	uintr_enable();
 	count = 0;
-	int pid = sender(fd, 1); /* it sends after 50 ms: we are spinning by then */
+	/* it sends after 50 ms: we are spinning by then, most likely; if not,
+	   the handler has run already and the counts below hold all the same */
+	int pid = sender(fd, 1);
 	kstats(&a);
-	/* spin, no system call, until the handler has run */
+	/* spin, no system call, until the handler has run (the bound: a hang) */
 	for (volatile u64 spins = 0; count == 0 && spins < 4000000000ull; spins++)
 		;
 	kstats(&b);
@@ -278,23 +281,40 @@ static void spinning(void)
 	       b.thread[KS_EXCEPTION] - a.thread[KS_EXCEPTION],
 	       b.thread[KS_INTERRUPT] - a.thread[KS_INTERRUPT]);
 
-	/* blocked in wait(): the send wakes it, and the handler runs on the way out */
-	count = 0;
-	pid = sender(fd, 1);
+	/*
+	 * Blocked in wait(): a send wakes it, and the handler runs on the way
+	 * out. The sender (a new process) cannot know when we are in wait(),
+	 * so it sends every 10 ms until killed: sends that land before the
+	 * wait run the handler then, and one lands during it however slowly
+	 * either of us runs. A wait() that a send does not wake fails
+	 * wait-woken (after a minute: only a hang is that slow); one that
+	 * returns without running the handler fails wait-delivered.
+	 */
+	pid = sender(fd, -1);
 	struct wait_item it = {.type = WAIT_UINTR, .user_data = 5};
 	struct wait_event ev = {0};
-	long r = wait(&it, 1, &ev, 1, 5000 * MS);
+	int before = count;
+	long r = wait(&it, 1, &ev, 1, 60000 * MS);
+	int after = count;
 	expect("wait-woken", r, 1);
 	expect("wait-event", ev.user_data, 5);
-	expect("wait-delivered", count, 1);
-	waitpid(pid, &st);
+	expect("wait-delivered", after > before, 1);
+	kill(pid);
+	expect("wait-sender-killed", waitpid(pid, &st) == pid ? st : -1, STATUS_KILLED);
 
-	/* a blocking call: the handler runs, the call goes on */
+	/*
+	 * A blocking call (waiting for the sender to exit): the handler runs,
+	 * the call goes on and returns what it would have. The sender sends
+	 * once, 50 ms after it starts, so in practice while we are blocked;
+	 * if it comes earlier the handler runs then, and the checks still
+	 * hold. A kernel that ends the call with an error, or drops the
+	 * send, fails them.
+	 */
 	count = 0;
 	pid = sender(fd, 1);
-	expect("sleep-through", sleep_ns(300 * MS), 0);
-	expect("sleep-delivered", count, 1);
-	waitpid(pid, &st);
+	expect("block-through", waitpid(pid, &st), pid);
+	expect("block-sender-exit", st, 0);
+	expect("block-delivered", count, 1);
 	close(fd);
 }
 
@@ -413,14 +433,20 @@ static void faults(void)
 
 /* ---- the children ---------------------------------------------------------- */
 
+/* n sends after 50 ms (the receiver is spinning or blocked by then, most
+   likely: its checks hold either way); n < 0: one every 10 ms, forever */
 static int send_mode(int n)
 {
 	int i = uintr_register_sender(3);
 	if (i < 0)
 		return 2;
-	sleep_ns(50 * MS); /* let the receiver get to its spin or its wait */
+	sleep_ns(50 * MS);
 	for (int k = 0; k < n; k++)
 		uintr_send(i);
+	while (n < 0) {
+		uintr_send(i);
+		sleep_ns(10 * MS);
+	}
 	return 0;
 }
 

@@ -21,5 +21,16 @@ const char *show(long r);
  * after, rather than a count that may still be on its way back.
  */
 u64 free_pages_settled(void);
+/*
+ * The leak check after an operation: the free-page count must come back
+ * to `before` (or above: pages still on their way back when `before`
+ * was read). That is an event, and it is waited for: a dead thread's
+ * stack comes back only once its CPU has switched off it, which a busy
+ * host may not let happen for a while; "settled" (two equal reads) can
+ * be fooled by that. Only a leak makes it wait the full minute, and
+ * fail with how many pages were lost.
+ */
+u64 free_pages_back(u64 before);
+void expect_no_leak(const char *name, u64 before);
 /* Print the last line; returns the exit status: 0 if nothing failed. */
 int summary(const char *prog);

@@ -61,6 +61,26 @@ u64 free_pages_settled(void)
 	return last;
 }
 
+u64 free_pages_back(u64 before)
+{
+	u64 now = free_pages();
+	for (int i = 0; i < 6000 && now < before; i++) { /* a minute */
+		sleep_ns(10 * 1000 * 1000);
+		now = free_pages();
+	}
+	return now;
+}
+
+void expect_no_leak(const char *name, u64 before)
+{
+	u64 now = free_pages_back(before);
+	if (now >= before)
+		ok(name);
+	else
+		fail(name, "%llu free pages before, %llu after: %llu lost", before, now,
+		     before - now);
+}
+
 int summary(const char *prog)
 {
 	printf("%s: %d passed, %d failed\n", prog, passed, failed);
