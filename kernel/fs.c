@@ -24,9 +24,11 @@
  */
 #include "proc.h"
 
-#define NMOUNT	 4
-#define MAXFSREQ 64	     /* requests one mount may have in flight */
-#define LOAD_MAX (16u << 20) /* bytes of programs one mount may be loading at once */
+#define NMOUNT	    4
+#define MAXFSREQ    64		/* requests one mount may have in flight */
+#define USER_FSREQ  16		/* ... of them one user's (not root's) */
+#define USERS_FSREQ 48		/* ... all users' but root's together: the rest is root's */
+#define LOAD_MAX    (16u << 20) /* bytes of programs one mount may be loading at once */
 
 enum { LOOKUP, CONNECT, SIMPLE, EXEC, LOAD };
 
@@ -459,6 +461,29 @@ int op_mount(struct op *op)
 }
 
 /*
+ * May uid send one more request to m? A user's share of the requests in
+ * flight, like the server's connection table (docs/servers.md): one
+ * user filling it must not lock root out of open, stat and spawn.
+ * -EAGAIN: uid has its share; -ENFILE: the table, or the users' part
+ * of it, is full. Holds sched_lock.
+ */
+static int room(struct mount *m, int uid)
+{
+	if (m->n >= MAXFSREQ)
+		return -ENFILE;
+	if (uid == 0)
+		return 0;
+	int mine = 0, users = 0;
+	struct fsreq *lists[2] = {m->queue, m->sent};
+	for (int l = 0; l < 2; l++)
+		for (struct fsreq *o = lists[l]; o; o = o->next) {
+			users += o->req.uid != 0;
+			mine += o->req.uid == uid;
+		}
+	return mine >= USER_FSREQ ? -EAGAIN : users >= USERS_FSREQ ? -ENFILE : 0;
+}
+
+/*
  * Send q (filled in but for the mount and path) for op, and park op
  * until the answer. The path goes relative to the mount.
  */
@@ -467,7 +492,7 @@ static int request(struct op *op, struct fsreq *q, const char *path)
 	const char *rest;
 	spin_lock(&sched_lock);
 	struct mount *m = find(path, &rest);
-	int r = !m ? -ENOENT : m->n >= MAXFSREQ ? -EAGAIN : 0;
+	int r = !m ? -ENOENT : room(m, op->ring->uid);
 	struct op *rd = NULL;
 	if (r == 0) {
 		snprintf(q->req.path, sizeof(q->req.path), "%s", *rest ? rest : "/");

@@ -359,6 +359,8 @@ static void k_pump(struct pipe *p)
 		else if ((p->tail - p->head < PIPE_SIZE || p->closed[0]) &&
 			 (op = op_unpark(k_wants, &wr)))
 			res = p->closed[0] ? -EPIPE : k_move(p, op, 0, true);
+		if (!op)
+			wait_wake_fds(); /* and threads in wait() on its descriptors */
 		spin_unlock(&sched_lock);
 		if (!op)
 			return;

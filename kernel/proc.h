@@ -58,6 +58,7 @@ struct thread {
 	int deferred;		   /* 1: a ring of its may have chains to continue (ring.c) */
 	struct thread *next;	   /* run queue link */
 	u64 wake_at;		   /* blocked in wait: wake by then (ns), 0 never */
+	bool fd_wait;		   /* in wait() on descriptors (wait_wake_fds) */
 	bool irq_was_on;	   /* saved across a switch (see sched.c) */
 	int cpu;		   /* running on, or last ran on */
 	int pin;		   /* the only CPU it may run on, or -1 */
@@ -251,3 +252,4 @@ void uintr_put(struct urecv *u);
 
 /* wait.c */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);
+void wait_wake_fds(void); /* a descriptor may be ready: wake wait()s on them */

@@ -8,15 +8,17 @@
 #   $(B)/user/root/bin/<prog>  the same, stripped: what the archive holds
 #   $(B)/archive.cpio        the boot archive the kernel embeds: bin/<prog>
 #
-# Every program links the whole C library: user/lib/*.c and *.S, the two library
+# Every program links the whole C library: user/lib/*.c, the two library
 # files the kernel shares (kernel/string.c, kernel/format.c) and the
-# arch's start-up code and system-call stubs (arch/$(ARCH)/user.S).
-# --gc-sections drops what a program does not use.
+# arch's assembly in user/lib/$(ARCH)/ - the same file names on every
+# arch: user.S (start-up code and system-call stubs) and uintr.S (the
+# user-interrupt entry stub). --gc-sections drops what a program does
+# not use.
 
 UPROGS := $(patsubst user/bin/%.c,%,$(wildcard user/bin/*.c))
 ULIB := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c)) \
-	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/*.S)) \
-	$(B)/user/kernel/string.o $(B)/user/kernel/format.o $(B)/user/arch/user.o
+	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/$(ARCH)/*.S)) \
+	$(B)/user/kernel/string.o $(B)/user/kernel/format.o
 UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 
 # Freestanding: no host headers or libraries. -nostdinc keeps a stray
@@ -46,10 +48,6 @@ $(B)/user/lib/%.o: user/lib/%.S $(UFLAGDEPS)
 $(B)/user/kernel/%.o: kernel/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
-
-$(B)/user/arch/user.o: arch/$(ARCH)/user.S $(UFLAGDEPS)
-	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
 $(B)/user/bin/%.o: user/bin/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)

@@ -35,6 +35,9 @@
 /* sstatus.SIE, supervisor interrupts enabled: arch_irq_enable() below, trap.S */
 #define SSTATUS_SIE (1ul << 1)
 
+/* The longest user-interrupt instruction (all are 32 bits): what kernel/uintr.c fetches. */
+#define UINTR_INSN_MAX 4
+
 /* Exception causes (scause) that trap.c and the user-interrupt emulation share. */
 #define EXC_ILLEGAL 2  /* illegal instruction */
 #define EXC_IPAGE   12 /* instruction page fault */

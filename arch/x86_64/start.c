@@ -166,11 +166,6 @@ u32 arch_cpu_hwid(int cpu)
 	return cpu_apic_id[cpu];
 }
 
-int arch_cpu_count(void)
-{
-	return ncpu;
-}
-
 /*
  * sti takes effect only after the next instruction (the "interrupt
  * shadow"), so no interrupt can be taken between sti and hlt: one that

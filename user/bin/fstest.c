@@ -665,6 +665,146 @@ static void share(void)
 	expect("share-closed", conns_settled(start), start);
 }
 
+/* ---- one user cannot fill the kernel's requests to a server ------------ */
+
+#define QUIET	"/quiet" /* where a server that never answers mounts */
+#define ROUNDS	5	 /* tries, should a request time out on a busy host */
+#define PENDING 1	 /* flood's report: its last open is in flight */
+
+/*
+ * Open QUIET/x n times in one batch: the last one's result if it came
+ * back at once, PENDING if it is in flight, 0 if another came back too
+ * (a timeout on a busy host: the round proves nothing). *got: how many
+ * came back, *late: how many of those timed out.
+ */
+static int flood_start(int n, int *got, int *late)
+{
+	struct cqe c[64];
+	for (int i = 0; i < n; i++) {
+		struct sqe *e = sq_get();
+		if (!e)
+			return 0;
+		*e = (struct sqe){.opcode = OP_OPEN, .addr = (uptr)QUIET "/x", .user_data = i};
+	}
+	if (sq_submit() != n)
+		return 0;
+	int k = cq_reap(c, 64);
+	*got = k;
+	*late = 0;
+	for (int i = 0; i < k; i++)
+		*late += c[i].res == -ETIMEDOUT;
+	return k == 0 ? PENDING : k == 1 && c[0].user_data == (u64)n - 1 ? c[0].res : 0;
+}
+
+/* The rest of flood_start's n: how many of them timed out, added to late. */
+static int flood_end(int n, int got, int late)
+{
+	struct cqe c[64];
+	while (got < n) {
+		int k = cq_wait(c, 64);
+		if (k < 0)
+			return n; /* count it as a round that proves nothing */
+		for (int i = 0; i < k; i++)
+			late += c[i].res == -ETIMEDOUT;
+		got += k;
+	}
+	return late;
+}
+
+/* `fstest flood N` (as some user): flood_start's result on fd 1, then flood_end's. */
+static int flood(int n)
+{
+	int got, late, r = flood_start(n, &got, &late);
+	write(1, &r, sizeof(r));
+	late = flood_end(n, got, late);
+	write(1, &late, sizeof(late));
+	return 0;
+}
+
+/* `fstest quiet`: mount QUIET, say so on fd 1, and never answer. */
+static int quiet(void)
+{
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)QUIET};
+	if (ring_call(&m, NULL) < 0)
+		return 1;
+	write(1, "m", 1);
+	while (msleep(1000) >= 0)
+		; /* until killed */
+	return 1;
+}
+
+/* Run `fstest mode arg` as uid, its fd 1 a pipe we keep: its pid. */
+static int helper(char *mode, char *arg, int uid, int *out)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	int fds[] = {0, p[1], 2};
+	char *argv[] = {"fstest", mode, arg, NULL};
+	int pid = spawn(SELF, argv, fds, 3, uid, uid);
+	close(p[1]);
+	*out = p[0];
+	return pid;
+}
+
+/*
+ * The kernel's requests in flight to one server are shared too
+ * (kernel/fs.c, docs/servers.md): a user past its share is refused with
+ * -EAGAIN, users past theirs with -ENFILE, and root still gets in. A
+ * server that never answers keeps them in flight: three users fill
+ * their shares in a batch each, a fourth is refused, root is not. Were
+ * any request to time out meanwhile (a very busy host), the round
+ * proves nothing and is done again.
+ */
+static void requests(void)
+{
+	int want[] = {-EAGAIN, -EAGAIN, -EAGAIN, -ENFILE}, n[] = {17, 17, 17, 1};
+	int got[4], late = 0, round;
+	for (round = 0; round < ROUNDS; round++) {
+		int sp, pid[4], fd[4], rgot, rlate;
+		char c = 0;
+		int spid = helper("quiet", "-", -1, &sp);
+		bool up = spid >= 0 && pipe_get(sp, &c, 1) == 1;
+		close(sp);
+		if (!up) {
+			fail("requests-server-up", "the quiet server did not mount");
+			return;
+		}
+		for (int i = 0; i < 4; i++) {
+			char num[8];
+			snprintf(num, sizeof(num), "%d", n[i]);
+			got[i] = 0;
+			pid[i] = helper("flood", num, USER + i, &fd[i]);
+			if (pid[i] < 0 || pipe_get(fd[i], &got[i], sizeof(int)) != sizeof(int))
+				got[i] = 0;
+		}
+		int root = flood_start(1, &rgot, &rlate);
+		reap(spid); /* every request in flight fails with -EIO */
+		late = flood_end(1, rgot, rlate);
+		for (int i = 0; i < 4; i++) {
+			int l = 1;
+			if (pipe_get(fd[i], &l, sizeof(l)) != sizeof(l))
+				l = 1;
+			late += l;
+			close(fd[i]);
+			reap(pid[i]);
+		}
+		bool sure = late == 0 && root != 0;
+		for (int i = 0; i < 4; i++)
+			sure &= got[i] != 0;
+		if (!sure)
+			continue;
+		for (int i = 0; i < 4; i++) {
+			char name[32];
+			snprintf(name, sizeof(name), "requests-user%d-refused", i);
+			expect(name, got[i], want[i]);
+		}
+		expect("requests-root-in-flight", root, PENDING);
+		break;
+	}
+	expect("requests-round-without-timeouts", round < ROUNDS, 1);
+}
+
 /* ---- a client that takes its bytes back ------------------------------- */
 
 #define WFILE "/home/user/fstest.w"
@@ -938,10 +1078,10 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-    {"basics", basics},	    {"dirs", dirs},   {"denials", denials}, {"chmod", chmod_open},
-    {"liar", liar},	    {"stall", stall}, {"many", many},	    {"killed", killed},
-    {"cost", cost_quiet},   {"share", share}, {"retract", retract}, {"crash", crash},
-    {"programs", programs},
+    {"basics", basics},	    {"dirs", dirs},	    {"denials", denials}, {"chmod", chmod_open},
+    {"liar", liar},	    {"stall", stall},	    {"many", many},	  {"killed", killed},
+    {"cost", cost_quiet},   {"share", share},	    {"retract", retract}, {"crash", crash},
+    {"programs", programs}, {"requests", requests},
 };
 
 int main(int argc, char **argv)
@@ -958,6 +1098,10 @@ int main(int argc, char **argv)
 		return fill(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "retract") == 0)
 		return retractor();
+	if (argc == 3 && strcmp(argv[1], "flood") == 0)
+		return flood(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "quiet") == 0)
+		return quiet();
 	if (argc == 3 && strcmp(argv[1], "leave") == 0)
 		return open(argv[2], O_RDONLY, 0) < 0; /* exit closes it */
 	struct fs_stat st;

@@ -1048,6 +1048,11 @@ static int helper(int argc, char **argv)
 		for (;;)
 			wait(&it, 1, &ev, 1, -1);
 	}
+	if (!strcmp(m, "fdwait")) { /* in wait() on descriptor 0, no timeout: 1 once readable */
+		struct wait_item it = {.type = WAIT_READ, .id = 0};
+		struct wait_event ev;
+		return (int)wait(&it, 1, &ev, 1, -1);
+	}
 	if (!strcmp(m, "uwait")) {
 		static char stack[4096] __attribute__((aligned(16)));
 		uintr_register_handler(storm_handler, stack, sizeof(stack));
@@ -1768,6 +1773,35 @@ static void t_wait(void)
 	}
 }
 
+/*
+ * wait() on a kernel pipe's read end, with no timeout, wakes when a byte
+ * or the writer's close arrives: a helper blocks there, and only then do
+ * we write or close. A kernel that never wakes it leaves it there until
+ * finish() gives up (only a hang takes that long).
+ */
+static void t_kpipe_wait(void)
+{
+	for (int eof = 0; eof < 2; eof++) {
+		const char *name = eof ? "kpipe-wait-eof" : "kpipe-wait-byte";
+		int fds[2];
+		if (pipe_kernel(fds) < 0) {
+			check_eq(name, -1, 1);
+			continue;
+		}
+		int pid = start_as("fdwait", NULL, fds, 1, -1);
+		close(fds[0]);
+		check_eq("kpipe-waiter-blocked",
+			 pid > 0 && await_proc(pid, PROC_BLOCKED, 1, 20 * SECOND), 1);
+		if (eof)
+			close(fds[1]);
+		else
+			check_eq("kpipe-write", write(fds[1], "x", 1), 1);
+		check_eq(name, finish(pid, 20 * SECOND), 1);
+		if (!eof)
+			close(fds[1]);
+	}
+}
+
 /* ---- pipes: beyond pipetest - a full table, attaching from two threads ------ */
 
 static void t_pipes(void)
@@ -2295,6 +2329,7 @@ static const struct test tests[] = {
     {"uintr", t_uintr, NULL},
     {"spawn", t_spawn, NULL},
     {"wait", t_wait, NULL},
+    {"kpipe-wait", t_kpipe_wait, NULL},
     {"pipes", t_pipes, NULL},
     {"fds", t_fds, NULL},
     {"exhaust-procs", t_procs, NULL},

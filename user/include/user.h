@@ -16,7 +16,7 @@
 #include "lib.h" /* kernel/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
 #include "abi/ring.h"
 
-/* The two system calls (arch/<arch>/user.S). */
+/* The two system calls (user/lib/<arch>/user.S). */
 long ring_enter(unsigned ring, unsigned to_submit, unsigned flags);
 long wait(const struct wait_item *items, unsigned n, struct wait_event *events, unsigned max,
 	  long long timeout_ns);

@@ -90,7 +90,7 @@ static void ring_init(struct uring *u, struct ring_hdr *hdr, bool polled)
 
 int main(int argc, char **argv); /* the program's; it returns the exit status */
 
-/* Where _start (arch/<arch>/user.S) goes. */
+/* Where _start (user/lib/<arch>/user.S) goes. */
 void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 {
 	ring_init(self(), hdr, false);
@@ -98,7 +98,7 @@ void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 	exit(main(argc, argv));
 }
 
-/* Where a new thread starts (_thread_start, arch/<arch>/user.S). */
+/* Where a new thread starts (_thread_start, user/lib/<arch>/user.S). */
 void __thread_start(void (*fn)(void *), void *arg, struct ring_hdr *hdr)
 {
 	struct uring *u = self();
@@ -384,7 +384,7 @@ void thread_exit(int status)
 
 /* ---- threads ---------------------------------------------------------- */
 
-void _thread_start(void); /* arch/<arch>/user.S */
+void _thread_start(void); /* user/lib/<arch>/user.S */
 
 int thread_create(void (*fn)(void *), void *arg)
 {
