@@ -39,10 +39,11 @@ include arch/$(ARCH)/arch.mk
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
-	-Ikernel -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
+	-Ikernel -Ishared -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
 LDFLAGS := -nostdlib -no-pie -static $(ARCH_LDFLAGS)
 
-KSRC := $(wildcard kernel/*.c kernel/*.S) $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
+# shared/ is the freestanding code the C library compiles too.
+KSRC := $(wildcard kernel/*.c kernel/*.S shared/*.c) $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
 # trap.c and trap.S both exist: keep the suffix in the object's name
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
@@ -163,7 +164,7 @@ deps:
 # ---- tests ---------------------------------------------------------------
 
 HOSTCC ?= gcc
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Itests
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Ishared -Itests
 
 include tests/tests.mk
 include labs/labs.mk

@@ -213,14 +213,14 @@ int arch_uart_irq(void);
  * ------------------------------------------------------------------- */
 
 /* Nanoseconds since some point at boot; monotonic, same on all CPUs.
- * Called by kernel/wait.c, ring.c, ops.c, fs.c, monitor.c, main.c. */
+ * Called by kernel/wait.c, ring.c, timer.c, fs.c, monitor.c, main.c. */
 u64 arch_time_ns(void);
 
 /*
  * The rate (Hz) of the counter user programs read themselves to time
  * things without a system call: RISC-V's time CSR (rdtime; the arch
  * lets user mode read it, scounteren.TM), x86's TSC (rdtsc). Called by
- * kernel/ops.c (op_stats).
+ * kernel/sysproc.c (op_stats).
  */
 u64 arch_user_clock_hz(void);
 
@@ -364,13 +364,13 @@ void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe 
     __attribute__((noreturn));
 
 /*
- * For traps from user mode, after trap_enter() (kernel/syscall.c):
- * syscall() for a system call (the arch has already stepped the saved
- * pc past the instruction); trap_user_fault() for an exception the arch
- * does not handle itself (the process is killed, the kernel stays up).
- * Before restoring user registers, every trap from user mode ends with
- * trap_return_user(), which may switch to another thread or end this
- * one.
+ * For traps from user mode, after trap_enter(): syscall()
+ * (kernel/syscall.c) for a system call (the arch has already stepped
+ * the saved pc past the instruction); trap_user_fault() (kernel/trap.c) for an
+ * exception the arch does not handle itself (the process is killed, the
+ * kernel stays up). Before restoring user registers, every trap from
+ * user mode ends with trap_return_user() (kernel/trap.c), which may
+ * switch to another thread or end this one.
  */
 void syscall(struct trapframe *tf);
 void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf);

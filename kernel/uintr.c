@@ -295,18 +295,11 @@ void uintr_notified(void)
 	spin_unlock(&sched_lock);
 }
 
-/* ---- the opcodes (by the thread itself: not from a polled ring) ---- */
-
-static struct thread *self(struct op *op)
-{
-	return current() == op->ring->owner ? current() : NULL;
-}
+/* ---- the opcodes (by the ring's owner: the table in ops.c checks) ---- */
 
 int op_uintr_register_handler(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t)
-		return -EINVAL;
+	struct thread *t = current();
 	struct urecv *u = t->urecv;
 	if (!u && !(u = urecv_new()))
 		return -ENOMEM;
@@ -329,8 +322,9 @@ int op_uintr_register_handler(struct op *op)
 
 int op_uintr_unregister_handler(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t || !t->urecv)
+	(void)op;
+	struct thread *t = current();
+	if (!t->urecv)
 		return -EINVAL;
 	unregister(t);
 	return 0;
@@ -359,16 +353,12 @@ static const struct fileops vec_fileops = {
 
 int op_uintr_create_vector(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t || !t->urecv || op->sqe.off >= UINTR_NVEC)
+	struct thread *t = current();
+	if (!t->urecv || op->sqe.off >= UINTR_NVEC)
 		return -EINVAL;
-	struct file *f = kzalloc(sizeof(*f));
+	struct file *f = file_new(&vec_fileops, t->urecv, op->sqe.off);
 	if (!f)
 		return -ENOMEM;
-	f->ref = 1;
-	f->ops = &vec_fileops;
-	f->priv = t->urecv;
-	f->arg = op->sqe.off;
 	__atomic_add_fetch(&t->urecv->ref, 1, __ATOMIC_RELAXED);
 	int fd = fd_alloc(op->proc, f);
 	if (fd < 0)
@@ -378,9 +368,7 @@ int op_uintr_create_vector(struct op *op)
 
 int op_uintr_register_sender(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t)
-		return -EINVAL;
+	struct thread *t = current();
 	struct file *f = fd_get(op->proc, op->sqe.fd);
 	if (!f)
 		return -EBADF;
@@ -398,9 +386,9 @@ out:
 
 int op_uintr_unregister_sender(struct op *op)
 {
-	struct thread *t = self(op);
+	struct thread *t = current();
 	u64 i = op->sqe.off;
-	if (!t || !t->usend || i >= UINTR_NSEND || !t->usend->uitt[i].valid)
+	if (!t->usend || i >= UINTR_NSEND || !t->usend->uitt[i].valid)
 		return -EINVAL;
 	struct urecv *u = urecv_of(t->usend->uitt[i].recv);
 	uintr_uitt_remove(t->usend, i);

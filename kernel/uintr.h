@@ -4,7 +4,7 @@
  * behind the arch_uintr_* functions of kernel/arch.h) share.
  *
  * A user interrupt lets one thread interrupt another without the
- * kernel, like a signal that costs no system call (DESIGN.md §4). The
+ * kernel, like a signal that costs no system call (docs/uintr.md). The
  * model is Intel's UIPI; RISC-V gets the same model through N-extension
  * CSRs plus one send instruction of our own (docs/uintr.md).
  *

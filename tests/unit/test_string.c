@@ -1,5 +1,5 @@
 /*
- * test_string.c - kernel/string.c's memset, memcpy and memmove, which
+ * test_string.c - shared/string.c's memset, memcpy and memmove, which
  * move whole words where they can: every length 0..80 at every
  * alignment of both pointers, against a byte-by-byte model, with the
  * bytes around the destination checked untouched.
@@ -14,7 +14,7 @@
 #define strlen	duet_strlen
 #define strcmp	duet_strcmp
 #define strncmp duet_strncmp
-#include "../../kernel/string.c"
+#include "../../shared/string.c"
 #undef memset
 #undef memcpy
 #undef memmove

@@ -13,7 +13,7 @@
  */
 #pragma once
 
-#include "lib.h" /* kernel/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
+#include "lib.h" /* shared/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
 #include "abi/ring.h"
 
 /* The two system calls (user/lib/<arch>/user.S). */
@@ -35,8 +35,8 @@ void pipe_stats(u64 *sleeps, u64 *wakes);
 /* Messages over a hardware pipe or a connection (a server's, file.c's):
    put/get exactly n bytes, blocking (get: fewer only at end of file). */
 bool pipe_is_conn(int fd);
-long pipe_put(int fd, const void *buf, size_t n);
-long pipe_get(int fd, void *buf, size_t n);
+long pipe_write_all(int fd, const void *buf, size_t n);
+long pipe_read_all(int fd, void *buf, size_t n);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
 /* For servers, never waiting (pipe.c says why): take or give exactly n
    bytes or none (-EAGAIN: not there, or no room; -EIO: the peer's index

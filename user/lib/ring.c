@@ -1,7 +1,8 @@
 /*
  * ring.c - the thread's ring, from the program's start to its exit:
  * submitting entries, reaping completions, and ring_call(), the blocking
- * call that every wrapper of sys.c is built on (DESIGN §1 point 2).
+ * call that every wrapper of sys.c is built on (docs/rings.md, "Blocking
+ * calls in the C library").
  *
  * The kernel makes a thread's first ring before the thread runs and
  * passes its header to _start, which passes it to __libc_start(). The
@@ -12,7 +13,7 @@
  *   CQ  the kernel fills cq[cq_tail & mask] and publishes cq_tail;
  *       we copy entries out and advance cq_head
  *
- * The barrier rule (DESIGN §3). Both sides run at once on different
+ * The barrier rule (docs/rings.md, docs/polling.md). Both sides run at once on different
  * CPUs, and CPUs and compilers reorder plain loads and stores, so:
  *
  *   - a producer writes the entry, THEN stores its tail with release:
@@ -274,7 +275,7 @@ static long submit(struct uring *u)
  * so a LINK on the program's last entry cannot capture the entry the
  * library is about to add.
  */
-static long flush(struct uring *u)
+static long sq_flush(struct uring *u)
 {
 	long r;
 	unsigned prepared = u->sq_tail;
@@ -292,7 +293,7 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 	struct uring *u = self();
 	struct sqe *s;
 	long r;
-	if ((r = flush(u)) < 0)
+	if ((r = sq_flush(u)) < 0)
 		return r;
 	/* the slot is not cleared first: the copy writes every byte of it */
 	while (!(s = sq_slot(u)))
@@ -354,10 +355,10 @@ static void __attribute__((noreturn)) end(u8 opcode, int status)
 	struct uring *u = self();
 	struct sqe *e;
 	if (u->polled) {
-		flush(u);
+		sq_flush(u);
 		ring_init(u, u->first, false);
 	}
-	flush(u); /* so that it joins no chain of the program's */
+	sq_flush(u); /* so that it joins no chain of the program's */
 	while (!(e = sq_get()))
 		drop_and_submit(u);
 	e->opcode = opcode;
