@@ -85,5 +85,6 @@ test: deps
 	$(MAKE) --no-print-directory test-labs || fail=1; \
 	$(MAKE) --no-print-directory fuzz-host-quick || fail=1; \
 	$(MAKE) --no-print-directory bench-quick || fail=1; \
+	$(MAKE) --no-print-directory test-budget || fail=1; \
 	$(MAKE) --no-print-directory test-grade || fail=1; \
 	exit $$fail

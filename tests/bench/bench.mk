@@ -14,9 +14,18 @@
 #       checks that every case prints a result or a skip line, and that
 #       each case ran in one of the two. Timings are not checked.
 #   make bench-linux
-#       the classic cases as /init of a Linux guest (Debian's kernel) and
-#       duet's bench on x86_64, both under the same QEMU options, in one
-#       run: docs/bench/linux.md and linux.tsv, the ratios.
+#       the classic cases as /init of a Linux guest (Debian's kernel:
+#       system calls, io_uring, pipes, tmpfs reads) and duet's bench on
+#       x86_64, both under the same QEMU options, in one run: under
+#       -icount with one CPU (instructions), then under plain TCG with
+#       two vCPUs (time: the 2-CPU pipe ping-pongs). Writes
+#       docs/bench/linux.md and linux.tsv, the ratios.
+#   make test-budget
+#       the budget test (part of `make test`): on each arch, one boot
+#       under -icount with one CPU runs the cases of
+#       tests/bench/budgets.txt, and each one's guest instructions per
+#       operation must stay at or under its committed budget
+#       (tests/bench/budget.sh). A count, never a time.
 #
 # Everything a run printed stays in build/bench/raw/ (the BENCH lines,
 # and each console's transcript in *.console). The method is in
@@ -33,15 +42,15 @@ BENCH_SHIFT := 4
 ICOUNT := -icount shift=$(BENCH_SHIFT),sleep=off
 # Under -icount QEMU runs several vCPUs round robin on one host thread,
 # and a vCPU that spins starves the others (docs/benchmarks.md): with two
-# vCPUs, only the cases that block (prefixes of case names).
-BENCH_ICOUNT2 := cpu-loop pipe-kernel uintr-cross-sleep
+# vCPUs, only the cases that block.
+BENCH_ICOUNT2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-kernel-stream-2cpu uintr-cross-sleep-2cpu
 BENCH_REPORT := sh tests/bench/report.sh
 
 # What the benchmarks need beyond `make deps`: command:Debian-package.
 BENCH_DEPS := gnuplot:gnuplot-nox cpio:cpio apt-get:apt dpkg-deb:dpkg \
 	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 
-.PHONY: bench bench-quick bench-linux bench-deps
+.PHONY: bench bench-quick bench-linux bench-deps test-budget
 
 # The same check and install as `make deps`, with our packages added.
 bench-deps:
@@ -137,6 +146,25 @@ bench-quick: deps $(BENCH_RUN)
 		fi; \
 	done
 
+# One boot per arch, the budgeted cases only (full sizes: under -icount
+# a run takes seconds of host time), then each row against its budget.
+# A failed boot or case still prints what rows it has, then fails.
+BENCH_BUDGETS := tests/bench/budgets.txt
+
+test-budget: deps $(BENCH_RUN)
+	@$(call bench_kernels,$(ARCHES))
+	@mkdir -p $(BENCH_RAW)
+	@fail=0; for a in $(ARCHES); do \
+		f=$(BENCH_RAW)/$$a-budget.txt; \
+		cases=$$(awk -v a=$$a '$$1 == a { printf " %s", $$2 }' $(BENCH_BUDGETS)); \
+		echo "test-budget: $$a under -icount, 1 CPU:$$cases"; \
+		$(BENCH_RUN) -t 600 -a "cpu-loop$$cases" $$f "$(call bench_qemu,$$a,1) $(ICOUNT)" || fail=1; \
+		sh tests/bench/budget.sh $(BENCH_BUDGETS) $$a $(BENCH_SHIFT) $$f || fail=1; \
+	done; \
+	if [ $$fail = 0 ]; then echo "test-budget: passed: every row within its budget on $(ARCHES)"; \
+	else echo "test-budget: FAILED (budgets: $(BENCH_BUDGETS))"; fi; \
+	exit $$fail
+
 # ---- Linux -------------------------------------------------------------
 #
 # The kernel: Debian's linux-image-amd64 names the current versioned
@@ -180,14 +208,23 @@ $(LINUX_INITRD): tests/bench/linux.c
 	$(HOSTCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $(BENCH_LINUX)/root/init $<
 	cd $(BENCH_LINUX)/root && echo init | cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd.cpio
 
+# duet's cases for the time comparison with two vCPUs (Linux's /init
+# picks its own by the number of CPUs it sees).
+BENCH_LINUX2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu
+
 bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD)
 	@$(MAKE) --no-print-directory ARCH=x86_64 kernel
 	@mkdir -p $(BENCH_RAW) $(BENCH_DOCS)
-	@set -e; q="$(call bench_qemu,x86_64,1) $(ICOUNT)"; \
-	lq="$$(echo "$$q" | sed 's|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD)|')"; \
-	echo "bench-linux: Linux under -icount"; \
-	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-icount.txt "$$lq -append '$(LINUX_APPEND)'"; \
+	@set -e; linux() { echo "$$1" | sed 's|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD)|'; }; \
+	q="$(call bench_qemu,x86_64,1) $(ICOUNT)"; q2="$(call bench_qemu,x86_64,2)"; \
+	echo "bench-linux: Linux under -icount, 1 CPU"; \
+	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-icount.txt "$$(linux "$$q") -append '$(LINUX_APPEND)'"; \
 	echo "bench-linux: duet x86_64 under the same options"; \
 	$(BENCH_RUN) $(BENCH_RAW)/linux-duet-icount.txt "$$q"; \
+	echo "bench-linux: Linux under TCG, 2 vCPUs"; \
+	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-tcg.txt "$$(linux "$$q2") -append '$(LINUX_APPEND)'"; \
+	echo "bench-linux: duet x86_64 under the same options ($(BENCH_LINUX2))"; \
+	$(BENCH_RUN) -a "$(BENCH_LINUX2)" $(BENCH_RAW)/linux-duet-tcg.txt "$$q2"; \
 	$(BENCH_REPORT) linux $(BENCH_DOCS) $(BENCH_SHIFT) \
-		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt
+		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt \
+		$(BENCH_RAW)/linux-tcg.txt $(BENCH_RAW)/linux-duet-tcg.txt

@@ -74,6 +74,9 @@ int ring_destroy(int id);
 /* Make this thread's blocking calls go through a new polled ring: no system
    call per operation while the poller is awake (cpu -1: the kernel picks). */
 int ring_poll(unsigned idle_us, int cpu);
+/* Make this thread's calls go through a new, bigger ring (cq 0: twice sq):
+   for batches larger than the first ring's 64 entries. */
+int ring_resize(unsigned sq, unsigned cq);
 
 /* clock.c: a clock read without entering the kernel (the first call asks
    the kernel for its rate, once) */

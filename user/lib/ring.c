@@ -448,3 +448,22 @@ int ring_poll(unsigned idle_us, int cpu)
 	u->alone = alone;
 	return 0;
 }
+
+/*
+ * From now on this thread's calls go through a new ring of sq entries
+ * and cq completions (0: twice sq): for a program that submits more
+ * entries at once than the first ring's 64. The first ring stays; a
+ * thread switches once (-EBUSY after that, or with completions kept).
+ */
+int ring_resize(unsigned sq, unsigned cq)
+{
+	struct uring *u = self();
+	struct ring_hdr *hdr;
+	if (u->nkept || u->hdr != u->first)
+		return -EBUSY;
+	int id = ring_create(sq, cq, 0, 0, -1, &hdr);
+	if (id < 0)
+		return id;
+	ring_init(u, hdr, false);
+	return 0;
+}
