@@ -1,6 +1,7 @@
 /*
  * test_string.c - shared/string.c's memset, memcpy and memmove, which
- * move whole words where they can: every length 0..80 at every
+ * move whole words where they can (the x86_64 string instructions, and
+ * the C loops of the other arches): every length 0..80 at every
  * alignment of both pointers, against a byte-by-byte model, with the
  * bytes around the destination checked untouched.
  */
@@ -23,6 +24,24 @@
 #undef strcmp
 #undef strncmp
 
+/* ... and the C loops other arches use (this host is x86_64), as loop_* */
+#define STRING_C_LOOPS
+#define memset	loop_memset
+#define memcpy	loop_memcpy
+#define memmove loop_memmove
+#define memcmp	loop_memcmp
+#define strlen	loop_strlen
+#define strcmp	loop_strcmp
+#define strncmp loop_strncmp
+#include "../../shared/string.c"
+#undef memset
+#undef memcpy
+#undef memmove
+#undef memcmp
+#undef strlen
+#undef strcmp
+#undef strncmp
+
 #define SPAN 128
 
 static u8 src[SPAN], dst[SPAN], want[SPAN];
@@ -33,23 +52,21 @@ static void fill(u8 *b, u8 seed)
 		b[i] = (u8)(seed + i * 7);
 }
 
-static void test_memset(void **state)
+static void check_memset(void *(*memset_)(void *, int, size_t))
 {
-	(void)state;
 	for (int at = 0; at < 8; at++)
 		for (int n = 0; n <= 80; n++) {
 			fill(dst, 1);
 			fill(want, 1);
 			for (int i = 0; i < n; i++)
 				want[at + i] = 0xa5;
-			assert_ptr_equal(duet_memset(dst + at, 0xa5, n), dst + at);
+			assert_ptr_equal(memset_(dst + at, 0xa5, n), dst + at);
 			assert_memory_equal(dst, want, SPAN);
 		}
 }
 
-static void test_memcpy(void **state)
+static void check_memcpy(void *(*memcpy_)(void *, const void *, size_t))
 {
-	(void)state;
 	fill(src, 100);
 	for (int da = 0; da < 8; da++)
 		for (int sa = 0; sa < 8; sa++)
@@ -58,15 +75,14 @@ static void test_memcpy(void **state)
 				fill(want, 1);
 				for (int i = 0; i < n; i++)
 					want[da + i] = src[sa + i];
-				assert_ptr_equal(duet_memcpy(dst + da, src + sa, n), dst + da);
+				assert_ptr_equal(memcpy_(dst + da, src + sa, n), dst + da);
 				assert_memory_equal(dst, want, SPAN);
 			}
 }
 
 /* Overlapping both ways, every distance: the result is as if through a buffer. */
-static void test_memmove(void **state)
+static void check_memmove(void *(*memmove_)(void *, const void *, size_t))
 {
-	(void)state;
 	for (int from = 0; from < 24; from++)
 		for (int to = 0; to < 24; to++)
 			for (int n = 0; n <= 80; n++) {
@@ -77,9 +93,30 @@ static void test_memmove(void **state)
 					tmp[i] = dst[from + i];
 				for (int i = 0; i < n; i++)
 					want[to + i] = tmp[i];
-				assert_ptr_equal(duet_memmove(dst + to, dst + from, n), dst + to);
+				assert_ptr_equal(memmove_(dst + to, dst + from, n), dst + to);
 				assert_memory_equal(dst, want, SPAN);
 			}
+}
+
+static void test_memset(void **state)
+{
+	(void)state;
+	check_memset(duet_memset);
+	check_memset(loop_memset);
+}
+
+static void test_memcpy(void **state)
+{
+	(void)state;
+	check_memcpy(duet_memcpy);
+	check_memcpy(loop_memcpy);
+}
+
+static void test_memmove(void **state)
+{
+	(void)state;
+	check_memmove(duet_memmove);
+	check_memmove(loop_memmove);
 }
 
 int main(void)
