@@ -152,7 +152,7 @@ void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
 void release_check(const char *what); /* panics if this CPU holds a spinlock */
-static inline void irq_push(void); /* disable interrupts, nestable (kernel.h) */
+static inline void irq_push(void);    /* disable interrupts, nestable (kernel.h) */
 static inline void irq_pop(void);
 
 /* sysproc.c: the opcodes of processes, threads and the system */
