@@ -39,7 +39,7 @@ struct file *console_file(void);
 void op_console_ready(void); /* hand typed lines to waiting reads */
 
 /* cpu.c: per-CPU state */
-struct cpu *mycpu(void);
+static inline struct cpu *mycpu(void); /* kernel.h */
 int ncpu_online(void);
 
 /* elf.c: load a program image into a user address space */
@@ -145,7 +145,7 @@ int op_ring_create(struct op *op);
 int op_ring_destroy(struct op *op);
 
 /* sched.c */
-struct thread *current(void);
+/* current(): inline in proc.h */
 void sched_ready(struct thread *t);
 void sched_block(void);
 void sched_wake(struct thread *t);
@@ -162,8 +162,8 @@ void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
 void release_check(const char *what); /* panics if this CPU holds a spinlock */
-void irq_push(void);		      /* disable interrupts, nestable */
-void irq_pop(void);
+static inline void irq_push(void);    /* disable interrupts, nestable (kernel.h) */
+static inline void irq_pop(void);
 
 /* sysproc.c: the opcodes of processes, threads and the system */
 int op_spawn(struct op *op);
