@@ -73,7 +73,8 @@ int ncpu_online(void);
 /* page.c: physical page allocator (buddy system) */
 #define PAGE_MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
 void page_init(void);
-u64 page_alloc(int order); /* physical address of 2^order zeroed pages, or 0 */
+u64 page_alloc(int order);		/* physical address of 2^order zeroed pages, or 0 */
+u64 page_alloc_for(int uid, int order); /* the same, for uid's memory: root's reserve kept */
 void page_free(u64 pa, int order);
 u64 page_free_count(void);
 u64 page_total_count(void);
@@ -86,6 +87,7 @@ void kfree(void *p);
 /* vm.c: page tables */
 struct pagetable {
 	u64 root;	      /* physical address of the top-level table */
+	int uid;	      /* whose memory its pages are (page_alloc_for) */
 	struct spinlock lock; /* user half: mapping, unmapping, copying */
 };
 /* A page table's entries (512 per table), through the direct map; the
@@ -111,7 +113,7 @@ u64 vm_translate(struct pagetable *pt, u64 va);
 
 /* uvm.c: user address spaces. Every user page table shares the kernel's
  * upper half; the lower half [0, USER_TOP) is the process's own. */
-struct pagetable *uvm_create(void);
+struct pagetable *uvm_create(int uid);
 void uvm_destroy(struct pagetable *pt);
 int uvm_alloc(struct pagetable *pt, u64 va, u64 size, unsigned prot);
 int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot);

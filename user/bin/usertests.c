@@ -2112,6 +2112,7 @@ static void t_user_memory(void)
 	check("user-refused", err == -EAGAIN || err == -ENOMEM, "%d hogs, then spawn gave %s", n,
 	      show(err));
 	check_eq("user-hogs-settled", stuck, 0);
+	check("reserve-kept", low > total / 10, "the user left %llu of %llu pages", low, total);
 	root_still_can("user-took-memory");
 	check_eq("user-kill-all", kill_all(n), 0);
 	unlink(bigbss[0]);
