@@ -39,12 +39,11 @@ include arch/$(ARCH)/arch.mk
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
 	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
-	-Ikernel -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
+	-Ikernel -Ishared -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
 LDFLAGS := -nostdlib -no-pie -static $(ARCH_LDFLAGS)
 
-# arch/$(ARCH)/user.S is the arch's part of the C library, not the kernel's.
-KSRC := $(wildcard kernel/*.c kernel/*.S) \
-	$(filter-out arch/$(ARCH)/user.S,$(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S))
+# shared/ is the freestanding code the C library compiles too.
+KSRC := $(wildcard kernel/*.c kernel/*.S shared/*.c) $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
 # trap.c and trap.S both exist: keep the suffix in the object's name
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
@@ -165,7 +164,7 @@ deps:
 # ---- tests ---------------------------------------------------------------
 
 HOSTCC ?= gcc
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Itests
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Ishared -Itests
 
 include tests/tests.mk
 include labs/labs.mk
@@ -183,7 +182,7 @@ format:
 help:
 	@sed -n '2,12p' Makefile
 	@echo 'Other targets: kernel user deps grade print-qemu print-qemu-uboot'
-	@echo '  test-unit test-selftest test-grade clean format'
+	@echo '  test-unit test-arch test-selftest test-grade clean format'
 	@echo '  bench bench-quick bench-linux (benchmarks: tests/bench/bench.mk)'
 	@echo '  fuzz-host fuzz-host-quick fuzz-deps (FUZZ_TIME=s: host fuzz targets, tests/fuzz/)'
 	@echo '  fuzz grind (OPS=n, SECS=s, SEED=n: the ring fuzzer, grind; tests/robust.mk)'

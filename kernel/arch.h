@@ -3,9 +3,18 @@
  *
  * Everything in kernel/ is portable C. Everything that differs between
  * CPUs lives in arch/<name>/ and is reached only through the functions
- * declared here. To port duet to a third architecture, create
- * arch/<new>/ with the same file set as arch/riscv64/ and implement
- * every function below (docs/porting.md walks through it).
+ * declared here: this file is the whole contract. To port duet to a
+ * third architecture, create arch/<new>/ with the same file set as
+ * arch/riscv64/ and implement every function below (docs/porting.md
+ * walks through it).
+ *
+ * Each section names the one file, arch/<arch>/X.c, that holds its
+ * arch_* functions on every arch, so a function's file is found from
+ * its section (seL4's arch tree mirrors its generic tree the same way).
+ * Each function says who calls it ("called by", a kernel file, or the
+ * arch itself) and, if it is not needed everywhere, where it is needed
+ * ("only where ..."); every other one is required. The kernel functions
+ * that arch code calls back are listed in the section that calls them.
  *
  * Each arch also provides arch/<name>/archdef.h, included here, with the
  * compile-time constants listed at the end of this comment:
@@ -27,6 +36,8 @@
  *   USER_TOP            first address above user space; user space is
  *                       [0, USER_TOP), the lower half of every table
  *   ELF_MACHINE         e_machine of this arch's ELF files
+ *   UINTR_INSN_MAX      the longest user-interrupt instruction the arch
+ *                       emulates: how many bytes kernel/uintr.c fetches
  *
  * Conventions: "boot CPU" is whichever CPU the firmware started us on;
  * CPU indexes are dense, 0 is the boot CPU. Page-table levels count from
@@ -38,25 +49,73 @@
 #include "archdef.h"
 
 /* ---------------------------------------------------------------------
- * Boot. The arch's entry code runs first, with whatever the firmware
- * gave it. It must set up a stack, enough paging to run at the kernel's
- * link address, clear .bss, and call the portable kmain(). Secondary
- * CPUs are started later by arch_start_cpus() and call kmain_secondary().
+ * Entry: arch/<arch>/boot.S. The arch's entry code runs first, with
+ * whatever the firmware gave it. It must set up a stack, enough paging
+ * to run at the kernel's link address, clear .bss, and call the
+ * portable kmain(). Secondary CPUs are started later by
+ * arch_start_cpus() and call kmain_secondary().
  * ------------------------------------------------------------------- */
 
-/* Portable, called by arch code (defined in kernel/main.c). */
+/* Portable (kernel/main.c); called by boot.S and smp.c. */
 void kmain(void) __attribute__((noreturn));
 void kmain_secondary(void) __attribute__((noreturn));
 
+/* ---------------------------------------------------------------------
+ * This CPU: arch/<arch>/start.c. The two boot stages, which CPU we
+ * are, the interrupt flag, idling.
+ * ------------------------------------------------------------------- */
+
 /*
- * Called by kmain() on the boot CPU, interrupts off, right after
- * uart_init(): arch_uart_read/write must work from the first instruction
- * of kmain, so that even an early panic is readable. Afterwards:
- * arch_cpu_id() returns 0, traps are caught (a fault reaches
- * trap_fatal()), and the firmware tables (device tree, Multiboot/ACPI)
- * have been read so that arch_memory() and arch_cpu_count() can answer.
+ * Called by kmain() (kernel/main.c) on the boot CPU, interrupts off,
+ * right after uart_init(): arch_uart_read/write must work from the first
+ * instruction of kmain, so that even an early panic is readable.
+ * Afterwards: arch_cpu_id() returns 0, traps are caught (a fault
+ * reaches trap_fatal()), and the firmware tables (device tree,
+ * Multiboot/ACPI) have been read so that arch_memory() and
+ * arch_cpu_count() can answer.
  */
 void arch_early_init(void);
+
+/*
+ * Second stage, called by kmain() (kernel/main.c) on the boot CPU after
+ * the page allocator, heap and kernel page table exist: interrupt
+ * controller and this CPU's timer (arch_timer_init()). Interrupts are
+ * still off when it returns; kmain() then registers the UART's handler
+ * with irq_register().
+ */
+void arch_init(void);
+
+/* Index of the CPU we are running on (0 .. arch_cpu_count()-1). Called
+ * by kernel/cpu.c, spinlock.c, ipi.c, printf.c, trap.c. */
+int arch_cpu_id(void);
+
+/* The firmware's/hardware's name for a CPU (hart id, APIC id). Called
+ * by kernel/main.c and monitor.c, to print it. */
+u32 arch_cpu_hwid(int cpu);
+
+/* The interrupt flag of this CPU. Called by kernel/spinlock.c (which
+ * nests disabling), wait.c, ring.c, proc.c and printf.c. */
+void arch_irq_enable(void);
+void arch_irq_disable(void);
+bool arch_irq_enabled(void);
+
+/*
+ * Enable interrupts and wait for one, atomically: an interrupt that
+ * arrives between the caller's last check and the wait must still wake
+ * us (x86: sti; hlt. RISC-V: wfi wakes on a pending interrupt even while
+ * it is masked). Returns with interrupts disabled again. Called by
+ * kernel/sched.c (an idle CPU), ipi.c and console.c.
+ */
+void arch_idle(void);
+
+/* Spin-wait hint (x86 pause; nothing on RISC-V). Called by every spin
+ * loop: kernel/spinlock.c, ipi.c, uart.c, main.c and others. */
+void arch_relax(void);
+
+/* ---------------------------------------------------------------------
+ * Firmware: arch/<arch>/firmware.c. What the firmware tells us (read
+ * by arch_early_init()) and what it does for us.
+ * ------------------------------------------------------------------- */
 
 /* One range of physical memory. */
 struct mem_range {
@@ -68,107 +127,110 @@ struct mem_range {
  * Fill `r` with up to `max` ranges of free RAM (physical addresses, page
  * aligned) that the page allocator may hand out: all RAM minus firmware,
  * the kernel image and anything the boot code still uses. Returns the
- * number of ranges. Called once, by page_init().
+ * number of ranges. Called once, by page_init() (kernel/page.c).
  */
 int arch_memory(struct mem_range *r, int max);
 
-/* Number of CPUs the firmware reports, capped at NCPU. Boot CPU included. */
+/* Number of CPUs the firmware reports, capped at NCPU. Boot CPU
+ * included. Called by kmain() (kernel/main.c). */
 int arch_cpu_count(void);
 
-/*
- * Called by vm_init() on a fresh, empty root page table: map everything
- * the kernel needs with vm_map() - the direct map of RAM and devices at
- * DIRECT_MAP_BASE and the kernel image where it is linked.
- */
-struct pagetable;
-void arch_kernel_map(struct pagetable *pt);
+/* The kernel command line (QEMU -append; empty string if none). Called
+ * by kernel/main.c (cmdline_get()). */
+const char *arch_cmdline(void);
 
 /*
- * Second stage, on the boot CPU after the page allocator, heap and kernel
- * page table exist: interrupt controller and this CPU's timer (ticking
- * at HZ). Interrupts are still off when it returns; kmain() then
- * registers the UART's handler with irq_register().
+ * Turn the machine off. failed == 0: a clean shutdown (QEMU exits with
+ * status 0). failed != 0: after a panic (QEMU exits non-zero). Never
+ * returns; other CPUs simply stop. Called by kernel/printf.c (panic),
+ * trap.c (trap_fatal), monitor.c and ops.c (op_poweroff).
  */
-void arch_init(void);
+void arch_poweroff(int failed) __attribute__((noreturn));
+
+/* ---------------------------------------------------------------------
+ * Other CPUs: arch/<arch>/smp.c.
+ * ------------------------------------------------------------------- */
 
 /*
  * Start every other CPU. Each one enters arch code, switches to the
  * kernel page table (vm_kernel()->root), sets up its own traps, per-CPU
  * register, local interrupt controller and timer, then calls
  * kmain_secondary() with interrupts off. May return before they arrive;
- * kmain() waits for them to check in.
+ * kmain() (kernel/main.c), its caller, waits for them to check in.
  */
 void arch_start_cpus(void);
 
-/* Index of the CPU we are running on (0 .. arch_cpu_count()-1). */
-int arch_cpu_id(void);
-
-/* The firmware's/hardware's name for a CPU (hart id, APIC id). */
-u32 arch_cpu_hwid(int cpu);
-
 /* ---------------------------------------------------------------------
- * Interrupts and idling.
+ * Interrupt controller: arch/<arch>/intc.c. Device interrupts and the
+ * kernel's inter-processor interrupt. The arch's trap code hands what
+ * arrives to the portable kernel below.
  * ------------------------------------------------------------------- */
 
-void arch_irq_enable(void);
-void arch_irq_disable(void);
-bool arch_irq_enabled(void);
-
-/*
- * Enable interrupts and wait for one, atomically: an interrupt that
- * arrives between the caller's last check and the wait must still wake
- * us (x86: sti; hlt. RISC-V: wfi wakes on a pending interrupt even while
- * it is masked). Returns with interrupts disabled again.
- */
-void arch_idle(void);
-
-/* Spin-wait hint (x86 pause; nothing on RISC-V). */
-void arch_relax(void);
+/* Route device interrupt `irq` (the arch's own numbering) to this CPU.
+ * Called by irq_register() (kernel/trap.c). */
+void arch_irq_unmask(int irq);
 
 /*
  * Interrupt CPU `cpu` (an index, not the hardware id) with the kernel's
  * inter-processor interrupt. Its handler calls ipi_handle(); whatever the
  * sender wants done is in the target's struct cpu before the send.
  * RISC-V: the SBI IPI extension raises the supervisor software
- * interrupt; x86: a fixed-vector IPI through the local APIC.
+ * interrupt; x86: a fixed-vector IPI through the local APIC. Called by
+ * kernel/ipi.c.
  */
 void arch_ipi_send(int cpu);
 
-/* Route device interrupt `irq` (the arch's own numbering) to this CPU. */
-void arch_irq_unmask(int irq);
-
-/* The UART's interrupt number, for arch_irq_unmask() and irq_register(). */
-int arch_uart_irq(void);
+/* Portable, called by the arch's interrupt handling: a device interrupt
+ * (arch numbering) was claimed, run its handler (kernel/trap.c); the
+ * kernel's IPI arrived (kernel/ipi.c). */
+void irq_handle(int irq);
+void ipi_handle(void);
 
 /* ---------------------------------------------------------------------
- * UART. The 16550 driver is portable (kernel/uart.c); the arch only says
- * how to reach register `reg` (0..7): MMIO on RISC-V, port I/O on x86.
+ * UART: arch/<arch>/uart.c. The 16550 driver is portable
+ * (kernel/uart.c); the arch only says how to reach register `reg`
+ * (0..7) - MMIO on RISC-V, port I/O on x86 - and which interrupt the
+ * UART raises.
  * ------------------------------------------------------------------- */
 
+/* Called by kernel/uart.c, from kmain's first instruction on. */
 u8 arch_uart_read(int reg);
 void arch_uart_write(int reg, u8 val);
 
+/* The UART's interrupt number, for arch_irq_unmask() and irq_register().
+ * Called by kmain() (kernel/main.c). */
+int arch_uart_irq(void);
+
 /* ---------------------------------------------------------------------
- * Time.
+ * Time: arch/<arch>/timer.c.
  * ------------------------------------------------------------------- */
 
-/* Nanoseconds since some point at boot; monotonic, same on all CPUs. */
+/* Nanoseconds since some point at boot; monotonic, same on all CPUs.
+ * Called by kernel/wait.c, ring.c, timer.c, fs.c, monitor.c, main.c. */
 u64 arch_time_ns(void);
 
 /*
  * The rate (Hz) of the counter user programs read themselves to time
  * things without a system call: RISC-V's time CSR (rdtime; the arch
- * lets user mode read it, scounteren.TM), x86's TSC (rdtsc).
+ * lets user mode read it, scounteren.TM), x86's TSC (rdtsc). Called by
+ * kernel/sysproc.c (op_stats).
  */
 u64 arch_user_clock_hz(void);
 
-/* Start this CPU's periodic timer: timer_tick() HZ times per second. */
+/* Start this CPU's periodic timer: timer_tick() HZ times per second.
+ * Called by the arch itself: arch_init() and each secondary CPU's
+ * start in smp.c. */
 void arch_timer_init(void);
 
+/* Portable (kernel/timer.c), called by the arch's timer interrupt: this
+ * CPU's periodic timer fired (the arch re-arms it). */
+void timer_tick(void);
+
 /* ---------------------------------------------------------------------
- * Page tables. The walker (kernel/vm.c) is portable: a tree of 4 KiB
- * tables of 512 8-byte entries, 9 virtual-address bits per level. The
- * arch encodes and decodes entries and loads the root.
+ * Page tables: arch/<arch>/mmu.c. The walker (kernel/vm.c) is
+ * portable: a tree of 4 KiB tables of 512 8-byte entries, 9
+ * virtual-address bits per level. The arch encodes and decodes entries,
+ * maps the kernel, loads the root and flushes the TLB.
  * ------------------------------------------------------------------- */
 
 /* Portable protection bits for arch_pte_leaf(). */
@@ -182,6 +244,8 @@ void arch_timer_init(void);
 		     tearing down the table must not free it; the arch                             \
 		     keeps this in a bit the hardware ignores */
 
+/* The entry codecs, called by kernel/vm.c and uvm.c. */
+
 /* A leaf entry mapping physical `pa` at `level` with protection `prot`. */
 u64 arch_pte_leaf(u64 pa, unsigned prot, int level);
 
@@ -194,62 +258,31 @@ enum pte_kind arch_pte_kind(u64 pte, int level);
 /* Physical address in a table or leaf entry. */
 u64 arch_pte_addr(u64 pte);
 
-/* Make the table at physical address `root` this CPU's address space. */
+/* The portable protection (VM_* bits) of a leaf entry (kernel/uvm.c). */
+unsigned arch_pte_prot(u64 pte);
+
+/*
+ * Called by vm_init() (kernel/vm.c) on a fresh, empty root page table:
+ * map everything the kernel needs with vm_map() - the direct map of RAM
+ * and devices at DIRECT_MAP_BASE and the kernel image where it is
+ * linked.
+ */
+struct pagetable;
+void arch_kernel_map(struct pagetable *pt);
+
+/* Make the table at physical address `root` this CPU's address space.
+ * Called by kernel/vm.c, sched.c and proc.c. */
 void arch_vm_switch(u64 root);
 
-/* Forget this CPU's cached translations (all, or one page). */
+/* Forget this CPU's cached translations: all (kernel/ipi.c, a shootdown
+ * from another CPU), or one page (kernel/uvm.c). */
 void arch_tlb_flush(void);
 void arch_tlb_flush_page(u64 va);
 
 /* ---------------------------------------------------------------------
- * Power.
- * ------------------------------------------------------------------- */
-
-/*
- * Turn the machine off. failed == 0: a clean shutdown (QEMU exits with
- * status 0). failed != 0: after a panic (QEMU exits non-zero). Never
- * returns; other CPUs simply stop.
- */
-void arch_poweroff(int failed) __attribute__((noreturn));
-
-/* ---------------------------------------------------------------------
- * What arch trap code calls in the portable kernel (kernel/trap.c,
- * kernel/timer.c). Every trap entry first calls trap_enter() with its
- * kind, so that kernel entries can be counted exactly.
- * ------------------------------------------------------------------- */
-
-enum entry_kind { ENTRY_SYSCALL, ENTRY_EXCEPTION, ENTRY_INTERRUPT, ENTRY_KINDS };
-void trap_enter(enum entry_kind kind);
-
-/* A device interrupt (arch numbering) was claimed: run its handler. */
-void irq_handle(int irq);
-
-/* The kernel's inter-processor interrupt arrived (see arch_ipi_send). */
-void ipi_handle(void);
-
-/* This CPU's periodic timer fired (the arch re-arms it). */
-void timer_tick(void);
-
-/* An interrupt nobody asked for (spurious or unknown vector): counted
- * and reported the first time on each CPU, never silently dropped. */
-void trap_spurious(u64 cause);
-
-/*
- * A fault the kernel cannot handle. Prints the CPU, the trap's name and
- * number, the program counter and the faulting address, then powers off
- * with failed = 1. `tf` may be NULL.
- */
-void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf)
-    __attribute__((noreturn));
-
-/* Print an arch trap frame's registers (used by trap_fatal). */
-void arch_dump_trapframe(struct trapframe *tf);
-
-/* The kernel command line (QEMU -append; empty string if none). */
-const char *arch_cmdline(void);
-
-/* ---------------------------------------------------------------------
- * Threads and user mode.
+ * Traps, threads and user mode: arch/<arch>/trap.c, and trap.S for
+ * what only assembly can do (arch_switch(), and the register saving and
+ * restoring on either side of a trap).
  *
  * Every thread has a kernel stack. A thread that runs user code keeps
  * its user registers in a struct trapframe at the very top of that
@@ -261,60 +294,151 @@ const char *arch_cmdline(void);
  * ------------------------------------------------------------------- */
 
 struct context;
-struct uintr_recv;
-struct uintr_send;
 
 /*
  * Prepare a context so that the first arch_switch() to it runs entry()
  * on the stack whose top is `sp` (16-byte aligned). entry never returns.
+ * Called by kernel/proc.c (a new thread) and sched.c (a CPU's scheduler).
  */
 void arch_context_init(struct context *c, u64 sp, void (*entry)(void));
 
 /*
- * Save the callee-saved registers and stack pointer in *from, load them
- * from *to: execution continues wherever `to` last called arch_switch()
- * (or in its entry function). Returns when someone switches back.
+ * trap.S. Save the callee-saved registers and stack pointer in *from,
+ * load them from *to: execution continues wherever `to` last called
+ * arch_switch() (or in its entry function). Returns when someone
+ * switches back. Called by kernel/sched.c and proc.c.
  */
 void arch_switch(struct context *from, struct context *to);
 
 /* Fill tf so that returning to user mode starts at pc with stack sp and
- * a0, a1, a2 in the first three argument registers, interrupts on. */
+ * a0, a1, a2 in the first three argument registers, interrupts on.
+ * Called by kernel/proc.c (a new process or thread). */
 void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64 a2);
 
 /* Return to user mode with the registers in tf, which lies at the top of
- * the current thread's kernel stack. Interrupts off. Never returns. */
+ * the current thread's kernel stack. Interrupts off. Never returns.
+ * Called by kernel/proc.c, a new thread's first way out. */
 void arch_return_to_user(struct trapframe *tf) __attribute__((noreturn));
 
-/* A system call's number, its i-th argument (0..5), its result. */
+/* A system call's number, its i-th argument (0..5), its result. Called
+ * by kernel/syscall.c. */
 u64 arch_tf_sysno(struct trapframe *tf);
 u64 arch_tf_arg(struct trapframe *tf, int i);
 void arch_tf_set_ret(struct trapframe *tf, u64 val);
 
-/* Where the user thread will resume (its pc). */
+/* Where the user thread will resume (its pc). Called by kernel/proc.c
+ * and uintr.c. */
 u64 arch_tf_pc(struct trapframe *tf);
 
-/* The portable protection (VM_* bits) of a leaf entry. */
-unsigned arch_pte_prot(u64 pte);
+/* Print an arch trap frame's registers. Called by trap_fatal()
+ * (kernel/trap.c). */
+void arch_dump_trapframe(struct trapframe *tf);
 
 /*
- * What arch trap code calls for traps from user mode, after
- * trap_enter(): syscall() for a system call (the arch has already
- * stepped the saved pc past the instruction); trap_user_fault() for an
- * exception the arch does not handle itself (the process is killed,
- * the kernel stays up). Before restoring user registers, every trap
- * from user mode ends with trap_return_user(), which may switch to
- * another thread or end this one.
+ * Portable, what the arch's trap code calls. Every trap entry first
+ * calls trap_enter() with its kind, so that kernel entries can be
+ * counted exactly (kernel/trap.c).
+ */
+enum entry_kind { ENTRY_SYSCALL, ENTRY_EXCEPTION, ENTRY_INTERRUPT, ENTRY_KINDS };
+void trap_enter(enum entry_kind kind);
+
+/* An interrupt nobody asked for (spurious or unknown vector): counted
+ * and reported the first time on each CPU, never silently dropped
+ * (kernel/trap.c). */
+void trap_spurious(u64 cause);
+
+/*
+ * A fault the kernel cannot handle (kernel/trap.c). Prints the CPU, the
+ * trap's name and number, the program counter and the faulting address,
+ * then powers off with failed = 1. `tf` may be NULL.
+ */
+void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf)
+    __attribute__((noreturn));
+
+/*
+ * For traps from user mode, after trap_enter(): syscall()
+ * (kernel/syscall.c) for a system call (the arch has already stepped
+ * the saved pc past the instruction); trap_user_fault() (kernel/trap.c) for an
+ * exception the arch does not handle itself (the process is killed, the
+ * kernel stays up). Before restoring user registers, every trap from
+ * user mode ends with trap_return_user() (kernel/trap.c), which may
+ * switch to another thread or end this one.
  */
 void syscall(struct trapframe *tf);
 void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf);
 void trap_return_user(struct trapframe *tf);
+
 /*
  * An illegal instruction from user mode (x86 #UD, RISC-V illegal
  * instruction): if it is a user-interrupt instruction the CPU lacks,
- * the kernel emulates it (kernel/uintr.c) and returns true; false: the
- * arch reports the fault as usual.
+ * the kernel emulates it (kernel/uintr.c, with the hooks of the next
+ * section) and returns true; false: the arch reports the fault as usual.
  */
 bool uintr_emulated(struct trapframe *tf);
+
+/* ---------------------------------------------------------------------
+ * User interrupts: arch/<arch>/uintr.c. The model and its structures
+ * are kernel/uintr.h; the kernel's side, kernel/uintr.c, calls all of
+ * these.
+ *
+ * Emulation (required: kernel/uintr.c emulates wherever
+ * arch_uintr_native() is false). The arch knows its instructions and
+ * its delivery; kernel/uintr.c fetches the instruction (uintr_trap())
+ * and knows threads. These functions are pure: registers in tf, r's
+ * state, user memory through m, no locks, no scheduling, so that the
+ * host unit tests (tests/unit/test_uintr_*.c) run them. Results:
+ * UINTR_* of kernel/uintr.h.
+ * ------------------------------------------------------------------- */
+
+struct uintr_recv;
+struct uintr_send;
+struct uintr_insn;
+struct uintr_mem;
+struct uintr_post;
+
+/*
+ * Decode the n bytes at the faulting pc (n may be short when the code
+ * ends at an unmapped page). Returns the UI_* op and fills *in, or
+ * UINTR_EILL when the bytes are not (all of) an emulated instruction.
+ * Never reads buf past n.
+ */
+int arch_uintr_decode(const u8 *buf, int n, struct uintr_insn *in);
+
+/*
+ * Do what the hardware does for a decoded instruction: registers in tf,
+ * r's state, user memory through m. r may be NULL (the thread has no
+ * user-interrupt state: only a send is emulated); s may be NULL (no
+ * sender table: every send faults). Returns UINTR_DONE, UINTR_POST
+ * (*post filled in; the pc has moved past the send), or an error, in
+ * which case tf and r are unchanged.
+ */
+int arch_uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
+		       const struct uintr_insn *in, const struct uintr_mem *m,
+		       struct uintr_post *post);
+
+/*
+ * Deliver the highest pending vector if the thread has user interrupts
+ * enabled: build the frame, clear the vector, enter the handler. Returns
+ * 1 if it delivered, 0 if there was nothing to deliver (none pending, or
+ * masked), or an error (tf, r and the pending set unchanged).
+ */
+int arch_uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m);
+
+/* Whether r takes user interrupts now (x86 UIF; RISC-V ustatus.UIE and uie.USIE). */
+bool arch_uintr_unmasked(const struct uintr_recv *r);
+
+/*
+ * The register-handler operation: handler is the entry stub's user
+ * address; stack is the top of a handler stack, or 0 to run the handler
+ * on the interrupted stack (x86: below the red zone; RISC-V: uscratch).
+ * Returns 0 or -EINVAL (an address outside user space). UIF/UIE are
+ * left as they are: the thread enables with STUI / csrs ustatus.
+ * Natively too: it sets what arch_uintr_load() gives the CPU.
+ */
+int arch_uintr_register(struct uintr_recv *r, u64 handler, u64 stack);
+
+/* Name and cause number of the fault an error stands for, for trap_user_fault(). */
+const char *arch_uintr_fault(int err, u64 *cause);
 
 /*
  * Native user interrupts (x86 UIPI, CPUID.(7,0):EDX[5]). Where the CPU
@@ -323,16 +447,19 @@ bool uintr_emulated(struct trapframe *tf);
  * notify with no kernel entry, and the CPU delivers. What stays with
  * the kernel is the state the CPU holds for the running thread - its
  * MSRs, its requests (UIRR) and its flag (UIF) - and the notification
- * of a receiver that is not running. kernel/uintr.c calls these only
- * while arch_uintr_native() holds; an arch without the feature answers
- * false and never sees the others. Interrupts off throughout.
+ * of a receiver that is not running. Interrupts off throughout.
  */
 
 /* Does this machine deliver user interrupts itself? Decided at boot:
- * the CPU's feature bit, unless the command line says uintr=emulate. */
+ * the CPU's feature bit, unless the command line says uintr=emulate.
+ * Required: an arch without the feature answers false. */
 bool arch_uintr_native(void);
 
 /*
+ * The three below: only where arch_uintr_native() can be true.
+ * kernel/uintr.c calls them only while it holds; an arch without the
+ * feature defines them empty.
+ *
  * On the way back to user mode: make r (receiver, or NULL) and s
  * (sender table, or NULL) this CPU's user-interrupt state, if they are
  * not yet, and hand the CPU the vectors posted into r->pending while it
@@ -360,9 +487,9 @@ void arch_uintr_sync(struct uintr_recv *r);
 void arch_uintr_unload(struct uintr_recv *r, bool sleeping);
 
 /*
- * Called by the arch (an interrupt handler) when a user-interrupt
- * notification reached the kernel instead of a running receiver: wake
- * every thread that sleeps with user interrupts pending. Portable
- * (kernel/uintr.c).
+ * Portable (kernel/uintr.c), called by the arch's interrupt handling
+ * only where user interrupts are native: a user-interrupt notification
+ * reached the kernel instead of a running receiver. Wakes every thread
+ * that sleeps with user interrupts pending.
  */
 void uintr_notified(void);

@@ -14,14 +14,19 @@
  *
  * Enter moves w up to e, making the line readable. Indexes only grow;
  * they are reduced modulo the buffer size when used.
+ *
+ * Programs see the console as a file (console_file(): their descriptors
+ * 0, 1 and 2): a read parks until a line is typed (op_console_ready), a
+ * write goes to the UART.
  */
-#include "kernel.h"
+#include "proc.h"
 
-#define INPUT_SIZE 256
-#define BACKSPACE  0x7f
-#define CTRL_H	   0x08
-#define CTRL_U	   0x15
-#define CTRL_P	   0x10 /* print the process table (procdump), as xv6 does */
+#define INPUT_SIZE	  256
+#define BACKSPACE	  0x7f
+#define CTRL_H		  0x08
+#define CTRL_U		  0x15
+#define CTRL_P		  0x10 /* print the process table (procdump), as xv6 does */
+#define CONSOLE_WRITE_MAX 4096 /* most bytes one program's write takes */
 
 static struct {
 	struct spinlock lock;
@@ -147,4 +152,95 @@ int console_getline(char *buf, int max)
 		spin_unlock(&in.lock);
 		arch_idle();
 	}
+}
+
+/* ---- the console as a file: descriptors 0, 1, 2 ------------------------ */
+
+static bool is_console_read(struct op *op, void *arg)
+{
+	(void)arg;
+	return op->file == console_file() && op->sqe.opcode == OP_READ;
+}
+
+/* Lines have been typed: hand them to waiting readers, oldest first. */
+void op_console_ready(void)
+{
+	char line[256];
+	for (;;) {
+		/* pair a reader with a line under one lock: two CPUs must not
+		   both take the reader, or both the line */
+		int n = 0;
+		spin_lock(&sched_lock);
+		struct op *op = console_has_line() ? op_unpark(is_console_read, NULL) : NULL;
+		if (op)
+			n = console_take_line(line, MIN(sizeof(line), op->sqe.len));
+		spin_unlock(&sched_lock);
+		if (!op)
+			break;
+		if (copyout(op->proc->pt, op->sqe.addr, line, n) < 0)
+			n = -EFAULT;
+		op_complete(op, n, 0);
+	}
+	/* and wake anyone blocked in wait() on a descriptor */
+	spin_lock(&sched_lock);
+	struct proc *pt = proc_table();
+	for (int i = 0; i < NPROC; i++)
+		if (pt[i].state == P_ALIVE)
+			sched_wake_proc(&pt[i]);
+	spin_unlock(&sched_lock);
+}
+
+static int cons_read(struct file *f, struct op *op)
+{
+	if (op->sqe.len == 0)
+		return 0;
+	/* A bad buffer fails now, not when a line arrives: the bytes a line
+	   may fill must be user-writable (rewriting them with themselves
+	   changes nothing). */
+	char probe[256];
+	u32 n = MIN(sizeof(probe), op->sqe.len);
+	if (copyin(op->proc->pt, probe, op->sqe.addr, n) < 0 ||
+	    copyout(op->proc->pt, op->sqe.addr, probe, n) < 0)
+		return -EFAULT;
+	op->file = f;
+	spin_lock(&sched_lock);
+	int r = op_park(op);
+	spin_unlock(&sched_lock);
+	if (r == OP_PENDING)
+		op_console_ready(); /* a line may be waiting already */
+	return r;
+}
+
+static int cons_write(struct file *f, struct op *op)
+{
+	(void)f;
+	char buf[128];
+	/* the UART is slow and the kernel runs with interrupts off: a big
+	   write is cut short, as a write may be, and the caller goes on */
+	u32 len = MIN(op->sqe.len, CONSOLE_WRITE_MAX), done = 0;
+	while (done < len) {
+		u32 n = MIN(sizeof(buf), len - done);
+		if (copyin(op->proc->pt, buf, op->sqe.addr + done, n) < 0)
+			return done ? (int)done : -EFAULT;
+		console_write(buf, n);
+		done += n;
+	}
+	return done;
+}
+
+static bool cons_readable(struct file *f)
+{
+	(void)f;
+	return console_has_line();
+}
+
+static const struct fileops console_fileops = {
+    .read = cons_read, .write = cons_write, .readable = cons_readable};
+
+/* The console is never freed: its count starts at 1 and stays above. */
+static struct file console = {1, &console_fileops, NULL, 0};
+
+struct file *console_file(void)
+{
+	return &console;
 }

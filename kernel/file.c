@@ -1,19 +1,26 @@
 /*
  * file.c - descriptors: a process's small numbers for the objects it
- * uses. A struct file is shared by every descriptor (in any process)
- * that refers to it and lives while any does: the console, a user-
- * interrupt vector (uintr.c); pipes and server connections will be others.
+ * uses, and the opcodes that work on any descriptor (OP_READ, OP_WRITE,
+ * OP_CLOSE). A struct file is shared by every descriptor (in any
+ * process) that refers to it and lives while any does. Each kind of
+ * file brings its own fileops: the console (console.c), a pipe end
+ * (pipe.c), a file server's control descriptor (fs.c), a user-interrupt
+ * vector (uintr.c). They are all made by file_new() and leave a
+ * process by fd_close().
  */
 #include "proc.h"
 
-extern const struct fileops console_fileops;
-
-/* The console is never freed: its count starts at 1 and stays above. */
-static struct file console = {1, &console_fileops, NULL, 0};
-
-struct file *console_file(void)
+/* A new file of this kind with one reference (the caller's), or NULL. */
+struct file *file_new(const struct fileops *ops, void *priv, u64 arg)
 {
-	return &console;
+	struct file *f = kzalloc(sizeof(*f));
+	if (f) {
+		f->ref = 1;
+		f->ops = ops;
+		f->priv = priv;
+		f->arg = arg;
+	}
+	return f;
 }
 
 void file_ref(struct file *f)
@@ -68,6 +75,29 @@ int fd_alloc(struct proc *p, struct file *f)
 	return fd;
 }
 
+/*
+ * Close descriptor fd of p if it still holds f (any file, if f is NULL):
+ * the file hears that p let go (detach), then loses the descriptor's
+ * reference. False if fd held something else, or nothing - another
+ * thread may have closed it meanwhile.
+ */
+bool fd_close(struct proc *p, int fd, struct file *f)
+{
+	struct file *held = NULL;
+	spin_lock(&p->lock);
+	if (fd >= 0 && fd < NFD && p->fds[fd] && (!f || p->fds[fd] == f)) {
+		held = p->fds[fd];
+		p->fds[fd] = NULL;
+	}
+	spin_unlock(&p->lock);
+	if (!held)
+		return false;
+	if (held->ops->detach)
+		held->ops->detach(held, p);
+	file_put(held);
+	return true;
+}
+
 /* Close every descriptor of p (it is ending). */
 void fd_close_all(struct proc *p)
 {
@@ -79,4 +109,23 @@ void fd_close_all(struct proc *p)
 		if (f)
 			file_put(f);
 	}
+}
+
+/* ---- the opcodes of every descriptor -------------------------------- */
+
+int op_rw(struct op *op)
+{
+	if (op->sqe.len > RW_MAX)
+		return -EINVAL;
+	struct file *f = fd_get(op->proc, op->sqe.fd);
+	if (!f)
+		return -EBADF;
+	int r = op->sqe.opcode == OP_READ ? f->ops->read(f, op) : f->ops->write(f, op);
+	file_put(f);
+	return r;
+}
+
+int op_close(struct op *op)
+{
+	return fd_close(op->proc, op->sqe.fd, NULL) ? 0 : -EBADF;
 }

@@ -218,7 +218,7 @@ static int load(struct mount *m, struct fsreq *q, u64 ino, u64 size)
 	struct op *rd = send(m, q);
 	spin_unlock(&sched_lock);
 	if (rd)
-		op_finish(rd, rd->res, 0);
+		op_complete(rd, rd->res, 0);
 	return OP_PENDING;
 }
 
@@ -258,7 +258,7 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 			struct op *rd = send(m, q);
 			spin_unlock(&sched_lock);
 			if (rd)
-				op_finish(rd, rd->res, 0);
+				op_complete(rd, rd->res, 0);
 			return;
 		}
 		/* LAB server END */
@@ -276,7 +276,7 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 	if (op && q->stage == LOAD && res >= 0)
 		res = spawn_run(op, q->exec, q->image, q->size); /* here, for the caller */
 	if (op)
-		op_finish(op, res, 0);
+		op_complete(op, res, 0);
 	kfree(q->image);
 	kfree(q);
 }
@@ -337,24 +337,12 @@ static void drop(struct mount *m, struct fsreq *q, int res, bool queued)
 	struct op *op = op_unpark(is_wanted, &q->cookie);
 	spin_unlock(&sched_lock);
 	if (q->stage == CONNECT && queued && m->server) {
-		struct proc *s = m->server;
-		struct file *f = NULL;
-		spin_lock(&s->lock);
-		if (s->fds[q->req.conn] == q->server) {
-			f = q->server;
-			s->fds[q->req.conn] = NULL;
-		}
-		spin_unlock(&s->lock);
-		if (f) {
-			if (f->ops->detach)
-				f->ops->detach(f, s);
-			file_put(f);
-		}
+		fd_close(m->server, q->req.conn, q->server);
 	}
 	if (q->stage == CONNECT)
 		file_put(q->client);
 	if (op)
-		op_finish(op, res, 0);
+		op_complete(op, res, 0);
 	kfree(q->image);
 	kfree(q);
 }
@@ -416,21 +404,18 @@ void fs_timers(void)
 
 /* ---- the programs' side ------------------------------------------------ */
 
+/* OP_MOUNT, by root (the table in ops.c checks). */
 int op_mount(struct op *op)
 {
 	char path[FS_PATH];
-	if (op->ring->uid != 0)
-		return -EPERM;
 	int n = copyinstr(op->proc->pt, path, op->sqe.addr, sizeof(path));
 	if (n < 0)
 		return n;
 	if (path[0] != '/' || (n > 1 && path[n - 1] == '/'))
 		return -EINVAL;
-	struct file *f = kzalloc(sizeof(*f));
+	struct file *f = file_new(&ctl_fileops, NULL, 0); /* its mount below */
 	if (!f)
 		return -ENOMEM;
-	f->ref = 1;
-	f->ops = &ctl_fileops;
 	spin_lock(&sched_lock);
 	struct mount *m = NULL;
 	int r = 0;
@@ -508,15 +493,14 @@ static int request(struct op *op, struct fsreq *q, const char *path)
 	if (r != OP_PENDING)
 		kfree(q);
 	if (rd)
-		op_finish(rd, rd->res, 0);
+		op_complete(rd, rd->res, 0);
 	return r;
 }
 
 int op_open(struct op *op)
 {
-	unsigned fl = op->sqe.op_flags;
-	if ((fl & ~(O_ACCMODE | O_CREAT | O_TRUNC | O_EXCL)) || (fl & O_ACCMODE) == O_ACCMODE ||
-	    op->sqe.len > 07777)
+	unsigned fl = op->sqe.op_flags; /* only O_* bits: the table in ops.c checks */
+	if ((fl & O_ACCMODE) == O_ACCMODE || op->sqe.len > 07777)
 		return -EINVAL;
 	struct fsreq *q = kzalloc(sizeof(*q));
 	if (!q)

@@ -104,7 +104,7 @@ void kmain(void)
 	if (has_word(arch_cmdline(), "monitor"))
 		monitor_run();
 	preload_input();
-	proc_init_start();
+	proc_init_start(console_file());
 	scheduler();
 }
 

@@ -243,9 +243,7 @@ void pipe_unmap_all(struct proc *pr)
  */
 int op_pipe_attach(struct op *op)
 {
-	struct thread *t = current();
-	if (t != op->ring->owner)
-		return -EINVAL;
+	struct thread *t = current(); /* the ring's owner: the table in ops.c checks */
 	struct file *f = fd_get(op->proc, op->sqe.fd);
 	if (!f)
 		return -EBADF;
@@ -345,7 +343,7 @@ static bool k_wants(struct op *op, void *arg)
 /*
  * Something changed (bytes, room, a close): finish the parked reads and
  * writes that can go on now. Their results are worked out under
- * sched_lock; they are posted after it (op_finish takes other locks).
+ * sched_lock; they are posted after it (op_complete takes other locks).
  */
 static void k_pump(struct pipe *p)
 {
@@ -364,7 +362,7 @@ static void k_pump(struct pipe *p)
 		spin_unlock(&sched_lock);
 		if (!op)
 			return;
-		op_finish(op, res, 0);
+		op_complete(op, res, 0);
 	}
 }
 
@@ -440,8 +438,9 @@ static int make(bool kernel, bool conn, int uid, struct file **f)
 {
 	int r = -ENOMEM;
 	struct pipe *p = kzalloc(sizeof(*p));
-	f[0] = kzalloc(sizeof(struct file));
-	f[1] = kzalloc(sizeof(struct file));
+	const struct fileops *ops = kernel ? &k_fileops : &hw_fileops;
+	f[0] = file_new(ops, p, 0);
+	f[1] = file_new(ops, p, 1);
 	if (!p || !f[0] || !f[1])
 		goto fail;
 	p->kernel = kernel;
@@ -461,12 +460,6 @@ static int make(bool kernel, bool conn, int uid, struct file **f)
 	if ((r = enlist(p)) < 0)
 		goto fail;
 	p->ref = 2; /* the two ends */
-	for (int e = 0; e < 2; e++) {
-		f[e]->ref = 1;
-		f[e]->ops = p->kernel ? &k_fileops : &hw_fileops;
-		f[e]->priv = p;
-		f[e]->arg = e;
-	}
 	return 0;
 fail:
 	if (p && p->pa)
@@ -508,16 +501,10 @@ int op_pipe(struct op *op)
 	return 0;
 undo: /* the files are whole now: closing them frees the pipe */
 	for (int e = 0; e < 2; e++) {
-		bool ours = true; /* unless another thread closed the descriptor meanwhile */
-		if (fds[e] >= 0) {
-			spin_lock(&op->proc->lock);
-			ours = op->proc->fds[fds[e]] == f[e];
-			if (ours)
-				op->proc->fds[fds[e]] = NULL;
-			spin_unlock(&op->proc->lock);
-		}
-		if (ours)
+		if (fds[e] < 0)
 			file_put(f[e]);
+		else /* unless another thread closed the descriptor meanwhile */
+			fd_close(op->proc, fds[e], f[e]);
 	}
 	return r;
 }

@@ -1,5 +1,6 @@
 /*
- * proc.c - processes and their threads: spawn, thread create, exit, kill.
+ * proc.c - processes and their threads: spawn, thread create, exit, kill,
+ * and waiting for them to end (OP_WAITPID, OP_THREAD_JOIN).
  *
  * duet has no fork. A process is made whole by spawn: a fresh address
  * space, the program loaded (its bytes from the file server, or early in
@@ -122,7 +123,7 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 	t->slot = slot;
 	t->pin = -1;
 	int r = uvm_alloc(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK, VM_R | VM_W | VM_U);
-	if (r < 0 || (r = ring_create(t, 64, 128, 0, 0, -1, &t->rings[0])) < 0) {
+	if (r < 0 || (r = ring_setup(t, 64, 128, 0, 0, -1, &t->rings[0])) < 0) {
 		if (r != -EEXIST)
 			uvm_unmap(p->pt, stack_top(slot) - THREAD_STACK, THREAD_STACK);
 		*err = r == -EEXIST ? -ENOEXEC : r; /* the program claims the stack's addresses */
@@ -151,7 +152,7 @@ static int thread_go(struct proc *p, struct thread *t)
 }
 
 /* OP_THREAD: a new thread of live process p. Its tid, or -E*. */
-int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1)
+int thread_add(struct proc *p, u64 pc, u64 a0, u64 a1)
 {
 	int err;
 	if (pc >= USER_TOP)
@@ -216,7 +217,7 @@ int proc_spawn(const char *path, const void *image, size_t size, char **argv, in
 	if (!(t = thread_new(p, entry, 0, 0, &r)))
 		goto fail;
 	if ((r = push_args(p->pt, argv, argc, &sp, &uargv)) < 0) {
-		ring_destroy(t->rings[0]);
+		ring_teardown(t->rings[0]);
 		thread_free(t);
 		goto fail;
 	}
@@ -249,6 +250,131 @@ void thread_start(void)
 	spin_unlock(&sched_lock); /* taken by the scheduler that switched to us */
 	arch_irq_disable();
 	arch_return_to_user(current()->tf);
+}
+
+/* ---- waiting for a child or a thread to end ------------------------ */
+
+struct child_match {
+	struct proc *parent;
+	struct proc *child;
+};
+
+/* A waitpid op that wants this child. */
+static bool wants_child(struct op *op, void *arg)
+{
+	struct child_match *m = arg;
+	s64 pid = (s64)op->sqe.off;
+	return op->sqe.opcode == OP_WAITPID && op->proc == m->parent &&
+	       (pid == -1 || pid == m->child->pid);
+}
+
+/* Free a zombie's slot and return its status. Holds sched_lock. */
+static int reap(struct proc *child)
+{
+	child->state = P_UNUSED;
+	child->parent = NULL;
+	return child->status;
+}
+
+/*
+ * Process pid (in slot child) became a zombie: finish a waitpid on it.
+ * sched_lock is not held, so first check it still is that zombie: its
+ * parent may have reaped it meanwhile, and the slot may even be reused.
+ */
+static void child_exited(struct proc *child, int pid)
+{
+	spin_lock(&sched_lock);
+	if (child->state != P_ZOMBIE || child->pid != pid || !child->parent) {
+		spin_unlock(&sched_lock);
+		return;
+	}
+	struct child_match m = {child->parent, child};
+	struct op *op = op_unpark(wants_child, &m);
+	int status = 0;
+	if (op)
+		status = reap(child);
+	else
+		sched_wake_proc(m.parent); /* it may wait() for WAIT_CHILD */
+	spin_unlock(&sched_lock);
+	if (op)
+		op_complete(op, pid, status);
+}
+
+int op_waitpid(struct op *op)
+{
+	s64 pid = (s64)op->sqe.off;
+	struct proc *pt = procs, *alive = NULL;
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &pt[i];
+		if (c->state < P_ALIVE || c->parent != op->proc || (pid != -1 && c->pid != pid))
+			continue;
+		if (c->state == P_ZOMBIE) {
+			int cpid = c->pid;
+			op->cflags = reap(c);
+			spin_unlock(&sched_lock);
+			return cpid;
+		}
+		alive = c;
+	}
+	int r = alive ? op_park(op) : -ECHILD;
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+/* A join op for the thread whose tid is *arg. */
+static bool wants_thread(struct op *op, void *arg)
+{
+	return op->sqe.opcode == OP_THREAD_JOIN && op->proc == ((struct op *)arg)->proc &&
+	       op->sqe.off == ((struct op *)arg)->sqe.off;
+}
+
+int op_thread_join(struct op *op)
+{
+	struct proc *p = op->proc;
+	u64 tid = op->sqe.off;
+	if (tid == (u64)op->ring->owner->tid)
+		return -EINVAL; /* itself: it would wait forever */
+	int r = -ESRCH;
+	spin_lock(&sched_lock);
+	for (int i = 0; i < NTHREAD; i++) {
+		if (p->ended[i].tid && (u64)p->ended[i].tid == tid) {
+			op->cflags = p->ended[i].status;
+			p->ended[i].tid = 0; /* the slot is free again */
+			r = (int)tid;
+			break;
+		}
+		if (p->threads[i] && (u64)p->threads[i]->tid == tid) {
+			r = op_park(op);
+			break;
+		}
+	}
+	spin_unlock(&sched_lock);
+	return r;
+}
+
+/* The thread in p's slot has ended (thread_end): finish the joins on it. */
+static void thread_ended(struct proc *p, int slot)
+{
+	spin_lock(&sched_lock);
+	int tid = p->ended[slot].tid, status = p->ended[slot].status;
+	struct op key = {.proc = p, .sqe.off = (u64)tid};
+	struct op *op = op_unpark(wants_thread, &key);
+	if (op)
+		p->ended[slot].tid = 0;
+	spin_unlock(&sched_lock);
+	if (!op)
+		return;
+	op_complete(op, tid, status);
+	/* the oldest join got it; any other join of that thread has nothing left */
+	for (;;) {
+		spin_lock(&sched_lock);
+		op = op_unpark(wants_thread, &key);
+		spin_unlock(&sched_lock);
+		if (!op)
+			break;
+		op_complete(op, -ESRCH, 0);
+	}
 }
 
 /*
@@ -286,10 +412,10 @@ static void proc_end(struct proc *p, int status)
 	int pid = p->pid;
 	spin_unlock(&sched_lock);
 
-	op_child_exited(p, pid); /* may reap p right away */
+	child_exited(p, pid); /* may reap p right away */
 	if (orphans)
 		for (int i = 0; i < NPROC; i++)
-			op_child_exited(&procs[i], procs[i].pid); /* checks under the lock */
+			child_exited(&procs[i], procs[i].pid); /* checks under the lock */
 }
 
 /*
@@ -298,7 +424,7 @@ static void proc_end(struct proc *p, int status)
  * it; an earlier one leaves its status for OP_THREAD_JOIN. The kernel
  * stack is freed by the scheduler once we have switched off it.
  */
-void thread_exit(int status)
+void thread_end(int status)
 {
 	struct thread *t = current();
 	struct proc *p = t->proc;
@@ -307,7 +433,7 @@ void thread_exit(int status)
 
 	for (int i = NRING - 1; i >= 0; i--)
 		if (t->rings[i])
-			ring_destroy(t->rings[i]);
+			ring_teardown(t->rings[i]);
 	uintr_thread_exit(t);
 	uvm_unmap(p->pt, stack_top(t->slot) - THREAD_STACK, THREAD_STACK);
 
@@ -322,7 +448,7 @@ void thread_exit(int status)
 	if (last)
 		proc_end(p, p->killed ? p->kill_status : status);
 	else
-		op_thread_ended(p, t->slot);
+		thread_ended(p, t->slot);
 	sched_exit();
 }
 
@@ -356,7 +482,7 @@ void proc_exit(int status)
 {
 	struct proc *p = current()->proc;
 	proc_die(p, status);
-	thread_exit(status);
+	thread_end(status);
 }
 
 /*
@@ -382,10 +508,11 @@ int proc_kill(int uid, struct proc *killer, int pid)
 	spin_unlock(&sched_lock);
 	return r;
 }
+
 /* Start /bin/init as pid 1, root, with the console on 0, 1, 2. */
-void proc_init_start(void)
+void proc_init_start(struct file *console)
 {
-	struct file *fds[NFD] = {console_file(), console_file(), console_file()};
+	struct file *fds[NFD] = {console, console, console}; /* its 0, 1 and 2 */
 	char *argv[] = {"init", NULL};
 	const void *image;
 	size_t size;

@@ -108,13 +108,13 @@ struct ring {
 	struct op *backlog;   /* completions that did not fit in the CQ */
 	struct op **backlog_end;
 	u32 nbacklog;
-	struct op *deferred; /* chains to continue, by the owner (ring_run_deferred) */
+	struct op *deferred; /* chains to continue, by the owner (op_continue_thread) */
 	struct op **deferred_end;
 	int completing; /* its ops being completed right now, on any CPU */
 	/* polled rings */
 	struct thread *poller; /* NULL once it has stopped */
 	u64 idle_ns;	       /* it sleeps after this long without work */
-	bool stop;	       /* ring_destroy asks it to end */
+	bool stop;	       /* ring_teardown asks it to end */
 };
 
 /* An operation in flight, or a completion waiting in a ring's backlog. */
@@ -153,90 +153,3 @@ struct fileops {
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
 
 extern struct spinlock sched_lock;
-
-/* sched.c */
-struct thread *current(void);
-void sched_ready(struct thread *t);
-void sched_block(void);
-void sched_wake(struct thread *t);
-void sched_wake_proc(struct proc *p);
-void sched_yield(void);
-void sched_exit(void) __attribute__((noreturn));
-void scheduler(void) __attribute__((noreturn));
-void thread_free(struct thread *t);
-struct thread *kthread_create(void (*fn)(void), int pin);
-
-/* proc.c */
-int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
-	       struct file **fds, int uid, int gid, struct proc *parent);
-void proc_exit(int status) __attribute__((noreturn));
-void thread_exit(int status) __attribute__((noreturn));
-int thread_create(struct proc *p, u64 pc, u64 a0, u64 a1);
-void proc_die(struct proc *p, int status);
-int proc_kill(int uid, struct proc *killer, int pid);
-struct proc *proc_table(void);
-void proc_init_start(void);
-
-/* ring.c */
-int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
-		int pin, struct ring **out);
-void ring_destroy(struct ring *r);
-long ring_enter(unsigned id, unsigned to_submit, unsigned flags);
-void op_complete(struct op *op, int res, u32 cflags);
-bool ring_ready(struct ring *r);
-void ring_run_deferred(struct thread *t);
-
-/* ops.c */
-int op_run(struct op *op);
-int op_park(struct op *op);
-struct op *op_unpark(bool (*match)(struct op *op, void *arg), void *arg);
-void op_finish(struct op *op, int res, u32 cflags);
-void op_cancel_ring(struct ring *r);
-void op_timers(void);
-void op_child_exited(struct proc *child, int pid);
-void op_thread_ended(struct proc *p, int slot);
-struct op *op_dup(const struct op *op);
-
-/* file.c */
-struct file *console_file(void);
-void file_ref(struct file *f);
-void file_put(struct file *f);
-struct file *fd_get(struct proc *p, int fd);
-int fd_alloc(struct proc *p, struct file *f);
-void fd_close_all(struct proc *p);
-
-/* pipe.c: hardware and kernel pipes */
-int op_pipe(struct op *op);
-int op_pipe_attach(struct op *op);
-void pipe_unmap_all(struct proc *p);
-int pipe_connection(struct file **client, struct file **server);
-
-/* fs.c: files through a user-space server */
-int op_mount(struct op *op);
-int op_open(struct op *op);
-int op_fsop(struct op *op);
-int fs_exec(struct op *op, const char *path);
-void fs_timers(void);
-int spawn_run(struct op *op, const char *path, const void *image, size_t size); /* ops.c */
-
-/* uintr.c: user interrupts */
-int op_uintr_register_handler(struct op *op);
-int op_uintr_unregister_handler(struct op *op);
-int op_uintr_create_vector(struct op *op);
-int op_uintr_register_sender(struct op *op);
-int op_uintr_unregister_sender(struct op *op);
-void uintr_return(struct trapframe *tf);
-bool uintr_pending(struct thread *t);
-bool uintr_deliverable(struct thread *t);
-void uintr_thread_exit(struct thread *t);
-void uintr_switch_out(struct thread *t);
-struct urecv *uintr_receiver(struct thread *t, u64 entry);
-int uintr_sender_add(struct thread *t, struct urecv *u, unsigned vector);
-void uintr_kick(struct urecv *u, unsigned vector);
-void uintr_sender_drop(struct thread *t, int idx, struct urecv *u);
-void uintr_get(struct urecv *u);
-void uintr_put(struct urecv *u);
-
-/* wait.c */
-long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);
-void wait_wake_fds(void); /* a descriptor may be ready: wake wait()s on them */

@@ -1,8 +1,8 @@
 /*
  * ring.c - submission and completion rings (the ABI is in abi/ring.h).
  *
- * ring_enter() consumes submission entries and runs them; an operation
- * either completes at once or goes pending (ops.c) and completes later,
+ * ring_enter() consumes submission entries and runs them (op.c); an
+ * operation either completes at once or goes pending and completes later,
  * from whatever context sees its event happen. Completions go into the
  * completion queue (CQ); one that does not fit waits in the ring's
  * backlog, CQ_OVERFLOW is raised, and ring_enter() refuses new work with
@@ -77,8 +77,8 @@ static void uncharge(struct proc *p)
  * flag, idle time or CPU; -EMFILE the thread has NRING rings; -EAGAIN
  * its user has USER_RINGS; -ENOMEM.
  */
-int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
-		int pin, struct ring **out)
+int ring_setup(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, u64 idle_us,
+	       int pin, struct ring **out)
 {
 	struct proc *p = owner->proc;
 	if (!pow2(sq_entries) || !pow2(cq_entries) || sq_entries > RING_MAX ||
@@ -158,7 +158,7 @@ int ring_create(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags,
  * completions already under way on other CPUs, then unmap and free it.
  * Called by its owner thread, holding no lock.
  */
-void ring_destroy(struct ring *r)
+void ring_teardown(struct ring *r)
 {
 	if (r->poller) {
 		__atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
@@ -170,24 +170,11 @@ void ring_destroy(struct ring *r)
 			ipi_poll();    /* its CPU may be shooting down, waiting for us */
 		}
 	}
-	op_cancel_ring(r);
-	while (__atomic_load_n(&r->completing, __ATOMIC_ACQUIRE)) {
-		ipi_poll();
-		arch_relax();
-	}
+	op_cancel_ring(r); /* and waits for completions under way elsewhere */
 	while (r->backlog) {
 		struct op *op = r->backlog;
 		r->backlog = op->next;
 		kfree(op);
-	}
-	while (r->deferred) {
-		struct op *op = r->deferred;
-		r->deferred = op->next;
-		while (op) {
-			struct op *next = op->chain;
-			kfree(op);
-			op = next;
-		}
 	}
 	r->owner->rings[r->id] = NULL;
 	uncharge(r->proc);
@@ -238,11 +225,11 @@ static void backlog_flush(struct ring *r)
 }
 
 /*
- * Post op's completion. If the CQ is full it goes to the backlog, which
- * keeps op itself when op is already heap memory (a pending op) and a
- * copy otherwise. Returns false only if that copy could not be made.
+ * Post op's completion (op.c calls this for every op). If the CQ is full it goes to the backlog,
+ * which keeps op itself when op is already heap memory (a pending op) and a copy otherwise. Returns
+ * false only if that copy could not be made.
  */
-static bool post(struct op *op, bool heap)
+bool ring_post(struct op *op, bool heap)
 {
 	struct ring *r = op->ring;
 	spin_lock(&r->lock);
@@ -281,96 +268,6 @@ bool ring_ready(struct ring *r)
 	bool ready = r->backlog || cq_used(r) > 0;
 	spin_unlock(&r->lock);
 	return ready;
-}
-
-/*
- * Run a chain of entries: each one runs only if the one before it
- * succeeded (SQE_LINK); after a failure the rest complete with
- * -ECANCELED. An entry that goes pending is parked by op_run() as a heap
- * copy that carries the rest of the chain along (op->chain); when it
- * completes, its owner continues the chain (op_complete). `op` is heap memory if `heap`; later
- * entries of a chain always are.
- */
-static void run_chain(struct op *op, bool heap, bool cancel)
-{
-	while (op) {
-		struct op *rest = op->chain;
-		struct op copy;
-		if (heap && !cancel &&
-		    (op->sqe.opcode == OP_EXIT || op->sqe.opcode == OP_THREAD_EXIT)) {
-			copy = *op; /* they may never return to free a heap op */
-			kfree(op);
-			op = &copy;
-			heap = false;
-		}
-		int res = cancel ? -ECANCELED : op_run(op);
-		if (res == OP_PENDING) {
-			if (heap)
-				kfree(op);
-			return;
-		}
-		op->chain = NULL;
-		op->res = res;
-		if (res < 0)
-			cancel = true;
-		if (!post(op, heap))
-			proc_die(op->proc, STATUS_KILLED); /* no memory even for the backlog */
-		op = rest;
-		heap = true;
-	}
-}
-
-/*
- * A pending op's event happened: complete it. The rest of its chain does
- * not run here - this may be an interrupt, or another process's system
- * call - but is handed to the ring's owner, which runs it on its next
- * way through the kernel (ring_run_deferred): an operation always runs
- * as the process that submitted it.
- */
-void op_complete(struct op *op, int res, u32 cflags)
-{
-	struct op *rest = op->chain;
-	struct ring *r = op->ring;
-	op->chain = NULL;
-	op->res = res;
-	op->cflags = cflags;
-	post(op, true); /* never fails for heap memory: op itself can wait in the backlog */
-	if (!rest)
-		return;
-	rest->cancel = res < 0;
-	rest->next = NULL;
-	spin_lock(&r->lock);
-	*r->deferred_end = rest;
-	r->deferred_end = &rest->next;
-	spin_unlock(&r->lock);
-	spin_lock(&sched_lock);
-	/* blocked in wait() or asleep: come and run it (a poller that has
-	   stopped cannot be freed while we hold sched_lock) */
-	struct thread *poller = __atomic_load_n(&r->poller, __ATOMIC_ACQUIRE);
-	sched_wake(poller ? poller : r->owner);
-	spin_unlock(&sched_lock);
-}
-
-/* Continue the chains of r whose first op completed elsewhere. */
-static void run_deferred(struct ring *r)
-{
-	while (__atomic_load_n(&r->deferred, __ATOMIC_ACQUIRE)) {
-		spin_lock(&r->lock);
-		struct op *c = r->deferred;
-		if (c && !(r->deferred = c->next))
-			r->deferred_end = &r->deferred;
-		spin_unlock(&r->lock);
-		if (c)
-			run_chain(c, true, c->cancel);
-	}
-}
-
-/* ... for each of t's rings (a polled ring's poller does its own). */
-void ring_run_deferred(struct thread *t)
-{
-	for (int i = 0; i < NRING; i++)
-		if (t->rings[i] && !t->rings[i]->poller)
-			run_deferred(t->rings[i]);
 }
 
 /* Copy the next submission entry into op: once, and only into kernel memory. */
@@ -437,7 +334,7 @@ static long consume(struct ring *r, u32 max)
 			prev->chain = o;
 			prev = o;
 		}
-		run_chain(&first, false, false);
+		op_chain(&first, false, false);
 	}
 	return done;
 	/* LAB ring END */
@@ -458,7 +355,7 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 		return -EINVAL;
 	if (id >= NRING || !t->rings[id])
 		return -EBADF;
-	ring_run_deferred(t);
+	op_continue_thread(t);
 	struct ring *r = t->rings[id]; /* after: a chain may have destroyed it */
 	if (!r)
 		return -EBADF;
@@ -488,8 +385,8 @@ static void sq_flags(struct ring *r, u32 set, u32 clear)
 
 /*
  * The poller has been idle for r->idle_ns: sleep until ring_enter wakes
- * it. The other half of the barrier rule of DESIGN §3 (see the C
- * library's sq_submit): raise NEED_WAKEUP, full barrier, look at the
+ * it. The other half of the barrier rule (docs/polling.md, NEED_WAKEUP;
+ * see the C library's sq_submit): raise NEED_WAKEUP, full barrier, look at the
  * tail once more. Either the program sees the flag and wakes us, or we
  * see its new tail and do not sleep. The check and sched_block happen
  * under sched_lock, which ring_enter's wake-up takes too.
@@ -524,7 +421,7 @@ static void poller(void)
 	struct ring *r = current()->poll;
 	u64 idle_since = arch_time_ns();
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		run_deferred(r);
+		op_continue(r);
 		long n = consume(r, ENTER_MAX);
 		u64 now = arch_time_ns();
 		if (n > 0) {
@@ -538,6 +435,39 @@ static void poller(void)
 		arch_irq_disable();
 		sched_yield();
 	}
-	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_destroy may go on */
+	__atomic_store_n(&r->poller, NULL, __ATOMIC_RELEASE); /* ring_teardown may go on */
 							      /* LAB poll END */
+}
+
+/* ---- the opcodes (by the ring's owner: the table in ops.c checks) ---- */
+
+int op_ring_create(struct op *op)
+{
+	struct sqe *e = &op->sqe;
+	if (e->off > RING_MAX || e->len > RING_MAX || e->arg[0] > RING_IDLE_MAX_US ||
+	    e->arg[1] >= NCPU)
+		return -EINVAL;
+	struct ring *r;
+	u32 cq = e->len ? e->len : 2 * (u32)e->off;
+	int err = ring_setup(op->ring->owner, (u32)e->off, cq, e->op_flags, e->arg[0],
+			     (int)e->arg[1], &r);
+	if (err < 0)
+		return err;
+	if (e->addr && copyout(op->proc->pt, e->addr, &r->uaddr, sizeof(r->uaddr)) < 0) {
+		ring_teardown(r);
+		return -EFAULT;
+	}
+	return r->id;
+}
+
+int op_ring_destroy(struct op *op)
+{
+	struct thread *t = op->ring->owner;
+	int id = op->sqe.fd;
+	if (id < 0 || id >= NRING || !t->rings[id])
+		return -EBADF;
+	if (id == 0 || t->rings[id] == op->ring)
+		return -EBUSY; /* its first ring, or the one this entry runs from */
+	ring_teardown(t->rings[id]);
+	return 0;
 }

@@ -1,6 +1,5 @@
 /*
- * syscall.c - the two system calls, and the last steps of every trap
- * from user mode.
+ * syscall.c - the two system calls: dispatch by number.
  *
  *   number 0   ring_enter(ring, to_submit, flags)          ring.c
  *   number 1   wait(items, n, events, max, timeout_ns)     wait.c
@@ -29,32 +28,4 @@ void syscall(struct trapframe *tf)
 		break;
 	}
 	arch_tf_set_ret(tf, (u64)r);
-}
-
-/* An exception in user mode that the arch did not handle: the process dies, nobody else. */
-void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf)
-{
-	(void)tf;
-	struct proc *p = current()->proc;
-	printf("pid %d (%s): %s (cause %llx) pc %llx addr %llx: killed\n", p->pid, p->name, name,
-	       cause, pc, addr);
-	proc_exit(STATUS_FAULT);
-}
-
-/* On the way back to user mode: end if the process is dying, continue
- * deferred chains, yield if the time slice is over, enter a user-
- * interrupt handler if one is due. */
-void trap_return_user(struct trapframe *tf)
-{
-	struct thread *t = current();
-	if (t->proc->killed)
-		thread_exit(0); /* the process's status is p->kill_status */
-	ring_run_deferred(t);	/* chains whose first op completed meanwhile */
-	if (mycpu()->need_resched) {
-		mycpu()->need_resched = false;
-		sched_yield();
-		if (t->proc->killed)
-			thread_exit(0);
-	}
-	uintr_return(tf); /* last: the handler's frame goes on the final registers */
 }

@@ -3,9 +3,11 @@
  *
  * Arch trap code decodes the hardware's cause and calls in here: to count
  * the kernel entry, to run a device's handler, to report an interrupt
- * nobody asked for, or to stop the machine on a fault the kernel cannot
- * handle. Counting every entry exactly is what lets tests prove claims
- * like "this read entered the kernel once".
+ * nobody asked for, to kill a process whose fault it cannot fix, or to
+ * stop the machine on a fault the kernel cannot handle; and every trap
+ * from user mode leaves through trap_return_user(). Counting every
+ * entry exactly is what lets tests prove claims like "this read entered
+ * the kernel once".
  */
 #include "proc.h"
 
@@ -59,4 +61,32 @@ void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe 
 		arch_dump_trapframe(tf);
 	printf("duet: powering off after panic\n");
 	arch_poweroff(1);
+}
+
+/* An exception in user mode that the arch did not handle: the process dies, nobody else. */
+void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf)
+{
+	(void)tf;
+	struct proc *p = current()->proc;
+	printf("pid %d (%s): %s (cause %llx) pc %llx addr %llx: killed\n", p->pid, p->name, name,
+	       cause, pc, addr);
+	proc_exit(STATUS_FAULT);
+}
+
+/* On the way back to user mode: end if the process is dying, continue
+ * deferred chains, yield if the time slice is over, enter a user-
+ * interrupt handler if one is due. */
+void trap_return_user(struct trapframe *tf)
+{
+	struct thread *t = current();
+	if (t->proc->killed)
+		thread_end(0); /* the process's status is p->kill_status */
+	op_continue_thread(t); /* chains whose first op completed meanwhile */
+	if (mycpu()->need_resched) {
+		mycpu()->need_resched = false;
+		sched_yield();
+		if (t->proc->killed)
+			thread_end(0);
+	}
+	uintr_return(tf); /* last: the handler's frame goes on the final registers */
 }

@@ -31,9 +31,51 @@
  * on the way to user mode, when the thread leaves its CPU, and when the
  * kernel needs to look at it), and wakes receivers that sleep
  * (uintr_notified()). docs/uintr.md draws the flow.
+ *
+ * The first part, the emulation's trap, needs nothing of the kernel but
+ * the arch's hooks: the host unit tests (tests/unit/test_uintr_*.c)
+ * compile it with an arch's uintr.c, and define UINTR_HOST_TEST to
+ * leave out the rest, which is about threads.
  */
-#include "proc.h"
 #include "uintr.h"
+#include "arch.h"
+
+/*
+ * Read up to max bytes of code at pc: as many as are readable, so that
+ * an instruction that ends just before an unmapped page still decodes.
+ * Returns how many bytes it read.
+ */
+static int fetch(const struct uintr_mem *m, u64 pc, u8 *buf, int max)
+{
+	if (m->read(m->arg, buf, pc, max) == 0)
+		return max;
+	int n = 0;
+	while (n < max && m->read(m->arg, buf + n, pc + n, 1) == 0)
+		n++;
+	return n;
+}
+
+/*
+ * Fetch, decode, emulate: the same on every arch. The instruction is
+ * read from user memory even where the CPU reports it (RISC-V's stval
+ * may hold it, but need not).
+ */
+int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
+	       const struct uintr_mem *m, struct uintr_post *post)
+{
+	u8 buf[UINTR_INSN_MAX];
+	struct uintr_insn in;
+
+	int n = fetch(m, arch_tf_pc(tf), buf, sizeof(buf));
+	if (n == 0)
+		return UINTR_EFAULT;
+	if (arch_uintr_decode(buf, n, &in) < 0)
+		return UINTR_EILL;
+	return arch_uintr_emulate(r, s, tf, &in, m, post);
+}
+
+#ifndef UINTR_HOST_TEST
+#include "proc.h"
 
 struct urecv {
 	struct uintr_recv r; /* first: sender tables point here */
@@ -124,7 +166,7 @@ bool uintr_emulated(struct trapframe *tf)
 		return false; /* not one of ours: the arch reports its fault */
 	if (r < 0) {
 		u64 cause;
-		const char *name = uintr_fault(r, &cause);
+		const char *name = arch_uintr_fault(r, &cause);
 		trap_user_fault(name, cause, arch_tf_pc(tf), 0, tf);
 	}
 	if (r == UINTR_POST)
@@ -141,17 +183,17 @@ void uintr_return(struct trapframe *tf)
 		arch_uintr_load(t->urecv ? &t->urecv->r : NULL, t->usend);
 		return;
 	}
-	/* LAB uintr 4: BEGIN something pending? deliver it (uintr_deliver); a fault kills */
+	/* LAB uintr 4: BEGIN something pending? deliver it (arch_uintr_deliver); a fault kills */
 	/* STUB: (void)tf;
 	   if (uintr_pending(t))
 	   panic("lab uintr task 4: uintr_return is not written yet"); */
 	if (!t->urecv || !__atomic_load_n(&t->urecv->r.pending, __ATOMIC_ACQUIRE))
 		return;
 	struct uintr_mem m = mem(t);
-	int r = uintr_deliver(&t->urecv->r, tf, &m);
+	int r = arch_uintr_deliver(&t->urecv->r, tf, &m);
 	if (r < 0) {
 		u64 cause;
-		const char *name = uintr_fault(r, &cause);
+		const char *name = arch_uintr_fault(r, &cause);
 		trap_user_fault(name, cause, arch_tf_pc(tf), 0, tf);
 	}
 	/* LAB uintr END */
@@ -169,7 +211,7 @@ bool uintr_pending(struct thread *t)
 /* A handler will run on the way out: pending and not masked. */
 bool uintr_deliverable(struct thread *t)
 {
-	return uintr_pending(t) && uintr_unmasked(&t->urecv->r);
+	return uintr_pending(t) && arch_uintr_unmasked(&t->urecv->r);
 }
 
 /* The thread stops receiving; the receiver lives on for its senders. */
@@ -253,24 +295,17 @@ void uintr_notified(void)
 	spin_unlock(&sched_lock);
 }
 
-/* ---- the opcodes (by the thread itself: not from a polled ring) ---- */
-
-static struct thread *self(struct op *op)
-{
-	return current() == op->ring->owner ? current() : NULL;
-}
+/* ---- the opcodes (by the ring's owner: the table in ops.c checks) ---- */
 
 int op_uintr_register_handler(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t)
-		return -EINVAL;
+	struct thread *t = current();
 	struct urecv *u = t->urecv;
 	if (!u && !(u = urecv_new()))
 		return -ENOMEM;
 	if (t->urecv && arch_uintr_native())
 		arch_uintr_unload(&u->r, false); /* the CPU reloads the new handler */
-	int r = uintr_register(&u->r, op->sqe.addr, op->sqe.arg[0]);
+	int r = arch_uintr_register(&u->r, op->sqe.addr, op->sqe.arg[0]);
 	if (r < 0) {
 		if (!t->urecv)
 			urecv_put(u);
@@ -287,8 +322,9 @@ int op_uintr_register_handler(struct op *op)
 
 int op_uintr_unregister_handler(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t || !t->urecv)
+	(void)op;
+	struct thread *t = current();
+	if (!t->urecv)
 		return -EINVAL;
 	unregister(t);
 	return 0;
@@ -317,16 +353,12 @@ static const struct fileops vec_fileops = {
 
 int op_uintr_create_vector(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t || !t->urecv || op->sqe.off >= UINTR_NVEC)
+	struct thread *t = current();
+	if (!t->urecv || op->sqe.off >= UINTR_NVEC)
 		return -EINVAL;
-	struct file *f = kzalloc(sizeof(*f));
+	struct file *f = file_new(&vec_fileops, t->urecv, op->sqe.off);
 	if (!f)
 		return -ENOMEM;
-	f->ref = 1;
-	f->ops = &vec_fileops;
-	f->priv = t->urecv;
-	f->arg = op->sqe.off;
 	__atomic_add_fetch(&t->urecv->ref, 1, __ATOMIC_RELAXED);
 	int fd = fd_alloc(op->proc, f);
 	if (fd < 0)
@@ -336,9 +368,7 @@ int op_uintr_create_vector(struct op *op)
 
 int op_uintr_register_sender(struct op *op)
 {
-	struct thread *t = self(op);
-	if (!t)
-		return -EINVAL;
+	struct thread *t = current();
 	struct file *f = fd_get(op->proc, op->sqe.fd);
 	if (!f)
 		return -EBADF;
@@ -356,9 +386,9 @@ out:
 
 int op_uintr_unregister_sender(struct op *op)
 {
-	struct thread *t = self(op);
+	struct thread *t = current();
 	u64 i = op->sqe.off;
-	if (!t || !t->usend || i >= UINTR_NSEND || !t->usend->uitt[i].valid)
+	if (!t->usend || i >= UINTR_NSEND || !t->usend->uitt[i].valid)
 		return -EINVAL;
 	struct urecv *u = urecv_of(t->usend->uitt[i].recv);
 	uintr_uitt_remove(t->usend, i);
@@ -379,7 +409,7 @@ struct urecv *uintr_receiver(struct thread *t, u64 entry)
 		struct urecv *u = urecv_new();
 		if (!u)
 			return NULL;
-		if (uintr_register(&u->r, entry, 0) < 0) {
+		if (arch_uintr_register(&u->r, entry, 0) < 0) {
 			urecv_put(u);
 			return NULL;
 		}
@@ -433,3 +463,4 @@ void uintr_put(struct urecv *u)
 {
 	urecv_put(u);
 }
+#endif /* UINTR_HOST_TEST */

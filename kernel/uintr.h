@@ -1,9 +1,10 @@
 /*
- * uintr.h - user interrupts: the portable model, and the interface of
- * the per-arch emulation in arch/<arch>/uintr.c.
+ * uintr.h - user interrupts: the portable model, which the kernel's side
+ * (kernel/uintr.c) and each arch's emulation (arch/<arch>/uintr.c,
+ * behind the arch_uintr_* functions of kernel/arch.h) share.
  *
  * A user interrupt lets one thread interrupt another without the
- * kernel, like a signal that costs no system call (DESIGN.md §4). The
+ * kernel, like a signal that costs no system call (docs/uintr.md). The
  * model is Intel's UIPI; RISC-V gets the same model through N-extension
  * CSRs plus one send instruction of our own (docs/uintr.md).
  *
@@ -33,20 +34,22 @@
  *
  * On CPUs without user interrupts (QEMU implements neither), the user
  * instructions trap (#UD / illegal instruction) and the kernel does what
- * the hardware would, through the functions below. They are pure: no
+ * the hardware would: kernel/uintr.c fetches the instruction, the arch
+ * decodes and emulates it (arch_uintr_decode(), arch_uintr_emulate())
+ * and delivers (arch_uintr_deliver()). The arch's part is pure: no
  * locks, no scheduling, no page tables; user memory goes through the
- * callbacks in struct uintr_mem, so the host unit tests can run them
+ * callbacks in struct uintr_mem, so the host unit tests can run it
  * against a fake memory (tests/unit/test_uintr_*.c).
  *
- * What the caller does around them:
+ * What kernel/uintr.c does around them:
  *
  *   trap from user mode, #UD (x86) or illegal instruction (RISC-V):
  *       uintr_trap(): UINTR_DONE -> go back to user mode;
  *       UINTR_POST -> post->vector into post->recv (uintr_post()), then
  *       kick the receiver: IPI the CPU it runs on, wake it if it waits;
- *       < 0 -> uintr_fault() names the fault to kill the thread with.
+ *       < 0 -> arch_uintr_fault() names the fault to kill the thread with.
  *   every return to user mode, after any thread switch:
- *       if (r->pending) uintr_deliver(); < 0 -> kill, as above.
+ *       if (r->pending) arch_uintr_deliver(); < 0 -> kill, as above.
  *
  * On an x86 CPU with UIPI nothing traps: the same structures are the
  * hardware's (the UPID at the start of struct uintr_recv, the UITT in
@@ -151,7 +154,7 @@ struct uintr_mem {
 
 /*
  * Results. >= 0: emulated (or delivered); < 0: an error, and the thread
- * is to be killed with the fault uintr_fault() names:
+ * is to be killed with the fault arch_uintr_fault() names:
  *
  *   UINTR_EILL    not an instruction we emulate: the usual #UD or
  *                 illegal-instruction fault
@@ -196,58 +199,14 @@ struct uintr_insn {
 	int f3;	 /* UI_CSR: funct3: 1 rw, 2 rs, 3 rc; +4 the immediate forms */
 };
 
-/* The longest instruction x86 allows; RISC-V needs 4 bytes. */
-#define UINTR_INSN_MAX 15
-
-/* ---------------------------------------------------------------------
- * Per arch (arch/<arch>/uintr.c), the same prototypes on both.
- * ------------------------------------------------------------------- */
-
 /*
- * Decode the n bytes at the faulting pc (n may be short when the code
- * ends at an unmapped page). Returns the UI_* op and fills *in, or
- * UINTR_EILL when the bytes are not (all of) an emulated instruction.
- * Never reads buf past n.
+ * The emulation's trap (kernel/uintr.c): fetch the instruction at tf's
+ * pc through m (at most UINTR_INSN_MAX bytes, the arch's archdef.h),
+ * arch_uintr_decode() and arch_uintr_emulate() it. UINTR_EFAULT when
+ * not even its first byte can be read; otherwise what they return.
  */
-int uintr_decode(const u8 *buf, int n, struct uintr_insn *in);
-
-/*
- * Do what the hardware does for a decoded instruction: registers in tf,
- * r's state, user memory through m. r may be NULL (the thread has no
- * user-interrupt state: only a send is emulated); s may be NULL (no
- * sender table: every send faults). Returns UINTR_DONE, UINTR_POST
- * (*post filled in; the pc has moved past the send), or an error, in
- * which case tf and r are unchanged.
- */
-int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
-		  const struct uintr_insn *in, const struct uintr_mem *m, struct uintr_post *post);
-
-/* Fetch the instruction at tf's pc through m, decode and emulate it. */
 int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
 	       const struct uintr_mem *m, struct uintr_post *post);
-
-/*
- * Deliver the highest pending vector if the thread has user interrupts
- * enabled: build the frame, clear the vector, enter the handler. Returns
- * 1 if it delivered, 0 if there was nothing to deliver (none pending, or
- * masked), or an error (tf, r and the pending set unchanged).
- */
-int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m);
-
-/* Whether r takes user interrupts now (x86 UIF; RISC-V ustatus.UIE and uie.USIE). */
-bool uintr_unmasked(const struct uintr_recv *r);
-
-/*
- * The register-handler operation: handler is the entry stub's user
- * address; stack is the top of a handler stack, or 0 to run the handler
- * on the interrupted stack (x86: below the red zone; RISC-V: uscratch).
- * Returns 0 or -EINVAL (an address outside user space). UIF/UIE are
- * left as they are: the thread enables with STUI / csrs ustatus.
- */
-int uintr_register(struct uintr_recv *r, u64 handler, u64 stack);
-
-/* Name and cause number of the fault an error stands for, for trap_user_fault(). */
-const char *uintr_fault(int err, u64 *cause);
 
 /* ---------------------------------------------------------------------
  * Portable helpers.
@@ -317,19 +276,4 @@ static inline void uintr_uitt_remove(struct uintr_send *s, unsigned index)
 {
 	if (index < UINTR_NSEND)
 		s->uitt[index] = (struct uintr_target){0};
-}
-
-/*
- * Read up to max bytes of code at pc: as many as are readable, so that
- * an instruction that ends just before an unmapped page still decodes.
- * Returns how many bytes it read.
- */
-static inline int uintr_fetch(const struct uintr_mem *m, u64 pc, u8 *buf, int max)
-{
-	if (m->read(m->arg, buf, pc, max) == 0)
-		return max;
-	int n = 0;
-	while (n < max && m->read(m->arg, buf + n, pc + n, 1) == 0)
-		n++;
-	return n;
 }

@@ -40,7 +40,7 @@ static bool child_exited(struct proc *p, s64 pid)
 	return false;
 }
 
-/* Chains of t's rings to continue (ring_run_deferred). */
+/* Chains of t's rings to continue (op_continue_thread). */
 static bool has_deferred(struct thread *t)
 {
 	for (int i = 0; i < NRING; i++)
@@ -153,7 +153,7 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 	u32 nev = 0;
 	for (;;) {
 		/* chains to continue make completions: run them first, unlocked */
-		ring_run_deferred(t);
+		op_continue_thread(t);
 		unhold(files, n); /* the last round's, if any: look at the files now */
 		hold(t, items, n, files);
 		spin_lock(&sched_lock);

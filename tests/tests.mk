@@ -3,6 +3,8 @@
 #   make test           everything, both arches: unit tests, the grader's
 #                       selftest, then the grader (its last line counts)
 #   make test-unit      the host unit tests, tests/unit/test_*.c
+#   make test-arch      every arch keeps kernel/arch.h's contract in the
+#                       same files (tests/arch_contract.sh)
 #   make test-grade     the grader on both arches
 #   make grade [ARCH=riscv64|x86_64|all] [TEST=filter] [CPUS=n]
 #                       the grader on one arch; TEST picks tests by name
@@ -26,7 +28,7 @@ GRADE_FLAGS = -c $(CPUS) -o build/results $(if $(JOBS),-j $(JOBS)) $(if $(SEED),
 # lab's manifest labs/<name>/tests (labs/labs.mk), else TEST.
 GRADE_TESTS = $(if $(LAB),$(LAB_TESTS),$(TEST))
 
-.PHONY: grade test-build test-selftest
+.PHONY: grade test-build test-selftest test-arch
 
 $(GRADER): tests/grader.c $(SUITES) $(HARNESS) $(HARNESS_H)
 	@mkdir -p $(H)
@@ -37,9 +39,14 @@ $(SELFTEST): tests/selftest.c $(HARNESS) $(HARNESS_H)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/selftest.c $(HARNESS) -lcmocka
 
 # A unit test includes the kernel .c files it tests: -MMD records them.
+# The user-interrupt tests run one arch's own code (arch/<arch>/uintr.c,
+# and kernel/uintr.c's trap over it): kernel/arch.h must find that arch's
+# archdef.h, not the imaginary one of tests/unit.
+$(H)/test_uintr_riscv: UNIT_ARCH := -Iarch/riscv64
+$(H)/test_uintr_x86 $(H)/test_upid: UNIT_ARCH := -Iarch/x86_64
 $(H)/test_%: tests/unit/test_%.c
 	@mkdir -p $(H)
-	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -Itests/unit -o $@ $< -lcmocka
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(UNIT_ARCH) -Itests/unit -o $@ $< -lcmocka
 
 -include $(UNIT:=.d)
 
@@ -51,6 +58,9 @@ test-unit: $(UNIT)
 
 test-selftest: $(SELFTEST)
 	$(SELFTEST)
+
+test-arch:
+	@sh tests/arch_contract.sh
 
 test-grade: deps $(GRADER)
 	@for a in $(ARCHES); do \
@@ -70,9 +80,11 @@ grade: deps $(GRADER)
 test: deps
 	@fail=0; \
 	$(MAKE) --no-print-directory test-unit || fail=1; \
+	$(MAKE) --no-print-directory test-arch || fail=1; \
 	$(MAKE) --no-print-directory test-selftest || fail=1; \
 	$(MAKE) --no-print-directory test-labs || fail=1; \
 	$(MAKE) --no-print-directory fuzz-host-quick || fail=1; \
 	$(MAKE) --no-print-directory bench-quick || fail=1; \
+	$(MAKE) --no-print-directory test-budget || fail=1; \
 	$(MAKE) --no-print-directory test-grade || fail=1; \
 	exit $$fail

@@ -123,7 +123,7 @@ static void ringtest(struct run *r)
 	expect(vm, CMD_MS, "^%s$", w);
 }
 
-/* A blocking read of a line already typed enters the kernel once (DESIGN §1 point 2). */
+/* A blocking read of a line already typed enters the kernel once (docs/rings.md). */
 static void readcost(struct run *r)
 {
 	char w[12];

@@ -8,15 +8,18 @@
 #   $(B)/user/root/bin/<prog>  the same, stripped: what the archive holds
 #   $(B)/archive.cpio        the boot archive the kernel embeds: bin/<prog>
 #
-# Every program links the whole C library: user/lib/*.c and *.S, the two library
-# files the kernel shares (kernel/string.c, kernel/format.c) and the
-# arch's start-up code and system-call stubs (arch/$(ARCH)/user.S).
-# --gc-sections drops what a program does not use.
+# Every program links the whole C library: user/lib/*.c, the
+# freestanding code the kernel compiles too (shared/*.c: string.c,
+# format.c) and the arch's assembly in user/lib/$(ARCH)/ - the same file
+# names on every arch: user.S (start-up code and system-call stubs) and
+# uintr.S (the user-interrupt entry stub). Of the kernel's tree, user
+# code sees only the ABI, kernel/abi/ (hence -Ikernel: the headers say
+# "abi/ring.h"). --gc-sections drops what a program does not use.
 
 UPROGS := $(patsubst user/bin/%.c,%,$(wildcard user/bin/*.c))
 ULIB := $(patsubst user/lib/%.c,$(B)/user/lib/%.o,$(wildcard user/lib/*.c)) \
-	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/*.S)) \
-	$(B)/user/kernel/string.o $(B)/user/kernel/format.o $(B)/user/arch/user.o
+	$(patsubst user/lib/%.S,$(B)/user/lib/%.o,$(wildcard user/lib/$(ARCH)/*.S)) \
+	$(patsubst shared/%.c,$(B)/user/shared/%.o,$(wildcard shared/*.c))
 UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 
 # Freestanding: no host headers or libraries. -nostdinc keeps a stray
@@ -28,7 +31,7 @@ UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 UCFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-fno-stack-protector -fno-pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-ffunction-sections -fdata-sections -Iuser/include -Ikernel -MMD -MP $(USER_CFLAGS)
+	-ffunction-sections -fdata-sections -Iuser/include -Ishared -Ikernel -MMD -MP $(USER_CFLAGS)
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -T user/user.ld
 
@@ -43,13 +46,9 @@ $(B)/user/lib/%.o: user/lib/%.S $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
-$(B)/user/kernel/%.o: kernel/%.c $(UFLAGDEPS)
+$(B)/user/shared/%.o: shared/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
-
-$(B)/user/arch/user.o: arch/$(ARCH)/user.S $(UFLAGDEPS)
-	@mkdir -p $(@D)
-	$(CC) $(UCFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
 $(B)/user/bin/%.o: user/bin/%.c $(UFLAGDEPS)
 	@mkdir -p $(@D)

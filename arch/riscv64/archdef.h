@@ -32,6 +32,9 @@
 #define USER_TOP	  0x4000000000
 #define ELF_MACHINE	  243 /* EM_RISCV */
 
+/* The longest user-interrupt instruction (all are 32 bits): what kernel/uintr.c fetches. */
+#define UINTR_INSN_MAX 4
+
 /* Exception causes (scause) that trap.c and the user-interrupt emulation share. */
 #define EXC_ILLEGAL 2  /* illegal instruction */
 #define EXC_IPAGE   12 /* instruction page fault */

@@ -285,12 +285,12 @@ long sbi_hart_start(u64 hartid, u64 start_pa, u64 opaque)
 }
 
 /*
- * Raise the supervisor software interrupt on one hart. The SBI names
- * harts by a mask and a base: bit i of the mask is hart base + i.
+ * Raise the supervisor software interrupt on hart `hartid`. The SBI
+ * names harts by a mask and a base: bit i of the mask is hart base + i.
  */
-void arch_ipi_send(int cpu)
+long sbi_send_ipi(u64 hartid)
 {
-	sbi_call(SBI_IPI, 0, 1, arch_cpu_hwid(cpu), 0);
+	return sbi_call(SBI_IPI, 0, 1, hartid, 0);
 }
 
 /*

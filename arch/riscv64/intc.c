@@ -1,5 +1,6 @@
 /*
- * intc.c - the PLIC, which routes device interrupts to harts.
+ * intc.c - the PLIC, which routes device interrupts to harts, and the
+ * kernel's inter-processor interrupt (through the SBI, at the end).
  *
  * Each device interrupt source (1..1023; UART0 is 10 on QEMU virt) has a
  * priority; each "context" (one hart in one privilege mode) has an
@@ -47,9 +48,13 @@ void arch_irq_unmask(int irq)
 	*plic(0x2000 + 0x80 * context() + 4 * (irq / 32)) |= 1u << (irq % 32);
 }
 
-int arch_uart_irq(void)
+/*
+ * The kernel's IPI is the supervisor software interrupt, which only
+ * machine mode can raise on another hart: ask the SBI.
+ */
+void arch_ipi_send(int cpu)
 {
-	return UART_IRQ;
+	sbi_send_ipi(arch_cpu_hwid(cpu));
 }
 
 /* A supervisor external interrupt: ask the PLIC which source, run its

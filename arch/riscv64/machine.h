@@ -94,11 +94,15 @@ extern int nram;
 extern u64 timebase_hz;
 long sbi_set_timer(u64 when);
 long sbi_hart_start(u64 hartid, u64 start_pa, u64 opaque);
+long sbi_send_ipi(u64 hartid);
 
 /* trap.c */
 void trap_init_hart(void);
 void trap_kernel(struct trapframe *tf); /* called by trap.S */
 void trap_user(struct trapframe *tf);	/* called by trap.S */
+
+/* trap.S */
+void trapret_user(struct trapframe *tf) __attribute__((noreturn));
 
 /* timer.c */
 void timer_intr(void);

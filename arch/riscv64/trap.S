@@ -143,12 +143,13 @@ trap_from_user:
 	.cfi_endproc
 
 /*
- * void arch_return_to_user(struct trapframe *tf): the one way into user
- * mode, for a brand-new thread as for the end of every trap from it.
+ * void trapret_user(struct trapframe *tf): the one way into user mode,
+ * for a brand-new thread (arch_return_to_user, trap.c) as for the end
+ * of every trap from it.
  */
-	.globl arch_return_to_user
-	.type arch_return_to_user, @function
-arch_return_to_user:
+	.globl trapret_user
+	.type trapret_user, @function
+trapret_user:
 	.cfi_startproc
 	.cfi_undefined ra /* nothing to return to: gdb's backtrace ends here */
 	csrc sstatus, SSTATUS_SIE /* no trap may see the half-restored state */

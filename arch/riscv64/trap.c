@@ -150,10 +150,16 @@ void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
 	c->s[1] = (u64)entry;
 }
 
+/* A new thread's way into user mode (kernel/proc.c), interrupts off. */
+void arch_return_to_user(struct trapframe *tf)
+{
+	trapret_user(tf);
+}
+
 /*
  * A thread's first trip to user mode: at pc, on stack sp, with the
- * arguments of _start (user.S) in a0..a2 and every other register 0.
- * The sstatus recorded here is what arch_return_to_user() gives any
+ * arguments of _start (user/lib/riscv64/user.S) in a0..a2 and every other register 0.
+ * The sstatus recorded here is what trapret_user (trap.S) gives any
  * return to user mode: user privilege (SPP = 0), interrupts on (SPIE).
  */
 void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64 a2)

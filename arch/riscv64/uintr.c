@@ -2,17 +2,20 @@
  * uintr.c - riscv64 user interrupts, emulated: the N extension's user
  * CSRs and URET, plus our send instruction, for harts without them
  * (every one QEMU offers: they raise an illegal-instruction exception),
- * and delivery of pending user interrupts the way the hardware would.
- * The model and the callers' side: kernel/uintr.h; the story:
- * docs/uintr.md.
+ * and delivery of pending user interrupts the way the hardware would:
+ * the arch_uintr_* functions of kernel/arch.h. The model: kernel/uintr.h;
+ * the caller, which fetches the instruction and knows threads:
+ * kernel/uintr.c; the story: docs/uintr.md.
  *
  * Pure functions: registers in a trap frame, user memory through
- * callbacks, nothing else. This file includes only types.h, archdef.h
- * and uintr.h (no machine.h, no kernel.h), so that the host unit test
- * tests/unit/test_uintr_riscv.c can include it with the real trap frame.
+ * callbacks, nothing else. This file includes only types.h, archdef.h,
+ * arch.h and uintr.h (no machine.h, no kernel.h), so that the host unit
+ * test tests/unit/test_uintr_riscv.c can include it with the real trap
+ * frame.
  */
 #include "types.h"
 #include "archdef.h"
+#include "arch.h"
 #include "uintr.h"
 #include "abi/errno.h"
 
@@ -106,7 +109,7 @@ static bool our_csr(int csr)
 	return false;
 }
 
-int uintr_decode(const u8 *buf, int n, struct uintr_insn *in)
+int arch_uintr_decode(const u8 *buf, int n, struct uintr_insn *in)
 {
 	if (n < 4 || (buf[0] & 3) != 3 || (buf[0] & 0x1c) == 0x1c)
 		return UINTR_EILL; /* truncated, compressed, or longer than 32 bits */
@@ -237,8 +240,9 @@ static void csr_access(struct uintr_recv *r, struct trapframe *tf, const struct 
 	/* LAB uintr END */
 }
 
-int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
-		  const struct uintr_insn *in, const struct uintr_mem *m, struct uintr_post *post)
+int arch_uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
+		       const struct uintr_insn *in, const struct uintr_mem *m,
+		       struct uintr_post *post)
 {
 	/* LAB uintr 1: BEGIN our send, URET and the CSR accesses, as the hardware does them */
 	/* STUB: (void)r, (void)s, (void)tf, (void)in, (void)m, (void)post, (void)xget;
@@ -274,21 +278,6 @@ int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *
 	/* LAB uintr END */
 }
 
-int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
-	       const struct uintr_mem *m, struct uintr_post *post)
-{
-	u8 buf[4];
-	struct uintr_insn in;
-
-	/* stval may hold the instruction already, but need not: read it */
-	int n = uintr_fetch(m, tf->sepc, buf, sizeof(buf));
-	if (n < 2)
-		return UINTR_EFAULT;
-	if (uintr_decode(buf, n, &in) < 0)
-		return UINTR_EILL;
-	return uintr_emulate(r, s, tf, &in, m, post);
-}
-
 /* ---------------------------------------------------------------------
  * Delivery, as an N-extension hart takes a user interrupt:
  *
@@ -296,21 +285,21 @@ int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
  *   UPIE = UIE; UIE = 0; pc = utvec's BASE (+ 4 * vector when vectored)
  *
  * Nothing is written to memory: the handler finds its own stack, by
- * swapping sp with uscratch (user/lib/uintr_riscv64.S).
+ * swapping sp with uscratch (user/lib/riscv64/uintr.S).
  * ------------------------------------------------------------------- */
 
-bool uintr_unmasked(const struct uintr_recv *r)
+bool arch_uintr_unmasked(const struct uintr_recv *r)
 {
 	return r->enabled && (r->ie & UIE_USIE);
 }
 
-int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m)
+int arch_uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m)
 {
 	/* LAB uintr 2: BEGIN save pc, cause and UIE in the CSRs and enter the handler */
 	/* STUB: (void)r, (void)tf, (void)m; return 0; // delivers nothing */
 	(void)m;
 	u64 set = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
-	if (!set || !uintr_unmasked(r))
+	if (!set || !arch_uintr_unmasked(r))
 		return 0;
 
 	unsigned v = uintr_highest(set);
@@ -337,7 +326,7 @@ int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr
  * stack), and unmask user software interrupts in uie. UIE itself is the
  * thread's to set.
  */
-int uintr_register(struct uintr_recv *r, u64 handler, u64 stack)
+int arch_uintr_register(struct uintr_recv *r, u64 handler, u64 stack)
 {
 	if (!handler || !user_addr(handler) || (handler & 3) || stack > USER_TOP)
 		return -EINVAL;
@@ -347,7 +336,7 @@ int uintr_register(struct uintr_recv *r, u64 handler, u64 stack)
 	return 0;
 }
 
-const char *uintr_fault(int err, u64 *cause)
+const char *arch_uintr_fault(int err, u64 *cause)
 {
 	if (err == UINTR_EFAULT) {
 		*cause = EXC_IPAGE;

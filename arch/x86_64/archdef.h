@@ -39,6 +39,9 @@
 #define USER_TOP    UL(0x800000000000)
 #define ELF_MACHINE 62 /* EM_X86_64 */
 
+/* The longest instruction x86 allows: what kernel/uintr.c fetches to emulate one. */
+#define UINTR_INSN_MAX 15
+
 /* Exception vectors that trap.c and the user-interrupt emulation (uintr.c) share. */
 #define T_ILLOP 6  /* invalid opcode (#UD) */
 #define T_GPFLT 13 /* general protection (#GP) */

@@ -366,6 +366,11 @@ void firmware_init(void)
 		panic("no ACPI MADT or MP tables");
 }
 
+int arch_cpu_count(void)
+{
+	return ncpu;
+}
+
 struct irq_route isa_irq_route(int irq)
 {
 	return isa_route[irq];

@@ -172,11 +172,6 @@ u32 arch_cpu_hwid(int cpu)
 	return cpu_apic_id[cpu];
 }
 
-int arch_cpu_count(void)
-{
-	return ncpu;
-}
-
 void arch_irq_enable(void)
 {
 	asm volatile("sti" : : : "memory");

@@ -216,7 +216,7 @@ void arch_return_to_user(struct trapframe *tf)
 
 /*
  * A thread's first trip to user mode: at pc, on stack sp, with the
- * arguments of _start (user.S) in rdi, rsi, rdx, every other register 0,
+ * arguments of _start (user/lib/x86_64/user.S) in rdi, rsi, rdx, every other register 0,
  * the user's code and stack segments, and interrupts on.
  */
 void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64 a2)
@@ -247,7 +247,7 @@ void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
 }
 
 /*
- * The system-call convention (user.S): number in rax, arguments in rdi,
+ * The system-call convention (user/lib/x86_64/user.S): number in rax, arguments in rdi,
  * rsi, rdx, r10, r8, r9 - the C calling convention's registers, but r10
  * for rcx, which syscall overwrites - and the result in rax.
  */

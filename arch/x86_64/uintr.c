@@ -9,18 +9,20 @@
  * from the same structures (kernel/uintr.h lays them out as the UPID
  * and the UITT), and move the running thread's state in and out of it.
  *
- * The model and the callers' side: kernel/uintr.h and kernel/arch.h;
- * the story: docs/uintr.md.
+ * Both are the arch_uintr_* functions of kernel/arch.h. The model:
+ * kernel/uintr.h; the caller, which fetches the instruction and knows
+ * threads: kernel/uintr.c; the story: docs/uintr.md.
  *
  * The emulation and the native encodings are pure functions: registers
  * in a trap frame, user memory through callbacks, nothing else. That
- * part includes only archdef.h and uintr.h (no machine.h, no kernel.h),
- * so that the host unit tests (tests/unit/test_uintr_x86.c,
+ * part includes only archdef.h, arch.h and uintr.h (no machine.h, no
+ * kernel.h), so that the host unit tests (tests/unit/test_uintr_x86.c,
  * test_upid.c) can include this file with the real trap frame; they
  * define UINTR_HOST_TEST to leave out the last part, which drives the
  * CPU.
  */
 #include "archdef.h"
+#include "arch.h"
 #include "uintr.h"
 #include "abi/errno.h"
 
@@ -80,7 +82,7 @@ static bool segment_prefix(u8 b)
 	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
 }
 
-int uintr_decode(const u8 *buf, int n, struct uintr_insn *in)
+int arch_uintr_decode(const u8 *buf, int n, struct uintr_insn *in)
 {
 	int i = 0;
 	bool rep = false;
@@ -174,8 +176,9 @@ static int uiret(struct uintr_recv *r, struct trapframe *tf, const struct uintr_
 	/* LAB uintr END */
 }
 
-int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
-		  const struct uintr_insn *in, const struct uintr_mem *m, struct uintr_post *post)
+int arch_uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
+		       const struct uintr_insn *in, const struct uintr_mem *m,
+		       struct uintr_post *post)
 {
 	/* LAB uintr 1: BEGIN SENDUIPI, UIRET, TESTUI, CLUI, STUI as the hardware does them */
 	/* STUB: (void)r, (void)s, (void)tf, (void)in, (void)m, (void)post, (void)gpr, (void)uiret;
@@ -214,20 +217,6 @@ int uintr_emulate(struct uintr_recv *r, struct uintr_send *s, struct trapframe *
 	/* LAB uintr END */
 }
 
-int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
-	       const struct uintr_mem *m, struct uintr_post *post)
-{
-	u8 buf[UINTR_INSN_MAX];
-	struct uintr_insn in;
-
-	int n = uintr_fetch(m, tf->rip, buf, sizeof(buf));
-	if (n == 0)
-		return UINTR_EFAULT;
-	if (uintr_decode(buf, n, &in) < 0)
-		return UINTR_EILL;
-	return uintr_emulate(r, s, tf, &in, m, post);
-}
-
 /* ---------------------------------------------------------------------
  * Delivery, as the SDM's user-interrupt delivery does it:
  *
@@ -243,17 +232,17 @@ int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
  * and the caller kills the thread, as the hardware's #PF or #SS would.
  * ------------------------------------------------------------------- */
 
-bool uintr_unmasked(const struct uintr_recv *r)
+bool arch_uintr_unmasked(const struct uintr_recv *r)
 {
 	return r->enabled;
 }
 
-int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m)
+int arch_uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr_mem *m)
 {
 	/* LAB uintr 2: BEGIN push the frame (old rsp, rflags, rip, vector) and enter the handler */
 	/* STUB: (void)r, (void)tf, (void)m; return 0; // delivers nothing */
 	u64 set = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
-	if (!set || !uintr_unmasked(r))
+	if (!set || !arch_uintr_unmasked(r))
 		return 0;
 	if (!r->handler || !user_addr(r->handler))
 		return UINTR_EGP;
@@ -293,7 +282,7 @@ int uintr_deliver(struct uintr_recv *r, struct trapframe *tf, const struct uintr
  * functions; otherwise stack is a handler stack's top, loaded into rsp
  * (bit 0 of the adjust says "load", which the alignment clears again).
  */
-int uintr_register(struct uintr_recv *r, u64 handler, u64 stack)
+int arch_uintr_register(struct uintr_recv *r, u64 handler, u64 stack)
 {
 	if (!handler || !user_addr(handler) || stack > USER_TOP)
 		return -EINVAL;
@@ -302,7 +291,7 @@ int uintr_register(struct uintr_recv *r, u64 handler, u64 stack)
 	return 0;
 }
 
-const char *uintr_fault(int err, u64 *cause)
+const char *arch_uintr_fault(int err, u64 *cause)
 {
 	switch (err) {
 	case UINTR_EGP:

@@ -1,6 +1,6 @@
 /*
  * fs.h - files: what a program, the kernel and the file server (fsd)
- * say to each other (DESIGN §1 points 6 and 7, §5).
+ * say to each other (docs/servers.md).
  *
  * Files live in a server, not in the kernel. The kernel takes part only
  * where trust is needed: it knows who the caller is.

@@ -1,6 +1,6 @@
 /*
  * pipe.h - hardware pipes: what two ends share, and use without the
- * kernel (DESIGN §5).
+ * kernel (docs/pipes.md).
  *
  * A hardware pipe is one region of memory, mapped into every process
  * that holds one of its ends, with two single-producer single-consumer
@@ -32,7 +32,7 @@
  *   waiting[me] = 0                       (one send instruction)
  *
  * Either the peer sees the flag and sends, or the sleeper sees the new
- * index and does not sleep: the barrier rule of the rings (DESIGN §3).
+ * index and does not sleep: the barrier rule of the rings (docs/polling.md).
  * The kernel raises closed[e] when end e's last descriptor goes, and
  * interrupts the other end: end of file (writer closed, inbox empty),
  * or -EPIPE (reader closed) for the one still there. Everything in the

@@ -4,10 +4,34 @@
  * tiny initramfs, under Debian's kernel, on the same QEMU with the same
  * options as duet. It prints the same BENCH lines and powers off.
  *
+ * With one CPU (the run under -icount: instructions):
+ *
  *	cpu-loop                  two instructions per turn: ns per instruction
  *	null-call                 getppid(), the classic null system call
+ *	uring-nop-wait1           one io_uring NOP, submitted and waited for in
+ *	                          one io_uring_enter (GETEVENTS)
+ *	uring-nop-batchN          N io_uring NOPs (N = 1, 8, 32, 128) per
+ *	                          io_uring_enter, completions reaped from the CQ
+ *	uring-sqpoll-1cpu         one NOP on an SQPOLL ring: publish the entry
+ *	                          (wake the poller if it sleeps), wait for the
+ *	                          completion with io_uring_enter(GETEVENTS) as
+ *	                          liburing does when the CQ is empty
  *	pipe-kernel-pingpong-1cpu 1 byte there and back between two processes
  *	pipe-kernel-stream-1cpu   1 MiB through a pipe, 64 KiB per write
+ *	file-read-{4k,64k}-1cpu   lseek to 0 and read 4 KiB (64 KiB) of a tmpfs file
+ *
+ * With two CPUs (the run under plain TCG: time):
+ *
+ *	cpu-loop                  as above: the emulator's speed
+ *	pipe-kernel-pingpong-2cpu the ping-pong, the processes where Linux's
+ *	                          scheduler puts them (duet cannot pin them)
+ *	pipe-kernel-pingpong-2cpu-pinned   each process pinned to its own CPU
+ *	pipe-kernel-pingpong-2cpu-onecpu   both pinned to the same CPU: no
+ *	                          wake-up crosses CPUs
+ *
+ * io_uring is driven with its raw system calls (io_uring_setup,
+ * io_uring_enter) and the rings mapped with mmap, as liburing does it,
+ * so that nothing but a libc is needed to build this.
  *
  * Time is CLOCK_MONOTONIC (the vDSO reads the TSC: no system call; the
  * kernel command line has tsc=reliable so that Linux keeps the TSC as
@@ -20,13 +44,18 @@
  * exit.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -78,6 +107,16 @@ fail:
 	failed++;
 }
 
+/* Run each process on one CPU of its own (the 2-CPU cases); -1: any. */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (cpu >= 0 && sched_setaffinity(0, sizeof(set), &set) < 0)
+		perror("bench: sched_setaffinity");
+}
+
 static int spin(long n)
 {
 	long k = n / 2;
@@ -100,7 +139,7 @@ static int null_call(long n)
 static int to[2], from[2];
 static pid_t peer;
 
-static void start_peer(int stream)
+static void start_peer(int stream, int cpu)
 {
 	static char buf[CHUNK];
 	if (pipe(to) < 0 || pipe(from) < 0 || (peer = fork()) < 0) {
@@ -109,6 +148,7 @@ static void start_peer(int stream)
 	}
 	if (peer > 0)
 		return;
+	pin(cpu);
 	for (;;) {
 		long want = stream ? MIB : 1, got = 0;
 		while (got < want) {
@@ -154,6 +194,204 @@ static int stream(long n)
 	return 0;
 }
 
+/*
+ * io_uring, by hand: io_uring_setup gives the rings' offsets, mmap maps
+ * the SQ ring, the CQ ring (one mapping with IORING_FEAT_SINGLE_MMAP)
+ * and the entries. The same ordering rules as duet's rings: entries
+ * before the tail that covers them (release), the tail before the
+ * entries it covers (acquire), and a full barrier between publishing
+ * sq_tail and reading the flags of an SQPOLL ring.
+ */
+#define URING_ENTRIES 128
+
+static struct {
+	int fd;
+	unsigned *sq_tail, *sq_mask, *sq_array, *sq_flags;
+	unsigned *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned tail; /* our sq_tail */
+	void *map[3];  /* the mappings, for uring_close */
+	size_t len[3];
+} ur = {.fd = -1};
+
+static int uring_enter(unsigned submit, unsigned complete, unsigned flags)
+{
+	return syscall(__NR_io_uring_enter, ur.fd, submit, complete, flags, NULL, 0);
+}
+
+static int uring_setup(unsigned flags)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	p.flags = flags;
+	p.sq_thread_idle = 1000; /* ms an SQPOLL poller polls before it sleeps */
+	int fd = syscall(__NR_io_uring_setup, URING_ENTRIES, &p);
+	if (fd < 0)
+		return -1;
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	int one = p.features & IORING_FEAT_SINGLE_MMAP;
+	if (one)
+		sq_len = cq_len = sq_len > cq_len ? sq_len : cq_len;
+	int prot = PROT_READ | PROT_WRITE, map = MAP_SHARED | MAP_POPULATE;
+	char *sq = mmap(NULL, sq_len, prot, map, fd, IORING_OFF_SQ_RING);
+	char *cq = one ? sq : mmap(NULL, cq_len, prot, map, fd, IORING_OFF_CQ_RING);
+	void *sqes =
+	    mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), prot, map, fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	ur.fd = fd;
+	ur.map[0] = sq, ur.len[0] = sq_len;
+	ur.map[1] = one ? NULL : cq, ur.len[1] = cq_len;
+	ur.map[2] = sqes, ur.len[2] = p.sq_entries * sizeof(struct io_uring_sqe);
+	ur.sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	ur.sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	ur.sq_array = (unsigned *)(sq + p.sq_off.array);
+	ur.sq_flags = (unsigned *)(sq + p.sq_off.flags);
+	ur.cq_head = (unsigned *)(cq + p.cq_off.head);
+	ur.cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	ur.cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+	ur.cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	ur.sqes = sqes;
+	ur.tail = *ur.sq_tail;
+	for (unsigned i = 0; i < p.sq_entries; i++)
+		ur.sq_array[i] = i; /* slot i of the SQ is entry i */
+	return 0;
+}
+
+static void uring_close(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (ur.map[i])
+			munmap(ur.map[i], ur.len[i]);
+	close(ur.fd); /* an SQPOLL ring's poller ends with it */
+	memset(&ur, 0, sizeof(ur));
+	ur.fd = -1;
+}
+
+/* b NOPs in the SQ, published with one release of the tail. */
+static void uring_nops(long b)
+{
+	for (long j = 0; j < b; j++) {
+		struct io_uring_sqe *e = &ur.sqes[ur.tail & *ur.sq_mask];
+		memset(e, 0, sizeof(*e));
+		e->opcode = IORING_OP_NOP;
+		ur.tail++;
+	}
+	__atomic_store_n(ur.sq_tail, ur.tail, __ATOMIC_RELEASE);
+}
+
+/* Reap b completions, entering the kernel to wait only if the CQ is empty. */
+static int uring_reap(long b)
+{
+	unsigned head = *ur.cq_head;
+	for (long got = 0; got < b;) {
+		unsigned t = __atomic_load_n(ur.cq_tail, __ATOMIC_ACQUIRE);
+		if (t == head) {
+			if (uring_enter(0, 1, IORING_ENTER_GETEVENTS) < 0)
+				return -1;
+			continue;
+		}
+		for (; head != t; head++, got++)
+			if (ur.cqes[head & *ur.cq_mask].res < 0)
+				return -1;
+		__atomic_store_n(ur.cq_head, head, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static long batch; /* NOPs per io_uring_enter */
+
+static int uring_batches(long n)
+{
+	for (long i = 0; i < n; i += batch) {
+		uring_nops(batch);
+		if (uring_enter(batch, 0, 0) != batch || uring_reap(batch) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int uring_wait1(long n)
+{
+	for (long i = 0; i < n; i++) {
+		uring_nops(1);
+		if (uring_enter(1, 1, IORING_ENTER_GETEVENTS) != 1 || uring_reap(1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int uring_sqpoll(long n)
+{
+	for (long i = 0; i < n; i++) {
+		uring_nops(1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if ((__atomic_load_n(ur.sq_flags, __ATOMIC_RELAXED) & IORING_SQ_NEED_WAKEUP) &&
+		    uring_enter(0, 0, IORING_ENTER_SQ_WAKEUP) < 0)
+			return -1;
+		if (uring_reap(1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void uring_case(const char *name, int (*f)(long), long ops, unsigned flags)
+{
+	if (uring_setup(flags) < 0) {
+		printf("BENCH case=%s error=\"io_uring_setup: %m\"\n", name);
+		failed++;
+		return;
+	}
+	measure(name, f, ops);
+	uring_close();
+}
+
+/* A 64 KiB file in a tmpfs; one operation: lseek to 0, read len bytes. */
+#define FILE_SIZE (64 << 10)
+static int ffd = -1;
+static long flen;
+
+static int file_read(long n)
+{
+	static char buf[FILE_SIZE];
+	for (long i = 0; i < n; i++) {
+		if (lseek(ffd, 0, SEEK_SET) != 0)
+			return -1;
+		for (long done = 0, r; done < flen; done += r)
+			if ((r = read(ffd, buf + done, flen - done)) <= 0)
+				return -1;
+	}
+	return 0;
+}
+
+static void file_case(const char *name, long len, long ops)
+{
+	static char buf[FILE_SIZE];
+	mkdir("/tmp", 0777);
+	if (mount("tmpfs", "/tmp", "tmpfs", 0, NULL) < 0 && errno != EBUSY)
+		goto fail;
+	if ((ffd = open("/tmp/bench.dat", O_RDWR | O_CREAT | O_TRUNC, 0644)) < 0)
+		goto fail;
+	for (int i = 0; i < FILE_SIZE; i++)
+		buf[i] = i * 7;
+	if (write(ffd, buf, FILE_SIZE) != FILE_SIZE)
+		goto fail;
+	flen = len;
+	measure(name, file_read, ops);
+	close(ffd);
+	unlink("/tmp/bench.dat");
+	return;
+fail:
+	printf("BENCH case=%s error=\"setting up the tmpfs file: %m\"\n", name);
+	failed++;
+	if (ffd >= 0)
+		close(ffd);
+}
+
 int main(void)
 {
 	/* PID 1 gets the console from the kernel only if the initramfs has
@@ -165,18 +403,48 @@ int main(void)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* a new line first: the firmware's last escape sequence has none */
-	printf("\nBENCH start arch=x86_64 os=linux cpus=%ld mode=full warm=%d reps=%d\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), warm, reps);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("\nBENCH start arch=x86_64 os=linux cpus=%ld mode=full warm=%d reps=%d\n", cpus,
+	       warm, reps);
 	printf("BENCH clock src=clock_gettime\n");
-	measure("cpu-loop", spin, 200000);
-	measure("null-call", null_call, 4096);
-	start_peer(0);
-	measure("pipe-kernel-pingpong-1cpu", pingpong, 1024);
-	stop_peer();
-	start_peer(1);
-	measure("pipe-kernel-stream-1cpu", stream, 4);
-	stop_peer();
-	printf("BENCH done cases=4 ran=%d skipped=0 failed=%d\n", 4 - failed, failed);
+	int cases = 0;
+	measure("cpu-loop", spin, 200000), cases++;
+	if (cpus >= 2) {
+		start_peer(0, -1);
+		measure("pipe-kernel-pingpong-2cpu", pingpong, 256), cases++;
+		stop_peer();
+		pin(0);
+		start_peer(0, 1);
+		measure("pipe-kernel-pingpong-2cpu-pinned", pingpong, 256), cases++;
+		stop_peer();
+		start_peer(0, 0);
+		measure("pipe-kernel-pingpong-2cpu-onecpu", pingpong, 1024), cases++;
+		stop_peer();
+	} else {
+		measure("null-call", null_call, 4096), cases++;
+		uring_case("uring-nop-wait1", uring_wait1, 4096, 0), cases++;
+		static const struct {
+			const char *name;
+			long n;
+		} b[] = {{"uring-nop-batch1", 1},
+			 {"uring-nop-batch8", 8},
+			 {"uring-nop-batch32", 32},
+			 {"uring-nop-batch128", 128}};
+		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+			batch = b[i].n;
+			uring_case(b[i].name, uring_batches, 4096, 0), cases++;
+		}
+		uring_case("uring-sqpoll-1cpu", uring_sqpoll, 1024, IORING_SETUP_SQPOLL), cases++;
+		start_peer(0, -1);
+		measure("pipe-kernel-pingpong-1cpu", pingpong, 1024), cases++;
+		stop_peer();
+		start_peer(1, -1);
+		measure("pipe-kernel-stream-1cpu", stream, 4), cases++;
+		stop_peer();
+		file_case("file-read-4k-1cpu", 4096, 1024), cases++;
+		file_case("file-read-64k-1cpu", 65536, 256), cases++;
+	}
+	printf("BENCH done cases=%d ran=%d skipped=0 failed=%d\n", cases, cases - failed, failed);
 	fflush(stdout);
 	sync();
 	reboot(RB_POWER_OFF);

@@ -8,8 +8,11 @@
 #                                        <arch>-<run>.skip file: a run that could
 #                                        not be made, and why) ->
 #                                        DIR/results.{tsv,md}, DIR/results-*.svg
-#   report.sh linux DIR SHIFT LINUX DUET the Linux run and the duet run of one
-#                                        `make bench-linux` -> DIR/linux.{tsv,md,svg}
+#   report.sh linux DIR SHIFT LINUX DUET [LINUX2 DUET2]
+#                                        the Linux and duet runs of one `make
+#                                        bench-linux`, under -icount with one CPU
+#                                        and (2) under TCG with two ->
+#                                        DIR/linux.{tsv,md,svg}
 #
 # Guest instructions per operation, for runs under -icount, are the time
 # per operation divided by the time per instruction that the same run's
@@ -362,38 +365,74 @@ results() {
 }
 
 # ---- Linux and duet: linux.* ---------------------------------------------------
+#
+# LINUX, DUET: the runs under -icount with one CPU (instructions);
+# LINUX2, DUET2 (optional): the runs under plain TCG with two CPUs (time).
 
 linux() {
 	tsv "$1" > "$tmp/linux"
 	tsv "$2" > "$tmp/duet"
-	# Which duet case each Linux case is compared with.
-	cat > "$tmp/pairs" <<-EOF
-		cpu-loop cpu-loop
-		null-call null-call
-		null-call null-batch8
-		null-call null-batch32
-		null-call null-batch128
-		pipe-kernel-pingpong-1cpu pipe-kernel-pingpong-1cpu
-		pipe-kernel-pingpong-1cpu pipe-hw-pingpong-1cpu
-		pipe-kernel-stream-1cpu pipe-kernel-stream-1cpu
-		pipe-kernel-stream-1cpu pipe-hw-stream-1cpu
+	two=
+	if [ $# -ge 4 ]; then
+		tsv "$3" > "$tmp/linux2"
+		tsv "$4" > "$tmp/duet2"
+		two=1
+	else
+		: > "$tmp/linux2"
+		: > "$tmp/duet2"
+	fi
+	# Which duet case each Linux case is set against: its true anchor
+	# (a batch against io_uring at the same batch size), and in words.
+	# run: 1 (one CPU, -icount: instructions) or 2 (two CPUs, TCG: time).
+	tab=$(printf '\t')
+	sed "s/  */$tab/; s/  */$tab/; s/  */$tab/" > "$tmp/pairs" <<-'EOF'
+		1 cpu-loop cpu-loop one instruction of a two-instruction loop
+		1 null-call null-call null system call (getppid) / one blocking call (ring_call of getpid)
+		1 uring-nop-wait1 null-call io_uring NOP, submit and wait in one io_uring_enter / one blocking call
+		1 uring-nop-batch1 null-batch1 io_uring NOP, batch 1 / async API (sq_get, sq_submit, cq_wait), batch 1
+		1 uring-nop-batch8 null-batch8 io_uring NOPs, batch 8, per op / async API, batch 8, per op
+		1 uring-nop-batch32 null-batch32 io_uring NOPs, batch 32, per op / async API, batch 32, per op
+		1 uring-nop-batch128 null-batch128 io_uring NOPs, batch 128, per op / async API, batch 128, per op
+		1 uring-sqpoll-1cpu null-polled-1cpu SQPOLL io_uring NOP, 1 CPU / polled ring call, 1 CPU
+		1 pipe-kernel-pingpong-1cpu pipe-kernel-pingpong-1cpu pipe 1-byte round trip, 1 CPU / kernel pipes
+		1 pipe-kernel-pingpong-1cpu pipe-hw-pingpong-1cpu pipe 1-byte round trip, 1 CPU / hardware pipes
+		1 pipe-kernel-stream-1cpu pipe-kernel-stream-1cpu 1 MiB through a pipe, 1 CPU / kernel pipes
+		1 pipe-kernel-stream-1cpu pipe-hw-stream-1cpu 1 MiB through a pipe, 1 CPU / hardware pipes
+		1 file-read-4k-1cpu file-read-4k-1cpu read 4 KiB of a tmpfs file / through the file server
+		1 file-read-64k-1cpu file-read-64k-1cpu read 64 KiB of a tmpfs file / through the file server
+		2 cpu-loop cpu-loop one instruction: the emulator's speed (ns)
+		2 pipe-kernel-pingpong-2cpu pipe-kernel-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs, placed by the scheduler / kernel pipes
+		2 pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, 2 vCPUs, placed by the scheduler / hardware pipes
+		2 pipe-kernel-pingpong-2cpu-pinned pipe-kernel-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / kernel pipes
+		2 pipe-kernel-pingpong-2cpu-pinned pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / hardware pipes
+		2 pipe-kernel-pingpong-2cpu-onecpu pipe-kernel-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / kernel pipes
+		2 pipe-kernel-pingpong-2cpu-onecpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / hardware pipes
 	EOF
-	awk -v OFS='\t' '
+	# One row per pair: run, both cases, status, Linux's and duet's
+	# instructions (run 1) or ns (run 2), duet / Linux, Linux's ns,
+	# duet's ns, duet's entries (both ends), what, note.
+	awk -F '\t' -v OFS='\t' '
 	function both(d, k) { return d[k + 3] == "" ? d[k] : sprintf("%.4f", d[k] + d[k + 3]) }
-	FILENAME ~ /linux$/ { L[$5] = $0; next }
-	FILENAME ~ /duet$/ { D[$5] = $0; next }
+	FILENAME ~ /linux$/ { L[1, $5] = $0; next }
+	FILENAME ~ /duet$/ { D[1, $5] = $0; next }
+	FILENAME ~ /linux2$/ { L[2, $5] = $0; next }
+	FILENAME ~ /duet2$/ { D[2, $5] = $0; next }
 	{
-		split(L[$1], l, "\t"); split(D[$2], d, "\t")
+		if (!((1 * $1, $2) in L)) next
+		split(L[$1, $2], l, "\t"); split(D[$1, $3], d, "\t")
 		if (l[6] != "ok") next
+		k = $1 == 1 ? 21 : 18 # instructions, or ns
 		if (d[6] == "ok")
-			print $1, $2, "ok", l[21], d[21], sprintf("%.2f", d[21] / l[21]), l[18], d[18], \
-				both(d, 9), both(d, 10), both(d, 11), ""
+			print $1, $2, $3, "ok", l[k], d[k], sprintf("%.2f", d[k] / l[k]), l[18], d[18], \
+				both(d, 9), both(d, 10), both(d, 11), $4, "", l[19], l[20], d[19], d[20]
 		else
-			print $1, $2, d[6] == "" ? "missing" : d[6], l[21], "", "", l[18], "", "", "", "", d[28]
-	}' "$tmp/linux" "$tmp/duet" "$tmp/pairs" > "$tmp/cmp"
+			print $1, $2, $3, d[6] == "" ? "missing" : d[6], l[k], "", "", l[18], "", "", "", \
+				"", $4, d[28], l[19], l[20], "", ""
+	}' "$tmp/linux" "$tmp/duet" "$tmp/linux2" "$tmp/duet2" "$tmp/pairs" > "$tmp/cmp"
 	{
-		printf 'linux_case\tduet_case\tstatus\tlinux_instr\tduet_instr\tratio\t'
-		printf 'linux_ns\tduet_ns\tduet_entries\tduet_exc\tduet_intr\tnote\n'
+		printf 'run\tlinux_case\tduet_case\tstatus\tlinux\tduet\tratio\t'
+		printf 'linux_ns\tduet_ns\tduet_entries\tduet_exc\tduet_intr\twhat\tnote\t'
+		printf 'linux_ns_min\tlinux_ns_max\tduet_ns_min\tduet_ns_max\n'
 		cat "$tmp/cmp"
 	} > "$dir/linux.tsv"
 	{
@@ -401,67 +440,102 @@ linux() {
 		echo
 		echo "Generated by \`make bench-linux\` on $when from git $rev: $host, QEMU $qemu."
 		echo 'Do not edit: both guests ran in that one run, under the same QEMU'
-		echo "options (\`-icount shift=$shift_,sleep=off -smp 1\`, TCG; see the runs"
-		echo 'below). Linux is Debian'"'"'s kernel with the static benchmark'
-		echo '`tests/bench/linux.c` as `/init`. Instructions are guest instructions'
-		echo 'per operation; the ratio is duet'"'"'s over Linux'"'"'s (below 1: duet'
-		echo 'needs fewer). The pipe cases are two processes on one CPU. duet'"'"'s'
-		echo 'kernel entries are both ends'"'"' (both processes'"'"'); interrupts are'
-		echo 'mostly timer ticks. Method: [Benchmarks](../benchmarks.md).'
+		echo 'options (see the runs below). Linux is Debian'"'"'s kernel with the'
+		echo 'static benchmark `tests/bench/linux.c` as `/init`; duet runs its'
+		echo '`bench`. Each duet row is set against its true anchor: one blocking'
+		echo 'call against one system call and against one io_uring submit-and-wait,'
+		echo 'a batch against io_uring at the same batch size, a polled ring against'
+		echo 'SQPOLL. The ratio is duet'"'"'s over Linux'"'"'s (below 1: duet needs'
+		echo 'fewer, or is faster). duet'"'"'s kernel entries are both ends'"'"' (both'
+		echo 'processes'"'"', or the program'"'"'s and the file server'"'"'s), per'
+		echo 'operation; interrupts are mostly timer ticks. Linux has no cheap'
+		echo 'per-thread count of kernel entries, so its side reports none.'
+		echo 'Method: [Benchmarks](../benchmarks.md).'
+		echo
+		echo "## Instructions: one CPU, \`-icount shift=$shift_,sleep=off\`"
+		echo
+		echo 'Guest instructions per operation. QEMU'"'"'s icount counts each'
+		echo 'iteration of an x86 `rep movs` (or `rep stos`) as one instruction:'
+		echo 'a kernel whose copies are `rep movs` (Linux'"'"'s are) moves up to 8'
+		echo 'bytes per counted instruction, one that copies in a loop pays for'
+		echo 'every load and store. The time of such an instruction is not in the'
+		echo 'count.'
 		echo
 		echo '![duet and Linux: guest instructions per operation](linux.svg)'
 		echo
-		echo '| Linux case | duet case | Linux instructions | duet instructions | duet / Linux | duet syscalls | duet exceptions | duet interrupts |'
-		echo '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
-		awk -F '\t' '{
-			if ($3 == "ok")
-				printf "| %s | %s | %.0f | %.0f | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, $9, $10, $11
+		echo '| operation (Linux / duet) | Linux case | duet case | Linux instructions | duet instructions | duet / Linux | duet syscalls | duet exceptions | duet interrupts |'
+		echo '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
+		awk -F '\t' '$1 == 1 {
+			if ($4 == "ok")
+				printf "| %s | %s | %s | %.0f | %.0f | %s | %s | %s | %s |\n", $13, $2, $3, $5, $6, $7, $10, $11, $12
 			else
-				printf "| %s | %s | %.0f | not measured | - | - | - | - |\n", $1, $2, $4
+				printf "| %s | %s | %s | %.0f | not measured | - | - | - | - |\n", $13, $2, $3, $5
 		}' "$tmp/cmp"
-		if awk -F '\t' '$3 != "ok" { f = 1 } END { exit !f }' "$tmp/cmp"; then
+		if [ -n "$two" ]; then
+			echo
+			echo '## Time: two vCPUs, plain TCG'
+			echo
+			echo 'Nanoseconds per operation (medians of the repetitions) on the host'"'"'s'
+			echo 'clock as each guest reads it. duet cannot pin a process to a CPU, so'
+			echo 'Linux runs the ping-pong three times: with its ends where its'
+			echo 'scheduler puts them, pinned to different vCPUs, and both pinned to'
+			echo 'the same vCPU (`sched_setaffinity`), where no wake-up crosses vCPUs.'
+			echo 'Times under TCG depend on the host and its load (in the runs table):'
+			echo 'each vCPU is a host thread, and a vCPU that halts until an interrupt'
+			echo '(an idle Linux or duet CPU) is a host thread that sleeps, woken'
+			echo 'through QEMU and the host'"'"'s scheduler, while an end that spins'
+			echo '(duet'"'"'s hardware pipes) never halts. Compare rows of'
+			echo 'this run only, with the fastest and slowest repetitions beside the'
+			echo 'medians. Speed-up is Linux'"'"'s median over duet'"'"'s.'
+			echo
+			echo '| operation (Linux / duet) | Linux case | duet case | Linux ns | Linux min - max | duet ns | duet min - max | speed-up | duet syscalls | duet exceptions | duet interrupts |'
+			echo '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+			awk -F '\t' '$1 == 2 {
+				if ($4 == "ok")
+					printf "| %s | %s | %s | %.1f | %.1f - %.1f | %.1f | %.1f - %.1f | %.1fx | %s | %s | %s |\n", $13, $2, $3, $5, $15, $16, $6, $17, $18, $5 / $6, $10, $11, $12
+				else
+					printf "| %s | %s | %s | %.1f | %.1f - %.1f | not measured | - | - | - | - | - |\n", $13, $2, $3, $5, $15, $16
+			}' "$tmp/cmp"
+		fi
+		if awk -F '\t' '$4 != "ok" { f = 1 } END { exit !f }' "$tmp/cmp"; then
 			echo
 			echo 'duet cases not measured, and why:'
 			echo
-			awk -F '\t' '$3 != "ok" { printf "- %s: %s\n", $2, $12 }' "$tmp/cmp"
+			awk -F '\t' '$4 != "ok" { printf "- %s: %s\n", $3, $14 }' "$tmp/cmp"
 		fi
-		echo
-		echo 'Linux has no cheap per-thread count of kernel entries, so the Linux'
-		echo 'side reports none. duet'"'"'s polled ring has no row: with one CPU its'
-		echo 'poller runs only when the program is preempted at a timer tick'
-		echo '([Benchmarks](../benchmarks.md)).'
 		echo
 		echo '## Runs'
 		echo
-		echo '| system | clock | host load | QEMU command line |'
-		echo '| --- | --- | --- | --- |'
-		for f in "$1" "$2"; do
-			printf '| %s | %s | %s → %s | `%s` |\n' \
+		echo '| system | CPUs | clock | host load | QEMU command line |'
+		echo '| --- | --- | --- | --- | --- |'
+		for f in "$@"; do
+			printf '| %s | %s | %s | %s → %s | `%s` |\n' \
 				"$(sed -n 's/^BENCH start .*os=\([a-z]*\).*/\1/p' "$f" | grep . || echo duet)" \
+				"$(sed -n 's/^BENCH start .*cpus=\([0-9]*\).*/\1/p' "$f")" \
 				"$(sed -n 's/^BENCH clock //p' "$f" | head -1)" \
 				"$(sed -n 's/^# load start: //p' "$f")" "$(sed -n 's/^# load end: //p' "$f")" \
 				"$(sed -n 's/^# qemu: //p' "$f")"
 		done
 	} > "$dir/linux.md"
-	awk -F '\t' -v OFS='\t' '$3 == "ok" && $1 != "cpu-loop" {
-		print $2, $4, $5 }' "$tmp/cmp" > "$tmp/plot.dat"
+	awk -F '\t' -v OFS='\t' '$1 == 1 && $4 == "ok" && $2 != "cpu-loop" {
+		print $3 " / " $2, $5, $6 }' "$tmp/cmp" > "$tmp/plot.dat"
 	n=$(wc -l < "$tmp/plot.dat")
 	y='(-$0 + 0.2)'
 	y2='(-$0 - 0.2)'
 	gnuplot <<-EOF
-		set terminal svg size 900,$((120 + 36 * n)) dynamic noenhanced font 'sans,12'
+		set terminal svg size 1000,$((120 + 36 * n)) dynamic noenhanced font 'sans,12'
 		set datafile separator '\t'
 		set style fill solid 0.8 border -1
 		set key top right
 		set grid xtics
 		set ytics nomirror scale 0 font ',11'
 		set logscale x
-		set lmargin 26
+		set lmargin 52
 		set yrange [-$n + 0.5:0.5]
 		set xrange [1:*]
 		set xlabel 'instructions (log scale)'
 		set output '$dir/linux.svg'
-		set title 'guest instructions per operation, same QEMU (-icount shift=$shift_, 1 CPU): each duet case against its Linux counterpart'
+		set title 'guest instructions per operation, same QEMU (-icount shift=$shift_, 1 CPU): each duet case against its Linux anchor'
 		plot '$tmp/plot.dat' using (1):$y:(1):2:($y - 0.18):($y + 0.18):ytic(1) with boxxyerror lc 1 title 'Linux', \
 			'' using (1):$y2:(1):3:($y2 - 0.18):($y2 + 0.18) with boxxyerror lc 2 title 'duet'
 	EOF

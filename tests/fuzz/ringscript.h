@@ -15,7 +15,7 @@
  *                         to_submit (0xffff: ~0u)
  *   R_REAP     1 byte     reap up to that many completions
  *   R_COMPLETE 1+1        complete parked op (b % parked): ok, or -ENOENT if b & 1
- *   R_DEFERRED -          the owner's way through the kernel (ring_run_deferred)
+ *   R_DEFERRED -          the owner's way through the kernel (op_continue_thread)
  *   R_FAILALLOC 1 byte    the next (b % 4) kmallocs fail
  *
  * An entry's user_data, bits 32..33, says what the scripted op_run()

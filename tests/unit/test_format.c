@@ -1,6 +1,6 @@
-/* test_format.c - the printf engine (kernel/format.c) against expected strings. */
+/* test_format.c - the printf engine (shared/format.c) against expected strings. */
 #include "host.h"
-#include "../../kernel/format.c"
+#include "../../shared/format.c"
 
 /* Some checks feed vformat formats that are wrong on purpose. */
 #pragma GCC diagnostic ignored "-Wformat"

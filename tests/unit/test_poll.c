@@ -1,7 +1,7 @@
 /*
  * test_poll.c - polled rings (kernel/ring.c) on the host: what
- * ring_create accepts, the poller's decision to sleep (the NEED_WAKEUP
- * half of DESIGN §3's barrier rule), ring_enter on a polled ring, and
+ * ring_setup accepts, the poller's decision to sleep (the NEED_WAKEUP
+ * half of the barrier rule, docs/polling.md), ring_enter on a polled ring, and
  * stopping the poller when the ring goes.
  *
  * The poller thread never runs here: the tests call its steps
@@ -21,15 +21,15 @@ static void test_create_refuses(void **state)
 	assert_int_equal(setup_ring(8, 2 * RING_MAX, 0), -EINVAL);
 	assert_int_equal(setup_ring(8, 8, 1u << 5), -EINVAL);
 	assert_int_equal(setup_ring(8, 8, RING_POLL_PIN), -EINVAL); /* pinning needs a poller */
-	assert_int_equal(ring_create(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 0, 2, &x), -EINVAL);
-	assert_int_equal(ring_create(&thread, 8, 8, RING_POLL, RING_IDLE_MAX_US + 1, -1, &x),
+	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 0, 2, &x), -EINVAL);
+	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL, RING_IDLE_MAX_US + 1, -1, &x),
 			 -EINVAL);
 	/* NRING rings per thread, then -EMFILE */
 	for (int i = 0; i < NRING; i++)
-		assert_int_equal(ring_create(&thread, 4, 4, 0, 0, -1, &x), 0);
-	assert_int_equal(ring_create(&thread, 4, 4, 0, 0, -1, &x), -EMFILE);
+		assert_int_equal(ring_setup(&thread, 4, 4, 0, 0, -1, &x), 0);
+	assert_int_equal(ring_setup(&thread, 4, 4, 0, 0, -1, &x), -EMFILE);
 	for (int i = 0; i < NRING; i++)
-		ring_destroy(thread.rings[i]);
+		ring_teardown(thread.rings[i]);
 }
 
 static void test_poller_made(void **state)
@@ -41,7 +41,7 @@ static void test_poller_made(void **state)
 	assert_int_equal(host_poller.pin, -1);
 	assert_int_equal(r->idle_ns, RING_IDLE_DEFAULT_US * 1000ull);
 	struct ring *pinned;
-	assert_int_equal(ring_create(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 250, 1, &pinned), 0);
+	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 250, 1, &pinned), 0);
 	assert_int_equal(host_poller.pin, 1);
 	assert_int_equal(pinned->idle_ns, 250000);
 }
@@ -111,7 +111,7 @@ static void test_destroy_stops_poller(void **state)
 	(void)state;
 	assert_int_equal(setup_ring(8, 8, RING_POLL), 0);
 	host_on_yield = poller_stops;
-	ring_destroy(r);
+	ring_teardown(r);
 	assert_ptr_equal(host_woken, &host_poller);
 	assert_null(thread.rings[0]);
 }
@@ -122,7 +122,7 @@ static int teardown_all(void **state)
 	for (int i = 0; i < NRING; i++) {
 		if (thread.rings[i]) {
 			thread.rings[i]->poller = NULL; /* the host poller never ran */
-			ring_destroy(thread.rings[i]);
+			ring_teardown(thread.rings[i]);
 		}
 	}
 	return 0;

@@ -20,7 +20,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	ring_destroy(r);
+	ring_teardown(r);
 	return 0;
 }
 
@@ -142,7 +142,7 @@ static void test_scribbled_cq_tail_recovers(void **state)
 static void test_enter_is_bounded(void **state)
 {
 	(void)state;
-	ring_destroy(r);
+	ring_teardown(r);
 	assert_int_equal(setup_sizes(512, 1024), 0);
 	static u64 ud[300];
 	for (int i = 0; i < 300; i++)
@@ -177,7 +177,7 @@ static void test_pending_op_continues_its_chain(void **state)
 	assert_int_equal(ring_enter(r->id, 2, 0), 2);
 	assert_int_equal(reap(got, res), 0); /* the first waits, the second waits for it */
 	assert_int_equal(nparked, 1);
-	op_complete(parked[0], 42, 0); /* as an interrupt handler would */
+	op_complete(unpark(), 42, 0); /* as an interrupt handler would */
 	assert_int_equal(reap(got, res), 1);
 	assert_int_equal(got[0], LATER | 1);
 	assert_int_equal(res[0], 42);
@@ -195,8 +195,8 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	int res[8];
 	submit(chain, 3, SQE_LINK);
 	assert_int_equal(ring_enter(r->id, 3, 0), 3);
-	op_complete(parked[0], -ENOENT, 0);
-	ring_run_deferred(&thread);
+	op_complete(unpark(), -ENOENT, 0);
+	op_continue_thread(&thread);
 	assert_int_equal(reap(got, res), 3);
 	assert_int_equal(res[0], -ENOENT);
 	assert_int_equal(res[1], -ECANCELED);
@@ -228,7 +228,7 @@ static void test_indexes_wrap(void **state)
 static void test_chain_is_cut_at_link_max(void **state)
 {
 	(void)state;
-	ring_destroy(r);
+	ring_teardown(r);
 	assert_int_equal(setup_sizes(64, 64), 0);
 	u64 ud[LINK_MAX + 4], got[64];
 	int res[64];

@@ -1,10 +1,18 @@
 /*
  * Host tests for riscv64 user-interrupt emulation (arch/riscv64/uintr.c):
  * decoding the user-interrupt CSR accesses, URET and our send; the CSRs'
- * read and write rules; delivery and URET; and every refusal.
+ * read and write rules; delivery and URET; every refusal; and the
+ * fetch of kernel/uintr.c's uintr_trap() over them.
  */
 #include "uintr_host.h"
 #include "../../arch/riscv64/uintr.c"
+#include "../../kernel/uintr.c" /* uintr_trap(), over the arch's hooks */
+
+/* What uintr_trap() asks of the arch besides its hooks (trap.c in the kernel). */
+u64 arch_tf_pc(struct trapframe *tf)
+{
+	return tf->sepc;
+}
 
 #define CODE	0x10000ul /* a read-only code page */
 #define STACK	0x3fff0000ul
@@ -56,7 +64,7 @@ static int decode_w(u32 w, struct uintr_insn *in)
 {
 	u8 b[4];
 	put(b, w);
-	return uintr_decode(b, 4, in);
+	return arch_uintr_decode(b, 4, in);
 }
 
 /* Emulate one instruction word. */
@@ -66,14 +74,14 @@ static int run(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
 	struct uintr_insn in;
 	struct uintr_mem none = {0};
 	assert_true(decode_w(w, &in) > 0);
-	return uintr_emulate(r, s, tf, &in, &none, post);
+	return arch_uintr_emulate(r, s, tf, &in, &none, post);
 }
 
 /* A receiver with a handler, unmasked and enabled. */
 static struct uintr_recv receiver(void)
 {
 	struct uintr_recv r = {0};
-	assert_int_equal(uintr_register(&r, HANDLER, STACK + 0x1000), 0);
+	assert_int_equal(arch_uintr_register(&r, HANDLER, STACK + 0x1000), 0);
 	r.enabled = true;
 	return r;
 }
@@ -158,7 +166,7 @@ static void test_decode_rejects(void **state)
 		u8 b[4];
 		put(b, bad[i]);
 		u8 *g = guarded(b, 4);
-		if (uintr_decode(g, 4, &in) != UINTR_EILL)
+		if (arch_uintr_decode(g, 4, &in) != UINTR_EILL)
 			fail_msg("%08x decoded as op %d", bad[i], in.op);
 		unguard(g, 4);
 	}
@@ -175,7 +183,7 @@ static void test_decode_truncated(void **state)
 		put(b, good[i]);
 		for (int n = 0; n <= 4; n++) {
 			u8 *g = guarded(b, n);
-			int res = uintr_decode(g, n, &in);
+			int res = arch_uintr_decode(g, n, &in);
 			if (n < 4)
 				assert_int_equal(res, UINTR_EILL);
 			else
@@ -315,7 +323,7 @@ static void test_deliver(void **state)
 
 	r.tval = 0x55; /* left from an earlier trap */
 	uintr_post(&r, 7);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	assert_int_equal(r.epc, old.sepc);
 	assert_int_equal(r.cause, 1ull << 63 | 7);
 	assert_int_equal(r.tval, 0);
@@ -340,7 +348,7 @@ static void test_deliver_vectored(void **state)
 		struct trapframe tf = pattern();
 		r.handler = HANDLER | 1;
 		uintr_post(&r, vs[i]);
-		assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 		assert_int_equal(tf.sepc, HANDLER + 4 * vs[i]);
 	}
 }
@@ -356,22 +364,22 @@ static void test_masking(void **state)
 
 	uintr_post(&r, 9);
 	r.enabled = false;
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 	r.enabled = true;
 	r.ie = 0;
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 	assert_memory_equal(&tf, &old, sizeof(tf));
 	assert_int_equal(r.pending, 1ull << 9);
 
 	/* csrsi uie, 1 (USIE); csrci ustatus, 1; csrsi ustatus, 1 */
 	assert_int_equal(run(&r, NULL, &tf, CSRI(0x004, 1, RSI, X0), &post), UINTR_DONE);
 	assert_int_equal(run(&r, NULL, &tf, CSRI(0x000, 1, RCI, X0), &post), UINTR_DONE);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 	assert_int_equal(run(&r, NULL, &tf, CSRI(0x000, 1, RSI, X0), &post), UINTR_DONE);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	assert_int_equal(r.epc, old.sepc + 12); /* after the three CSR accesses */
 	uintr_post(&r, 10);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0); /* delivery masked it */
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0); /* delivery masked it */
 }
 
 static void test_uret(void **state)
@@ -404,7 +412,7 @@ static void test_uret(void **state)
 }
 
 /*
- * Deliver, then run what the entry stub runs (user/lib/uintr_riscv64.S)
+ * Deliver, then run what the entry stub runs (user/lib/riscv64/uintr.S)
  * through the trap path: swap sp with uscratch, read ucause, swap back,
  * URET. Every register comes back.
  */
@@ -425,7 +433,7 @@ static void test_roundtrip(void **state)
 	put(h + 12, URET_W);
 
 	uintr_post(&r, 42);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	assert_int_equal(uintr_trap(&r, NULL, &tf, &m, &post), UINTR_DONE);
 	assert_int_equal(tf.sp, STACK + 0x1000); /* on the handler stack */
 	assert_int_equal(r.scratch, old.sp);
@@ -449,9 +457,9 @@ static void test_coalescing(void **state)
 
 	assert_int_equal(uintr_post(&r, 3), 0);
 	assert_int_equal(uintr_post(&r, 3), 1ull << 3);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	r.enabled = true;
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 }
 
 static void test_highest_first(void **state)
@@ -468,7 +476,7 @@ static void test_highest_first(void **state)
 	uintr_post(&r, 31);
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		r.enabled = true;
-		assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 		assert_int_equal(r.cause, 1ull << 63 | order[i]);
 	}
 	assert_int_equal(r.pending, 0);
@@ -483,7 +491,7 @@ static void test_every_vector(void **state)
 	for (unsigned v = 0; v < UINTR_NVEC; v++) {
 		r.enabled = true;
 		uintr_post(&r, v);
-		assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 		assert_int_equal(r.cause & ~(1ull << 63), v);
 	}
 }
@@ -495,13 +503,13 @@ static void test_handler_refused(void **state)
 	struct uintr_recv r = {0};
 	struct trapframe tf = pattern(), old = tf;
 
-	assert_int_equal(uintr_register(&r, KERNEL, 0), -EINVAL);
-	assert_int_equal(uintr_register(&r, USER_TOP, 0), -EINVAL);
-	assert_int_equal(uintr_register(&r, 0, 0), -EINVAL);
-	assert_int_equal(uintr_register(&r, HANDLER + 2, 0), -EINVAL); /* utvec needs 4 */
-	assert_int_equal(uintr_register(&r, HANDLER, KERNEL), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, KERNEL, 0), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, USER_TOP, 0), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, 0, 0), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, HANDLER + 2, 0), -EINVAL); /* utvec needs 4 */
+	assert_int_equal(arch_uintr_register(&r, HANDLER, KERNEL), -EINVAL);
 	assert_int_equal(r.handler, 0);
-	assert_int_equal(uintr_register(&r, HANDLER, 0), 0);
+	assert_int_equal(arch_uintr_register(&r, HANDLER, 0), 0);
 	assert_int_equal(r.ie, 1);
 	assert_int_equal(r.scratch, 0);
 
@@ -511,7 +519,7 @@ static void test_handler_refused(void **state)
 	const u64 bad[] = {KERNEL, 0, USER_TOP, (USER_TOP - 8) | 1 /* + 4 * 63 */};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		r.handler = bad[i];
-		assert_int_equal(uintr_deliver(&r, &tf, &m), UINTR_EGP);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), UINTR_EGP);
 		assert_memory_equal(&tf, &old, sizeof(tf));
 		assert_int_equal(r.pending, 1ull << 63);
 		assert_true(r.enabled);
@@ -604,11 +612,11 @@ static void test_fault_names(void **state)
 {
 	(void)state;
 	u64 cause;
-	assert_string_equal(uintr_fault(UINTR_EILL, &cause), "illegal instruction");
+	assert_string_equal(arch_uintr_fault(UINTR_EILL, &cause), "illegal instruction");
 	assert_int_equal(cause, 2);
-	assert_string_equal(uintr_fault(UINTR_EGP, &cause), "illegal instruction");
+	assert_string_equal(arch_uintr_fault(UINTR_EGP, &cause), "illegal instruction");
 	assert_int_equal(cause, 2);
-	assert_string_equal(uintr_fault(UINTR_EFAULT, &cause), "instruction page fault");
+	assert_string_equal(arch_uintr_fault(UINTR_EFAULT, &cause), "instruction page fault");
 	assert_int_equal(cause, 12);
 }
 

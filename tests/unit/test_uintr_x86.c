@@ -1,10 +1,18 @@
 /*
  * Host tests for x86_64 user-interrupt emulation (arch/x86_64/uintr.c):
  * decoding SENDUIPI, UIRET, TESTUI, CLUI and STUI; what each does to the
- * registers; the delivery frame byte by byte; and every refusal.
+ * registers; the delivery frame byte by byte; every refusal; and the
+ * fetch of kernel/uintr.c's uintr_trap() over them.
  */
 #include "uintr_host.h"
 #include "../../arch/x86_64/uintr.c"
+#include "../../kernel/uintr.c" /* uintr_trap(), over the arch's hooks */
+
+/* What uintr_trap() asks of the arch besides its hooks (trap.c in the kernel). */
+u64 arch_tf_pc(struct trapframe *tf)
+{
+	return tf->rip;
+}
 
 #define CODE	0x400000ul   /* a read-only code page */
 #define STACK	0x7fff0000ul /* a 64 KiB read-write stack region */
@@ -47,14 +55,14 @@ static struct trapframe pattern(void)
 
 static int decode(const u8 *b, int n, struct uintr_insn *in)
 {
-	return uintr_decode(b, n, in);
+	return arch_uintr_decode(b, n, in);
 }
 
 /* A receiver with a handler on the interrupted stack, UIF on. */
 static struct uintr_recv receiver(void)
 {
 	struct uintr_recv r = {0};
-	assert_int_equal(uintr_register(&r, HANDLER, 0), 0);
+	assert_int_equal(arch_uintr_register(&r, HANDLER, 0), 0);
 	r.enabled = true;
 	return r;
 }
@@ -218,7 +226,7 @@ static int run(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
 	struct uintr_mem m = setup_mem(&f);
 	struct uintr_insn in;
 	assert_true(decode(b, n, &in) > 0);
-	int res = uintr_emulate(r, s, tf, &in, &m, post);
+	int res = arch_uintr_emulate(r, s, tf, &in, &m, post);
 	fake_unmap_all(&f);
 	return res;
 }
@@ -293,7 +301,7 @@ static void test_deliver_frame(void **state)
 	struct trapframe tf = pattern(), old = tf;
 
 	uintr_post(&r, 5);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 
 	/* rsp = 0x7fff8008: - 128 = 0x7fff7f88, & ~15 = 0x7fff7f80, - 32 */
 	u64 sp = 0x7fff7f60;
@@ -336,7 +344,7 @@ static void test_deliver_alignment(void **state)
 		u64 rsp = STACK + 0x8000 + off;
 		tf.rsp = rsp;
 		uintr_post(&r, 1);
-		assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 		u64 sp = ((rsp - 128) & ~15ul) - 32;
 		assert_int_equal(tf.rsp, sp);
 		assert_int_equal(tf.rsp % 16, 0);
@@ -356,11 +364,11 @@ static void test_deliver_handler_stack(void **state)
 	struct uintr_recv r = {0};
 	struct trapframe tf = pattern();
 
-	assert_int_equal(uintr_register(&r, HANDLER, STACK + 0x1008), 0);
+	assert_int_equal(arch_uintr_register(&r, HANDLER, STACK + 0x1008), 0);
 	assert_int_equal(r.stack_adjust, STACK + 0x1009);
 	r.enabled = true;
 	uintr_post(&r, 2);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	assert_int_equal(tf.rsp, STACK + 0x1000 - 32);
 	assert_int_equal(fake_u64(&f, tf.rsp), 2);
 	assert_int_equal(fake_u64(&f, tf.rsp + 24), STACK + 0x8008);
@@ -378,7 +386,7 @@ static void test_uiret_roundtrip(void **state)
 	struct trapframe tf = pattern(), old = tf;
 
 	uintr_post(&r, 33);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	assert_int_equal(fake_u64(&f, tf.rsp), 33);
 	tf.rsp += 8;				      /* the handler pops the vector */
 	tf.rflags = RF_FIXED | RF_IF | RF_SF | RF_DF; /* and changes flags */
@@ -408,7 +416,7 @@ static void test_uiret_flags_mask(void **state)
 	tf.rsp = sp;
 	tf.rflags = RF_FIXED | RF_IF;
 	r.enabled = false;
-	assert_int_equal(uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_DONE);
+	assert_int_equal(arch_uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_DONE);
 	assert_int_equal(tf.rflags, RF_FIXED | RF_IF | 0x254dd5);
 	assert_int_equal(tf.rip, CODE + 0x80);
 	assert_int_equal(tf.rsp, STACK + 0x4000);
@@ -419,7 +427,7 @@ static void test_uiret_flags_mask(void **state)
 	assert_int_equal(fake_write(&f, sp, none, sizeof(none)), 0);
 	tf.rsp = sp;
 	tf.rflags = RF_FIXED | RF_IF | RF_OSZAPC | RF_DF;
-	assert_int_equal(uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_DONE);
+	assert_int_equal(arch_uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_DONE);
 	assert_int_equal(tf.rflags, RF_FIXED | RF_IF);
 	fake_unmap_all(&f);
 }
@@ -443,7 +451,7 @@ static void test_uiret_bad(void **state)
 		assert_int_equal(fake_write(&f, sp, bad[i], sizeof(bad[i])), 0);
 		tf.rsp = sp;
 		old = tf;
-		assert_int_equal(uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_EGP);
+		assert_int_equal(arch_uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_EGP);
 		assert_memory_equal(&tf, &old, sizeof(tf));
 		assert_false(r.enabled);
 	}
@@ -452,7 +460,7 @@ static void test_uiret_bad(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(sps); i++) {
 		tf.rsp = sps[i];
 		old = tf;
-		assert_int_equal(uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_EFAULT);
+		assert_int_equal(arch_uintr_emulate(&r, NULL, &tf, &in, &m, &post), UINTR_EFAULT);
 		assert_memory_equal(&tf, &old, sizeof(tf));
 	}
 	fake_unmap_all(&f);
@@ -470,17 +478,17 @@ static void test_uif_masks(void **state)
 
 	r.enabled = false;
 	uintr_post(&r, 7);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 	assert_memory_equal(&tf, &old, sizeof(tf));
 	assert_int_equal(r.pending, 1ull << 7);
 	assert_int_equal(f.writes, 0);
 
 	assert_int_equal(run(&r, NULL, &tf, stui_b, 4, &post), UINTR_DONE);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	assert_int_equal(fake_u64(&f, tf.rsp + 8), old.rip + 4); /* returns after STUI */
 	/* and delivery masked the next one */
 	uintr_post(&r, 8);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 	fake_unmap_all(&f);
 }
 
@@ -495,9 +503,9 @@ static void test_coalescing(void **state)
 	assert_int_equal(uintr_post(&r, 12), 0);	  /* was empty: kick */
 	assert_int_equal(uintr_post(&r, 12), 1ull << 12); /* coalesced */
 	assert_int_equal(r.pending, 1ull << 12);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 	r.enabled = true;
-	assert_int_equal(uintr_deliver(&r, &tf, &m), 0);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 0);
 	assert_int_equal(f.writes, 1);
 	fake_unmap_all(&f);
 }
@@ -518,7 +526,7 @@ static void test_highest_first(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		tf.rsp = STACK + 0x8000;
 		r.enabled = true;
-		assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 		assert_int_equal(fake_u64(&f, tf.rsp), order[i]);
 	}
 	assert_int_equal(r.pending, 0);
@@ -539,7 +547,7 @@ static void test_every_vector(void **state)
 		tf.rsp = STACK + 0x8000;
 		r.enabled = true;
 		uintr_post(&r, v);
-		assert_int_equal(uintr_deliver(&r, &tf, &m), 1);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), 1);
 		assert_int_equal(fake_u64(&f, tf.rsp), v);
 	}
 	fake_unmap_all(&f);
@@ -561,7 +569,7 @@ static void test_deliver_bad_stack(void **state)
 		tf = pattern();
 		tf.rsp = sps[i];
 		old = tf;
-		assert_int_equal(uintr_deliver(&r, &tf, &m), UINTR_EFAULT);
+		assert_int_equal(arch_uintr_deliver(&r, &tf, &m), UINTR_EFAULT);
 		assert_memory_equal(&tf, &old, sizeof(tf));
 		assert_int_equal(r.pending, 1ull << 4);
 		assert_true(r.enabled);
@@ -569,10 +577,10 @@ static void test_deliver_bad_stack(void **state)
 	/* a handler stack top outside user space */
 	r.stack_adjust = KERNEL | 1;
 	tf = pattern();
-	assert_int_equal(uintr_deliver(&r, &tf, &m), UINTR_EGP);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), UINTR_EGP);
 	/* a huge adjust: the frame would land outside user space */
 	r.stack_adjust = 0x7ffffffffffff000ul;
-	assert_int_equal(uintr_deliver(&r, &tf, &m), UINTR_EFAULT);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), UINTR_EFAULT);
 	assert_int_equal(f.writes, 0);
 	fake_unmap_all(&f);
 }
@@ -585,21 +593,21 @@ static void test_handler_kernel(void **state)
 	struct uintr_recv r = {0};
 	struct trapframe tf = pattern(), old = tf;
 
-	assert_int_equal(uintr_register(&r, KERNEL, 0), -EINVAL);
-	assert_int_equal(uintr_register(&r, 0x800000000000ul, 0), -EINVAL);
-	assert_int_equal(uintr_register(&r, 0, 0), -EINVAL);
-	assert_int_equal(uintr_register(&r, HANDLER, KERNEL), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, KERNEL, 0), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, 0x800000000000ul, 0), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, 0, 0), -EINVAL);
+	assert_int_equal(arch_uintr_register(&r, HANDLER, KERNEL), -EINVAL);
 	assert_int_equal(r.handler, 0);
-	assert_int_equal(uintr_register(&r, HANDLER, 0), 0);
+	assert_int_equal(arch_uintr_register(&r, HANDLER, 0), 0);
 	assert_int_equal(r.stack_adjust, UINTR_REDZONE);
 
 	/* even if one got in, delivery refuses it */
 	r.handler = KERNEL;
 	r.enabled = true;
 	uintr_post(&r, 1);
-	assert_int_equal(uintr_deliver(&r, &tf, &m), UINTR_EGP);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), UINTR_EGP);
 	r.handler = 0;
-	assert_int_equal(uintr_deliver(&r, &tf, &m), UINTR_EGP);
+	assert_int_equal(arch_uintr_deliver(&r, &tf, &m), UINTR_EGP);
 	assert_memory_equal(&tf, &old, sizeof(tf));
 	assert_int_equal(f.writes, 0);
 	fake_unmap_all(&f);
@@ -726,11 +734,11 @@ static void test_fault_names(void **state)
 {
 	(void)state;
 	u64 cause;
-	assert_string_equal(uintr_fault(UINTR_EILL, &cause), "invalid opcode");
+	assert_string_equal(arch_uintr_fault(UINTR_EILL, &cause), "invalid opcode");
 	assert_int_equal(cause, 6);
-	assert_string_equal(uintr_fault(UINTR_EGP, &cause), "general protection");
+	assert_string_equal(arch_uintr_fault(UINTR_EGP, &cause), "general protection");
 	assert_int_equal(cause, 13);
-	assert_string_equal(uintr_fault(UINTR_EFAULT, &cause), "page fault");
+	assert_string_equal(arch_uintr_fault(UINTR_EFAULT, &cause), "page fault");
 	assert_int_equal(cause, 14);
 }
 

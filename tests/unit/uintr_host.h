@@ -4,15 +4,17 @@
  * struct uintr_mem callbacks, and buffers that end at an inaccessible
  * page.
  *
- * These tests do not include host.h: it brings kernel.h, arch.h and the
+ * These tests do not include host.h: it brings kernel.h and the
  * imaginary arch of tests/unit/archdef.h, whose struct trapframe is not
- * the one uintr.c works on. arch/<arch>/uintr.c includes its own
- * archdef.h (same folder, so found first), and needs nothing of the
- * kernel but types.h and uintr.h.
+ * the one uintr.c works on. arch/<arch>/uintr.c and the trap part of
+ * kernel/uintr.c need nothing of the kernel but types.h, uintr.h and
+ * arch.h, and arch.h finds the real arch's archdef.h (tests/tests.mk
+ * puts arch/<arch> first in the include path for these tests).
  */
 #pragma once
 
-/* Leave out the parts of arch/<arch>/uintr.c that drive a real CPU. */
+/* Leave out the parts of arch/<arch>/uintr.c that drive a real CPU, and
+ * the parts of kernel/uintr.c that are about threads. */
 #define UINTR_HOST_TEST 1
 
 #include <stdarg.h>

@@ -5,7 +5,7 @@
  *	bench -q         quick: few repetitions (make bench-quick, make test)
  *	bench -l         list the cases
  *	bench -n N       N operations per repetition in every case (experiments)
- *	bench NAME...    only the cases whose names start with NAME
+ *	bench NAME...    only the cases NAME... (each one exact name)
  *
  * For each case: kernel entries per operation, exact, from the kernel's
  * counters (OP_STATS: system calls, and exceptions and interrupts
@@ -40,7 +40,7 @@
 #define SELF	"/bin/bench"
 #define MAXWARM 3
 #define MAXREPS 32
-#define MAXSNAP (MAXWARM + MAXREPS + 1)
+#define MAXSNAP (2 * (MAXWARM + MAXREPS) + 1)
 #define MIB	(1 << 20)
 #define CHUNK	(64 << 10) /* bytes per write of a stream, as Linux's side writes */
 
@@ -121,15 +121,18 @@ static int counts(struct counts *c)
 }
 
 /*
- * A peer's own counts, taken by the peer itself: a snapshot at the
- * first operation of every repetition (the measuring side marks it in
- * the operation's message), and one more when asked at the end. The
- * difference of two snapshots is what the peer did for one repetition;
- * `self` is what taking a snapshot costs it (a system call, counted
- * before the kernel copies the counters out), found by taking two.
+ * A peer's own counts, taken by the peer itself, never while the clock
+ * runs: before every repetition the measuring side sends it two marks,
+ * outside the clock (each one exchange like an operation's, which the
+ * peer answers after taking a snapshot), and one more when asked at the
+ * end. Snapshots 2i, 2i+1 are repetition i's marks; 2i+2 is the next
+ * one's first. So s[2i+2] - s[2i+1] is repetition i's operations plus
+ * one mark's exchange (our answer, the read that brings the next mark),
+ * and s[2i+1] - s[2i] is that exchange alone, with the same shape: the
+ * difference of the two is the operations'. Each difference holds one
+ * snapshot's own system call, so those cancel too.
  */
 struct snaps {
-	u64 self;
 	unsigned n;
 	unsigned pad;
 	struct counts s[MAXSNAP];
@@ -142,15 +145,6 @@ static void snap(struct snaps *p)
 	p->n++;
 }
 
-static void snap_init(struct snaps *p)
-{
-	struct counts a, b;
-	counts(&a);
-	counts(&b);
-	p->self = b.n[KS_SYSCALL] - a.n[KS_SYSCALL];
-	p->n = 0;
-}
-
 /* ---- measuring ------------------------------------------------------ */
 
 /* What a case did; why it did not run is in why[]. */
@@ -159,6 +153,10 @@ static char why[256];
 
 /* A loop that does n operations; 0, or the first -E* an operation gave. */
 typedef long (*loop_fn)(long n, long arg);
+
+/* What a case with a peer does before every repetition, outside the
+   clock (the peer's snapshots: struct snaps); NULL: nothing. */
+static long (*before)(void);
 
 /* One case's figures: sums over the measured repetitions. */
 struct result {
@@ -212,15 +210,18 @@ static int measure(loop_fn f, long arg, long ops, struct result *res)
 		goto fail;
 	s64 self = b.n[KS_SYSCALL] - a.n[KS_SYSCALL];
 	for (int i = 0; i < warm; i++)
-		if ((r = f(ops, arg)) < 0)
+		if ((before && (r = before()) < 0) || (r = f(ops, arg)) < 0)
 			goto fail;
 	lat_n = 0;
-	lat_on = true;
 	for (int i = 0; i < reps; i++) {
+		if (before && (r = before()) < 0)
+			goto fail;
 		counts(&a);
+		lat_on = true;
 		u64 t0 = clock_ticks();
 		r = f(ops, arg);
 		u64 t1 = clock_ticks();
+		lat_on = false;
 		counts(&b);
 		if (r < 0)
 			goto fail;
@@ -232,7 +233,6 @@ static int measure(loop_fn f, long arg, long ops, struct result *res)
 		res->n[KS_SYSCALL] -= self;
 		res->all[KS_SYSCALL] -= self;
 	}
-	lat_on = false;
 	sort(res->t, reps);
 	if (lat_n) {
 		long n = MIN(lat_n, MAXLAT);
@@ -249,20 +249,20 @@ fail:
 	return FAILED;
 }
 
-/* The peer's part of the measured repetitions, from its snapshots. */
+/* The peer's part of the measured repetitions, from its snapshots
+   (two marks per repetition: struct snaps). */
 static int peer_sums(const struct snaps *p, struct result *res)
 {
-	if (p->n != (unsigned)(warm + reps + 1)) {
+	if (p->n != (unsigned)(2 * (warm + reps) + 1)) {
 		snprintf(why, sizeof(why), "the peer took %u snapshots, not %d", p->n,
-			 warm + reps + 1);
+			 2 * (warm + reps) + 1);
 		return FAILED;
 	}
+	const struct counts *s = p->s;
 	for (int i = warm; i < warm + reps; i++)
 		for (int k = 0; k < 3; k++)
-			res->peer[k] += p->s[i + 1].n[k] - p->s[i].n[k];
-	res->peer[KS_SYSCALL] -= p->self * reps;
-	/* its snapshots inside the measured repetitions are no operation's */
-	res->all[KS_SYSCALL] -= p->self * reps;
+			res->peer[k] += (s[2 * i + 2].n[k] - s[2 * i + 1].n[k]) -
+					(s[2 * i + 1].n[k] - s[2 * i].n[k]);
 	res->has_peer = true;
 	return RAN;
 }
@@ -395,70 +395,69 @@ static int c_call(const struct bcase *c)
 }
 
 /*
- * null-batchN: N NOPs in the ring, one ring_enter for all of them, then
- * their N completions reaped (NOPs complete inside the ring_enter). A
- * thread's first ring has 64 entries, so the batches go to a ring of
- * their own (OP_RING_CREATE) with room for the largest, driven here
- * directly, with the ordering rules of docs/rings.md: every batch size
- * runs the same code on the same ring.
+ * null-batchN: N NOPs prepared with sq_get(), submitted with one
+ * sq_submit() (one ring_enter), and their N completions reaped with
+ * cq_wait() (NOPs complete inside the ring_enter): the C library's
+ * asynchronous API (async.h), as a program that batches uses it. A
+ * thread's first ring has 64 entries, so the batches run in a thread
+ * of their own that moves its calls to a ring with room for the largest
+ * (ring_resize): every batch size runs the same code on the same ring.
  */
 #define BATCH_RING 128
 
-static struct {
-	struct ring_hdr *h;
-	struct sqe *sq;
-	struct cqe *cq;
-	int id;
-	unsigned tail; /* our sq_tail */
-	unsigned head; /* our cq_head */
-} br;
+static struct cqe done[BATCH_RING];
 
 static long batches(long n, long b)
 {
-	struct wait_item it = {.type = WAIT_RING, .id = br.id};
-	struct wait_event ev;
 	for (long i = 0; i < n; i += b) {
-		for (long j = 0; j < b; j++)
-			br.sq[br.tail++ & br.h->sq_mask] = (struct sqe){.opcode = OP_NOP};
-		/* release: the entries before the tail that covers them */
-		__atomic_store_n(&br.h->sq_tail, br.tail, __ATOMIC_RELEASE);
-		long r = ring_enter(br.id, b, 0);
+		for (long j = 0; j < b; j++) {
+			struct sqe *e = sq_get();
+			if (!e)
+				return -EAGAIN; /* the ring is full: not expected */
+			e->opcode = OP_NOP;
+		}
+		long r = sq_submit();
 		if (r < 0)
 			return r;
 		if (r != b)
 			return -EAGAIN; /* the kernel took fewer: not expected */
-		for (long got = 0; got < b;) {
-			/* acquire: the completions before the tail that covers them */
-			unsigned t = __atomic_load_n(&br.h->cq_tail, __ATOMIC_ACQUIRE);
-			if (t == br.head) {
-				if ((r = wait(&it, 1, &ev, 1, -1)) < 0)
-					return r;
-				continue;
-			}
-			for (; br.head != t; br.head++, got++)
-				if (br.cq[br.head & br.h->cq_mask].res < 0)
-					return br.cq[br.head & br.h->cq_mask].res;
-			__atomic_store_n(&br.h->cq_head, br.head, __ATOMIC_RELEASE);
+		for (long got = 0; got < b; got += r) {
+			if ((r = cq_wait(done, b - got)) < 0)
+				return r;
+			for (long k = 0; k < r; k++)
+				if (done[k].res < 0)
+					return done[k].res;
 		}
 	}
 	return 0;
 }
 
-static int c_batch(const struct bcase *c)
+static void batcher(void *arg)
 {
-	int id = ring_create(BATCH_RING, 2 * BATCH_RING, 0, 0, -1, &br.h);
-	if (id < 0) {
-		snprintf(why, sizeof(why), "ring_create: %s", errstr(id));
+	const struct bcase *c = arg;
+	int r = ring_resize(BATCH_RING, 0);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "ring_resize: %s", errstr(r));
+		thread_exit(FAILED);
+	}
+	thread_exit(run(c->name, batches, c->arg, MAX(size(c) / c->arg, 1) * c->arg));
+}
+
+/* Run a case in a thread of its own, fn(c), which exits with RAN,
+   SKIPPED or FAILED. */
+static int in_thread(const struct bcase *c, void (*fn)(void *))
+{
+	int st, tid = thread_create(fn, (void *)c);
+	if (tid < 0 || (tid = thread_join(tid, &st)) < 0) {
+		snprintf(why, sizeof(why), "thread: %s", errstr(tid));
 		return FAILED;
 	}
-	br.id = id;
-	br.sq = (struct sqe *)((char *)br.h + br.h->sq_off);
-	br.cq = (struct cqe *)((char *)br.h + br.h->cq_off);
-	br.tail = br.h->sq_tail;
-	br.head = br.h->cq_head;
-	int r = run(c->name, batches, c->arg, MAX(size(c) / c->arg, 1) * c->arg);
-	ring_destroy(id);
-	return r;
+	return st;
+}
+
+static int c_batch(const struct bcase *c)
+{
+	return in_thread(c, batcher);
 }
 
 /*
@@ -486,12 +485,7 @@ static void polled(void *arg)
 
 static int c_polled(const struct bcase *c)
 {
-	int st, tid = thread_create(polled, (void *)c);
-	if (tid < 0 || (tid = thread_join(tid, &st)) < 0) {
-		snprintf(why, sizeof(why), "thread: %s", errstr(tid));
-		return FAILED;
-	}
-	return st;
+	return in_thread(c, polled);
 }
 
 /*
@@ -506,13 +500,13 @@ static int c_polled(const struct bcase *c)
  *             with one byte once it has read it all: one operation is
  *             one MiB.
  *
- * The child counts its own kernel entries (struct snaps): the first
- * message of each repetition is marked ('m' as its first byte), and the
- * child takes a snapshot of its counters when it reads one; after the
- * last repetition, a message 'r' asks it for one more snapshot and for
- * all of them, in the answer pipe. Its entries per operation are then
- * exactly what it did between two marks - every read and write of one
- * repetition's operations - as this side's are.
+ * The child counts its own kernel entries (struct snaps): before each
+ * repetition, outside the clock, we send it two marks (a message 'm' of
+ * one byte, answered with one byte once it has taken a snapshot of its
+ * counters); after the last repetition, a message 'r' asks it for one
+ * more snapshot and for all of them, in the answer pipe. Its entries per
+ * operation are then exactly what it did for one repetition's
+ * operations - every read and write - as this side's are.
  */
 #define P_HW	 1 /* hardware pipes (else kernel pipes) */
 #define P_STREAM 2 /* 1 MiB streams (else a 1-byte ping-pong) */
@@ -541,21 +535,20 @@ static int peer_main(const char *mode)
 {
 	static struct snaps sn;
 	long want = strcmp(mode, "stream") == 0 ? MIB : 1;
-	snap_init(&sn);
 	for (;;) {
 		for (long got = 0; got < want;) {
 			long r = read(0, sbuf, MIN(want - got, CHUNK));
 			if (r <= 0)
 				return r < 0; /* 0: end of file, the bench is done with us */
-			if (got == 0 && sbuf[0] == 'r') { /* report */
+			if (got == 0 && (sbuf[0] == 'm' || sbuf[0] == 'r')) {
 				snap(&sn);
-				if (writeall(1, &sn, sizeof(sn)) != sizeof(sn))
+				if (sbuf[0] == 'm') /* a mark: answer it as an operation */
+					break;
+				if (writeall(1, &sn, sizeof(sn)) != sizeof(sn)) /* report */
 					return 1;
-				snap_init(&sn);
+				sn.n = 0;
 				goto next;
 			}
-			if (got == 0 && sbuf[0] == 'm') /* a repetition starts */
-				snap(&sn);
 			got += r;
 		}
 		if (write(1, sbuf, 1) != 1)
@@ -612,7 +605,7 @@ static long pingpong(long n, long arg)
 {
 	(void)arg;
 	for (long i = 0; i < n; i++) {
-		char c = i ? 'p' : 'm';
+		char c = 'p';
 		long r = write(pp.to, &c, 1);
 		if (r == 1)
 			r = read(pp.from, &c, 1);
@@ -626,7 +619,6 @@ static long stream(long n, long arg)
 {
 	(void)arg;
 	for (long i = 0; i < n; i++) {
-		sbuf[0] = i ? 'd' : 'm';
 		long r;
 		for (long done = 0; done < MIB; done += r) {
 			long at = done & (CHUNK - 1);
@@ -640,13 +632,29 @@ static long stream(long n, long arg)
 	return 0;
 }
 
+/* Before each repetition: the child's two snapshots (struct snaps). */
+static long pipe_marks(void)
+{
+	for (int k = 0; k < 2; k++) {
+		char c = 'm';
+		long r = write(pp.to, &c, 1);
+		if (r == 1)
+			r = read(pp.from, &c, 1);
+		if (r != 1)
+			return r < 0 ? r : -EIO;
+	}
+	return 0;
+}
+
 static int c_pipe(const struct bcase *c)
 {
 	bool s = c->arg & P_STREAM;
 	if (peer_start(s ? "stream" : "pingpong", c->arg & P_HW) != 0)
 		return FAILED;
 	struct result res;
+	before = pipe_marks;
 	int r = measure(s ? stream : pingpong, 0, size(c), &res);
+	before = NULL;
 	long e;
 	if (r == RAN && (e = peer_report()) < 0) {
 		snprintf(why, sizeof(why), "the other end's counters: %s", errstr(e));
@@ -763,8 +771,9 @@ static int c_uintr_native(const struct bcase *c)
  * handler runs, B sends back to A, A's handler runs. One operation is
  * one delivery (a round trip is two), so A's entries per operation plus
  * B's are what one send and one delivery cost, sender and receiver
- * together. B counts its own entries as the pipes' child does, a
- * snapshot at each repetition's first delivery (A raises `mark`).
+ * together. B counts its own entries as the pipes' child does: before
+ * each repetition, outside the clock, A bounces two marks (deliveries
+ * with `mark` raised), at each of which B takes a snapshot.
  *
  *   sleep: a thread with nothing to do sleeps in wait(WAIT_UINTR), with
  *          user interrupts masked around the check-then-wait as
@@ -812,7 +821,6 @@ static void bouncer(void *arg)
 		ux.state = r;
 		thread_exit(1);
 	}
-	snap_init(&ux.sn);
 	uintr_enable();
 	ux.state = 1;
 	for (unsigned seen = 0;;) {
@@ -836,7 +844,6 @@ static long bounce(long n, long arg)
 	(void)arg;
 	for (long i = 0; i < n; i += 2) {
 		unsigned seen = got[V_CROSS];
-		ux.mark = i == 0;
 		sent_at = clock_ticks();
 		uintr_send(ux.idx[0]);
 		long r = uwait(0, seen);
@@ -844,6 +851,15 @@ static long bounce(long n, long arg)
 			return r;
 	}
 	return 0;
+}
+
+/* Before each repetition: B's two snapshots (struct snaps). */
+static long cross_marks(void)
+{
+	ux.mark = true;
+	long r = bounce(4, 0);
+	ux.mark = false;
+	return r;
 }
 
 static int c_cross(const struct bcase *c)
@@ -862,7 +878,9 @@ static int c_cross(const struct bcase *c)
 		goto fail;
 	uintr_enable();
 	struct result res;
+	before = cross_marks;
 	r = measure(bounce, 0, ROUND_UP(size(c), 2), &res);
+	before = NULL;
 	ux.final = true;
 	sent_at = clock_ticks();
 	uintr_send(ux.idx[0]);
@@ -984,14 +1002,28 @@ static const struct bcase cases[] = {
     {"file-read-64k-2cpu", c_file, 65536, 2, 8, 0, "64 KiB read through the file server, two CPUs"},
 };
 
+/* Every case if no names are given; else exactly the cases named. */
 static bool chosen(const char *name, int argc, char **argv)
 {
 	if (argc == 0)
 		return true;
 	for (int i = 0; i < argc; i++)
-		if (strncmp(name, argv[i], strlen(argv[i])) == 0)
+		if (strcmp(name, argv[i]) == 0)
 			return true;
 	return false;
+}
+
+/* A name that is no case's: say so rather than run nothing for it. */
+static const char *unknown(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		size_t k = 0;
+		while (k < ARRAY_SIZE(cases) && strcmp(cases[k].name, argv[i]) != 0)
+			k++;
+		if (k == ARRAY_SIZE(cases))
+			return argv[i];
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -1018,6 +1050,12 @@ int main(int argc, char **argv)
 			fprintf(2, "usage: bench [-q] [-l] [-n ops] [case...]\n");
 			return 1;
 		}
+	}
+
+	const char *bad = unknown(argc, argv);
+	if (bad) {
+		fprintf(2, "bench: no case %s (bench -l lists them)\n", bad);
+		return 1;
 	}
 
 	struct kstats k;

@@ -3,8 +3,8 @@
  *
  * The server does not change the file: it makes a new one with the new
  * mode and the same bytes and puts it in the old one's place. Whoever
- * has the old one open keeps it (DESIGN §1 point 7); `stat` shows the
- * new identity.
+ * has the old one open keeps it (docs/servers.md, "chmod: copy and
+ * replace"); `stat` shows the new identity.
  */
 #include "user.h"
 

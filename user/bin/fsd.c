@@ -105,11 +105,12 @@ static void step(void)
  * mapping the C library already made (the kernel maps a pipe once per
  * process). The server looks at it to see whether the client is gone.
  *
- * Every byte moves through pipe_take()/pipe_give(), never pipe_get()/
- * pipe_put(): those wait for bytes (or room) that a client can promise
- * and then take back - it writes both rings' indexes - and the server
- * would sleep for ever inside one request while everyone else's open
- * timed out. take/give read each index once, check it, and move all of
+ * Every byte moves through pipe_take()/pipe_give(), never
+ * pipe_read_all()/pipe_write_all(): those wait for bytes (or room) that
+ * a client can promise and then take back - it writes both rings'
+ * indexes - and the server would sleep for ever inside one request
+ * while everyone else's open timed out. take/give read each index
+ * once, check it, and move all of
  * a message or nothing; a client caught lying loses its connection.
  */
 static int attach(struct conn *c)

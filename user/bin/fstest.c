@@ -453,13 +453,14 @@ static long raw(int fd, struct fs_req *q, const void *out, size_t n, void *in, s
 {
 	static u8 junk[FS_IO_MAX];
 	struct fs_reply a;
-	if (!pipe_is_conn(fd) || pipe_put(fd, q, sizeof(*q)) < 0 || (n && pipe_put(fd, out, n) < 0))
+	if (!pipe_is_conn(fd) || pipe_write_all(fd, q, sizeof(*q)) < 0 ||
+	    (n && pipe_write_all(fd, out, n) < 0))
 		return -EPIPE;
-	if (pipe_get(fd, &a, sizeof(a)) != sizeof(a))
+	if (pipe_read_all(fd, &a, sizeof(a)) != sizeof(a))
 		return -EPIPE;
 	bool data = q->op == FS_READ || q->op == FS_READDIR; /* the answers with bytes behind */
 	if (data && a.res > 0 &&
-	    pipe_get(fd, in ? in : junk, MIN((size_t)a.res, in ? max : sizeof(junk))) < 0)
+	    pipe_read_all(fd, in ? in : junk, MIN((size_t)a.res, in ? max : sizeof(junk))) < 0)
 		return -EPIPE;
 	return a.res;
 }
@@ -517,7 +518,7 @@ static void liar(void)
 	/* half a request, then gone */
 	fd = open(MOTD, O_RDONLY, 0);
 	pipe_is_conn(fd);
-	pipe_put(fd, &q, sizeof(q) / 2);
+	pipe_write_all(fd, &q, sizeof(q) / 2);
 	close(fd);
 	expect("half-request-server-up", file_size(MOTD), motd);
 
@@ -532,7 +533,7 @@ static void liar(void)
 	__atomic_store_n(&h->tail[e1].v, h->head[e1].v + 5 * PIPE_SIZE, __ATOMIC_RELEASE);
 	file_size("/"); /* a request on the control channel wakes the server */
 	struct fs_reply a;
-	expect("lying-index-dropped", pipe_get(fd, &a, sizeof(a)), 0);
+	expect("lying-index-dropped", pipe_read_all(fd, &a, sizeof(a)), 0);
 	close(fd);
 
 	/* answers not read: three requests in a row fill our inbox */
@@ -541,7 +542,7 @@ static void liar(void)
 	int start = conns();
 	q = (struct fs_req){.op = FS_READ, .len = FS_IO_MAX};
 	for (int i = 0; i < 3; i++)
-		pipe_put(fd, &q, sizeof(q));
+		pipe_write_all(fd, &q, sizeof(q));
 	expect("unread-answers-dropped", conns_settled(start - 1), start - 1);
 	close(fd);
 	unlink(T ".big");
@@ -556,14 +557,14 @@ static void stall(void)
 	int fd = open(MOTD, O_RDONLY, 0);
 	struct fs_req q = {.op = FS_READ, .len = 10};
 	pipe_is_conn(fd);
-	pipe_put(fd, &q, 100); /* a third of a request, and nothing more */
+	pipe_write_all(fd, &q, 100); /* a third of a request, and nothing more */
 	char buf[128];
 	int fd2 = open(MOTD, O_RDONLY, 0);
 	expect("served-during-stall", read(fd2, buf, sizeof(buf)), motd);
 	close(fd2);
 	u64 t0 = now_ns();
 	struct fs_reply a;
-	expect("stalled-dropped", pipe_get(fd, &a, sizeof(a)), 0); /* end of file */
+	expect("stalled-dropped", pipe_read_all(fd, &a, sizeof(a)), 0); /* end of file */
 	u64 ms = (now_ns() - t0) / MS;
 	if (ms < 60000) /* fsd's limit is a second; a minute is for a busy host */
 		ok("stalled-dropped-in-time");
@@ -625,7 +626,7 @@ static int child(char *mode, int uid, void *out, size_t n)
 	int pid = spawn(SELF, argv, fds, 3, uid, uid);
 	close(p[1]);
 	if (pid >= 0)
-		pipe_get(p[0], out, n); /* the child's answer, or end of file if it died */
+		pipe_read_all(p[0], out, n); /* the child's answer, or end of file if it died */
 	close(p[0]);
 	return pid;
 }
@@ -764,7 +765,7 @@ static void requests(void)
 		int sp, pid[4], fd[4], rgot, rlate;
 		char c = 0;
 		int spid = helper("quiet", "-", -1, &sp);
-		bool up = spid >= 0 && pipe_get(sp, &c, 1) == 1;
+		bool up = spid >= 0 && pipe_read_all(sp, &c, 1) == 1;
 		close(sp);
 		if (!up) {
 			fail("requests-server-up", "the quiet server did not mount");
@@ -775,7 +776,7 @@ static void requests(void)
 			snprintf(num, sizeof(num), "%d", n[i]);
 			got[i] = 0;
 			pid[i] = helper("flood", num, USER + i, &fd[i]);
-			if (pid[i] < 0 || pipe_get(fd[i], &got[i], sizeof(int)) != sizeof(int))
+			if (pid[i] < 0 || pipe_read_all(fd[i], &got[i], sizeof(int)) != sizeof(int))
 				got[i] = 0;
 		}
 		int root = flood_start(1, &rgot, &rlate);
@@ -783,7 +784,7 @@ static void requests(void)
 		late = flood_end(1, rgot, rlate);
 		for (int i = 0; i < 4; i++) {
 			int l = 1;
-			if (pipe_get(fd[i], &l, sizeof(l)) != sizeof(l))
+			if (pipe_read_all(fd[i], &l, sizeof(l)) != sizeof(l))
 				l = 1;
 			late += l;
 			close(fd[i]);
@@ -843,8 +844,8 @@ static int retract_once(unsigned long delay)
 	struct fs_req q = {.op = FS_WRITE, .len = FS_IO_MAX};
 	unsigned start = h->tail[srv].v, req = start + sizeof(q), full = req + FS_IO_MAX;
 	volatile unsigned *head = &h->head[srv].v, *closed = &h->closed[srv];
-	pipe_put(fd, &q, sizeof(q));
-	pipe_put(fd, data, sizeof(data));
+	pipe_write_all(fd, &q, sizeof(q));
+	pipe_write_all(fd, data, sizeof(data));
 	for (long i = 0; i < 10000000 && *head == start && !*closed; i++)
 		; /* until the server has taken the request */
 	for (volatile unsigned long i = 0; i < delay; i++)
@@ -867,7 +868,7 @@ static int retract_once(unsigned long delay)
 	if (lied && !*closed && *head == req)
 		__atomic_store_n(&h->tail[srv].v, full, __ATOMIC_RELEASE); /* the truth again */
 	struct fs_reply a;
-	pipe_get(fd, &a, sizeof(a)); /* the answer, or end of file: dropped */
+	pipe_read_all(fd, &a, sizeof(a)); /* the answer, or end of file: dropped */
 	close(fd);
 	return 0;
 }
@@ -971,7 +972,7 @@ static void crash(void)
 		int pid = spawn("/bin/fsd", argv, fds, 3, -1, -1);
 		close(p[1]);
 		char c;
-		bool up = pid >= 0 && pipe_get(p[0], &c, 1) == 1; /* it has mounted */
+		bool up = pid >= 0 && pipe_read_all(p[0], &c, 1) == 1; /* it has mounted */
 		close(p[0]);
 		if (!up) {
 			fail("crash-server-up", "step %d: the server did not mount", n);

@@ -1,10 +1,11 @@
 /*
  * readcost.c - what does a blocking read cost when its data is ready?
  *
- * DESIGN §1 point 2: read() pushes one entry and calls ring_enter; the
- * kernel finds the line already typed and completes the read inside that
- * ring_enter, so the completion is in the CQ when it returns and read()
- * has no reason to call wait. One kernel entry.
+ * read() pushes one entry and calls ring_enter; the kernel finds the
+ * line already typed and completes the read inside that ring_enter, so
+ * the completion is in the CQ when it returns and read() has no reason
+ * to call wait. One kernel entry (docs/rings.md, "Blocking calls in the
+ * C library").
  *
  * So that the line is there first, readcost waits (wait, WAIT_READ) until
  * one has been typed; then it counts its system calls around the read.

@@ -13,10 +13,10 @@
  */
 #pragma once
 
-#include "lib.h" /* kernel/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
+#include "lib.h" /* shared/lib.h: memcpy, strlen, strcmp, vformat, snprintf */
 #include "abi/ring.h"
 
-/* The two system calls (arch/<arch>/user.S). */
+/* The two system calls (user/lib/<arch>/user.S). */
 long ring_enter(unsigned ring, unsigned to_submit, unsigned flags);
 long wait(const struct wait_item *items, unsigned n, struct wait_event *events, unsigned max,
 	  long long timeout_ns);
@@ -35,8 +35,8 @@ void pipe_stats(u64 *sleeps, u64 *wakes);
 /* Messages over a hardware pipe or a connection (a server's, file.c's):
    put/get exactly n bytes, blocking (get: fewer only at end of file). */
 bool pipe_is_conn(int fd);
-long pipe_put(int fd, const void *buf, size_t n);
-long pipe_get(int fd, void *buf, size_t n);
+long pipe_write_all(int fd, const void *buf, size_t n);
+long pipe_read_all(int fd, void *buf, size_t n);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
 /* For servers, never waiting (pipe.c says why): take or give exactly n
    bytes or none (-EAGAIN: not there, or no room; -EIO: the peer's index
@@ -74,6 +74,9 @@ int ring_destroy(int id);
 /* Make this thread's blocking calls go through a new polled ring: no system
    call per operation while the poller is awake (cpu -1: the kernel picks). */
 int ring_poll(unsigned idle_us, int cpu);
+/* Make this thread's calls go through a new, bigger ring (cq 0: twice sq):
+   for batches larger than the first ring's 64 entries. */
+int ring_resize(unsigned sq, unsigned cq);
 
 /* clock.c: a clock read without entering the kernel (the first call asks
    the kernel for its rate, once) */

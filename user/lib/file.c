@@ -55,17 +55,17 @@ static long call(int fd, struct fs_req *q, const void *out, size_t n, struct fs_
 	if (!pipe_is_conn(fd))
 		return -EBADF;
 	q->id = ++next_id;
-	long r = pipe_put(fd, q, sizeof(*q));
+	long r = pipe_write_all(fd, q, sizeof(*q));
 	if (r >= 0 && n)
-		r = pipe_put(fd, out, n);
+		r = pipe_write_all(fd, out, n);
 	if (r < 0)
 		return r == -EPIPE ? -EIO : r; /* the server closed the connection */
-	r = pipe_get(fd, a, sizeof(*a));
+	r = pipe_read_all(fd, a, sizeof(*a));
 	if (r < 0)
 		return r;
 	if (r != sizeof(*a) || a->id != q->id || a->res > (long)max)
 		return -EIO;
-	if (a->res > 0 && in && pipe_get(fd, in, a->res) != a->res)
+	if (a->res > 0 && in && pipe_read_all(fd, in, a->res) != a->res)
 		return -EIO;
 	return a->res;
 }

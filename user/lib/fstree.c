@@ -17,7 +17,8 @@
  *
  * A keeps reading inode 7 - the file as it was when A was allowed to
  * open it - and inode 7 goes when A closes. A new open finds inode 12,
- * and the kernel checks the new mode. (DESIGN §1 point 7.)
+ * and the kernel checks the new mode. (docs/servers.md, "chmod: copy
+ * and replace".)
  *
  * A path is resolved by its text first (split at '/', "." dropped, ".."
  * removes the name before it), then walked from the root. Nothing here
@@ -157,7 +158,7 @@ void fs_init(void)
 }
 
 /* Split path into names. -ENAMETOOLONG if a name or the path is too long. */
-static int split(const char *s, struct path *p)
+static int path_split(const char *s, struct path *p)
 {
 	p->n = 0;
 	if (strlen(s) >= FS_PATH)
@@ -184,7 +185,7 @@ static int split(const char *s, struct path *p)
 }
 
 /* The index of name in directory d, or -1. */
-static long find(struct inode *d, const char *name)
+static long dir_find(struct inode *d, const char *name)
 {
 	for (u64 i = 0; i < d->size; i++)
 		if (strcmp(d->de[i].name, name) == 0)
@@ -198,8 +199,8 @@ static long find(struct inode *d, const char *name)
  * there), *ipp the inode (NULL: not there). Checks search permission on
  * every directory on the way, the last one included.
  */
-static int walk(struct path *p, int uid, int gid, struct inode **dirp, long *idx,
-		struct inode **ipp)
+static int path_walk(struct path *p, int uid, int gid, struct inode **dirp, long *idx,
+		     struct inode **ipp)
 {
 	struct inode *cur = root;
 	*dirp = NULL;
@@ -209,7 +210,7 @@ static int walk(struct path *p, int uid, int gid, struct inode **dirp, long *idx
 			return -ENOTDIR;
 		if (!may(cur, uid, gid, X))
 			return -EACCES;
-		long k = find(cur, p->name[i]);
+		long k = dir_find(cur, p->name[i]);
 		if (k < 0 && i < p->n - 1)
 			return -ENOENT;
 		*dirp = cur;
@@ -223,8 +224,8 @@ static int walk(struct path *p, int uid, int gid, struct inode **dirp, long *idx
 static int resolve(const char *path, int uid, int gid, struct path *p, struct inode **dirp,
 		   long *idx, struct inode **ipp)
 {
-	int r = split(path, p);
-	return r < 0 ? r : walk(p, uid, gid, dirp, idx, ipp);
+	int r = path_split(path, p);
+	return r < 0 ? r : path_walk(p, uid, gid, dirp, idx, ipp);
 }
 
 /* Room for one more entry in directory d. */
@@ -587,7 +588,7 @@ u64 fs_readdir(struct inode *ip, u64 at, u64 max, const struct fs_dirent **p)
 int fs_make(const char *path, unsigned mode, int uid, int gid, struct inode **ipp)
 {
 	struct path p;
-	int r = split(path, &p);
+	int r = path_split(path, &p);
 	if (r < 0)
 		return r;
 	if (p.n == 0)
@@ -596,7 +597,7 @@ int fs_make(const char *path, unsigned mode, int uid, int gid, struct inode **ip
 	for (int i = 0; i < p.n; i++) {
 		if (!isdir(cur))
 			return -ENOTDIR;
-		long k = find(cur, p.name[i]);
+		long k = dir_find(cur, p.name[i]);
 		if (k >= 0) {
 			cur = cur->sub[k];
 			continue;

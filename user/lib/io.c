@@ -1,7 +1,7 @@
 /*
  * io.c - formatted output to a descriptor, and reading lines.
  *
- * printf is kernel/format.c's vformat() (the kernel's own printf engine,
+ * printf is shared/format.c's vformat() (the kernel's own printf engine,
  * compiled into the library too) with an output function that gathers
  * characters in a buffer on the stack: a printf becomes one WRITE (more
  * only if its output is long), so lines from different processes do not

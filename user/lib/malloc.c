@@ -85,7 +85,7 @@ static bool adjacent(struct block *a, struct block *b)
 	return (char *)a + a->size == (char *)b;
 }
 
-static void release(void *p)
+static void block_release(void *p)
 {
 	struct block *b = (struct block *)p - 1, *prev = NULL, *next = freelist;
 	while (next && next < b) {
@@ -112,6 +112,6 @@ void free(void *p)
 	if (!p)
 		return;
 	lock();
-	release(p);
+	block_release(p);
 	unlock();
 }

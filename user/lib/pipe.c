@@ -257,7 +257,7 @@ bool pipe_is_conn(int fd)
 	return h && h->conn;
 }
 
-long pipe_put(int fd, const void *buf, size_t n)
+long pipe_write_all(int fd, const void *buf, size_t n)
 {
 	struct hwfd *h = use(fd);
 	if (!h)
@@ -271,7 +271,7 @@ long pipe_put(int fd, const void *buf, size_t n)
 	return n;
 }
 
-long pipe_get(int fd, void *buf, size_t n)
+long pipe_read_all(int fd, void *buf, size_t n)
 {
 	struct hwfd *h = use(fd);
 	if (!h)
@@ -296,7 +296,7 @@ long pipe_get(int fd, void *buf, size_t n)
  * all n bytes or none: -EAGAIN if fewer than n bytes (or less room) are
  * there, -EIO if an index claims more than the ring holds. A client
  * that moves an index back after the server looked only gets -EAGAIN
- * here, where pipe_get would have slept for bytes that never come.
+ * here, where pipe_read_all would have slept for bytes that never come.
  */
 static long indexes(struct hwfd *h, unsigned ring, unsigned *head, unsigned *tail)
 {
@@ -430,7 +430,7 @@ bool pipe_known(int fd)
 	return known(fd) != NULL;
 }
 
-static int make(int fds[2], unsigned flags)
+static int pipe_make(int fds[2], unsigned flags)
 {
 	struct sqe e = {.opcode = OP_PIPE, .off = flags, .addr = (uptr)fds};
 	long r = ring_call(&e, NULL);
@@ -443,10 +443,10 @@ static int make(int fds[2], unsigned flags)
 
 int pipe(int fds[2])
 {
-	return make(fds, 0);
+	return pipe_make(fds, 0);
 }
 
 int pipe_kernel(int fds[2])
 {
-	return make(fds, PIPE_KERNEL);
+	return pipe_make(fds, PIPE_KERNEL);
 }

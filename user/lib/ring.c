@@ -1,7 +1,8 @@
 /*
  * ring.c - the thread's ring, from the program's start to its exit:
  * submitting entries, reaping completions, and ring_call(), the blocking
- * call that every wrapper of sys.c is built on (DESIGN §1 point 2).
+ * call that every wrapper of sys.c is built on (docs/rings.md, "Blocking
+ * calls in the C library").
  *
  * The kernel makes a thread's first ring before the thread runs and
  * passes its header to _start, which passes it to __libc_start(). The
@@ -12,7 +13,7 @@
  *   CQ  the kernel fills cq[cq_tail & mask] and publishes cq_tail;
  *       we copy entries out and advance cq_head
  *
- * The barrier rule (DESIGN §3). Both sides run at once on different
+ * The barrier rule (docs/rings.md, docs/polling.md). Both sides run at once on different
  * CPUs, and CPUs and compilers reorder plain loads and stores, so:
  *
  *   - a producer writes the entry, THEN stores its tail with release:
@@ -89,7 +90,7 @@ static void ring_init(struct uring *u, struct ring_hdr *hdr, bool polled)
 
 int main(int argc, char **argv); /* the program's; it returns the exit status */
 
-/* Where _start (arch/<arch>/user.S) goes. */
+/* Where _start (user/lib/<arch>/user.S) goes. */
 void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 {
 	ring_init(self(), hdr, false);
@@ -97,7 +98,7 @@ void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 	exit(main(argc, argv));
 }
 
-/* Where a new thread starts (_thread_start, arch/<arch>/user.S). */
+/* Where a new thread starts (_thread_start, user/lib/<arch>/user.S). */
 void __thread_start(void (*fn)(void *), void *arg, struct ring_hdr *hdr)
 {
 	struct uring *u = self();
@@ -267,7 +268,7 @@ static long submit(struct uring *u)
  * so a LINK on the program's last entry cannot capture the entry the
  * library is about to add.
  */
-static long flush(struct uring *u)
+static long sq_flush(struct uring *u)
 {
 	long r;
 	unsigned prepared = u->sq_tail;
@@ -285,7 +286,7 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 	struct uring *u = self();
 	struct sqe *s;
 	long r;
-	if ((r = flush(u)) < 0)
+	if ((r = sq_flush(u)) < 0)
 		return r;
 	while (!(s = sq_get()))
 		if ((r = submit(u)) < 0 && r != -EBUSY)
@@ -339,10 +340,10 @@ static void __attribute__((noreturn)) end(u8 opcode, int status)
 	struct uring *u = self();
 	struct sqe *e;
 	if (u->polled) {
-		flush(u);
+		sq_flush(u);
 		ring_init(u, u->first, false);
 	}
-	flush(u); /* so that it joins no chain of the program's */
+	sq_flush(u); /* so that it joins no chain of the program's */
 	while (!(e = sq_get()))
 		drop_and_submit(u);
 	e->opcode = opcode;
@@ -369,7 +370,7 @@ void thread_exit(int status)
 
 /* ---- threads ---------------------------------------------------------- */
 
-void _thread_start(void); /* arch/<arch>/user.S */
+void _thread_start(void); /* user/lib/<arch>/user.S */
 
 int thread_create(void (*fn)(void *), void *arg)
 {
@@ -427,5 +428,24 @@ int ring_poll(unsigned idle_us, int cpu)
 	if (id < 0)
 		return id;
 	ring_init(u, hdr, true);
+	return 0;
+}
+
+/*
+ * From now on this thread's calls go through a new ring of sq entries
+ * and cq completions (0: twice sq): for a program that submits more
+ * entries at once than the first ring's 64. The first ring stays; a
+ * thread switches once (-EBUSY after that, or with completions kept).
+ */
+int ring_resize(unsigned sq, unsigned cq)
+{
+	struct uring *u = self();
+	struct ring_hdr *hdr;
+	if (u->nkept || u->hdr != u->first)
+		return -EBUSY;
+	int id = ring_create(sq, cq, 0, 0, -1, &hdr);
+	if (id < 0)
+		return id;
+	ring_init(u, hdr, false);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * str.c - the string functions user programs need beyond those the
- * kernel shares with them (kernel/string.c: mem*, strlen, strcmp,
+ * kernel shares with them (shared/string.c: mem*, strlen, strcmp,
  * strncmp). Add more here as programs need them.
  */
 #include "user.h"

@@ -1,7 +1,8 @@
 /*
  * user.S - what every riscv64 user program needs from its architecture:
- * the first instruction it runs, and the two system calls. The user
- * build links it into every program; the kernel does not.
+ * the first instruction it runs, and the two system calls. Part of the
+ * C library (user/lib/<arch>/ holds each arch's assembly), linked into
+ * every program.
  *
  * A system call is an ecall from user mode, with the number in a7 and
  * the arguments in a0..a5, exactly as a C call passes them. The kernel
@@ -9,6 +10,7 @@
  * every other register back as it was. So a stub is: number, ecall,
  * return - the C arguments are already where the kernel wants them.
  */
+#include "../asm.h"
 
 	.cfi_sections .debug_frame
 	.section .text
@@ -21,10 +23,7 @@
  *	void __libc_start(int argc, char **argv, struct ring_hdr *ring);
  */
 	.macro entry name, target
-	.globl \name
-	.type \name, @function
-\name:
-	.cfi_startproc
+	func \name
 	.cfi_undefined ra /* the first frame: gdb's backtrace ends here */
 	/*
 	 * gp: the linker may rewrite an access to a global near the program's
@@ -39,7 +38,7 @@
 	.option pop
 	call \target
 	unimp /* the target never returns; if it did, this ends the program */
-	.cfi_endproc
+	endfunc \name
 	.endm
 
 	entry _start, __libc_start
@@ -48,22 +47,16 @@
 	entry _thread_start, __thread_start
 
 /* long ring_enter(unsigned ring, unsigned to_submit, unsigned flags) */
-	.globl ring_enter
-	.type ring_enter, @function
-ring_enter:
-	.cfi_startproc
+	func ring_enter
 	li a7, 0 /* SYS_RING_ENTER, kernel/abi/ring.h */
 	ecall
 	ret
-	.cfi_endproc
+	endfunc ring_enter
 
 /* long wait(const struct wait_item *items, unsigned n, struct wait_event *events,
  *           unsigned max, long long timeout_ns) */
-	.globl wait
-	.type wait, @function
-wait:
-	.cfi_startproc
+	func wait
 	li a7, 1 /* SYS_WAIT, kernel/abi/ring.h */
 	ecall
 	ret
-	.cfi_endproc
+	endfunc wait

@@ -1,4 +1,4 @@
-/* types.h - fixed-width integer names used everywhere in the kernel. */
+/* types.h - fixed-width integer names, for the kernel and user programs alike. */
 #pragma once
 
 typedef unsigned char u8;

@@ -1,7 +1,12 @@
 /*
- * lib.h - the library functions the kernel shares with user programs:
- * kernel/string.c and kernel/format.c are compiled into both, so these
- * declarations depend on nothing but types.h.
+ * lib.h - the library functions the kernel shares with user programs.
+ *
+ * shared/ is the one place for code that both sides compile: string.c,
+ * format.c and the types they use. It is here, not in kernel/ or
+ * user/lib/, because neither side owns it: it must stay freestanding
+ * (nothing but types.h), and changing it changes both. What else the
+ * kernel and programs share is the ABI, kernel/abi/, which is a contract
+ * rather than code.
  */
 #pragma once
 

@@ -1,5 +1,6 @@
 /*
- * string.c - the memory and string functions the kernel needs.
+ * string.c - the memory and string functions the kernel needs (shared/:
+ * see lib.h).
  *
  * The compiler may emit calls to memset/memcpy/memmove/memcmp on its own
  * (for struct copies and zeroing), so these names must exist even in a

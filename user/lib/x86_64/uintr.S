@@ -1,7 +1,6 @@
 /*
- * uintr_x86_64.S - the x86_64 user-interrupt entry stub, part of the C
- * library (user/include/uintr.h). Assembled on every arch; empty but
- * on x86_64.
+ * uintr.S - the x86_64 user-interrupt entry stub, part of the C
+ * library (user/include/uintr.h).
  *
  * Delivery (the CPU's, or the kernel's emulation of it) enters
  * uintr_entry with user interrupts disabled (UIF = 0) and this on a
@@ -25,7 +24,6 @@
  * emulation that UIRET is the one kernel entry a delivery costs beyond
  * the delivery itself.
  */
-#if defined(__x86_64__)
 	.cfi_sections .debug_frame
 
 /* push/pop a register, telling the debugger where it went */
@@ -102,4 +100,3 @@ uintr_entry:
 	uiret
 	.cfi_endproc
 	.size uintr_entry, . - uintr_entry
-#endif

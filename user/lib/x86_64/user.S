@@ -1,7 +1,8 @@
 /*
  * user.S - what every x86_64 user program needs from its architecture:
- * the first instruction it runs, and the two system calls. The user
- * build links it into every program; the kernel does not.
+ * the first instruction it runs, and the two system calls. Part of the
+ * C library (user/lib/<arch>/ holds each arch's assembly), linked into
+ * every program.
  *
  * A system call is the syscall instruction, with the number in rax and
  * the arguments where a C call passes them - rdi, rsi, rdx, then r10
@@ -21,6 +22,8 @@
  * all 64 bits. Writing a 32-bit register clears the upper half, so
  * `movl %esi, %esi` turns an unsigned into the u64 the kernel sees.
  */
+#include "../asm.h"
+
 	.cfi_sections .debug_frame
 	.text
 
@@ -36,16 +39,12 @@
  * stack). So align rsp to 16 and call.
  */
 	.macro entry name, target
-	.globl \name
-	.type \name, @function
-\name:
-	.cfi_startproc
+	func \name
 	.cfi_undefined rip /* the first frame: gdb's backtrace ends here */
 	andq $-16, %rsp
 	call \target
 	ud2 /* the target never returns; if it did, this ends the program */
-	.cfi_endproc
-	.size \name, . - \name
+	endfunc \name
 	.endm
 
 	entry _start, __libc_start
@@ -54,29 +53,21 @@
 	entry _thread_start, __thread_start
 
 /* long ring_enter(unsigned ring, unsigned to_submit, unsigned flags) */
-	.globl ring_enter
-	.type ring_enter, @function
-ring_enter:
-	.cfi_startproc
+	func ring_enter
 	movl %edi, %edi
 	movl %esi, %esi
 	movl %edx, %edx
 	movl $0, %eax /* SYS_RING_ENTER, kernel/abi/ring.h */
 	syscall
 	ret
-	.cfi_endproc
-	.size ring_enter, . - ring_enter
+	endfunc ring_enter
 
 /* long wait(const struct wait_item *items, unsigned n, struct wait_event *events,
  *           unsigned max, long long timeout_ns) */
-	.globl wait
-	.type wait, @function
-wait:
-	.cfi_startproc
+	func wait
 	movl %esi, %esi
 	movl %ecx, %r10d
 	movl $1, %eax /* SYS_WAIT, kernel/abi/ring.h */
 	syscall
 	ret
-	.cfi_endproc
-	.size wait, . - wait
+	endfunc wait

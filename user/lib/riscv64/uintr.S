@@ -1,7 +1,6 @@
 /*
- * uintr_riscv64.S - the riscv64 user-interrupt entry stub, part of the
- * C library (user/include/uintr.h). Assembled on every arch; empty but
- * on riscv64.
+ * uintr.S - the riscv64 user-interrupt entry stub, part of the C
+ * library (user/include/uintr.h).
  *
  * Delivery (an N-extension hart's, or the kernel's emulation of it)
  * enters uintr_entry (utvec, direct mode) with uepc = the interrupted
@@ -35,7 +34,6 @@
  * csrr and the URET is a kernel entry - four per delivery here, where
  * native hardware would take none.
  */
-#if defined(__riscv)
 #define USCRATCH 0x040
 #define UCAUSE	 0x042
 #define URET	 .4byte 0x00200073 /* binutils no longer knows the N extension's uret */
@@ -95,4 +93,3 @@ uintr_entry:
 	URET
 	.cfi_endproc
 	.size uintr_entry, . - uintr_entry
-#endif
