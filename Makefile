@@ -110,6 +110,7 @@ endef
 KCMDLINE = $(if $(APPEND),-append '$(APPEND)')
 
 qemu: deps kernel
+	@echo "duet: type poweroff at the \$$ prompt to shut down; Ctrl-a x quits QEMU at once"
 	$(QEMU) $(QEMU_OPTS) $(KCMDLINE)
 
 qemu-uboot: deps kernel $(UBOOT_FILES)

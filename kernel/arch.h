@@ -39,6 +39,13 @@
  *   UINTR_INSN_MAX      the longest user-interrupt instruction the arch
  *                       emulates: how many bytes kernel/uintr.c fetches
  *
+ * A few functions below are "static inline": every lock, per-CPU access
+ * or page-table walk calls them, and a call with its prologue would cost
+ * more than the instructions it wraps. The arch defines them in the
+ * header its section names: archdef.h (which CPU, the interrupt flag,
+ * arch_relax) and pte.h (the page-table entry decoders, included at the
+ * end of this file: they need VM_* and enum pte_kind).
+ *
  * Conventions: "boot CPU" is whichever CPU the firmware started us on;
  * CPU indexes are dense, 0 is the boot CPU. Page-table levels count from
  * the leaves: level 0 maps 4 KiB pages, level 1 2 MiB, level 2 1 GiB.
@@ -61,8 +68,8 @@ void kmain(void) __attribute__((noreturn));
 void kmain_secondary(void) __attribute__((noreturn));
 
 /* ---------------------------------------------------------------------
- * This CPU: arch/<arch>/start.c. The two boot stages, which CPU we
- * are, the interrupt flag, idling.
+ * This CPU: arch/<arch>/start.c, and archdef.h for the inline ones. The
+ * two boot stages, which CPU we are, the interrupt flag, idling.
  * ------------------------------------------------------------------- */
 
 /*
@@ -87,7 +94,7 @@ void arch_init(void);
 
 /* Index of the CPU we are running on (0 .. arch_cpu_count()-1). Called
  * by kernel/cpu.c, spinlock.c, ipi.c, printf.c, trap.c. */
-int arch_cpu_id(void);
+static inline int arch_cpu_id(void);
 
 /* The firmware's/hardware's name for a CPU (hart id, APIC id). Called
  * by kernel/main.c and monitor.c, to print it. */
@@ -95,9 +102,9 @@ u32 arch_cpu_hwid(int cpu);
 
 /* The interrupt flag of this CPU. Called by kernel/spinlock.c (which
  * nests disabling), wait.c, ring.c, proc.c and printf.c. */
-void arch_irq_enable(void);
-void arch_irq_disable(void);
-bool arch_irq_enabled(void);
+static inline void arch_irq_enable(void);
+static inline void arch_irq_disable(void);
+static inline bool arch_irq_enabled(void);
 
 /*
  * Enable interrupts and wait for one, atomically: an interrupt that
@@ -110,7 +117,7 @@ void arch_idle(void);
 
 /* Spin-wait hint (x86 pause; nothing on RISC-V). Called by every spin
  * loop: kernel/spinlock.c, ipi.c, uart.c, main.c and others. */
-void arch_relax(void);
+static inline void arch_relax(void);
 
 /* ---------------------------------------------------------------------
  * Firmware: arch/<arch>/firmware.c. What the firmware tells us (read
@@ -227,10 +234,11 @@ void arch_timer_init(void);
 void timer_tick(void);
 
 /* ---------------------------------------------------------------------
- * Page tables: arch/<arch>/mmu.c. The walker (kernel/vm.c) is
- * portable: a tree of 4 KiB tables of 512 8-byte entries, 9
- * virtual-address bits per level. The arch encodes and decodes entries,
- * maps the kernel, loads the root and flushes the TLB.
+ * Page tables: arch/<arch>/mmu.c, and pte.h for the inline decoders.
+ * The walker (kernel/vm.c) is portable: a tree of 4 KiB tables of 512
+ * 8-byte entries, 9 virtual-address bits per level. The arch encodes
+ * and decodes entries, maps the kernel, loads the root and flushes the
+ * TLB.
  * ------------------------------------------------------------------- */
 
 /* Portable protection bits for arch_pte_leaf(). */
@@ -253,13 +261,13 @@ u64 arch_pte_leaf(u64 pa, unsigned prot, int level);
 u64 arch_pte_table(u64 pa, int level);
 
 enum pte_kind { PTE_NONE, PTE_TABLE, PTE_LEAF };
-enum pte_kind arch_pte_kind(u64 pte, int level);
+static inline enum pte_kind arch_pte_kind(u64 pte, int level);
 
 /* Physical address in a table or leaf entry. */
-u64 arch_pte_addr(u64 pte);
+static inline u64 arch_pte_addr(u64 pte);
 
 /* The portable protection (VM_* bits) of a leaf entry (kernel/uvm.c). */
-unsigned arch_pte_prot(u64 pte);
+static inline unsigned arch_pte_prot(u64 pte);
 
 /*
  * Called by vm_init() (kernel/vm.c) on a fresh, empty root page table:
@@ -493,3 +501,6 @@ void arch_uintr_unload(struct uintr_recv *r, bool sleeping);
  * that sleeps with user interrupts pending.
  */
 void uintr_notified(void);
+
+/* The inline page-table entry decoders (arch_pte_kind, _addr, _prot). */
+#include "pte.h"

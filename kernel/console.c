@@ -15,6 +15,14 @@
  * Enter moves w up to e, making the line readable. Indexes only grow;
  * they are reduced modulo the buffer size when used.
  *
+ * The keys a terminal's line discipline knows (docs/console.md):
+ *   Backspace, Ctrl-H  erase a character    Ctrl-U  erase the line
+ *   Ctrl-D  end the line without a newline: at the start of a line, a
+ *           read gets 0 bytes, which programs take as end of file
+ *   Ctrl-C  throw the line away and stop the foreground job (job.c);
+ *           with none, hand the reader an empty line: a fresh prompt
+ *   Ctrl-P  print what every thread is doing
+ *
  * Programs see the console as a file (console_file(): their descriptors
  * 0, 1 and 2): a read parks until a line is typed (op_console_ready), a
  * write goes to the UART.
@@ -25,6 +33,8 @@
 #define BACKSPACE	  0x7f
 #define CTRL_H		  0x08
 #define CTRL_U		  0x15
+#define CTRL_C		  0x03
+#define CTRL_D		  0x04 /* kept in the buffer: where a line ends without a newline */
 #define CTRL_P		  0x10 /* print the process table (procdump), as xv6 does */
 #define CONSOLE_WRITE_MAX 4096 /* most bytes one program's write takes */
 
@@ -61,10 +71,41 @@ static void erase_one(void)
 	console_write("\b \b", 3);
 }
 
+/* End the line being typed with c ('\n' or CTRL_D): readers may take it. */
+static bool end_line(char c)
+{
+	/* keep one byte free so a full buffer still ends its line */
+	if (in.e - in.r >= INPUT_SIZE)
+		return false;
+	in.buf[in.e++ % INPUT_SIZE] = c;
+	in.w = in.e;
+	return true;
+}
+
+/* Ctrl-C: the line typed so far goes; the foreground job stops. */
+static void interrupt(void)
+{
+	spin_lock(&in.lock);
+	in.e = in.w;
+	console_write("^C\n", 3);
+	spin_unlock(&in.lock);
+	if (job_interrupt()) /* not under in.lock: sched_lock comes first */
+		return;
+	spin_lock(&in.lock);
+	bool line = end_line('\n');
+	spin_unlock(&in.lock);
+	if (line)
+		op_console_ready();
+}
+
 /* Called from the UART interrupt for each byte typed. */
 void console_input(char c)
 {
 	bool line = false;
+	if (c == CTRL_C) {
+		interrupt();
+		return;
+	}
 	spin_lock(&in.lock);
 	switch (c) {
 	case BACKSPACE:
@@ -82,13 +123,11 @@ void console_input(char c)
 		return;
 	case '\r':
 	case '\n':
-		/* keep one byte free so a full buffer still ends its line */
-		if (in.e - in.r < INPUT_SIZE) {
-			in.buf[in.e++ % INPUT_SIZE] = '\n';
-			in.w = in.e;
+		if ((line = end_line('\n')))
 			console_putc('\n');
-			line = true;
-		}
+		break;
+	case CTRL_D:
+		line = end_line(CTRL_D);
 		break;
 	default:
 		if ((u8)c >= ' ' && in.e - in.r < INPUT_SIZE - 1) {
@@ -112,8 +151,9 @@ bool console_has_line(void)
 
 /*
  * Take up to max bytes of the oldest complete line, its newline
- * included; what does not fit stays for the next read. Returns the
- * count, or 0 if no line is complete.
+ * included (a Ctrl-D that ended it is taken, not copied); what does not
+ * fit stays for the next read. Returns the count: 0 if no line is
+ * complete, or the line is a lone Ctrl-D (end of file).
  */
 int console_take_line(char *buf, int max)
 {
@@ -121,6 +161,8 @@ int console_take_line(char *buf, int max)
 	spin_lock(&in.lock);
 	while (in.r != in.w && n < max) {
 		char c = in.buf[in.r++ % INPUT_SIZE];
+		if (c == CTRL_D)
+			break;
 		buf[n++] = c;
 		if (c == '\n')
 			break;
@@ -142,7 +184,7 @@ int console_getline(char *buf, int max)
 		if (in.r != in.w) {
 			int n = 0;
 			char c;
-			while ((c = in.buf[in.r++ % INPUT_SIZE]) != '\n')
+			while ((c = in.buf[in.r++ % INPUT_SIZE]) != '\n' && c != CTRL_D)
 				if (n < max - 1)
 					buf[n++] = c;
 			buf[n] = '\0';

@@ -1,18 +1,14 @@
 /*
  * cpu.c - per-CPU state.
  *
- * Each CPU owns one struct cpu, found by its index (arch_cpu_id()). Only
- * that CPU writes its own fields, so most of them need no lock; other
- * CPUs may read them for reports (monitor "cpus", "stats").
+ * Each CPU owns one struct cpu, found by its index (mycpu(), inline in
+ * kernel.h). Only that CPU writes its own fields, so most of them need
+ * no lock; other CPUs may read them for reports (monitor "cpus",
+ * "stats").
  */
 #include "kernel.h"
 
 struct cpu cpus[NCPU];
-
-struct cpu *mycpu(void)
-{
-	return &cpus[arch_cpu_id()];
-}
 
 int ncpu_online(void)
 {

@@ -18,6 +18,7 @@ struct op;
 struct pagetable;
 struct proc;
 struct ring;
+struct spawn_how;
 struct spinlock;
 struct thread;
 struct trapframe;
@@ -38,7 +39,7 @@ struct file *console_file(void);
 void op_console_ready(void); /* hand typed lines to waiting reads */
 
 /* cpu.c: per-CPU state */
-struct cpu *mycpu(void);
+static inline struct cpu *mycpu(void); /* kernel.h */
 int ncpu_online(void);
 
 /* elf.c: load a program image into a user address space */
@@ -89,6 +90,13 @@ void op_cancel_ring(struct ring *r);
 struct op *op_dup(const struct op *op);
 void op_free_chain(struct op *op);
 
+/* job.c: jobs and the console's foreground job; OP_CONSOLE_FG */
+int op_console_fg(struct op *op);
+int job_check(struct proc *p, int job);
+int job_may_fg(int uid);
+void job_fg_locked(struct proc *p, int uid);
+bool job_interrupt(void); /* Ctrl-C (console.c): stop the foreground job; false: none */
+
 /* ops.c: the opcode table */
 int op_run(struct op *op);
 
@@ -113,11 +121,13 @@ void panic_begin(void);
 
 /* proc.c: processes and threads; OP_WAITPID, OP_THREAD_JOIN */
 int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
-	       struct file **fds, int uid, int gid, struct proc *parent);
+	       struct file **fds, int uid, int gid, struct proc *parent,
+	       const struct spawn_how *how);
 void proc_exit(int status) __attribute__((noreturn));
 void thread_end(int status) __attribute__((noreturn));
 int thread_add(struct proc *p, u64 pc, u64 a0, u64 a1);
 void proc_die(struct proc *p, int status);
+void die_locked(struct proc *p, int status); /* proc_die, holding sched_lock */
 int proc_kill(int uid, struct proc *killer, int pid);
 struct proc *proc_table(void);
 void proc_init_start(struct file *console);
@@ -136,7 +146,7 @@ int op_ring_create(struct op *op);
 int op_ring_destroy(struct op *op);
 
 /* sched.c */
-struct thread *current(void);
+/* current(): inline in proc.h */
 void sched_ready(struct thread *t);
 void sched_block(void);
 void sched_wake(struct thread *t);
@@ -153,8 +163,8 @@ void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
 void release_check(const char *what); /* panics if this CPU holds a spinlock */
-void irq_push(void);		      /* disable interrupts, nestable */
-void irq_pop(void);
+static inline void irq_push(void);    /* disable interrupts, nestable (kernel.h) */
+static inline void irq_pop(void);
 
 /* sysproc.c: the opcodes of processes, threads and the system */
 int op_spawn(struct op *op);

@@ -60,6 +60,38 @@ struct cpu {
 };
 extern struct cpu cpus[NCPU];
 
+/*
+ * This CPU's struct cpu, and irq_push()/irq_pop(), which count nested
+ * "interrupts off" requests per CPU so that releasing an inner lock does
+ * not turn interrupts back on while an outer one is still held (the xv6
+ * push_off/pop_off idea). Inline: every spinlock round uses them, and as
+ * calls they were a quarter of a blocking ring call.
+ */
+static inline struct cpu *mycpu(void)
+{
+	return &cpus[arch_cpu_id()];
+}
+
+static inline void irq_push(void)
+{
+	bool on = arch_irq_enabled();
+	arch_irq_disable();
+	struct cpu *c = mycpu();
+	if (c->irq_depth++ == 0)
+		c->irq_was_on = on;
+}
+
+static inline void irq_pop(void)
+{
+	struct cpu *c = mycpu();
+	if (arch_irq_enabled())
+		panic("irq_pop: interrupts are on");
+	if (c->irq_depth < 1)
+		panic("irq_pop: not pushed");
+	if (--c->irq_depth == 0 && c->irq_was_on)
+		arch_irq_enable();
+}
+
 /* page.c */
 #define PAGE_MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
 

@@ -62,6 +62,7 @@ static const struct opcode opcodes[OP_COUNT] = {
     [OP_OPEN] = {op_open, 0, O_ACCMODE | O_CREAT | O_TRUNC | O_EXCL},
     [OP_FSOP] = {op_fsop},
     [OP_ARCHIVE_READ] = {op_archive_read, ROOT},
+    [OP_CONSOLE_FG] = {op_console_fg},
 };
 
 /* Validate the fields every entry shares and what its row asks, then run it. */

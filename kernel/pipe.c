@@ -261,6 +261,9 @@ int op_pipe_attach(struct op *op)
 	spin_lock(&p->lock);
 	struct urecv *old = p->recv[a.end], *other = p->recv[!a.end];
 	p->recv[a.end] = u;
+	if (old != u) /* the other end's wake index, if it has one, wakes old */
+		__atomic_add_fetch(&p->hdr->gen[a.end], 1, __ATOMIC_SEQ_CST);
+	a.gen = p->hdr->gen[!a.end]; /* goes with other, read under the same lock */
 	if (other)
 		uintr_get(other); /* the other end may close meanwhile */
 	spin_unlock(&p->lock);

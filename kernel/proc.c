@@ -15,7 +15,11 @@
  *   USTACK_TOP ->  TCB_SIZE bytes for the C library (abi/ring.h)
  *                  argument strings "sh\0" "-x\0" ...
  *                  argv[] pointers, argv[argc] = NULL   <- a1 / rsi
+ *                  then the working directory, and NULL (the C library's cwd)
  *                  (16-byte aligned)                    <- sp
+ *
+ * A process is in a job (p->job, docs/console.md): the one its spawner
+ * chose, or its spawner's. Ctrl-C stops the console's foreground job.
  */
 #include "proc.h"
 
@@ -55,21 +59,23 @@ static const char *basename(const char *path)
 	return b;
 }
 
-/* Put argv on the new stack; returns sp, and the user argv in *uargv. */
-static int push_args(struct pagetable *pt, char **argv, int argc, u64 *sp, u64 *uargv)
+/* Put argv and cwd on the new stack; returns sp, and the user argv in *uargv. */
+static int push_args(struct pagetable *pt, char **argv, int argc, const char *cwd, u64 *sp,
+		     u64 *uargv)
 {
-	u64 ptrs[MAXARGV + 1];
+	u64 ptrs[MAXARGV + 3];
 	u64 top = USTACK_TOP - TCB_SIZE;
-	for (int i = 0; i < argc; i++) {
-		u64 n = strlen(argv[i]) + 1;
+	for (int i = 0; i <= argc; i++) {
+		const char *s = i < argc ? argv[i] : cwd; /* cwd: after argv's NULL */
+		u64 n = strlen(s) + 1;
 		top -= n;
-		if (copyout(pt, top, argv[i], n) < 0)
+		if (copyout(pt, top, s, n) < 0)
 			return -ENOMEM;
-		ptrs[i] = top;
+		ptrs[i < argc ? i : argc + 1] = top;
 	}
-	ptrs[argc] = 0;
-	top = ROUND_DOWN(top - (argc + 1) * sizeof(u64), 16);
-	if (copyout(pt, top, ptrs, (argc + 1) * sizeof(u64)) < 0)
+	ptrs[argc] = ptrs[argc + 2] = 0;
+	top = ROUND_DOWN(top - (argc + 3) * sizeof(u64), 16);
+	if (copyout(pt, top, ptrs, (argc + 3) * sizeof(u64)) < 0)
 		return -ENOMEM;
 	*uargv = top;
 	*sp = top;
@@ -176,10 +182,11 @@ static void spawn_fail(struct proc *p)
  * Make a process running `path`, whose bytes are image (from the boot
  * archive or the file server), with argv, the given descriptors (each
  * gains a reference) and credentials, as a child of parent (NULL for
- * init). Returns its pid or -E*.
+ * init), in the job and working directory how says. Returns its pid or -E*.
  */
 int proc_spawn(const char *path, const void *image, size_t size, char **argv, int argc,
-	       struct file **fds, int uid, int gid, struct proc *parent)
+	       struct file **fds, int uid, int gid, struct proc *parent,
+	       const struct spawn_how *how)
 {
 	int r;
 
@@ -216,7 +223,7 @@ int proc_spawn(const char *path, const void *image, size_t size, char **argv, in
 	spin_init(&p->lock, "proc");
 	if (!(t = thread_new(p, entry, 0, 0, &r)))
 		goto fail;
-	if ((r = push_args(p->pt, argv, argc, &sp, &uargv)) < 0) {
+	if ((r = push_args(p->pt, argv, argc, how->cwd, &sp, &uargv)) < 0) {
 		ring_teardown(t->rings[0]);
 		thread_free(t);
 		goto fail;
@@ -233,6 +240,10 @@ int proc_spawn(const char *path, const void *image, size_t size, char **argv, in
 	spin_lock(&sched_lock);
 	p->pid = next_pid++;
 	p->parent = parent;
+	int job = how->job;
+	p->job = job == SPAWN_NEW_JOB || (!job && !parent) ? p->pid : job ? job : parent->job;
+	if (how->fg)
+		job_fg_locked(p, how->fg_uid); /* before it runs: a Ctrl-C typed at once stops it */
 	p->state = P_ALIVE;
 	spin_unlock(&sched_lock);
 	int pid = p->pid;
@@ -458,7 +469,7 @@ void thread_end(int status)
  * user mode. Those blocked are woken; those running on other CPUs are
  * interrupted, so even a thread spinning in user mode ends at once.
  */
-static void die_locked(struct proc *p, int status)
+void die_locked(struct proc *p, int status)
 {
 	if (!p->killed) {
 		p->killed = true;
@@ -516,9 +527,10 @@ void proc_init_start(struct file *console)
 	char *argv[] = {"init", NULL};
 	const void *image;
 	size_t size;
+	struct spawn_how how = {.cwd = "/"};
 	int pid = archive_find("bin/init", &image, &size);
 	if (pid == 0)
-		pid = proc_spawn("bin/init", image, size, argv, 1, fds, 0, 0, NULL);
+		pid = proc_spawn("bin/init", image, size, argv, 1, fds, 0, 0, NULL, &how);
 	if (pid < 0)
 		panic("cannot start bin/init: error %d", pid);
 	initproc = &procs[0];

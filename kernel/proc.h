@@ -55,6 +55,7 @@ struct thread {
 	u64 kstack;		   /* physical address of its kernel stack */
 	struct trapframe *tf;	   /* user registers, at the top of the kstack */
 	struct ring *rings[NRING]; /* rings[0] is its first ring */
+	int deferred;		   /* 1: a ring of its may have chains to continue (op.c) */
 	struct thread *next;	   /* run queue link */
 	u64 wake_at;		   /* blocked in wait: wake by then (ns), 0 never */
 	bool fd_wait;		   /* in wait() on descriptors (wait_wake_fds) */
@@ -71,6 +72,7 @@ struct proc {
 	int pid;
 	struct proc *parent;
 	int uid, gid;
+	int job;	 /* its job: what Ctrl-C stops together (job.c) */
 	bool killed;	 /* every thread ends on its way out of the kernel */
 	int kill_status; /* ... and this is the exit status */
 	int parked;	 /* its ops on the pending list (at most MAX_PARKED) */
@@ -150,6 +152,27 @@ struct fileops {
 	void (*detach)(struct file *f, struct proc *p);
 };
 
+/* How spawn makes a process, beyond its program, argv, descriptors and credentials. */
+struct spawn_how {
+	int job;	 /* 0: the parent's job, SPAWN_NEW_JOB: its own, else that job */
+	bool fg;	 /* its job becomes the console's foreground (job.c) ... */
+	int fg_uid;	 /* ... if this uid (the spawner's) may still choose it */
+	const char *cwd; /* its working directory (for the C library) */
+};
+
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
 
 extern struct spinlock sched_lock;
+
+/*
+ * The thread running on this CPU (NULL in the scheduler). Inline, and
+ * with no irq_push(): kernel code runs with interrupts off and the
+ * kernel never preempts itself (a tick only sets need_resched), so a
+ * thread changes CPU only inside sched_block()/sched_yield(), never
+ * between finding its CPU and reading the field. As a call that masked
+ * interrupts it was 43 instructions, three times per ring call.
+ */
+static inline struct thread *current(void)
+{
+	return mycpu()->thread;
+}

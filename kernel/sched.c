@@ -29,14 +29,6 @@
 struct spinlock sched_lock = {0, "sched", -1};
 static struct thread *runq_head, *runq_tail;
 
-struct thread *current(void)
-{
-	irq_push();
-	struct thread *t = mycpu()->thread;
-	irq_pop();
-	return t;
-}
-
 /* Put t at the end of the run queue. Caller holds sched_lock. */
 void sched_ready(struct thread *t)
 {

@@ -6,9 +6,8 @@
  * while a lock is held: otherwise an interrupt handler on the same CPU
  * could try to take the lock its own CPU already holds and spin forever.
  *
- * irq_push()/irq_pop() count nested "interrupts off" requests per CPU, so
- * that releasing an inner lock does not turn interrupts back on while an
- * outer one is still held (the xv6 push_off/pop_off idea).
+ * irq_push()/irq_pop() count nested "interrupts off" requests per CPU
+ * (inline, in kernel.h).
  *
  * Each CPU also counts the spinlocks it holds (cpu->locks), for one rule
  * the kernel checks on every release of a counted object (file_put and
@@ -72,24 +71,4 @@ void release_check(const char *what)
 		panic("%s: reference dropped holding %d spinlock%s: it may be the last, and a "
 		      "release must not run under a spinlock",
 		      what, n, n == 1 ? "" : "s");
-}
-
-void irq_push(void)
-{
-	bool on = arch_irq_enabled();
-	arch_irq_disable();
-	struct cpu *c = mycpu();
-	if (c->irq_depth++ == 0)
-		c->irq_was_on = on;
-}
-
-void irq_pop(void)
-{
-	struct cpu *c = mycpu();
-	if (arch_irq_enabled())
-		panic("irq_pop: interrupts are on");
-	if (c->irq_depth < 1)
-		panic("irq_pop: not pushed");
-	if (--c->irq_depth == 0 && c->irq_was_on)
-		arch_irq_enable();
 }

@@ -8,6 +8,7 @@
  * beside the exits that complete it.
  */
 #include "proc.h"
+#include "abi/fs.h" /* FS_PATH: the longest working directory */
 
 /* ---- processes ------------------------------------------------------ */
 
@@ -40,7 +41,7 @@ static int spawn_args(struct op *op, struct spawn_args *a, int *uid, int *gid)
 		return -EINVAL;
 	if (copyin(op->proc->pt, a, op->sqe.addr, sizeof(*a)) < 0)
 		return -EFAULT;
-	if (a->flags || a->nfds > NFD)
+	if ((a->flags & ~SPAWN_FG) || a->nfds > NFD)
 		return -EINVAL;
 	struct ring *r = op->ring; /* its credentials are the caller's */
 	*uid = a->uid == -1 ? r->uid : a->uid;
@@ -90,6 +91,17 @@ int spawn_run(struct op *op, const char *path, const void *image, size_t size)
 			res = -EBADF; /* inherited ones may be closed: then they stay closed */
 	}
 
+	/* its job (job.c): ours, a new one, or one we or a child of ours is in */
+	if (!res && a.job && a.job != SPAWN_NEW_JOB)
+		res = job_check(p, a.job);
+	if (!res && (a.flags & SPAWN_FG))
+		res = a.job != SPAWN_NEW_JOB ? -EINVAL : job_may_fg(op->ring->uid);
+	char cwd[FS_PATH] = "/";
+	if (!res && a.cwd) {
+		int n = copyinstr(p->pt, cwd, a.cwd, sizeof(cwd));
+		res = n < 0 ? n : cwd[0] == '/' ? 0 : -EINVAL;
+	}
+
 	char **argv = res ? NULL : kmalloc(MAXARGV * sizeof(char *) + ARGBYTES);
 	if (!res && !argv)
 		res = -ENOMEM;
@@ -102,7 +114,9 @@ int spawn_run(struct op *op, const char *path, const void *image, size_t size)
 			argv[1] = NULL;
 			argc = 1;
 		}
-		res = proc_spawn(path, image, size, argv, argc, fds, uid, gid, p);
+		struct spawn_how how = {
+		    .job = a.job, .fg = a.flags & SPAWN_FG, .fg_uid = op->ring->uid, .cwd = cwd};
+		res = proc_spawn(path, image, size, argv, argc, fds, uid, gid, p, &how);
 	}
 	kfree(argv);
 	for (int i = 0; i < nfds; i++)

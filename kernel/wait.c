@@ -40,14 +40,11 @@ static bool child_exited(struct proc *p, s64 pid)
 	return false;
 }
 
-/* Chains of t's rings to continue (op_continue_thread). */
+/* Chains of t's rings to continue (op_continue_thread): op_complete
+ * raises t->deferred after appending one, before it takes sched_lock. */
 static bool has_deferred(struct thread *t)
 {
-	for (int i = 0; i < NRING; i++)
-		if (t->rings[i] && !t->rings[i]->poller &&
-		    __atomic_load_n(&t->rings[i]->deferred, __ATOMIC_ACQUIRE))
-			return true;
-	return false;
+	return __atomic_load_n(&t->deferred, __ATOMIC_ACQUIRE);
 }
 
 /* Is item ready? Holds sched_lock. f is a WAIT_READ item's file, held

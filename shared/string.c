@@ -4,35 +4,132 @@
  *
  * The compiler may emit calls to memset/memcpy/memmove/memcmp on its own
  * (for struct copies and zeroing), so these names must exist even in a
- * freestanding kernel. Simple byte loops: clear beats clever here.
- * User programs link this same file into their C library.
+ * freestanding kernel. User programs link this same file into their C
+ * library.
+ *
+ * memset, memcpy and memmove are on every hot path: a ring entry is 64
+ * bytes, a pipe moves kilobytes. Byte loops cost about four instructions
+ * a byte (a 64-byte entry: 263 to clear, 328 to copy; a 1 MiB pipe
+ * stream was 93% memcpy), so they move 8-byte words. x86_64 uses the
+ * string instructions (`rep movsq`, `rep stosq`): one instruction whose
+ * iterations QEMU's icount counts one each (a word a count), and which
+ * real CPUs run at full speed. Elsewhere a C loop moves words where both
+ * pointers allow it, bytes at the unaligned ends.
  */
 #include "lib.h"
 
+/* A word that may alias anything: the caller's bytes have any type. */
+typedef u64 __attribute__((may_alias)) word;
+
+#define WORD	   sizeof(word)
+#define ALIGNED(p) (((uptr)(p) & (WORD - 1)) == 0)
+
+#if defined(__x86_64__) && !defined(STRING_C_LOOPS) /* the unit test also tries the C loops */
+/*
+ * x86_64 stores and loads words at any alignment: rep stosq/movsq for
+ * the words, rep stosb/movsb for the rest, whatever the pointers. (A
+ * copy of a few bytes at an odd address, as the user-interrupt
+ * emulation fetches an instruction, cost 55 instructions in a byte loop.)
+ * Forwards, one element after the other: memmove may use memcpy for an
+ * overlap with dst below src.
+ */
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	void *d = dst;
+	size_t words = n / WORD, bytes = n % WORD;
+	word w = (u8)c * 0x0101010101010101ull;
+	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(w) : "memory");
+	asm volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(w) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	return memmove(dst, src, n);
+	void *d = dst;
+	const void *s = src;
+	size_t words = n / WORD, bytes = n % WORD;
+	asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
+	return dst;
+}
+#else
+void *memset(void *dst, int c, size_t n)
+{
+	u8 *d = dst;
+	for (; n && !ALIGNED(d); n--)
+		*d++ = (u8)c;
+	word w = (u8)c * 0x0101010101010101ull;
+	size_t words = n / WORD;
+	for (; words >= 8; words -= 8, d += 8 * WORD) {
+		word *to = (word *)d;
+		to[0] = w, to[1] = w, to[2] = w, to[3] = w;
+		to[4] = w, to[5] = w, to[6] = w, to[7] = w;
+	}
+	for (; words; words--, d += WORD)
+		*(word *)d = w;
+	for (n %= WORD; n; n--)
+		*d++ = (u8)c;
+	return dst;
 }
 
+/*
+ * Forwards, a word at a time. Each word is read before the words after
+ * it are written, so memmove may use it for an overlap with dst below
+ * src.
+ */
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	u8 *d = dst;
+	const u8 *s = src;
+	for (; n && !ALIGNED(d); n--)
+		*d++ = *s++;
+	if (!ALIGNED(s)) {
+		/* Not aligned alike, and a RISC-V word access across a word
+		   boundary may trap: each word of d is made of the two aligned
+		   words of s it straddles (little-endian: the low bytes come
+		   from the first). An aligned word holding a byte we copy
+		   never crosses a page, so reading all of it is safe. (A 1 MiB
+		   pipe stream shifted by one byte cost 8 M instructions in a
+		   byte loop.) */
+		unsigned sh = ((uptr)s & (WORD - 1)) * 8; /* 8..56 */
+		const word *from = (const word *)((uptr)s & ~(uptr)(WORD - 1));
+		word lo = *from;
+		for (; n >= WORD; n -= WORD, d += WORD, s += WORD) {
+			word hi = *++from;
+			*(word *)d = lo >> sh | hi << (64 - sh);
+			lo = hi;
+		}
+		for (; n; n--)
+			*d++ = *s++;
+		return dst;
+	}
+	size_t words = n / WORD;
+	/* 8 words a round: the loop's own 3 instructions shared by 16 moves */
+	for (; words >= 8; words -= 8, d += 8 * WORD, s += 8 * WORD) {
+		const word *from = (const word *)s;
+		word a = from[0], b = from[1], c = from[2], e = from[3];
+		word f = from[4], g = from[5], h = from[6], i = from[7];
+		word *to = (word *)d;
+		to[0] = a, to[1] = b, to[2] = c, to[3] = e;
+		to[4] = f, to[5] = g, to[6] = h, to[7] = i;
+	}
+	for (; words; words--, d += WORD, s += WORD)
+		*(word *)d = *(const word *)s;
+	for (n %= WORD; n; n--)
+		*d++ = *s++;
+	return dst;
+}
+#endif
+
+/* Overlap is allowed: copy forwards when dst is below src, else backwards. */
 void *memmove(void *dst, const void *src, size_t n)
 {
 	u8 *d = dst;
 	const u8 *s = src;
-	if (d < s) {
-		while (n--)
-			*d++ = *s++;
-	} else {
-		while (n--)
-			d[n] = s[n];
-	}
+	if (d <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
 	return dst;
 }
 

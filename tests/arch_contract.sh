@@ -16,7 +16,7 @@ decls=$(awk '
 	/^\/\* ----*$/ { inhead = 1; files = ""; next }
 	/^ \* ----* \*\/$/ { inhead = 0; next }
 	inhead { s = $0
-		while (match(s, /[a-z_]+\.[cS]/)) {
+		while (match(s, /[a-z_]+\.[cSh]/)) {
 			files = files " " substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH) } }
 	!inhead && /^[a-z].*[ *]arch_[a-z0-9_]+\(/ {
 		match($0, /arch_[a-z0-9_]+\(/)
@@ -27,7 +27,7 @@ complaints=$(echo "$decls" | while read -r fn files; do
 	[ -n "$fn" ] || continue
 	where=""
 	for a in $arches; do
-		f=$(grep -lE "^([a-z].*[ *])?$fn\(|^$fn:" arch/$a/*.c arch/$a/*.S 2>/dev/null)
+		f=$(grep -lE "^([a-z].*[ *])?$fn\(|^$fn:" arch/$a/*.c arch/$a/*.S arch/$a/*.h 2>/dev/null)
 		case $(echo "$f" | grep -c .) in
 		0) echo "$fn: not defined in arch/$a/"; continue ;;
 		1) ;;
@@ -43,7 +43,7 @@ complaints=$(echo "$decls" | while read -r fn files; do
 	done
 done)
 # And the other way: every arch_* function an arch defines is in arch.h.
-for f in $(grep -ohE "^([a-z].*[ *])?arch_[a-z0-9_]+\(|^arch_[a-z0-9_]+:" arch/*/*.c arch/*/*.S |
+for f in $(grep -ohE "^([a-z].*[ *])?arch_[a-z0-9_]+\(|^arch_[a-z0-9_]+:" arch/*/*.c arch/*/*.S arch/*/*.h |
 	grep -oE "arch_[a-z0-9_]+" | sort -u); do
 	echo "$decls" | grep -q "^$f\( \|\$\)" ||
 		complaints="$complaints

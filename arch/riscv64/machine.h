@@ -28,8 +28,7 @@
 #define SATP_SV39	(8ul << 60)
 #define MAKE_SATP(root) (SATP_SV39 | ((root) >> 12))
 
-/* sstatus bits we use. */
-#define SSTATUS_SIE  (1ul << 1)	 /* supervisor interrupts enabled */
+/* sstatus bits we use (SSTATUS_SIE is in archdef.h, for arch_irq_enable). */
 #define SSTATUS_SPIE (1ul << 5)	 /* SIE before the trap; sret copies it back */
 #define SSTATUS_SPP  (1ul << 8)	 /* trapped from: 0 = user, 1 = supervisor */
 #define SSTATUS_FS   (3ul << 13) /* floating-point unit: 0 = off, FP instructions trap */

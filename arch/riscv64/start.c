@@ -10,6 +10,7 @@
 
 #include "machine.h"
 
+_Static_assert(__builtin_offsetof(struct hart, id) == 0, "arch_cpu_id (archdef.h) reads 0(tp)");
 _Static_assert(__builtin_offsetof(struct hart, stack) == HART_STACK, "boot.S needs HART_STACK");
 _Static_assert(__builtin_offsetof(struct hart, kstack) == HART_KSTACK, "trap.S needs HART_KSTACK");
 _Static_assert(__builtin_offsetof(struct hart, user_sp) == HART_USER_SP, "trap.S layout");
@@ -34,32 +35,9 @@ void arch_init(void)
 	arch_timer_init();
 }
 
-int arch_cpu_id(void)
-{
-	struct hart *h;
-
-	asm volatile("mv %0, tp" : "=r"(h));
-	return h->id;
-}
-
 u32 arch_cpu_hwid(int cpu)
 {
 	return harts[cpu].hwid;
-}
-
-void arch_irq_enable(void)
-{
-	csr_set(sstatus, SSTATUS_SIE);
-}
-
-void arch_irq_disable(void)
-{
-	csr_clear(sstatus, SSTATUS_SIE);
-}
-
-bool arch_irq_enabled(void)
-{
-	return (csr_read(sstatus) & SSTATUS_SIE) != 0;
 }
 
 /*
@@ -75,6 +53,3 @@ void arch_idle(void)
 	arch_irq_enable();
 	arch_irq_disable();
 }
-
-/* Zihintpause's pause hint is not part of rv64imac: nothing to do. */
-void arch_relax(void) {}

@@ -104,4 +104,40 @@ struct context {
 	u64 rsp; /* the stack pointer arch_switch() returns with */
 	u64 rip; /* where it returns to */
 };
+
+/*
+ * The helpers of kernel/arch.h that every lock and per-CPU access uses,
+ * inline: as calls, with their frame-pointer prologues, they cost a
+ * blocking ring call 589 instructions of 2,091. volatile: %gs:0 and
+ * RFLAGS change under the compiler's feet (a thread moves to another
+ * CPU across arch_switch, an interrupt handler runs).
+ */
+static inline int arch_cpu_id(void)
+{
+	int id;
+	asm volatile("movl %%gs:0, %0" : "=r"(id)); /* struct percpu's first field */
+	return id;
+}
+
+static inline void arch_irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+static inline void arch_irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+static inline bool arch_irq_enabled(void)
+{
+	u64 rflags;
+	asm volatile("pushfq; popq %0" : "=r"(rflags));
+	return rflags & (1 << 9); /* RFLAGS.IF */
+}
+
+static inline void arch_relax(void)
+{
+	asm volatile("pause");
+}
 #endif

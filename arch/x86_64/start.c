@@ -7,6 +7,7 @@
 
 static struct percpu percpu[NCPU];
 
+_Static_assert(__builtin_offsetof(struct percpu, id) == 0, "arch_cpu_id (archdef.h) reads %gs:0");
 _Static_assert(__builtin_offsetof(struct percpu, kstack) == PERCPU_KSTACK, "trap.S layout");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "trap.S layout");
 
@@ -160,33 +161,9 @@ void arch_init(void)
 	uintr_cpu_init();
 }
 
-int arch_cpu_id(void)
-{
-	int id;
-	asm volatile("movl %%gs:0, %0" : "=r"(id));
-	return id;
-}
-
 u32 arch_cpu_hwid(int cpu)
 {
 	return cpu_apic_id[cpu];
-}
-
-void arch_irq_enable(void)
-{
-	asm volatile("sti" : : : "memory");
-}
-
-void arch_irq_disable(void)
-{
-	asm volatile("cli" : : : "memory");
-}
-
-bool arch_irq_enabled(void)
-{
-	u64 rflags;
-	asm volatile("pushfq; popq %0" : "=r"(rflags));
-	return rflags & RFLAGS_IF;
 }
 
 /*
@@ -198,9 +175,4 @@ bool arch_irq_enabled(void)
 void arch_idle(void)
 {
 	asm volatile("sti; hlt; cli" : : : "memory");
-}
-
-void arch_relax(void)
-{
-	asm volatile("pause");
 }

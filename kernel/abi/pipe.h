@@ -59,6 +59,9 @@ struct pipe_hdr {
 	unsigned closed[2];	   /* end e is gone (set by the kernel) */
 	unsigned size;		   /* bytes in each ring: PIPE_SIZE */
 	unsigned pad;
+	unsigned gen[2]; /* bumped by the kernel when another thread attaches as end e's
+			    receiver (a descriptor handed on to a child, say): a wake index
+			    the other end got before then is stale; it attaches again */
 };
 
 /* OP_PIPE_ATTACH's answer. */
@@ -68,7 +71,7 @@ struct pipe_attach {
 	int wake;		/* sender index that wakes the other end, or -1 while
 				   the other end has not attached yet (ask again later) */
 	int conn;		/* 1: a connection to a server (abi/fs.h), 0: a byte pipe */
-	int pad;
+	unsigned gen;		/* the other end's pipe_hdr gen[] that wake goes with */
 };
 
 /* OP_PIPE's off */

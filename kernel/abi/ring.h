@@ -159,6 +159,8 @@ enum {
 	OP_ARCHIVE_READ, /* off = index in the boot archive (as OP_LIST), arg[0] = offset,
 			    addr, len: read the file's bytes; res how many. Root only
 			    (-EPERM): the file server's modes guard the files */
+	OP_CONSOLE_FG,	 /* off = a job (0: none): the one Ctrl-C on the console stops;
+			    who may: docs/console.md; res 0 */
 	OP_COUNT
 };
 
@@ -204,6 +206,7 @@ enum {
 /* Exit statuses the kernel gives (OP_WAITPID's cqe.flags), as shells do. */
 #define STATUS_KILLED 137 /* killed (OP_KILL): 128 + 9 */
 #define STATUS_FAULT  139 /* killed by a fault it made: 128 + 11 */
+#define STATUS_INTR   130 /* stopped by Ctrl-C on the console: 128 + 2 */
 
 #define NAME_MAX 32   /* longest process or file name, with its NUL */
 #define MAXARGV	 32   /* most arguments a program gets */
@@ -216,9 +219,17 @@ struct spawn_args {
 	unsigned long long fds;	 /* user address of int[nfds]: the child's fd i is the
 				    caller's fds[i] (-1: closed); 0: inherit 0, 1, 2 */
 	unsigned nfds;
-	int uid, gid;	/* -1: the caller's; another: root only (-EPERM) */
-	unsigned flags; /* 0 */
+	int uid, gid;		/* -1: the caller's; another: root only (-EPERM) */
+	unsigned flags;		/* SPAWN_FG, or 0 */
+	int job;		/* 0: the caller's job; SPAWN_NEW_JOB: a new job, numbered by the
+				   child's pid; else a job the caller or one of its children is in */
+	unsigned long long cwd; /* user address of the child's working directory: an
+				   absolute path, pushed after argv's NULL; 0: "/" */
 };
+#define SPAWN_NEW_JOB (-1)
+#define SPAWN_FG                                                                                   \
+	(1u << 0) /* with SPAWN_NEW_JOB: the new job is the console's                              \
+		     foreground before the child runs (OP_CONSOLE_FG's rule) */
 
 /* OP_STATS: kernel entries by kind. */
 enum { KS_SYSCALL, KS_EXCEPTION, KS_INTERRUPT };

@@ -37,11 +37,6 @@
 static struct proc proc;
 static struct thread thread;
 struct spinlock sched_lock;
-
-struct thread *current(void)
-{
-	return &thread;
-}
 void sched_wake(struct thread *t)
 {
 	(void)t;
@@ -424,6 +419,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(&thread, 0, sizeof(thread));
 	thread.proc = &proc;
 	proc.threads[0] = &thread;
+	cpus[0].thread = &thread; /* current() */
 	proc.nthreads = 1;
 	nparked = 0;
 	nrun = 0;

@@ -22,30 +22,7 @@
 /* The host's printf is the C library's; vformat is tested on its own. */
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
-static bool host_irq_on;
 struct cpu cpus[NCPU];
-
-int arch_cpu_id(void)
-{
-	return 0;
-}
-bool arch_irq_enabled(void)
-{
-	return host_irq_on;
-}
-void arch_irq_enable(void)
-{
-	host_irq_on = true;
-}
-void arch_irq_disable(void)
-{
-	host_irq_on = false;
-}
-void arch_relax(void) {}
-struct cpu *mycpu(void)
-{
-	return &cpus[0];
-}
 
 /*
  * Spinlocks on one host thread: nothing to wait for, but the discipline
@@ -147,8 +124,7 @@ static inline int free_ram(void **state)
  * host.h to get them.
  */
 #ifdef HOST_PTE
-#define HOST_PTE_V    1ull
-#define HOST_PTE_LEAF 2ull
+/* the decoders, inline as on the real arches: tests/unit/pte.h */
 
 u64 arch_pte_leaf(u64 pa, unsigned prot, int level)
 {
@@ -159,21 +135,6 @@ u64 arch_pte_table(u64 pa, int level)
 {
 	(void)level;
 	return pa | HOST_PTE_V;
-}
-static u64 host_pte_reads; /* arch_pte_kind() calls: how much walking was done */
-enum pte_kind arch_pte_kind(u64 pte, int level)
-{
-	(void)level;
-	host_pte_reads++;
-	return !(pte & HOST_PTE_V) ? PTE_NONE : (pte & HOST_PTE_LEAF) ? PTE_LEAF : PTE_TABLE;
-}
-u64 arch_pte_addr(u64 pte)
-{
-	return pte & ~0xfffull;
-}
-unsigned arch_pte_prot(u64 pte)
-{
-	return (pte >> 2) & 0x3f;
 }
 
 static u64 host_tlb_flushes, host_tlb_last; /* arch_tlb_flush_page() calls, last address */

@@ -9,15 +9,10 @@
 #include "host.h"
 #include "proc.h"
 
-/* The ring needs a current thread and process... */
+/* The ring needs a current thread (cpus[0].thread: setup_ring) and process... */
 static struct proc proc;
 static struct thread thread;
 struct spinlock sched_lock;
-
-struct thread *current(void)
-{
-	return &thread;
-}
 
 /* The scheduler: record who was woken, and every block. */
 static struct thread *host_woken;
@@ -176,6 +171,7 @@ static int setup_ring(u32 sq, u32 cq, u32 flags)
 	memset(&proc, 0, sizeof(proc));
 	memset(&thread, 0, sizeof(thread));
 	thread.proc = &proc;
+	cpus[0].thread = &thread; /* current() */
 	nparked = nrun = host_blocks = 0;
 	host_woken = NULL;
 	host_on_block = host_on_yield = NULL;

@@ -61,6 +61,15 @@ void procdump(void)
 	dumps++;
 }
 
+/* Ctrl-C asks job.c to stop the foreground job; the tests say whether there is one. */
+static int interrupts;
+static bool has_fg;
+bool job_interrupt(void)
+{
+	interrupts++;
+	return has_fg;
+}
+
 /* console_getline() waits here for more input; the test has none left. */
 void arch_idle(void)
 {
@@ -80,6 +89,8 @@ static int setup(void **state)
 	nechoed = 0;
 	lines_ready = 0;
 	dumps = 0;
+	interrupts = 0;
+	has_fg = false;
 	echoed[0] = '\0';
 	return 0;
 }
@@ -181,6 +192,50 @@ static void test_ctrl_p(void **state)
 	assert_memory_equal(buf, "abc\n", 4);
 }
 
+/* Ctrl-D ends a line without a newline; alone at its start it is end of file: a 0-byte read. */
+static void test_ctrl_d(void **state)
+{
+	(void)state;
+	char buf[16];
+	type("ab\x04");
+	assert_int_equal(lines_ready, 1);
+	assert_string_equal(echoed, "ab"); /* Ctrl-D shows nothing */
+	assert_true(console_has_line());
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 2); /* "ab", no newline */
+	assert_memory_equal(buf, "ab", 2);
+	assert_false(console_has_line()); /* the Ctrl-D went with it */
+	type("\x04");
+	assert_true(console_has_line());
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 0); /* end of file */
+	assert_false(console_has_line());
+	type("\x04z\n");
+	assert_int_equal(console_getline(buf, sizeof(buf)), 0); /* the monitor: an empty line */
+	assert_int_equal(console_getline(buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "z");
+}
+
+/* Ctrl-C throws the line away and stops the foreground job; with none, the reader gets an empty
+ * line. */
+static void test_ctrl_c(void **state)
+{
+	(void)state;
+	char buf[16];
+	has_fg = true;
+	type("abc\x03");
+	assert_int_equal(interrupts, 1);
+	assert_string_equal(echoed, "abc^C\r\n");
+	assert_false(console_has_line()); /* the job's reader is gone: nothing for it */
+	has_fg = false;
+	type("de\x03");
+	assert_int_equal(interrupts, 2);
+	assert_int_equal(lines_ready, 1);
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 1); /* a fresh prompt */
+	assert_memory_equal(buf, "\n", 1);
+	type("f\n");
+	assert_int_equal(console_take_line(buf, sizeof(buf)), 2); /* "abc" and "de" are gone */
+	assert_memory_equal(buf, "f\n", 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +247,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_waits_without_a_line, setup),
 	    cmocka_unit_test_setup(test_take_line_keeps_the_rest, setup),
 	    cmocka_unit_test_setup(test_ctrl_p, setup),
+	    cmocka_unit_test_setup(test_ctrl_d, setup),
+	    cmocka_unit_test_setup(test_ctrl_c, setup),
 	};
 	return cmocka_run_group_tests_name("console", tests, NULL, NULL);
 }

@@ -118,6 +118,57 @@ static void test_overflow_backlog(void **state)
 		assert_int_equal(got[i], ud[i]);
 }
 
+/*
+ * Entries alone that finish at once are posted in batches (consume):
+ * more than a batch, a chain and a pending entry among them, and the
+ * completions still come in submission order, each with its result.
+ */
+static void test_batches_keep_order(void **state)
+{
+	(void)state;
+	ring_teardown(r);
+	assert_int_equal(setup_sizes(64, 64), 0);
+	u64 ud[40], got[64];
+	int res[64];
+	for (int i = 0; i < 40; i++)
+		ud[i] = 200 + i;
+	ud[5] = FAIL | 205;   /* alone: fails, nothing else affected */
+	ud[13] = LATER | 213; /* goes pending: completes later, not here */
+	submit(ud, 10, 0);
+	submit(ud + 10, 3, SQE_LINK); /* a chain: 210 -> 211 -> 212 */
+	submit(ud + 13, 27, 0);
+	assert_int_equal(ring_enter(r->id, 40, 0), 40);
+	assert_int_equal(reap(got, res), 39);
+	for (int i = 0, k = 0; i < 40; i++) {
+		if (i == 13)
+			continue;
+		assert_int_equal(got[k], ud[i]);
+		assert_int_equal(res[k], i == 5 ? -EINVAL : (int)ud[i]);
+		k++;
+	}
+	assert_int_equal(nparked, 1);
+}
+
+/* A CQ of 16 and 20 entries alone: batching stops where post() would, one in the backlog. */
+static void test_batch_stops_at_overflow(void **state)
+{
+	(void)state;
+	ring_teardown(r);
+	assert_int_equal(setup_sizes(32, 16), 0);
+	u64 ud[20], got[32];
+	int res[32];
+	for (int i = 0; i < 20; i++)
+		ud[i] = 300 + i;
+	submit(ud, 20, 0);
+	assert_int_equal(ring_enter(r->id, 20, 0), 17);
+	assert_int_equal(r->hdr->cq_overflow, 1);
+	assert_int_equal(reap(got, res), 16);
+	assert_int_equal(ring_enter(r->id, 3, 0), 3); /* the backlog drains, the rest run */
+	assert_int_equal(reap(got + 16, res + 16), 4);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(got[i], ud[i]);
+}
+
 /* A program that scribbles over cq_tail while completions wait still gets them all. */
 static void test_scribbled_cq_tail_recovers(void **state)
 {
@@ -254,6 +305,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_indexes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_ring_and_flags, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_overflow_backlog, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batches_keep_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_stops_at_overflow, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_indexes_wrap, setup, teardown),

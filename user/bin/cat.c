@@ -14,12 +14,12 @@ static int copy(int fd, const char *name)
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		long w = writeall(1, buf, n);
 		if (w < 0) {
-			fprintf(2, "cat: write: %s\n", errstr(w));
+			perr(w, "write");
 			return 1;
 		}
 	}
 	if (n < 0) {
-		fprintf(2, "cat: %s: %s\n", name, errstr(n));
+		perr(n, "%s", name);
 		return 1;
 	}
 	return 0;
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int fd = open(argv[i], O_RDONLY, 0);
 		if (fd < 0) {
-			fprintf(2, "cat: %s: %s\n", argv[i], errstr(fd));
+			perr(fd, "%s", argv[i]);
 			status = 1;
 			continue;
 		}

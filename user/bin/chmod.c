@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		int r = chmod(argv[i], mode);
 		if (r < 0) {
-			fprintf(2, "chmod: %s: %s\n", argv[i], errstr(r));
+			perr(r, "%s", argv[i]);
 			status = 1;
 		}
 	}

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 		}
 		long w = writeall(1, buf, k);
 		if (w < 0) {
-			fprintf(2, "gen: write: %s\n", errstr(w));
+			perr(w, "write");
 			return 1;
 		}
 		done += k;

@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int r = kill(atoi(argv[i]));
 		if (r < 0) {
-			fprintf(2, "kill: %s: %s\n", argv[i], errstr(r));
+			perr(r, "%s", argv[i]);
 			status = 1;
 		}
 	}

@@ -1,11 +1,15 @@
 /*
- * ls.c - list a directory of the file server, one line per entry with
- * its size: `ls` (the root), `ls /bin`, `ls /etc/motd` (just that).
- * A directory's name ends in '/'.
+ * ls.c - list directories of the file server, one line per entry with
+ * its size: `ls` (the working directory), `ls /bin /etc`, `ls /etc/motd`
+ * (just that). A directory's name ends in '/'. `ls -l` shows the mode,
+ * the owner (uid) and the size:
  *
  *	$ ls /etc
  *	secret                         24
  *	motd                           61
+ *	$ ls -l /etc
+ *	-rw------- 0        24 secret
+ *	-rw-r--r-- 0        61 motd
  *
  * The entries come from FS_READDIR on the directory's connection; each
  * size from a stat() of the entry's path. With no file server (an
@@ -13,6 +17,21 @@
  * kernel reads itself: the names under the directory asked for.
  */
 #include "user.h"
+
+static bool longform; /* -l */
+
+static void line_long(const char *name, const struct fs_stat *st)
+{
+	char m[11] = "-rwxrwxrwx";
+	if ((st->mode & S_IFMT) == S_IFDIR)
+		m[0] = 'd';
+	for (int i = 0; i < 9; i++)
+		if (!(st->mode & (0400 >> i)))
+			m[i + 1] = '-';
+	if (st->mode & S_ISVTX)
+		m[9] = m[9] == 'x' ? 't' : 'T';
+	printf("%s %-4d %8llu %s\n", m, st->uid, st->size, name);
+}
 
 static void line(const char *name, bool dir, u64 size)
 {
@@ -25,7 +44,11 @@ static void line(const char *name, bool dir, u64 size)
 static int archive(const char *dir)
 {
 	struct dirent d;
-	int i, r;
+	char abs[FS_PATH];
+	int i, r = path_abs(dir, abs);
+	if (r < 0)
+		return r;
+	dir = abs;
 	while (*dir == '/')
 		dir++;
 	size_t n = strlen(dir);
@@ -45,7 +68,10 @@ static int ls(const char *path)
 	if (r < 0)
 		return r;
 	if ((st.mode & S_IFMT) != S_IFDIR) {
-		line(path, false, st.size);
+		if (longform)
+			line_long(path, &st);
+		else
+			line(path, false, st.size);
 		return 0;
 	}
 	int fd = open(path, O_RDONLY, 0);
@@ -56,8 +82,11 @@ static int ls(const char *path)
 	while ((r = readdir(fd, d, ARRAY_SIZE(d))) > 0) {
 		for (int i = 0; i < r; i++) {
 			snprintf(sub, sizeof(sub), "%s/%s", path, d[i].name);
-			bool dir = (d[i].mode & S_IFMT) == S_IFDIR;
-			line(d[i].name, dir, stat(sub, &st) == 0 ? st.size : 0);
+			bool dir = (d[i].mode & S_IFMT) == S_IFDIR, ok = stat(sub, &st) == 0;
+			if (longform && ok)
+				line_long(d[i].name, &st);
+			else
+				line(d[i].name, dir, ok ? st.size : 0);
 		}
 	}
 	close(fd);
@@ -68,12 +97,18 @@ int main(int argc, char **argv)
 {
 	struct fs_stat st;
 	bool server = stat("/", &st) == 0;
-	int status = 0;
-	for (int i = 1; i < argc || (i == 1 && argc == 1); i++) {
-		const char *path = argc == 1 ? "/" : argv[i];
+	int status = 0, first = 1;
+	if (argc > 1 && strcmp(argv[1], "-l") == 0) {
+		longform = true;
+		first = 2;
+	}
+	for (int i = first; i < argc || (i == first && argc == first); i++) {
+		const char *path = argc == first ? "." : argv[i];
+		if (argc > first + 1)
+			printf("%s:\n", path); /* several: say which is which */
 		int r = server ? ls(path) : archive(path);
 		if (r < 0) {
-			fprintf(2, "ls: %s: %s\n", path, errstr(r));
+			perr(r, "%s", path);
 			status = 1;
 		}
 	}

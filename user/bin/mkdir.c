@@ -9,7 +9,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int r = mkdir(argv[i], 0755);
 		if (r < 0) {
-			fprintf(2, "mkdir: %s: %s\n", argv[i], errstr(r));
+			perr(r, "%s", argv[i]);
 			status = 1;
 		}
 	}

@@ -12,7 +12,7 @@ int main(int argc, char **argv)
 	}
 	int r = rename(argv[1], argv[2]);
 	if (r < 0) {
-		fprintf(2, "mv: %s: %s\n", argv[1], errstr(r));
+		perr(r, "%s", argv[1]);
 		return 1;
 	}
 	return 0;

@@ -18,7 +18,7 @@ int main(void)
 	static struct procinfo p[NSHOW];
 	int n = ps(p, NSHOW);
 	if (n < 0) {
-		fprintf(2, "ps: %s\n", errstr(n));
+		perr(n, "ps");
 		return 1;
 	}
 	printf("PID  PPID  STATE    CPU  UID  NAME\n");

@@ -11,7 +11,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int r = unlink(argv[i]);
 		if (r < 0) {
-			fprintf(2, "rm: %s: %s\n", argv[i], errstr(r));
+			perr(r, "%s", argv[i]);
 			status = 1;
 		}
 	}

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 		struct fs_stat st;
 		int r = stat(argv[i], &st);
 		if (r < 0) {
-			fprintf(2, "stat: %s: %s\n", argv[i], errstr(r));
+			perr(r, "%s", argv[i]);
 			status = 1;
 			continue;
 		}

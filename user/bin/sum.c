@@ -16,7 +16,7 @@ int main(void)
 		total += n;
 	}
 	if (n < 0) {
-		fprintf(2, "sum: read: %s\n", errstr(n));
+		perr(n, "read");
 		return 1;
 	}
 	printf("sum: %ld bytes, checksum %08x\n", total, h);

@@ -13,7 +13,7 @@ int main(int argc, char **argv)
 	}
 	int fd = open(argv[1], O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	if (fd < 0) {
-		fprintf(2, "tee: %s: %s\n", argv[1], errstr(fd));
+		perr(fd, "%s", argv[1]);
 		return 1;
 	}
 	static char buf[4096];
@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 			break;
 	close(fd);
 	if (n < 0 || w < 0) {
-		fprintf(2, "tee: %s\n", errstr(n < 0 ? n : w));
+		perr(n < 0 ? n : w, "%s", n < 0 ? "read" : "write");
 		return 1;
 	}
 	return 0;

@@ -21,7 +21,7 @@ static int count(int fd, const char *name, bool show)
 	}
 	words += inword;
 	if (n < 0) {
-		fprintf(2, "wc: %s: %s\n", name, errstr(n));
+		perr(n, "%s", name);
 		return 1;
 	}
 	if (show)
@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		int fd = open(argv[i], O_RDONLY, 0);
 		if (fd < 0) {
-			fprintf(2, "wc: %s: %s\n", argv[i], errstr(fd));
+			perr(fd, "%s", argv[i]);
 			status = 1;
 			continue;
 		}

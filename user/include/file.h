@@ -3,8 +3,9 @@
  * the file server and checks permissions; everything after that is a
  * message on the connection open returned (kernel/abi/fs.h).
  *
- * Paths are absolute; a relative one is taken from "/" (there is no
- * current directory). Results as everywhere: >= 0, or -E*. read() and
+ * A relative path is taken from the working directory: the C library
+ * makes every path absolute and canonical before it leaves the process
+ * (user/lib/cwd.c). Results as everywhere: >= 0, or -E*. read() and
  * write() on an open file move at most FS_IO_MAX bytes each (one
  * message and its answer): loop, or use writeall(). A connection serves
  * one request at a time: use one descriptor from one thread at a time.
@@ -22,6 +23,12 @@ int ftruncate(int fd, u64 size);
 /* Up to max entries of an open directory, from where the last call
    stopped; returns how many (0 at the end). */
 int readdir(int fd, struct fs_dirent *d, int max);
+
+/* cwd.c: the working directory (inherited by spawn); path_abs: path as
+   the kernel gets it, absolute and canonical, into out[FS_PATH] */
+int chdir(const char *path); /* -ENOTDIR, -EACCES: may not go through it */
+const char *getcwd(void);
+int path_abs(const char *path, char *out);
 
 /* Path operations (OP_FSOP): the server checks them as the caller */
 int stat(const char *path, struct fs_stat *st);

@@ -38,6 +38,8 @@ bool pipe_is_conn(int fd);
 long pipe_write_all(int fd, const void *buf, size_t n);
 long pipe_read_all(int fd, void *buf, size_t n);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
+/* fd is the console: no hardware pipe or connection (a kernel pipe passes too) */
+bool isatty(int fd);
 /* For servers, never waiting (pipe.c says why): take or give exactly n
    bytes or none (-EAGAIN: not there, or no room; -EIO: the peer's index
    lies; take with buf NULL throws them away), and how many bytes are
@@ -51,6 +53,12 @@ long pipe_wait_any(const int *fds, int n, int ctl);
 /* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.
    uid, gid: -1 keeps ours. Returns the child's pid. */
 int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid);
+/* spawn in job (docs/console.md): 0 ours, SPAWN_NEW_JOB a new one (numbered
+   by the child's pid), or one we or a child of ours is in; flags SPAWN_FG:
+   the new job is the console's foreground */
+int spawn_job(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid,
+	      int job, unsigned flags);
+int console_fg(int job);	   /* Ctrl-C on the console stops job (0: none) */
 int waitpid(int pid, int *status); /* pid -1: any child; returns the pid */
 int kill(int pid);
 int getpid(void);
@@ -98,6 +106,13 @@ int vfprintf(int fd, const char *fmt, va_list ap);
 int puts(const char *s); /* s and a newline on fd 1 */
 long writeall(int fd, const void *buf, size_t n);
 long readline(int fd, char *buf, size_t n); /* up to '\n' (kept), NUL-terminated; n > 0 */
+/* The same from a file or pipe, whose reads may hold many lines: l keeps the rest.
+   struct lines l = {.fd = fd}; while (lines_get(&l, buf, n) > 0) ... */
+struct lines {
+	int fd, pos, len;
+	char buf[1024];
+};
+long lines_get(struct lines *l, char *line, size_t n);
 
 /* malloc.c */
 void *malloc(size_t n);
@@ -112,7 +127,12 @@ int atoi(const char *s);
 void srand(u64 seed);
 u64 rand(void);
 
-/* errstr.c: errstr(-EINVAL) and errstr(EINVAL) are "EINVAL: invalid argument" */
+/* errstr.c: errstr(-ENOENT) and errstr(ENOENT) are "No such file or directory";
+   errname(-ENOENT) is "ENOENT". perr(err, "%s", path) prints
+   "<program>: <path>: No such file or directory" on fd 2. */
 const char *errstr(long err);
+const char *errname(long err);
+void perr(long err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern const char *progname; /* argv[0], for messages */
 
 #include "file.h" /* open, stat, ...: files, from the file server */

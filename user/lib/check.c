@@ -28,7 +28,7 @@ const char *show(long r)
 	static int k;
 	char *s = buf[__atomic_fetch_add(&k, 1, __ATOMIC_RELAXED) % 2];
 	if (r < 0)
-		snprintf(s, 64, "%ld (%s)", r, errstr(r));
+		snprintf(s, 64, "%ld (%s)", r, errname(r));
 	else
 		snprintf(s, 64, "%ld", r);
 	return s;

@@ -21,24 +21,12 @@
 
 static unsigned next_id;
 
-/* path as the kernel wants it: absolute. NULL if it is too long. */
-static const char *absolute(const char *path, char *buf)
-{
-	if (path[0] == '/')
-		return path;
-	if (strlen(path) + 2 > FS_PATH)
-		return NULL;
-	buf[0] = '/';
-	memcpy(buf + 1, path, strlen(path) + 1);
-	return buf;
-}
-
 int open(const char *path, unsigned flags, unsigned mode)
 {
-	char buf[FS_PATH];
-	const char *p = absolute(path, buf);
-	if (!p)
-		return -ENAMETOOLONG;
+	char p[FS_PATH]; /* as the kernel wants it: absolute (cwd.c) */
+	int r = path_abs(path, p);
+	if (r < 0)
+		return r;
 	struct sqe e = {.opcode = OP_OPEN, .addr = (uptr)p, .op_flags = flags, .len = mode};
 	return ring_call(&e, NULL);
 }
@@ -122,12 +110,14 @@ int readdir(int fd, struct fs_dirent *d, int max)
 
 static int fsop(struct fs_args *a, const char *path, const char *path2)
 {
-	char buf[FS_PATH], buf2[FS_PATH];
-	const char *p = absolute(path, buf), *p2 = path2 ? absolute(path2, buf2) : NULL;
-	if (!p || (path2 && !p2))
-		return -ENAMETOOLONG;
+	char p[FS_PATH], p2[FS_PATH];
+	int r = path_abs(path, p);
+	if (r == 0 && path2)
+		r = path_abs(path2, p2);
+	if (r < 0)
+		return r;
 	a->path = (uptr)p;
-	a->path2 = (uptr)p2;
+	a->path2 = path2 ? (uptr)p2 : 0;
 	struct sqe e = {.opcode = OP_FSOP, .addr = (uptr)a, .len = sizeof(*a)};
 	return ring_call(&e, NULL);
 }

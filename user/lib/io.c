@@ -92,3 +92,32 @@ long readline(int fd, char *buf, size_t n)
 	buf[len] = '\0';
 	return len;
 }
+
+/*
+ * A file or pipe a line at a time: readline() takes whatever one read
+ * gives, which from a file or pipe may be many lines; this keeps what
+ * is past the first newline for the next call. Same results as readline().
+ */
+long lines_get(struct lines *l, char *line, size_t n)
+{
+	size_t len = 0;
+	if (n == 0)
+		return -EINVAL;
+	while (len + 1 < n) {
+		if (l->pos == l->len) {
+			long r = read(l->fd, l->buf, sizeof(l->buf));
+			if (r < 0 && len == 0)
+				return r;
+			if (r <= 0)
+				break;
+			l->pos = 0;
+			l->len = r;
+		}
+		char c = l->buf[l->pos++];
+		line[len++] = c;
+		if (c == '\n')
+			break;
+	}
+	line[len] = '\0';
+	return len;
+}

@@ -30,8 +30,9 @@
 static struct hwfd {
 	struct pipe_hdr *hdr; /* NULL: not (known as) a hardware pipe */
 	int end;
-	int wake;  /* sender index that interrupts the other end, or -1 */
-	bool conn; /* a connection to a server: read/write are messages (file.c) */
+	int wake;     /* sender index that interrupts the other end, or -1 */
+	unsigned gen; /* the other end's hdr->gen when we got wake */
+	bool conn;    /* a connection to a server: read/write are messages (file.c) */
 	u8 *ring[2];
 } fdt[NFD_LIB];
 
@@ -70,6 +71,7 @@ static int attach(int fd)
 	if (r < 0)
 		return r;
 	struct hwfd *h = &fdt[fd];
+	h->gen = a.gen;
 	h->hdr = (struct pipe_hdr *)(uptr)a.hdr;
 	h->end = a.end;
 	h->wake = a.wake;
@@ -97,8 +99,8 @@ static void wake(int fd, struct hwfd *h)
 	if (!__atomic_load_n(&h->hdr->waiting[!h->end], __ATOMIC_RELAXED) ||
 	    !__atomic_exchange_n(&h->hdr->waiting[!h->end], 0, __ATOMIC_SEQ_CST))
 		return;
-	if (h->wake < 0)
-		attach(fd); /* it attached after us: now there is someone to send to */
+	if (h->wake < 0 || h->gen != __atomic_load_n(&h->hdr->gen[!h->end], __ATOMIC_RELAXED))
+		attach(fd); /* it attached after us, or another thread took its place */
 	if (h->wake >= 0) {
 		uintr_send(h->wake);
 		__atomic_add_fetch(&nwakes, 1, __ATOMIC_RELAXED);
@@ -255,6 +257,11 @@ bool pipe_is_conn(int fd)
 {
 	struct hwfd *h = use(fd);
 	return h && h->conn;
+}
+
+bool isatty(int fd)
+{
+	return !known(fd) && attach(fd) == -ENOTSUP; /* the kernel's own: the console */
 }
 
 long pipe_write_all(int fd, const void *buf, size_t n)

@@ -47,7 +47,7 @@
  * poller has gone to sleep (RING_NEED_WAKEUP) - that is what the full
  * barrier above is for.
  */
-#include "async.h"
+#include "internal.h"
 
 struct uring {
 	struct ring_hdr *hdr;
@@ -61,6 +61,7 @@ struct uring {
 	unsigned sq_tail;	/* one past the last prepared entry */
 	unsigned cq_head;	/* the next completion to reap */
 	bool polled;		/* a kernel poller takes our entries */
+	bool alone;		/* polled, one CPU: the poller runs only when we let it */
 	struct ring_hdr *first; /* the thread's first ring */
 	u64 seq;		/* ring_call's last tag */
 	struct cqe *kept;	/* completions reaped for the program, oldest first */
@@ -95,6 +96,9 @@ void __libc_start(int argc, char **argv, struct ring_hdr *hdr)
 {
 	ring_init(self(), hdr, false);
 	self()->first = hdr;
+	cwd_init(argv[argc + 1]); /* spawn puts it after argv's NULL */
+	if (argc > 0)
+		progname = argv[0];
 	exit(main(argc, argv));
 }
 
@@ -114,16 +118,22 @@ struct ring_hdr *ring_hdr(void)
 	return self()->hdr;
 }
 
-struct sqe *sq_get(void)
+/* The next free SQ slot, as the program left it; NULL if the SQ is full. */
+static struct sqe *sq_slot(struct uring *u)
 {
-	struct uring *u = self();
 	/* acquire: the kernel finished copying an entry before it moved
 	   sq_head past it, so that slot is free to fill again */
 	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
 	if (u->sq_tail - head > u->sqmask)
 		return NULL;
-	struct sqe *e = &u->sq[u->sq_tail++ & u->sqmask];
-	memset(e, 0, sizeof(*e));
+	return &u->sq[u->sq_tail++ & u->sqmask];
+}
+
+struct sqe *sq_get(void)
+{
+	struct sqe *e = sq_slot(self());
+	if (e) /* eight word stores in place: a memset call cost 263 (bytes), 29 (words) */
+		*e = (struct sqe){0};
 	return e;
 }
 
@@ -288,7 +298,8 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 	long r;
 	if ((r = sq_flush(u)) < 0)
 		return r;
-	while (!(s = sq_get()))
+	/* the slot is not cleared first: the copy writes every byte of it */
+	while (!(s = sq_slot(u)))
 		if ((r = submit(u)) < 0 && r != -EBUSY)
 			return r;
 	*s = *e;
@@ -297,10 +308,17 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 
 	/* 1. push: ring_enter (or, polled, publish) until the kernel has
 	   taken our entry */
-	do {
+	for (;;) {
 		if ((r = submit(u)) < 0 && r != -EBUSY)
 			return r;
-	} while ((int)(__atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE) - next) < 0);
+		if ((int)(__atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE) - next) >= 0)
+			break;
+		/* polled, one CPU: the poller cannot take it while we spin
+		   here, only once a timer tick preempts us (620,000
+		   instructions a call); ring_enter with WAKEUP yields to it */
+		if (u->polled && u->alone)
+			ring_enter(u->id, 0, RING_ENTER_WAKEUP);
+	}
 
 	/* 2. wait only if the completion is not already there: an
 	   operation that finished inside ring_enter costs no more. A
@@ -427,7 +445,10 @@ int ring_poll(unsigned idle_us, int cpu)
 	int id = ring_create(u->sqmask + 1, u->cqmask + 1, flags, idle_us, cpu, &hdr);
 	if (id < 0)
 		return id;
+	struct kstats s;
+	bool alone = kstats(&s) == 0 && s.ncpu == 1; /* through the first ring still */
 	ring_init(u, hdr, true);
+	u->alone = alone;
 	return 0;
 }
 

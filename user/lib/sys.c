@@ -37,7 +37,8 @@ int close(int fd)
 	return call(OP_CLOSE, fd, 0, NULL, 0, NULL);
 }
 
-int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid)
+int spawn_job(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid,
+	      int job, unsigned flags)
 {
 	struct spawn_args a = {
 	    .path = (uptr)path,
@@ -46,8 +47,21 @@ int spawn(const char *path, char *const argv[], const int *fds, int nfds, int ui
 	    .nfds = nfds,
 	    .uid = uid,
 	    .gid = gid,
+	    .flags = flags,
+	    .job = job,
+	    .cwd = (uptr)getcwd(), /* the child starts where we are */
 	};
 	return call(OP_SPAWN, 0, 0, &a, sizeof(a), NULL);
+}
+
+int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid)
+{
+	return spawn_job(path, argv, fds, nfds, uid, gid, 0, 0);
+}
+
+int console_fg(int job)
+{
+	return call(OP_CONSOLE_FG, 0, (u64)job, NULL, 0, NULL);
 }
 
 int waitpid(int pid, int *status)
