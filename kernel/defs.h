@@ -102,7 +102,8 @@ int op_run(struct op *op);
 
 /* page.c: physical page allocator (buddy system) */
 void page_init(void);
-u64 page_alloc(int order); /* physical address of 2^order zeroed pages, or 0 */
+u64 page_alloc(int order);		/* physical address of 2^order zeroed pages, or 0 */
+u64 page_alloc_for(int uid, int order); /* the same, for uid's memory: root's reserve kept */
 void page_free(u64 pa, int order);
 u64 page_free_count(void);
 u64 page_total_count(void);
@@ -212,7 +213,7 @@ void uintr_put(struct urecv *u);
 
 /* uvm.c: user address spaces. Every user page table shares the kernel's
  * upper half; the lower half [0, USER_TOP) is the process's own. */
-struct pagetable *uvm_create(void);
+struct pagetable *uvm_create(int uid);
 void uvm_destroy(struct pagetable *pt);
 int uvm_alloc(struct pagetable *pt, u64 va, u64 size, unsigned prot);
 int uvm_share(struct pagetable *pt, u64 va, u64 pa, u64 size, unsigned prot);

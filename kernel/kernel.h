@@ -98,6 +98,7 @@ static inline void irq_pop(void)
 /* vm.c: page tables */
 struct pagetable {
 	u64 root;	      /* physical address of the top-level table */
+	int uid;	      /* whose memory its pages are (page_alloc_for) */
 	struct spinlock lock; /* user half: mapping, unmapping, copying */
 };
 /* A page table's entries (512 per table), through the direct map; the

@@ -143,11 +143,16 @@ void page_init(void)
 	pm.ntotal = pm.nfree;
 }
 
-u64 page_alloc(int order)
+/* 2^order pages, if `keep` pages are still free after. */
+static u64 alloc(int order, u64 keep)
 {
 	if (order < 0 || order > PAGE_MAX_ORDER)
 		return 0;
 	spin_lock(&pm.lock);
+	if (pm.nfree < (1ull << order) + keep) {
+		spin_unlock(&pm.lock);
+		return 0;
+	}
 	int k = order;
 	while (k <= PAGE_MAX_ORDER && pm.free[k].next == &pm.free[k])
 		k++;
@@ -171,6 +176,27 @@ u64 page_alloc(int order)
 
 	memset(b, 0, PAGE_SIZE << order);
 	return pfn << PAGE_SHIFT;
+}
+
+u64 page_alloc(int order)
+{
+	return alloc(order, 0);
+}
+
+/*
+ * Root's reserve (docs/threads.md, "Limits"): the pages a user's objects
+ * are made of - a process's image, stacks and page tables, its threads'
+ * kernel stacks, its rings, its pipes - come from here, and for any uid
+ * but root the last ROOT_RESERVE of memory stays free. So however much
+ * users take, root can still start the shell and the `kill` that ends
+ * them. Checked under the allocator's lock: two requests at once cannot
+ * both dip into the reserve. Users' limits (abi/ring.h) bound the kernel
+ * heap their objects cost besides.
+ */
+#define ROOT_RESERVE(total) ((total) / 8)
+u64 page_alloc_for(int uid, int order)
+{
+	return alloc(order, uid > 0 ? ROOT_RESERVE(pm.ntotal) : 0);
 }
 
 void page_free(u64 pa, int order)

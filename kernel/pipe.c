@@ -454,7 +454,7 @@ static int make(bool kernel, bool conn, int uid, struct file **f)
 		if (!(p->buf = kmalloc(PIPE_SIZE)))
 			goto fail;
 	} else {
-		if (!(p->pa = page_alloc(PIPE_ORDER)))
+		if (!(p->pa = page_alloc_for(uid, PIPE_ORDER)))
 			goto fail;
 		p->hdr = P2V(p->pa);
 		memset(p->hdr, 0, PAGE_SIZE << PIPE_ORDER);

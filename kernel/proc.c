@@ -120,7 +120,7 @@ static struct thread *thread_new(struct proc *p, u64 pc, u64 a0, u64 a1, int *er
 
 	*err = -ENOMEM;
 	struct thread *t = kzalloc(sizeof(*t));
-	if (!t || !(t->kstack = page_alloc(KSTACK_ORDER))) {
+	if (!t || !(t->kstack = page_alloc_for(p->uid, KSTACK_ORDER))) {
 		kfree(t);
 		unclaim(p, slot);
 		return NULL;
@@ -216,7 +216,7 @@ int proc_spawn(const char *path, const void *image, size_t size, char **argv, in
 	struct thread *t = NULL;
 	u64 entry, sp, uargv;
 	r = -ENOMEM;
-	if (!(p->pt = uvm_create()))
+	if (!(p->pt = uvm_create(uid)))
 		goto fail;
 	if ((r = elf_load(p->pt, image, size, &entry)) < 0)
 		goto fail;

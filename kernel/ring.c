@@ -100,7 +100,7 @@ int ring_setup(struct thread *owner, u32 sq_entries, u32 cq_entries, u32 flags, 
 	while ((PAGE_SIZE << order) < bytes)
 		order++;
 	struct ring *r = kzalloc(sizeof(*r));
-	if (!r || !(r->pa = page_alloc(order))) {
+	if (!r || !(r->pa = page_alloc_for(p->uid, order))) {
 		kfree(r);
 		uncharge(p);
 		return -ENOMEM;

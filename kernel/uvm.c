@@ -49,7 +49,7 @@ static u64 *lookup(struct pagetable *pt, u64 va, bool alloc, u64 *next)
 			continue;
 		}
 		/* uvm makes no huge pages, so this entry is empty */
-		if (!alloc || !(pa = page_alloc(0))) {
+		if (!alloc || !(pa = page_alloc_for(pt->uid, 0))) {
 			if (next)
 				*next = ROUND_DOWN(va, pt_span(l)) + pt_span(l);
 			return NULL;
@@ -135,7 +135,7 @@ static int map(struct pagetable *pt, u64 va, u64 size, unsigned prot, u64 pa)
 
 	for (u64 off = 0; off < size; off += PAGE_SIZE) {
 		u64 *e = lookup(pt, va + off, true, NULL);
-		u64 page = !e ? 0 : (prot & VM_SHARED) ? pa + off : page_alloc(0);
+		u64 page = !e ? 0 : (prot & VM_SHARED) ? pa + off : page_alloc_for(pt->uid, 0);
 		if (!page) {
 			/* Give back the pages mapped so far; the tables made on the
 			 * way stay (empty) and go with the address space. */
@@ -152,13 +152,14 @@ static int map(struct pagetable *pt, u64 va, u64 size, unsigned prot, u64 pa)
 	return 0;
 }
 
-/* A new address space: an empty user half and the kernel's upper half. */
-struct pagetable *uvm_create(void)
+/* A new address space for uid: an empty user half and the kernel's upper half. */
+struct pagetable *uvm_create(int uid)
 {
 	struct pagetable *pt = kmalloc(sizeof(*pt));
 	if (!pt)
 		return NULL;
-	if (!(pt->root = page_alloc(0))) {
+	pt->uid = uid;
+	if (!(pt->root = page_alloc_for(uid, 0))) {
 		kfree(pt);
 		return NULL;
 	}

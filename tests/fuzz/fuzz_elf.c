@@ -169,7 +169,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static struct image im;
 	read_image(&im, data, size);
-	struct pagetable *pt = uvm_create();
+	struct pagetable *pt = uvm_create(0);
 	CHECK(pt != NULL);
 
 	u64 entry = 0xdeadbeef;

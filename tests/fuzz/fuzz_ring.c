@@ -96,6 +96,11 @@ u64 page_alloc(int order)
 {
 	return (u64)(uptr)aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
 }
+u64 page_alloc_for(int uid, int order)
+{
+	(void)uid; /* no reserve here */
+	return page_alloc(order);
+}
 void page_free(u64 pa, int order)
 {
 	(void)order;

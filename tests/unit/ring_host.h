@@ -80,6 +80,11 @@ u64 page_alloc(int order)
 	memset(p, 0, PAGE_SIZE << order);
 	return (u64)(uptr)p;
 }
+u64 page_alloc_for(int uid, int order)
+{
+	(void)uid; /* no reserve here */
+	return page_alloc(order);
+}
 void page_free(u64 pa, int order)
 {
 	(void)order;

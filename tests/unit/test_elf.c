@@ -113,7 +113,7 @@ static void test_accepts_edge_cases(void **state)
 	uvm_destroy(pt);
 
 	/* a segment that ends exactly at the top of user space */
-	pt = uvm_create();
+	pt = uvm_create(0);
 	make_image();
 	ph[1].vaddr = USER_TOP - DATA_MEM;
 	ph[1].offset = 0x2000;
@@ -348,7 +348,7 @@ static void test_refuses_overlap(void **state)
 	uvm_destroy(pt);
 	assert_int_equal(page_free_count(), free0); /* what was mapped goes with it */
 
-	pt = uvm_create();
+	pt = uvm_create(0);
 	make_image();
 	ph[2] = ph[0]; /* the same segment twice */
 	assert_int_equal(elf_load(pt, img, IMAGE_SIZE, &entry), -ENOEXEC);
@@ -384,7 +384,7 @@ static void test_random_corruption(void **state)
 			size_t at = seed % (seed & 0x100 ? IMAGE_SIZE : 64 + 3 * 56);
 			img[at] ^= (u8)(seed >> 32) | 1;
 		}
-		pt = uvm_create();
+		pt = uvm_create(0);
 		u64 entry;
 		void *image = host_guarded(img, IMAGE_SIZE);
 		int r = elf_load(pt, image, IMAGE_SIZE, &entry);

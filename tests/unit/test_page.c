@@ -111,6 +111,20 @@ static void test_bad_frees_panic(void **state)
 	expect_assert_failure(page_free(PAGE_SIZE, 0)); /* not our memory */
 }
 
+/* A user's allocations stop at root's reserve (an eighth); root's and the kernel's do not. */
+static void test_root_reserve(void **state)
+{
+	(void)state;
+	u64 total = page_total_count(), n = 0;
+	while (page_alloc_for(1000, 0))
+		n++;
+	assert_true(page_free_count() < total / 8 + 1);
+	assert_true(page_free_count() >= total / 8);
+	assert_int_equal(n, total - page_free_count());
+	assert_true(page_alloc_for(0, 0) != 0);
+	assert_true(page_alloc(0) != 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -121,6 +135,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_merge_restores_big_blocks, setup, free_ram),
 	    cmocka_unit_test_setup_teardown(test_exhaustion_returns_zero, setup, free_ram),
 	    cmocka_unit_test_setup_teardown(test_bad_frees_panic, setup, free_ram),
+	    cmocka_unit_test_setup_teardown(test_root_reserve, setup, free_ram),
 	};
 	return cmocka_run_group_tests_name("page", tests, NULL, NULL);
 }

@@ -312,7 +312,7 @@ static void test_destroy_returns_everything(void **state)
 	assert_int_equal(page_free_count(), free0);
 	/* and many address spaces, one after another */
 	for (int i = 0; i < 50; i++) {
-		pt = uvm_create();
+		pt = uvm_create(0);
 		assert_int_equal(uvm_alloc(pt, 0x10000 * (i + 1), 3 * P, RW), 0);
 		uvm_destroy(pt);
 	}

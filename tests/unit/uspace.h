@@ -15,7 +15,7 @@ static inline int uspace_setup(void **state)
 	page_init();
 	vm_init();
 	free0 = page_free_count();
-	pt = uvm_create();
+	pt = uvm_create(0);
 	assert_non_null(pt);
 	return 0;
 }

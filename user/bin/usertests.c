@@ -394,10 +394,14 @@ static void hog_thread(void *arg)
 		nap(HOUR); /* OP_SLEEP would need kernel memory: there is none */
 }
 
-static void __attribute__((noreturn)) hog(void)
+static void __attribute__((noreturn)) hog(bool pipes)
 {
-	int made = 0;
-	for (int i = 0; i < NTHREAD - 1; i++)
+	int made = 0, fds[2];
+	/* pipes too, as many as the user may make: hardware and kernel */
+	for (int i = 0; pipes && (i % 2 ? pipe_kernel(fds) : pipe(fds)) == 0; i++)
+		;
+	/* as a user: one more thread, so that USER_PROCS processes get USER_THREADS */
+	for (int i = 0; i < (pipes ? USER_THREADS / USER_PROCS - 1 : NTHREAD - 1); i++)
 		if (thread_create(hog_thread, NULL) >= 0)
 			made++;
 	while (__atomic_load_n(&hog_done, __ATOMIC_ACQUIRE) < made)
@@ -1078,8 +1082,8 @@ static int helper(int argc, char **argv)
 		spawner();
 	if (!strcmp(m, "storm"))
 		storm();
-	if (!strcmp(m, "hog"))
-		hog();
+	if (!strcmp(m, "hog") || !strcmp(m, "userhog"))
+		hog(m[0] == 'u');
 	if (!strcmp(m, "threads")) { /* as many threads as fit, all asleep */
 		while (thread_create(sleeper, NULL) >= 0)
 			;
@@ -2042,6 +2046,82 @@ static void check_clean(const char *what, long r, long ok2)
 	      "got %s, want -ENOMEM, -EAGAIN or success", show(r));
 }
 
+/*
+ * A program anyone may write: this one with `extra` more bytes of .bss
+ * (the highest PT_LOAD's memsz grown), so that each copy of it takes
+ * that much more memory at spawn. Written to path; 0 or -E*.
+ */
+static const char *const bigbss[2] = {"/tmp/usertests-big", "/tmp/usertests-small"};
+static int write_bigbss(const char *path, u64 extra)
+{
+	static unsigned char buf[4096];
+	int in = open(SELF, O_RDONLY, 0);
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	int err = in < 0 ? in : out < 0 ? out : 0;
+	bool patched = false;
+	long n;
+	while (!err && (n = read(in, buf, sizeof(buf))) > 0) {
+		u64 phoff = *(u64 *)(buf + 32);
+		unsigned phnum = *(unsigned short *)(buf + 56),
+			 size = *(unsigned short *)(buf + 54);
+		unsigned char *top = NULL;
+		for (unsigned i = 0; !patched && i < phnum && phoff + (i + 1) * size <= (u64)n;
+		     i++) {
+			unsigned char *ph =
+			    buf + phoff + i * size; /* type, vaddr at 16, memsz at 40 */
+			if (*(unsigned *)ph == 1 &&
+			    (!top || *(u64 *)(ph + 16) > *(u64 *)(top + 16)))
+				top = ph;
+		}
+		if (!patched && top)
+			*(u64 *)(top + 40) += extra;
+		patched |= top != NULL;
+		if (writeall(out, buf, n) != n)
+			err = -EIO;
+	}
+	close(in);
+	close(out);
+	return err ? err : patched ? 0 : -ENOEXEC;
+}
+
+/*
+ * One user (uid USER, up to every limit of its own) takes all the memory
+ * it can: processes of a program with a large .bss (16 MiB) until memory
+ * runs out, then with a smaller one (1 MiB), then this program, each of
+ * the last two kinds making threads with their stacks, rings of the
+ * largest size (then of the smallest) and pipes, up to the user's limits
+ * or until memory runs out. Root must still spawn, make a
+ * thread, a ring and a pipe: the last memory is root's (docs/threads.md,
+ * "Limits").
+ */
+static void t_user_memory(void)
+{
+	check_eq("write-big", write_bigbss(bigbss[0], 16 << 20), 0);
+	check_eq("write-small", write_bigbss(bigbss[1], 1 << 20), 0);
+	u64 total = free_pages_now();
+	int n = 0, err = 0, stuck = 0;
+	const char *progs[3] = {bigbss[0], bigbss[1], SELF};
+	for (int k = 0; k < 3; k++) {
+		char *argv[] = {"usertests", "-c", k ? "userhog" : "sleep", NULL};
+		while (n < PS_MAX && (err = spawn(progs[k], argv, NULL, 0, USER, USER)) > 0) {
+			pids[n++] = err;
+			stuck += !await_proc(err, PROC_BLOCKED, 0, 30 * SECOND);
+		}
+	}
+	u64 low = free_pages_now();
+	check("user-refused", err == -EAGAIN || err == -ENOMEM, "%d hogs, then spawn gave %s", n,
+	      show(err));
+	check_eq("user-hogs-settled", stuck, 0);
+	check("reserve-kept", low > total / 10, "the user left %llu of %llu pages", low, total);
+	root_still_can("user-took-memory");
+	check_eq("user-kill-all", kill_all(n), 0);
+	unlink(bigbss[0]);
+	unlink(bigbss[1]);
+	if (!quiet)
+		printf("usertests: user-memory: %d hogs of uid %d took %llu of %llu pages\n", n,
+		       USER, total - low, total);
+}
+
 static void t_memory(void)
 {
 	u64 total = free_pages_now();
@@ -2335,6 +2415,7 @@ static const struct test tests[] = {
     {"exhaust-procs", t_procs, NULL},
     {"exhaust-threads", t_many_threads, NULL},
     {"exhaust-memory", t_memory, NULL},
+    {"user-memory", t_user_memory, NULL},
     {"limits", t_limits, NULL},
     {"kill-sleep", t_kill, NULL},
     {"kill-read", t_kill, NULL},
