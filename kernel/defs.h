@@ -67,6 +67,7 @@ void fs_timers(void);
 void *kmalloc(size_t n);
 void *kzalloc(size_t n);
 void kfree(void *p);
+u64 heap_free_bytes(void); /* bytes in free slots (OP_STATS, leak checks) */
 
 /* ipi.c: asking other CPUs to act */
 void ipi_kick(int cpu);

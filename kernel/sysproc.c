@@ -187,6 +187,7 @@ int op_stats(struct op *op)
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		s.thread[k] = t->entries[k];
 	s.free_pages = page_free_count();
+	s.heap_free = heap_free_bytes();
 	s.clock_hz = arch_user_clock_hz();
 	return copyout(op->proc->pt, op->sqe.addr, &s, sizeof(s));
 }

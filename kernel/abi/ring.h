@@ -243,6 +243,7 @@ struct kstats {
 	unsigned long long free_pages;	       /* the page allocator's free count */
 	unsigned long long clock_hz;	       /* rate of the counter programs read themselves
 						  (RISC-V rdtime, x86 rdtsc): user/lib/clock.c */
+	unsigned long long heap_free;	       /* bytes in the kernel heap's free slots */
 };
 
 /* OP_PS: one process. */
