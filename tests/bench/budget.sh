@@ -9,9 +9,9 @@
 # by 2^SHIFT ns, so instructions per operation are the case's median
 # time divided by the time of one instruction that the run's cpu-loop
 # measured (as report.sh computes them): a count, not a time, and the
-# same from run to run to under 1% (docs/benchmarks.md). One line per budget row, then a
-# closing line; the exit status is 0 only if every row of ARCH ran and
-# stays at or under its budget.
+# same from run to run to under 1% (docs/benchmarks.md). One line per
+# budget row, then a closing line; the exit status is 0 only if every
+# row of ARCH ran and stays at or under its budget.
 set -e
 budgets=$1 arch=$2 shift_=$3 raw=$4
 
