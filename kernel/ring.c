@@ -391,14 +391,16 @@ static long consume(struct ring *r, u32 max)
 	/* LAB ring 1: BEGIN read the tail once, check it, take entries and gather chains */
 	/* STUB: (void)max, (void)p, (void)room, (void)take, (void)post_batch; return -ENOSYS; */
 	/* acquire: the entries are written before the tail that covers them */
-	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
-	u32 avail = tail - r->sq_head;
-	if (avail > r->sq_entries)
-		return -EINVAL;
-	u32 n = MIN(MIN(max, avail), ENTER_MAX);
-	u32 done = 0;
 	struct batch b;
 	b.n = 0;
+	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
+	u32 avail = tail - r->sq_head;
+	if (avail > r->sq_entries) {
+		post_batch(r, &b); /* empty: it republishes cq_tail and the flags */
+		return -EINVAL;
+	}
+	u32 n = MIN(MIN(max, avail), ENTER_MAX);
+	u32 done = 0;
 	while (done < n && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
 		struct op first;
 		take(r, &first);

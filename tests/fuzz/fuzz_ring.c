@@ -129,6 +129,12 @@ void file_put(struct file *f)
 {
 	(void)f;
 }
+/* The process table ring.c counts a user's rings in: no other process. */
+static struct proc others[NPROC];
+struct proc *proc_table(void)
+{
+	return others;
+}
 
 /* ---- operations, scripted ------------------------------------------- */
 

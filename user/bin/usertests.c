@@ -926,7 +926,7 @@ static int pipe_undo(int n)
  * closed before it looked). Returns 0, 1 if it said anything else, 2 if
  * it never found both descriptors open (the race was never run).
  */
-static volatile int waitclose_done;
+static volatile int waitclose_done, waitclose_seen;
 
 static void waitclose_maker(void *arg)
 {
@@ -940,6 +940,12 @@ static void waitclose_maker(void *arg)
 		   this thread's last trip through the kernel */
 		for (volatile unsigned k = xorshift(&seed) % 2048; k; k--)
 			;
+		/* the first pipe stays open until the waiter has seen it: on
+		   one CPU the spin above may never overlap its time slices, and
+		   a run that never found the descriptors open proves nothing
+		   (1 ms sleeps, for a minute at most: only a hang waits that long) */
+		for (int w = 0; i == 0 && !waitclose_seen && w < 60000; w++)
+			op((struct sqe){.opcode = OP_SLEEP, .off = 1000000});
 		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[0]});
 		op((struct sqe){.opcode = OP_CLOSE, .fd = fds[1]});
 	}
@@ -957,6 +963,7 @@ static int wait_close(int n)
 		long r = wait(it, WAIT_MAX_ITEMS, ev, WAIT_MAX_ITEMS, MS);
 		bad += r != -EBADF && (r < 0 || r > WAIT_MAX_ITEMS);
 		looked += r > 0;
+		waitclose_seen = looked > 0;
 	}
 	thread_join(tid, NULL);
 	return bad ? 1 : looked ? 0 : 2; /* 2: it never found the descriptors open */
