@@ -119,9 +119,14 @@ static inline int arch_cpu_id(void)
 	return id;
 }
 
+/* sti holds interrupts off for one more instruction: the nop is that
+ * instruction, so an interrupt can come in right after this returns.
+ * Without it, "enable, relax, disable" (the poller's way of letting
+ * interrupts in) inlines to sti; pause; cli, which never takes one:
+ * on one CPU the poller then starved the machine. */
 static inline void arch_irq_enable(void)
 {
-	asm volatile("sti" : : : "memory");
+	asm volatile("sti; nop" : : : "memory");
 }
 
 static inline void arch_irq_disable(void)
