@@ -123,6 +123,17 @@ static struct op *send(struct mount *m, struct fsreq *q)
 	return rd;
 }
 
+/* An answered request goes on with its next step: in flight again. */
+static void resend(struct mount *m, struct fsreq *q)
+{
+	spin_lock(&sched_lock);
+	m->n++;
+	struct op *rd = send(m, q);
+	spin_unlock(&sched_lock);
+	if (rd)
+		op_complete(rd, rd->res, 0);
+}
+
 static int ctl_read(struct file *f, struct op *op)
 {
 	struct mount *m = f->priv;
@@ -213,12 +224,7 @@ static int load(struct mount *m, struct fsreq *q, u64 ino, u64 size)
 		q->req.off = 0;
 	}
 	q->req.len = MIN(FS_EXEC_CHUNK, q->size - q->req.off);
-	spin_lock(&sched_lock);
-	m->n++; /* in flight again */
-	struct op *rd = send(m, q);
-	spin_unlock(&sched_lock);
-	if (rd)
-		op_complete(rd, rd->res, 0);
+	resend(m, q);
 	return OP_PENDING;
 }
 
@@ -253,12 +259,7 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 			q->req.ino = a->st.ino;
 			q->req.flags = q->access;
 			q->req.conn = res;
-			spin_lock(&sched_lock);
-			m->n++; /* in flight again */
-			struct op *rd = send(m, q);
-			spin_unlock(&sched_lock);
-			if (rd)
-				op_complete(rd, rd->res, 0);
+			resend(m, q);
 			return;
 		}
 		/* LAB server END */
