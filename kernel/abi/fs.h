@@ -52,6 +52,13 @@
 #define O_TRUNC	  (1u << 9) /* make it empty */
 #define O_EXCL	  (1u << 7) /* with O_CREAT: fail with -EEXIST if it exists */
 
+/* FS_READ's and FS_WRITE's flags: FS_AT moves the bytes at `off`, not at
+   the connection's offset, which stays where it was (pread/pwrite: one
+   message where a seek and a read are two round trips). An offset above
+   0x7fffffff is -EINVAL, as FS_SEEK's. Without it (0, what clients sent
+   before FS_AT existed): at the connection's offset, which moves on. */
+#define FS_AT 1
+
 /* FS_SEEK's flags: where off counts from (lseek's whence) */
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -110,8 +117,10 @@ enum {
 			  for spawn, after an FS_LOOKUP the kernel checked the
 			  execute bit with. The reply is followed, in the same
 			  write, by exactly len bytes (res = len), or is an error */
-	FS_READ = 16,  /* len: reply res bytes (0 at the end), then the bytes */
-	FS_WRITE,      /* len, then len bytes: reply res bytes written */
+	FS_READ = 16,  /* len (flags FS_AT: and off): reply res bytes (0 at the
+			  end), then the bytes */
+	FS_WRITE,      /* len (flags FS_AT: and off), then len bytes: reply res
+			  bytes written */
 	FS_FSTAT,      /* reply st */
 	FS_SEEK,       /* off, flags = SEEK_*: the connection's offset becomes off
 			  (SEEK_SET), its offset + off (SEEK_CUR) or the size + off

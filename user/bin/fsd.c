@@ -63,6 +63,7 @@ size_t heap_size = sizeof(heap);
 #define STALL_NS    1000000000ull /* a client stopped mid-message this long loses its connection */
 #define SPIN	    2000	  /* look this many times before sleeping (two CPUs or more) */
 #define NCTL	    16		  /* control requests per round, so connections are not starved */
+#define OFF_MAX	    0x7fffffffull /* the biggest offset FS_SEEK and FS_AT take */
 
 struct conn {
 	int fd; /* -1: the slot is free */
@@ -215,16 +216,23 @@ static bool answer(struct conn *c)
 	const void *data = NULL; /* what follows the reply: straight from the file */
 	u64 n = 0;
 	bool rd = c->access != O_WRONLY, wr = c->access != O_RDONLY;
+	/* FS_AT (pread, pwrite): the offset comes in the request and the
+	   connection's stays put. One round trip where lseek + read are
+	   two: 28,839 -> 14,976 instructions per 4 KiB read on x86_64,
+	   54,618 -> 28,608 on riscv64 (bench file-read-4k-1cpu). The
+	   offset is checked as FS_SEEK checks one. */
+	bool at = (q->op == FS_READ || q->op == FS_WRITE) && (q->flags & FS_AT);
+	u64 off = at ? q->off : c->off;
 	switch (q->op) {
 	case FS_READ: {
 		const u8 *p;
-		if (!rd || isdir(c->ip)) {
-			a.res = !rd ? -EBADF : -EISDIR;
+		if (!rd || isdir(c->ip) || off > OFF_MAX) {
+			a.res = !rd ? -EBADF : isdir(c->ip) ? -EISDIR : -EINVAL;
 			break;
 		}
-		n = fs_readptr(c->ip, c->off, MIN(q->len, FS_IO_MAX), &p);
+		n = fs_readptr(c->ip, off, MIN(q->len, FS_IO_MAX), &p);
 		data = p;
-		c->off += n;
+		c->off += at ? 0 : n;
 		a.res = n;
 		break;
 	}
@@ -233,7 +241,9 @@ static bool answer(struct conn *c)
 		u64 size = c->ip->size;
 		int r = -EBADF;
 		if (wr)
-			r = isdir(c->ip) ? -EISDIR : fs_writeptr(c->ip, c->off, q->len, &p);
+			r = isdir(c->ip)    ? -EISDIR
+			    : off > OFF_MAX ? -EINVAL
+					    : fs_writeptr(c->ip, off, q->len, &p);
 		if (r < 0) {
 			if (discard(c, q->len) != q->len)
 				return false;
@@ -247,7 +257,7 @@ static bool answer(struct conn *c)
 			fs_trunc(c->ip, size);
 			return false;
 		}
-		c->off += q->len;
+		c->off += at ? 0 : q->len;
 		a.res = q->len;
 		break;
 	}
@@ -258,7 +268,7 @@ static bool answer(struct conn *c)
 	case FS_SEEK: {
 		u64 base = q->flags == SEEK_SET ? 0 : q->flags == SEEK_CUR ? c->off : c->ip->size;
 		u64 to = base + q->off; /* unsigned: wraps instead of overflowing */
-		if (q->flags > SEEK_END || to > 0x7fffffff) {
+		if (q->flags > SEEK_END || to > OFF_MAX) {
 			a.res = -EINVAL;
 			break;
 		}

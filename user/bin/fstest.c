@@ -139,6 +139,18 @@ static void basics(void)
 	expect("seek-end", lseek(fd, 0, SEEK_END), BIG);
 	expect("seek-cur", lseek(fd, -100, SEEK_CUR), BIG - 100);
 	expect("read-tail", read(fd, in, 1000), 100);
+	/* pread/pwrite (FS_AT): at the offset given, the descriptor's unmoved */
+	expect("pread", pread(fd, in, 1000, 50) == 1000 && memcmp(in, out + 50, 1000) == 0, 1);
+	expect("pwrite",
+	       pwrite(fd, "y", 1, 7) == 1 && pread(fd, in, 2, 7) == 2 && in[0] == 'y' &&
+		   in[1] == out[8],
+	       1);
+	pwrite(fd, out + 7, 1, 7);
+	expect("pread-offset-kept", lseek(fd, 0, SEEK_CUR), BIG);
+	expect("pread-too-far", pread(fd, in, 1, 0x80000000l), -EINVAL);
+	expect("pwrite-too-far", pwrite(fd, "y", 1, 0x80000000l), -EINVAL);
+	expect("pread-negative", pread(fd, in, 1, -1), -EINVAL);
+	expect("pread-past-end", pread(fd, in, 10, BIG + 5), 0);
 	expect("seek-negative", lseek(fd, -1, SEEK_SET), -EINVAL);
 	expect("fstat", fstat(fd, &st), 0);
 	expect("fstat-size", st.size, BIG);

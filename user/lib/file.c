@@ -58,15 +58,37 @@ static long call(int fd, struct fs_req *q, const void *out, size_t n, struct fs_
 	return a->res;
 }
 
-/* read() and write() on a connection: one message each, FS_IO_MAX at most. */
-long conn_rw(int fd, void *buf, size_t n, bool out)
+/* One FS_READ or FS_WRITE of up to FS_IO_MAX bytes: at the connection's
+   offset, or (flags FS_AT) at off. */
+static long transfer(int fd, void *buf, size_t n, unsigned flags, long off, bool out)
 {
 	if (n == 0)
 		return 0;
 	n = MIN(n, FS_IO_MAX);
-	struct fs_req q = {.op = out ? FS_WRITE : FS_READ, .len = n};
+	struct fs_req q = {.op = out ? FS_WRITE : FS_READ, .flags = flags, .off = off, .len = n};
 	struct fs_reply a;
 	return out ? call(fd, &q, buf, n, &a, NULL, n) : call(fd, &q, NULL, 0, &a, buf, n);
+}
+
+/* read() and write() on a connection: one message each. */
+long conn_rw(int fd, void *buf, size_t n, bool out)
+{
+	return transfer(fd, buf, n, 0, 0, out);
+}
+
+/*
+ * pread() and pwrite(): at off, the descriptor's offset left where it
+ * was, in one message (FS_AT) where lseek and read are two round trips
+ * to the server.
+ */
+long pread(int fd, void *buf, size_t n, long off)
+{
+	return off < 0 ? -EINVAL : transfer(fd, buf, n, FS_AT, off, false);
+}
+
+long pwrite(int fd, const void *buf, size_t n, long off)
+{
+	return off < 0 ? -EINVAL : transfer(fd, (void *)buf, n, FS_AT, off, true);
 }
 
 int fstat(int fd, struct fs_stat *st)
