@@ -914,7 +914,7 @@ out:
  * file-read-{4k,64k}-Ncpu: read a file through its connection to the
  * file server (fsd): one operation reads the whole size from offset 0
  * with pread, FS_IO_MAX bytes per request and its answer (4 KiB: one;
- * 64 KiB: eight), as Linux's case does (tests/bench/linux.c). The file
+ * 64 KiB: six), as Linux's case does (tests/bench/linux.c). The file
  * is made here, in /tmp.
  * The server's entries are not its own report: they are every CPU's
  * entries minus this thread's (the server is the only other program

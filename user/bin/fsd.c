@@ -64,6 +64,9 @@ size_t heap_size = sizeof(heap);
 #define SPIN	    2000	  /* look this many times before sleeping (two CPUs or more) */
 #define NCTL	    16		  /* control requests per round, so connections are not starved */
 #define OFF_MAX	    0x7fffffffull /* the biggest offset FS_SEEK and FS_AT take */
+/* a whole message fits in an empty ring (kernel/abi/fs.h) */
+_Static_assert(sizeof(struct fs_req) + FS_IO_MAX <= PIPE_SIZE, "a write fits in the ring");
+_Static_assert(sizeof(struct fs_reply) + FS_IO_MAX <= PIPE_SIZE, "an answer fits in the ring");
 
 struct conn {
 	int fd; /* -1: the slot is free */
