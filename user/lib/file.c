@@ -11,6 +11,9 @@
  *   read(fd, buf, 100):  --> {FS_READ, len 100}
  *                        <-- {res 37} + 37 bytes, copied into buf
  *
+ *   pread(fd, buf, 100, 5000):  --> {FS_READ, flags FS_AT, off 5000, len 100}
+ *                               (the same answer; the offset stays put)
+ *
  * read() and write() (sys.c) find out from the kernel that fd is a
  * connection (-ENOTSUP, then OP_PIPE_ATTACH says conn = 1) and come
  * here through pipe_rw(). The server is a program: an answer that
