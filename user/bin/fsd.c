@@ -235,10 +235,11 @@ static bool answer(struct conn *c)
 	   offset is checked as FS_SEEK checks one. */
 	bool at = (q->op == FS_READ || q->op == FS_WRITE) && (q->flags & FS_AT);
 	u64 off = at ? q->off : c->off;
+	bool far = at && off > OFF_MAX; /* FS_SEEK would refuse it too */
 	switch (q->op) {
 	case FS_READ: {
 		const u8 *p;
-		if (!rd || isdir(c->ip) || off > OFF_MAX) {
+		if (!rd || isdir(c->ip) || far) {
 			a.res = !rd ? -EBADF : isdir(c->ip) ? -EISDIR : -EINVAL;
 			break;
 		}
@@ -253,9 +254,9 @@ static bool answer(struct conn *c)
 		u64 size = c->ip->size;
 		int r = -EBADF;
 		if (wr)
-			r = isdir(c->ip)    ? -EISDIR
-			    : off > OFF_MAX ? -EINVAL
-					    : fs_writeptr(c->ip, off, q->len, &p);
+			r = isdir(c->ip) ? -EISDIR
+			    : far	 ? -EINVAL
+					 : fs_writeptr(c->ip, off, q->len, &p);
 		if (r < 0) {
 			if (discard(c, q->len) != q->len)
 				return false;
