@@ -32,10 +32,17 @@ void irq_register(int irq, irq_fn fn)
 	arch_irq_unmask(irq);
 }
 
+/* The line goes quiet and its handler away (a driver let its device go, dev.c). */
+void irq_unregister(int irq)
+{
+	arch_irq_mask(irq);
+	handlers[irq] = NULL;
+}
+
 void irq_handle(int irq)
 {
 	if (irq >= 0 && irq < NIRQ && handlers[irq])
-		handlers[irq]();
+		handlers[irq](irq);
 	else
 		trap_spurious(irq);
 }

@@ -48,6 +48,17 @@ void arch_irq_unmask(int irq)
 	*plic(0x2000 + 0x80 * context() + 4 * (irq / 32)) |= 1u << (irq % 32);
 }
 
+/* Clear irq's enable bit in every hart's supervisor context: an earlier
+ * unmask may have been on any of them. The PLIC's gateway keeps a
+ * level-triggered request until it is enabled again. */
+void arch_irq_mask(int irq)
+{
+	for (int c = 0; c < arch_cpu_count(); c++) {
+		u64 ctx = 2 * arch_cpu_hwid(c) + 1;
+		*plic(0x2000 + 0x80 * ctx + 4 * (irq / 32)) &= ~(1u << (irq % 32));
+	}
+}
+
 /*
  * The kernel's IPI is the supervisor software interrupt, which only
  * machine mode can raise on another hart: ask the SBI.
