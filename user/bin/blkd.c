@@ -40,8 +40,9 @@
 #define IRQ_VECTOR 1  /* the user-interrupt vector the disk's interrupt posts */
 #define NCONN	   16 /* clients at once */
 #define NSLOT	   BLK_INFLIGHT
-#define QSIZE	   64 /* queue entries we ask for: 3 per slot */
-#define NCTL	   4  /* the kernel's requests handled per round while busy */
+#define QSIZE	   64	/* queue entries we ask for: 3 per slot */
+#define NCTL	   4	/* the kernel's requests handled per round while busy */
+#define SPIN	   2000 /* look this many times before sleeping (two CPUs or more) */
 
 #define VIRTIO_BLK_F_RO	   (1ull << 5)
 #define VIRTIO_BLK_F_FLUSH (1ull << 9)
@@ -205,7 +206,7 @@ static void start(struct conn *c, struct slot *s)
 	s->c = c;
 	s->a = (struct blk_reply){.tag = q->tag};
 	bool io = q->op == BLK_READ || q->op == BLK_WRITE;
-	if ((!io && q->op != BLK_FLUSH && q->op != BLK_INFO) ||
+	if ((!io && q->op != BLK_FLUSH && q->op != BLK_INFO && q->op != BLK_STATS) ||
 	    (io && (q->count == 0 || q->count > BLK_MAX))) {
 		c->closing = true; /* it cannot be framed: answer, then close */
 		reply(s, -EINVAL);
@@ -223,6 +224,11 @@ static void start(struct conn *c, struct slot *s)
 	} else if (q->op == BLK_INFO) {
 		s->a.value = nblocks;
 		reply(s, 0);
+	} else if (q->op == BLK_STATS) {
+		struct kstats ks;
+		int r = kstats(&ks);
+		s->a.value = q->block < 3 ? ks.thread[q->block] : 0;
+		reply(s, r < 0 ? r : q->block < 3 ? 0 : -EINVAL);
 	} else if (q->op == BLK_FLUSH && !(v.features & VIRTIO_BLK_F_FLUSH)) {
 		reply(s, 0); /* no flush offered: the device writes through */
 	} else if (q->op == BLK_WRITE) {
@@ -326,6 +332,13 @@ static bool serve(struct conn *c)
 	return moved;
 }
 
+/* Something to do for connection c: bytes to take, room for a reply, or it is gone. */
+static bool conn_ready(struct conn *c)
+{
+	return pipe_avail(c->fd) != 0 || (c->tx && tx_ready(c)) ||
+	       __atomic_load_n(&c->h->closed[!c->end], __ATOMIC_ACQUIRE);
+}
+
 /* ---- the kernel's requests ---------------------------------------------- */
 
 static int connect(struct fs_req *q)
@@ -426,6 +439,11 @@ int main(void)
 		fprintf(2, "blkd: cannot mount %s: %s\n", BLK_PATH, errstr(ctl));
 		return 1;
 	}
+	/* Looking again before sleeping pays when a client runs on another
+	   CPU: it takes a reply's bytes or sends the next request without
+	   waking us (as fsd does). With one CPU it cannot run while we look. */
+	struct kstats ks;
+	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
 	int fds[NCONN];
 	for (unsigned round = 0;; round++) {
 		bool busy = false;
@@ -442,7 +460,12 @@ int main(void)
 		if (!busy || round % 16 == 0)
 			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
 				control();
-		if (busy)
+		bool ready = false;
+		for (int s = 0; s < spin && !busy && !ready; s++)
+			for (int i = 0; i < NCONN && !ready; i++)
+				ready = irq || *v.used_idx != v.used_seen ||
+					(conns[i].fd >= 0 && conn_ready(&conns[i]));
+		if (busy || ready)
 			continue;
 		int n = 0;
 		for (int i = 0; i < NCONN; i++)
@@ -454,7 +477,7 @@ int main(void)
 		   for bytes to take, not for room to give: for that, raise the
 		   waiting flags ourselves before looking (kernel/abi/pipe.h). */
 		uintr_disable();
-		bool ready = irq;
+		ready = irq;
 		for (int i = 0; i < NCONN; i++)
 			if (conns[i].fd >= 0 && conns[i].tx)
 				__atomic_store_n(&conns[i].h->waiting[conns[i].end], 1,

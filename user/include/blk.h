@@ -20,7 +20,10 @@
  * or above BLK_MAX cannot be framed: blkd answers -EINVAL and closes the
  * connection. A reply's status is 0 or -errno (-EIO: the disk failed).
  * BLK_FLUSH: every write completed before it is on the medium when it
- * completes. BLK_INFO: value = the disk's size in blocks.
+ * completes. BLK_INFO: value = the disk's size in blocks. BLK_STATS:
+ * value = the kernel entries of kind `block` (KS_SYSCALL, KS_EXCEPTION,
+ * KS_INTERRUPT of abi/ring.h) blkd has made since it started, for
+ * measuring what a block costs the driver.
  */
 #pragma once
 
@@ -31,7 +34,7 @@
 #define BLK_INFLIGHT 16 /* requests blkd has at the disk at once, all clients together */
 #define BLK_PATH     "/dev/disk"
 
-enum { BLK_READ = 1, BLK_WRITE = 2, BLK_FLUSH = 3, BLK_INFO = 4 };
+enum { BLK_READ = 1, BLK_WRITE = 2, BLK_FLUSH = 3, BLK_INFO = 4, BLK_STATS = 5 };
 
 struct blk_req {
 	u32 op;	   /* BLK_* */
@@ -44,7 +47,7 @@ struct blk_req {
 struct blk_reply {
 	u32 tag;
 	s32 status; /* 0 or -errno */
-	u64 value;  /* BLK_INFO: blocks on the disk */
+	u64 value;  /* BLK_INFO: blocks on the disk; BLK_STATS: blkd's kernel entries */
 };
 
 /*
