@@ -196,7 +196,7 @@ int op_sleep(struct op *op);
 
 /* trap.c (the calls from arch trap code are in arch.h) */
 typedef void (*irq_fn)(int irq);
-void irq_register(int irq, irq_fn fn);
+int irq_register(int irq, irq_fn fn);
 void irq_unregister(int irq);
 
 /* uart.c: 16550 */

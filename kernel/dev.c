@@ -186,8 +186,8 @@ int op_dev_open(struct op *op)
 	int r = -ENODEV;
 	spin_lock(&dev_lock);
 	for (int i = 0; i < NDEV && arch_dev_get(i, &d) == 0; i++) {
-		if (d.type != op->sqe.off)
-			continue;
+		if (d.type == 0 || d.type != op->sqe.off)
+			continue; /* not the kind asked for, or an empty virtio-mmio slot */
 		if (devs[i].owner) {
 			r = -EBUSY;
 			continue;
@@ -332,12 +332,14 @@ int op_dev_irq(struct op *op)
 	int res = !u ? -EBADF : d->desc.irq < 0 ? -ENODEV : 0;
 	if (res == 0) {
 		spin_lock(&dev_lock);
-		struct urecv *old = unbind(d - devs);
-		d->recv = u;
-		d->vector = vector;
-		irq_register(d->desc.irq, dev_intr); /* armed */
+		res = irq_register(d->desc.irq, dev_intr); /* armed; -EBUSY: the kernel's line */
+		if (res == 0) {
+			struct urecv *old = d->recv; /* bound again: the new vector replaces it */
+			d->recv = u;
+			d->vector = vector;
+			u = old;
+		}
 		spin_unlock(&dev_lock);
-		u = old;
 	}
 	if (u)
 		uintr_put(u);

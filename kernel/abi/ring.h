@@ -173,7 +173,8 @@ enum {
 	OP_DEV_IRQ,  /* fd, arg[0] = a user-interrupt vector's descriptor
 			(OP_UINTR_CREATE_VECTOR): the device's interrupt posts that
 			vector, masking its source each time; the source is armed now.
-			res 0 (-ENODEV: the device has no interrupt) */
+			res 0 (-ENODEV: the device has no interrupt; -EBUSY: its line
+			is the kernel's own) */
 	OP_DEV_ARM,  /* fd: unmask the source after a posted interrupt; res 0 */
 	OP_COUNT
 };
