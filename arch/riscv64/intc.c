@@ -48,15 +48,16 @@ void arch_irq_unmask(int irq)
 	*plic(0x2000 + 0x80 * context() + 4 * (irq / 32)) |= 1u << (irq % 32);
 }
 
-/* Clear irq's enable bit in every hart's supervisor context: an earlier
- * unmask may have been on any of them. The PLIC's gateway keeps a
- * level-triggered request until it is enabled again. */
+/*
+ * Priority 0 means "never interrupts", on every hart at once. The enable
+ * bits are not the way: a hart's completion of a source that is not
+ * enabled for it is ignored (the PLIC spec), and dev.c's handler masks
+ * before plic_intr() completes; the gateway would then never forward
+ * the source again. A level-triggered request stays pending meanwhile.
+ */
 void arch_irq_mask(int irq)
 {
-	for (int c = 0; c < arch_cpu_count(); c++) {
-		u64 ctx = 2 * arch_cpu_hwid(c) + 1;
-		*plic(0x2000 + 0x80 * ctx + 4 * (irq / 32)) &= ~(1u << (irq % 32));
-	}
+	*plic(4 * irq) = 0;
 }
 
 /*
