@@ -47,7 +47,7 @@ KSRC := $(wildcard kernel/*.c kernel/*.S shared/*.c) $(wildcard arch/$(ARCH)/*.c
 # trap.c and trap.S both exist: keep the suffix in the object's name
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
-.PHONY: all kernel qemu qemu-gdb qemu-uboot print-qemu print-qemu-uboot \
+.PHONY: all kernel qemu qemu-gdb qemu-uboot print-qemu print-qemu-uboot disk-reset \
 	test test-unit test-grade deps clean help format gdb-target
 
 all: kernel
@@ -109,9 +109,28 @@ endef
 # APPEND=... is the kernel command line, e.g. `make qemu APPEND=monitor`.
 KCMDLINE = $(if $(APPEND),-append '$(APPEND)')
 
-qemu: deps kernel
+# The disk blkd drives (docs/drivers.md), a virtio-blk device (the arch's
+# QEMU_DISK says which transport). `make qemu` boots with $(DISK), made
+# on first use and kept across boots; `make disk-reset` starts over. The
+# grader boots with $(DISK0) under snapshot=on: every run sees the same
+# pristine disk and its writes go nowhere, so parallel tests share no
+# state. Both start as DISK_MB MiB of zeroes.
+DISK_MB := 32
+DISK := $(B)/disk.img
+DISK0 := $(B)/disk0.img
+comma := ,
+disk_opts = -drive file=$(1),format=raw,if=none,id=hd0$(2) $(QEMU_DISK)
+
+$(DISK) $(DISK0):
+	@mkdir -p $(@D)
+	@truncate -s $(DISK_MB)M $@
+
+disk-reset:
+	rm -f $(DISK)
+
+qemu: deps kernel $(DISK)
 	@echo "duet: type poweroff at the \$$ prompt to shut down; Ctrl-a x quits QEMU at once"
-	$(QEMU) $(QEMU_OPTS) $(KCMDLINE)
+	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(KCMDLINE)
 
 qemu-uboot: deps kernel $(UBOOT_FILES)
 	$(QEMU) $(QEMU_UBOOT_OPTS)
@@ -122,15 +141,15 @@ gdb-target:
 	@printf 'set architecture %s\nfile %s\ntarget remote localhost:%s\n' \
 		'$(GDB_ARCH)' '$(B)/kernel.elf' '$(GDBPORT)' > build/gdb-target.gdb
 
-qemu-gdb: deps kernel gdb-target
+qemu-gdb: deps kernel gdb-target $(DISK)
 	@echo "*** Now run 'gdb-multiarch' in another window (in $(CURDIR))."
 	@echo "*** If gdb ignores .gdbinit, add this line to ~/.config/gdb/gdbinit:"
 	@echo "***   add-auto-load-safe-path $(CURDIR)/.gdbinit"
-	$(QEMU) $(QEMU_OPTS) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
+	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
 
 # The grader asks for the command lines instead of repeating them.
-print-qemu:
-	@echo '$(QEMU) $(QEMU_OPTS)'
+print-qemu: $(DISK0)
+	@echo '$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK0),$(comma)snapshot=on)'
 print-qemu-uboot:
 	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
 
@@ -175,6 +194,7 @@ include tests/robust.mk
 include tests/bochs/bochs.mk
 
 clean:
+	@echo "clean: removing build/, the disks build/<arch>/disk.img included"
 	rm -rf build
 
 format:

@@ -24,18 +24,30 @@ void trap_enter(enum entry_kind kind)
 		c->thread->entries[kind]++;
 }
 
-void irq_register(int irq, irq_fn fn)
+/* Run fn for irq, and unmask it. -EBUSY if another handler has it: a
+ * driver's device must not take over a line the kernel's UART uses. */
+int irq_register(int irq, irq_fn fn)
 {
 	if (irq < 0 || irq >= NIRQ)
 		panic("irq_register: bad irq %d", irq);
+	if (handlers[irq] && handlers[irq] != fn)
+		return -EBUSY;
 	handlers[irq] = fn;
 	arch_irq_unmask(irq);
+	return 0;
+}
+
+/* The line goes quiet and its handler away (a driver let its device go, dev.c). */
+void irq_unregister(int irq)
+{
+	arch_irq_mask(irq);
+	handlers[irq] = NULL;
 }
 
 void irq_handle(int irq)
 {
 	if (irq >= 0 && irq < NIRQ && handlers[irq])
-		handlers[irq]();
+		handlers[irq](irq);
 	else
 		trap_spurious(irq);
 }

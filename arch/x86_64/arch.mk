@@ -46,6 +46,10 @@ QEMU := qemu-system-x86_64
 QEMU_COMMON = -machine pc -smp $(CPUS) -m 256M -nographic -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 QEMU_OPTS = $(QEMU_COMMON) -kernel $(KERNEL_IMG)
+# The disk (drive hd0, the Makefile's disk_opts) as a modern-only virtio-pci
+# device: memory BARs found through capabilities, no legacy I/O ports
+# (which a user-space driver could reach only with an I/O permission map).
+QEMU_DISK := -device virtio-blk-pci,drive=hd0,disable-legacy=on
 QEMU_UBOOT_OPTS = $(QEMU_COMMON) -bios $(B)/u-boot.rom \
 	-drive if=virtio,format=raw,readonly=on,file=$(B)/boot.disk
 

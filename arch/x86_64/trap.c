@@ -107,7 +107,11 @@ static const char *const exceptions[32] = {
  * EOI goes to the LAPIC before a handler runs because the handler may
  * switch threads (a tick from user mode ends with trap_return_user(),
  * which may preempt) and the LAPIC must not wait for us to come back;
- * the next interrupt stays pending until iretq sets IF again.
+ * the next interrupt stays pending until iretq sets IF again. Device
+ * lines are the exception: their handlers never switch, and a driver's
+ * level-triggered line (kernel/dev.c) must be masked at the IOAPIC
+ * before the EOI, or the IOAPIC, seeing it still asserted, sends it
+ * again at once.
  */
 static void interrupt(u64 v)
 {
@@ -119,8 +123,8 @@ static void interrupt(u64 v)
 		lapic_eoi();
 		ipi_handle();
 	} else if (v >= T_IRQ0 && v < T_IRQ0 + 16) {
-		lapic_eoi();
 		irq_handle(v - T_IRQ0);
+		lapic_eoi();
 	} else if (v == T_UINTR_WAKE || v == T_UINTR) {
 		/*
 		 * A user-interrupt notification the CPU did not take itself

@@ -1,8 +1,10 @@
 /*
  * init.c - process 1, the first program the kernel starts.
  *
- * It starts the file server (fsd) and waits until it answers, then the
- * shell, and then reaps children for ever: its own shell, and every
+ * It starts the disk driver (blkd, from the boot archive: nothing else
+ * can load programs yet) and waits until it serves /dev/disk (or says
+ * there is no disk), then the file server (fsd) and waits until it
+ * answers, then the shell, and then reaps children for ever: its own shell, and every
  * orphan, since the kernel makes init the parent of a process whose
  * parent exits. Reaping frees a zombie's slot. If the shell exits,
  * init starts a new one, so the console always has a prompt. init must
@@ -37,6 +39,25 @@ static int start_fsd(void)
 	return pid;
 }
 
+/* Start the disk driver; return once /dev/disk answers, or blkd has
+   exited (no disk: it says so), or it is taking too long. */
+static int start_blkd(void)
+{
+	char *argv[] = {"blkd", NULL};
+	int pid = spawn("/bin/blkd", argv, NULL, 0, -1, -1);
+	if (pid < 0) {
+		fprintf(2, "init: cannot start /bin/blkd: %s\n", errstr(pid));
+		return pid;
+	}
+	struct wait_item child = {.type = WAIT_CHILD, .id = pid};
+	struct wait_event ev;
+	struct fs_stat st;
+	u64 until = now_ns() + FSD_WAIT_MS * 1000000ull;
+	while (stat("/dev/disk", &st) < 0 && now_ns() < until && wait(&child, 1, &ev, 1, 0) == 0)
+		msleep(10);
+	return pid;
+}
+
 static int start_sh(void)
 {
 	char *argv[] = {"sh", NULL};
@@ -50,6 +71,7 @@ static int start_sh(void)
 
 int main(void)
 {
+	start_blkd();
 	int fsd = start_fsd();
 	int sh = start_sh();
 	for (;;) {
