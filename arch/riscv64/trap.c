@@ -178,24 +178,6 @@ u64 arch_tf_pc(struct trapframe *tf)
 	return tf->sepc;
 }
 
-/* The system-call convention: number in a7, arguments in a0..a5 (x10..x15), result in a0. */
-u64 arch_tf_sysno(struct trapframe *tf)
-{
-	return tf->a7;
-}
-
-u64 arch_tf_arg(struct trapframe *tf, int i)
-{
-	if (i < 0 || i > 5)
-		panic("arch_tf_arg: no argument %d", i);
-	return ((u64 *)tf)[TF_REG(10 + i) / 8];
-}
-
-void arch_tf_set_ret(struct trapframe *tf, u64 val)
-{
-	tf->a0 = val;
-}
-
 void arch_dump_trapframe(struct trapframe *tf)
 {
 	static const char *const names[31] = {"ra", "sp",  "gp",  "tp", "t0", "t1", "t2", "s0",
