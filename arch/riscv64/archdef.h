@@ -38,8 +38,9 @@
 /* The longest user-interrupt instruction (all are 32 bits): what kernel/uintr.c fetches. */
 #define UINTR_INSN_MAX 4
 
-/* Exception causes (scause) that trap.c and the user-interrupt emulation share. */
+/* Exception causes (scause) that trap.c, trap.S and the user-interrupt emulation share. */
 #define EXC_ILLEGAL 2  /* illegal instruction */
+#define EXC_ECALL_U 8  /* ecall from user mode: a system call */
 #define EXC_IPAGE   12 /* instruction page fault */
 
 /*

@@ -31,7 +31,6 @@
 #define IRQ_SSOFT   1
 #define IRQ_STIMER  5
 #define IRQ_SEXT    9
-#define EXC_ECALL_U 8
 
 _Static_assert(__builtin_offsetof(struct trapframe, t6) == TF_REG(31), "trap.S layout");
 _Static_assert(__builtin_offsetof(struct trapframe, stval) == TF_STVAL, "trap.S layout");
