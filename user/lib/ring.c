@@ -130,11 +130,32 @@ static struct sqe *sq_slot(struct uring *u)
 	return &u->sq[u->sq_tail++ & u->sqmask];
 }
 
+/*
+ * Set every field of an SQ slot but user_data (the caller's: call_run
+ * writes its tag there), in place, one store each: a struct
+ * literal compiles to a rep stosq on x86_64, 12 instructions to clear
+ * where 8 stores do (a memset call cost 263 in bytes, 29 in words).
+ */
+static inline void sqe_set(struct sqe *s, u8 opcode, int fd, u64 off, u64 addr, u32 len)
+{
+	s->opcode = opcode;
+	s->flags = 0;
+	s->pad = 0;
+	s->fd = fd;
+	s->off = off;
+	s->addr = addr;
+	s->len = len;
+	s->op_flags = 0;
+	s->arg[0] = s->arg[1] = s->arg[2] = 0;
+}
+
 struct sqe *sq_get(void)
 {
 	struct sqe *e = sq_slot(self());
-	if (e) /* eight word stores in place: a memset call cost 263 (bytes), 29 (words) */
-		*e = (struct sqe){0};
+	if (e) {
+		sqe_set(e, 0, 0, 0, 0, 0);
+		e->user_data = 0;
+	}
 	return e;
 }
 
@@ -236,12 +257,32 @@ int cq_reap(struct cqe *c, int max)
 	if (max <= 0)
 		return 0;
 	int n = MIN(max, u->nkept);
-	memcpy(c, u->kept, n * sizeof(*c));
-	u->nkept -= n;
-	memmove(u->kept, u->kept + n, u->nkept * sizeof(*c));
-	while (n < max && cq_next(u, &c[n]))
-		if (!(c[n].user_data & UD_LIB))
-			n++;
+	if (n) {
+		memcpy(c, u->kept, n * sizeof(*c));
+		u->nkept -= n;
+		memmove(u->kept, u->kept + n, u->nkept * sizeof(*c));
+	}
+	while (n < max) {
+		/* acquire: the kernel wrote the entries before it published cq_tail */
+		unsigned tail = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
+		if (tail == u->cq_head) { /* empty: cq_next drains a backlog, if any */
+			if (!cq_next(u, &c[n]))
+				break;
+			if (!(c[n].user_data & UD_LIB))
+				n++;
+			continue;
+		}
+		/* Every completion there now, with the tail read once and
+		   cq_head published once: a cq_next() call each cost a batch
+		   of NOPs 24 instructions an entry on x86_64, 20 on riscv64. */
+		while (u->cq_head != tail && n < max) {
+			c[n] = u->cq[u->cq_head++ & u->cqmask];
+			if (!(c[n].user_data & UD_LIB))
+				n++;
+		}
+		/* release: we are done reading the slots before the kernel may reuse them */
+		__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
+	}
 	return n;
 }
 
@@ -383,17 +424,7 @@ long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *c
 	struct sqe *s = call_slot(u, &err);
 	if (!s)
 		return err;
-	/* field by field, every one (user_data: call_run): a struct
-	   literal became a rep stosq, a count of 9 on x86_64 */
-	s->opcode = opcode;
-	s->flags = 0;
-	s->pad = 0;
-	s->fd = fd;
-	s->off = off;
-	s->addr = addr;
-	s->len = len;
-	s->op_flags = 0;
-	s->arg[0] = s->arg[1] = s->arg[2] = 0;
+	sqe_set(s, opcode, fd, off, addr, len);
 	return call_run(u, s, cflags);
 }
 
