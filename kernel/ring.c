@@ -352,8 +352,9 @@ bool ring_ready(struct ring *r)
 	return ready;
 }
 
-/* Copy the next submission entry into op: once, and only into kernel memory. */
-static void take(struct ring *r, struct op *op)
+/* Copy the next submission entry into op: once, and only into kernel
+ * memory. Inline: called once an entry, and the call cost 5 more. */
+static inline __attribute__((always_inline)) void take(struct ring *r, struct op *op)
 {
 	/* LAB ring 1: BEGIN copy the next entry into op, once, and advance the head */
 	/* STUB: (void)r, (void)op; panic("lab ring task 1: take is not written yet"); */
