@@ -475,7 +475,8 @@ long ring_enter(unsigned id, unsigned to_submit, unsigned flags)
 		return -EINVAL;
 	if (id >= NRING || !t->rings[id])
 		return -EBADF;
-	op_continue_thread(t);
+	if (__atomic_load_n(&t->deferred, __ATOMIC_RELAXED)) /* the call's own first test */
+		op_continue_thread(t);
 	struct ring *r = t->rings[id]; /* after: a chain may have destroyed it */
 	if (!r)
 		return -EBADF;
