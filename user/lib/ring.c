@@ -183,8 +183,10 @@ long sq_submit(void)
  * Copy the next completion into *c; false if there is none. A CQ that
  * is empty while RING_CQ_OVERFLOW is up means completions wait in the
  * kernel's backlog: an empty ring_enter moves them into the CQ.
+ * Inline: a blocking call reaps its completion with it, and the call
+ * cost 16 more on x86_64, 17 on riscv64.
  */
-static bool cq_next(struct uring *u, struct cqe *c)
+static inline __attribute__((always_inline)) bool cq_next(struct uring *u, struct cqe *c)
 {
 	for (;;) {
 		/* acquire: the kernel wrote the entry before it published cq_tail */
