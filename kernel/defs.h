@@ -163,7 +163,7 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
-void release_check(const char *what); /* panics if this CPU holds a spinlock */
+void release_check(const char *what);	  /* panics if this CPU holds a spinlock */
 static inline struct cpu *irq_push(void); /* disable interrupts, nestable (kernel.h) */
 static inline void irq_pop(void);
 static inline void irq_pop_cpu(struct cpu *c);

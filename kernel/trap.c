@@ -92,8 +92,7 @@ void trap_return_user(struct trapframe *tf)
 	   state in hardware (arch_uintr_native), always takes the full
 	   path: uintr_return() loads or delivers it. */
 	if (!(t->proc->killed | c->need_resched | __atomic_load_n(&t->deferred, __ATOMIC_RELAXED) |
-	      (t->urecv != NULL) |
-	      (t->usend != NULL)) &&
+	      (t->urecv != NULL) | (t->usend != NULL)) &&
 	    !arch_uintr_native())
 		return;
 	if (t->proc->killed)

@@ -361,7 +361,7 @@ static inline __attribute__((always_inline)) struct sqe *call_slot(struct uring 
 
 /* The second half: tag the entry in slot s, submit it, wait for its completion. */
 static inline __attribute__((always_inline)) long call_run(struct uring *u, struct sqe *s,
-							    unsigned *cflags)
+							   unsigned *cflags)
 {
 	long r;
 	u64 tag = s->user_data = UD_LIB | ++u->seq;
