@@ -302,23 +302,20 @@ struct batch {
 
 /* Returns how many more the CQ has room for, as far as we know (0 if
  * completions wait in the backlog). */
-static u32 post_batch(struct ring *r, struct batch *b)
+/*
+ * The completions of b from index i on, which found the CQ full: into
+ * the backlog, as ring_post() does. Holds r->lock. Returns false if
+ * there was no memory for one. A function of its own (noinline): it is
+ * rare, and inside post_batch's loop it cost a batch 4 instructions an
+ * entry (a room test each, and registers kept for it).
+ */
+static __attribute__((noinline)) bool backlog_batch(struct ring *r, struct batch *b, u32 i)
 {
-	bool lost = false;
-	spin_lock(&r->lock);
-	if (r->backlog)
-		backlog_flush(r);
-	u32 room = r->backlog ? 0 : r->cq_entries - cq_used(r);
-	for (u32 i = 0; i < b->n; i++) {
-		if (room) {
-			room--;
-			cq_put(r, b->c[i].user_data, b->c[i].res, b->c[i].flags);
-			continue;
-		}
-		/* no room: into the backlog, as ring_post() does */
+	bool ok = true;
+	for (; i < b->n; i++) {
 		struct op *o = kmalloc(sizeof(*o));
 		if (!o) {
-			lost = true;
+			ok = false;
 			continue;
 		}
 		o->sqe.user_data = b->c[i].user_data;
@@ -329,6 +326,20 @@ static u32 post_batch(struct ring *r, struct batch *b)
 		r->backlog_end = &o->next;
 		r->nbacklog++;
 	}
+	return ok;
+}
+
+static u32 post_batch(struct ring *r, struct batch *b)
+{
+	spin_lock(&r->lock);
+	if (r->backlog)
+		backlog_flush(r);
+	u32 room = r->backlog ? 0 : r->cq_entries - cq_used(r);
+	u32 n = MIN(room, b->n);
+	for (u32 i = 0; i < n; i++)
+		cq_put(r, b->c[i].user_data, b->c[i].res, b->c[i].flags);
+	room -= n;
+	bool lost = n < b->n && !backlog_batch(r, b, n); /* no room for the rest */
 	/* republish cq_tail and the flags (consume), raise CQ_OVERFLOW;
 	   with the backlog empty, as it nearly always is, only the flags
 	   (calling backlog_flush cost a ring call 10 instructions on
