@@ -38,7 +38,7 @@ GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
 include arch/$(ARCH)/arch.mk
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
-	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-fno-stack-protector -fno-pie -fomit-frame-pointer \
 	-Ikernel -Ishared -Iarch/$(ARCH) -MMD -MP $(ARCH_CFLAGS)
 LDFLAGS := -nostdlib -no-pie -static $(ARCH_LDFLAGS)
 
@@ -53,12 +53,12 @@ KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 all: kernel
 kernel: $(B)/kernel.elf $(KERNEL_IMG)
 
-# Objects are rebuilt when the flags change (they live in arch.mk).
-$(B)/%.c.o: %.c arch/$(ARCH)/arch.mk
+# Objects are rebuilt when the flags change (they live in arch.mk and here).
+$(B)/%.c.o: %.c arch/$(ARCH)/arch.mk Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/%.S.o: %.S arch/$(ARCH)/arch.mk
+$(B)/%.S.o: %.S arch/$(ARCH)/arch.mk Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 

@@ -326,7 +326,8 @@ void arch_tlb_flush_page(u64 va);
 /* ---------------------------------------------------------------------
  * Traps, threads and user mode: arch/<arch>/trap.c, and trap.S for
  * what only assembly can do (arch_switch(), and the register saving and
- * restoring on either side of a trap).
+ * restoring on either side of a trap); archdef.h for the system call's
+ * inline register accessors.
  *
  * Every thread has a kernel stack. A thread that runs user code keeps
  * its user registers in a struct trapframe at the very top of that
@@ -364,11 +365,11 @@ void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64
  * Called by kernel/proc.c, a new thread's first way out. */
 void arch_return_to_user(struct trapframe *tf) __attribute__((noreturn));
 
-/* A system call's number, its i-th argument (0..5), its result. Called
- * by kernel/syscall.c. */
-u64 arch_tf_sysno(struct trapframe *tf);
-u64 arch_tf_arg(struct trapframe *tf, int i);
-void arch_tf_set_ret(struct trapframe *tf, u64 val);
+/* A system call's number, its i-th argument (0..5), its result: inline
+ * in archdef.h (one load or store each). Called by kernel/syscall.c. */
+static inline u64 arch_tf_sysno(struct trapframe *tf);
+static inline u64 arch_tf_arg(struct trapframe *tf, int i);
+static inline void arch_tf_set_ret(struct trapframe *tf, u64 val);
 
 /* Where the user thread will resume (its pc). Called by kernel/proc.c
  * and uintr.c. */

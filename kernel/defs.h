@@ -172,9 +172,10 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
-void release_check(const char *what); /* panics if this CPU holds a spinlock */
-static inline void irq_push(void);    /* disable interrupts, nestable (kernel.h) */
+void release_check(const char *what);	  /* panics if this CPU holds a spinlock */
+static inline struct cpu *irq_push(void); /* disable interrupts, nestable (kernel.h) */
 static inline void irq_pop(void);
+static inline void irq_pop_cpu(struct cpu *c);
 
 /* sysproc.c: the opcodes of processes, threads and the system */
 int op_spawn(struct op *op);

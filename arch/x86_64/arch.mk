@@ -13,7 +13,8 @@ NM := nm
 # -mgeneral-regs-only: no SSE or x87 in the kernel, so traps need not save
 #   those registers.
 # -fno-asynchronous-unwind-tables: no .eh_frame; gdb unwinds from
-#   .debug_frame and the frame pointers.
+#   .debug_frame (the call-frame information -g emits; no frame
+#   pointer is needed: the top Makefile omits them).
 ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-pic -fno-asynchronous-unwind-tables
 ARCH_LDFLAGS := -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none

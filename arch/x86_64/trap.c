@@ -250,43 +250,9 @@ void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
 	c->r12 = (u64)entry;
 }
 
-/*
- * The system-call convention (user/lib/x86_64/user.S): number in rax, arguments in rdi,
- * rsi, rdx, r10, r8, r9 - the C calling convention's registers, but r10
- * for rcx, which syscall overwrites - and the result in rax.
- */
 u64 arch_tf_pc(struct trapframe *tf)
 {
 	return tf->rip;
-}
-
-u64 arch_tf_sysno(struct trapframe *tf)
-{
-	return tf->rax;
-}
-
-u64 arch_tf_arg(struct trapframe *tf, int i)
-{
-	switch (i) {
-	case 0:
-		return tf->rdi;
-	case 1:
-		return tf->rsi;
-	case 2:
-		return tf->rdx;
-	case 3:
-		return tf->r10;
-	case 4:
-		return tf->r8;
-	case 5:
-		return tf->r9;
-	}
-	panic("arch_tf_arg: no argument %d", i);
-}
-
-void arch_tf_set_ret(struct trapframe *tf, u64 val)
-{
-	tf->rax = val;
 }
 
 void arch_dump_trapframe(struct trapframe *tf)

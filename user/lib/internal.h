@@ -6,6 +6,9 @@
 
 #include "async.h"
 
+/* ring.c: ring_call() of an entry with these fields (the others 0), built in its SQ slot */
+long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *cflags);
+
 /* pipe.c */
 bool pipe_known(int fd);			     /* a hardware pipe end in use here */
 long pipe_rw(int fd, void *buf, size_t n, bool out); /* read/write it (attaching first) */
