@@ -1177,11 +1177,55 @@ static int restart(const char *word)
 	return summary("fstest");
 }
 
+#define FAULTS 2 /* giveup's first starts that crash */
+
+/*
+ * A copy of the program image p (n bytes) whose first instruction is an
+ * illegal one, or NULL. The ELF64 header's fields are read at their
+ * offsets: the entry point (24), the program headers' offset (32), size
+ * (54) and number (56); the loadable one holding the entry gives its
+ * place in the file (p_offset 8, p_vaddr 16, p_filesz 32).
+ */
+static u8 *crashing(const u8 *p, long n)
+{
+#ifdef __riscv
+	static const u8 illegal[2] = {0, 0}; /* c.unimp */
+#else
+	static const u8 illegal[2] = {0x0f, 0x0b}; /* ud2 */
+#endif
+	u64 entry, phoff, off, vaddr, filesz;
+	u16 phsize, phnum;
+	u32 type;
+	u8 *bad = n > 64 ? malloc(n) : NULL;
+	if (!bad)
+		return NULL;
+	memcpy(bad, p, n);
+	memcpy(&entry, p + 24, 8);
+	memcpy(&phoff, p + 32, 8);
+	memcpy(&phsize, p + 54, 2);
+	memcpy(&phnum, p + 56, 2);
+	for (unsigned i = 0; i < phnum && phoff + (i + 1) * phsize <= (u64)n; i++) {
+		const u8 *ph = p + phoff + i * phsize;
+		memcpy(&type, ph, 4);
+		memcpy(&off, ph + 8, 8);
+		memcpy(&vaddr, ph + 16, 8);
+		memcpy(&filesz, ph + 32, 8);
+		if (type == 1 && entry - vaddr + 2 <= filesz && off + entry - vaddr + 2 <= (u64)n) {
+			memcpy(bad + off + entry - vaddr, illegal, 2);
+			return bad;
+		}
+	}
+	free(bad);
+	return NULL;
+}
+
 /*
  * `fstest giveup` (root; it leaves the system without a file server): a
  * server that dies as soon as it starts, every time. A server of our own
  * at /bin answers init's spawn of /bin/fsd with /bin/false's bytes (any
- * other lookup: -ENOENT), and the real fsd is killed. init must try
+ * other lookup: -ENOENT), and the real fsd is killed. The first FAULTS
+ * times, the entry point in those bytes is 0: the server crashes on a
+ * fault (status STATUS_FAULT) instead of exiting. init must try
  * START_TRIES times and then give up on it (init.c); were it to try
  * again, it would find no /bin of ours (we have exited) and start the
  * real fsd, and never print that it gave up - the grader's check.
@@ -1189,15 +1233,15 @@ static int restart(const char *word)
 static int giveup(void)
 {
 	long n;
-	u8 *prog = load_file("/bin/false", &n);
+	u8 *prog = load_file("/bin/false", &n), *bad = prog ? crashing(prog, n) : NULL;
 	static u8 out[sizeof(struct fs_reply) + FS_EXEC_CHUNK];
 	int old = fsd_pid(), starts = 0, ctl = -EINVAL;
 	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr) "/bin"};
-	if (prog && old > 0)
+	if (bad && old > 0)
 		ctl = ring_call(&m, NULL);
 	if (ctl < 0) {
 		fail("giveup-mount", "/bin/false %s, fsd pid %d, mount %s",
-		     prog ? "loaded" : "not loaded", old, show(ctl));
+		     bad ? "loaded" : "not loaded or not understood", old, show(ctl));
 		return summary("fstest");
 	}
 	expect("giveup-kill", kill(old), 0);
@@ -1213,7 +1257,7 @@ static int giveup(void)
 			   q.len <= FS_EXEC_CHUNK) {
 			len = q.len;
 			a->res = len;
-			memcpy(out + sizeof(*a), prog + q.off, len);
+			memcpy(out + sizeof(*a), (starts < FAULTS ? bad : prog) + q.off, len);
 			starts += q.off + len == (u64)n; /* its last chunk: it runs */
 		}
 		write(ctl, out, sizeof(*a) + len);
