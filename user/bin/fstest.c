@@ -1052,7 +1052,7 @@ static int hostile(const char *mode)
 /* Start `fstest hostile mode` and open HOSTILE/x on it: the server's pid; *fd the connection. */
 static int hostile_start(char *mode, int *fd)
 {
-	int p;
+	int p = -1;
 	char c;
 	int pid = helper("hostile", mode, -1, &p);
 	bool up = pid >= 0 && pipe_read_all(p, &c, 1) == 1;
