@@ -138,7 +138,7 @@ static long sleep_until(struct hwfd *h, bool (*ready)(struct hwfd *h))
 		r = wait(&it, 1, &ev, 1, timeout(h));
 		if (r == -EINTR)
 			r = 0;
-		else if (r == 0) /* no event: the timeout */
+		else if (r == 0 && h->until) /* no event: the deadline */
 			r = -ETIMEDOUT;
 	}
 	__atomic_store_n(&h->hdr->waiting[h->end], 0, __ATOMIC_RELAXED);
@@ -280,12 +280,13 @@ long pipe_write_by(int fd, const void *buf, size_t n, u64 until)
 	struct hwfd *h = use(fd);
 	if (!h)
 		return -EBADF;
+	size_t done = 0;
 	long r = 0;
 	h->until = until;
-	for (size_t done = 0; done < n && r >= 0; done += r)
-		r = hw_write(fd, h, (const u8 *)buf + done, n - done);
+	while (done < n && (r = hw_write(fd, h, (const u8 *)buf + done, n - done)) >= 0)
+		done += r;
 	h->until = 0;
-	return r < 0 ? r : (long)n;
+	return r < 0 ? r : (long)done;
 }
 
 long pipe_read_by(int fd, void *buf, size_t n, u64 until)
@@ -294,12 +295,10 @@ long pipe_read_by(int fd, void *buf, size_t n, u64 until)
 	if (!h)
 		return -EBADF;
 	size_t done = 0;
-	long r = 1;
+	long r = 0;
 	h->until = until;
-	while (done < n && r > 0) { /* 0: end of file */
-		r = hw_read(fd, h, (u8 *)buf + done, n - done);
-		done += r > 0 ? r : 0;
-	}
+	while (done < n && (r = hw_read(fd, h, (u8 *)buf + done, n - done)) > 0)
+		done += r; /* 0: end of file */
 	h->until = 0;
 	return r < 0 ? r : (long)done;
 }
