@@ -46,6 +46,7 @@
  *   fstest user         the unprivileged user's checks (exit status: failures)
  *   fstest open PATH    open PATH to read; exit status: the error number, or 0
  *   fstest hog PATH     read PATH over and over, until killed
+ *   fstest reader PATH  the same, saying on fd 1 when it has opened PATH
  *   fstest leave PATH   open PATH and exit without closing it
  *   fstest fill PATH    open PATH until refused, report, hold (share)
  *   fstest retract X    the client that takes its bytes back (retract)
@@ -1141,16 +1142,17 @@ static int restart(const char *word)
 	close(fd);
 	expect("restart-motd", n > 0, 1);
 	for (int round = 0; round < RESTARTS; round++) {
-		int old = fsd_pid(), start = conns(), pid[HOGS];
+		int old = fsd_pid(), pid[HOGS], opened = 0;
 		expect("restart-make", make(path, word, strlen(word), 0644), 0);
 		int before = open(path, O_RDONLY, 0);
 		for (int i = 0; i < HOGS; i++) {
-			char *argv[] = {"fstest", "hog", MOTD, NULL};
-			pid[i] = spawn(SELF, argv, NULL, 0, -1, -1);
+			int p = -1;
+			char c = 0;
+			pid[i] = helper("reader", MOTD, -1, &p);
+			opened += pid[i] >= 0 && pipe_read_all(p, &c, 1) == 1 && c == 'o';
+			close(p);
 		}
-		for (int i = 0; i < 6000 && conns() < start + 1 + HOGS; i++)
-			sleep_ns(10 * MS); /* until they have all opened */
-		expect("restart-hogs-reading", conns(), start + 1 + HOGS);
+		expect("restart-hogs-reading", opened, HOGS);
 		expect("restart-kill", kill(old), 0);
 		for (int i = 0; i < HOGS; i++)
 			expect("restart-hog-failed", ended(pid[i]), 1); /* hog's "let down" */
@@ -1289,10 +1291,14 @@ static void killed(void)
 	unlink(T ".k");
 }
 
-static int hog(const char *path)
+/* `fstest hog PATH` / `fstest reader PATH`: the same, but the reader
+   first says on fd 1 whether it opened PATH (restart) */
+static int hog(const char *path, bool tell)
 {
 	static char buf[4096];
 	int fd = open(path, O_RDONLY, 0);
+	if (tell)
+		write(1, fd >= 0 ? "o" : "x", 1);
 	while (lseek(fd, 0, SEEK_SET) == 0)
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
@@ -1365,8 +1371,8 @@ int main(int argc, char **argv)
 		int fd = open(argv[2], O_RDONLY, 0);
 		return fd < 0 ? -fd : 0;
 	}
-	if (argc == 3 && strcmp(argv[1], "hog") == 0)
-		return hog(argv[2]);
+	if (argc == 3 && (!strcmp(argv[1], "hog") || !strcmp(argv[1], "reader")))
+		return hog(argv[2], argv[1][0] == 'r');
 	if (argc == 3 && strcmp(argv[1], "fill") == 0)
 		return fill(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "retract") == 0)
