@@ -16,6 +16,7 @@ void pipe_forget(int fd);			     /* fd was closed */
 
 /* file.c: read/write on a connection to a server are requests and replies */
 long conn_rw(int fd, void *buf, size_t n, bool out);
+void conn_forget(int fd); /* fd was closed */
 
 /* cwd.c: the working directory spawn gave us (ring.c's start-up) */
 void cwd_init(const char *dir);

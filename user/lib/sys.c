@@ -34,6 +34,7 @@ long write(int fd, const void *buf, size_t n)
 int close(int fd)
 {
 	pipe_forget(fd);
+	conn_forget(fd);
 	return call(OP_CLOSE, fd, 0, NULL, 0, NULL);
 }
 
