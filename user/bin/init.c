@@ -73,6 +73,7 @@ int main(void)
 {
 	start_blkd();
 	int fsd = start_fsd();
+	spawn("/bin/netd", (char *[]){"netd", NULL}, NULL, 0, -1, -1); /* the network, at /net */
 	int sh = start_sh();
 	for (;;) {
 		int status;
