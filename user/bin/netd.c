@@ -46,7 +46,7 @@ struct conn {
 	int kind;
 	u16 port; /* UDP: the bound port; PING: the echo identifier */
 	int uid;
-	bool have;	   /* msg is a header whose bytes have not all come */
+	bool have; /* msg is a header whose bytes have not all come */
 	struct net_msg msg;
 	u64 since;
 	struct pipe_hdr *h;
@@ -249,11 +249,11 @@ static int connect(const struct fs_req *q)
 	int kind = ino >> 16;
 	u16 port = ino & 0xffff;
 	/* checked again: another open may have bound the port since the lookup */
-	int r = kind == DIR				  ? -EISDIR
-		: kind != UDP && kind != PING		  ? -ENOENT
-		: (q->flags & O_ACCMODE) != O_RDWR	  ? -EINVAL
+	int r = kind == DIR				    ? -EISDIR
+		: kind != UDP && kind != PING		    ? -ENOENT
+		: (q->flags & O_ACCMODE) != O_RDWR	    ? -EINVAL
 		: !c || (q->uid != 0 && mine >= USER_CONNS) ? -ENFILE
-							  : may(ino, q->uid);
+							    : may(ino, q->uid);
 	if (r == 0 && kind == UDP && port == 0) {
 		for (unsigned p = NET_EPHEMERAL; p <= 65535 && !port; p++)
 			if (!find(UDP, p))

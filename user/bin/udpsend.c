@@ -52,15 +52,16 @@ static int random(long count)
 	static u8 out[MAXLEN], in[NET_MSG_MAX];
 	long sent = 0, exact = 0, r = 0;
 	srand(now_ns());
-	for (; sent < count; sent++) {
+	while (sent < count) {
 		size_t n = 1 + rand() % MAXLEN;
 		for (size_t i = 0; i < n; i++)
 			out[i] = rand();
 		u32 from;
 		u16 fport;
-		r = net_send(fd, host, port, out, n);
-		if (r >= 0)
-			r = net_recv(fd, &from, &fport, in, sizeof(in), WAIT_MS);
+		if ((r = net_send(fd, host, port, out, n)) < 0)
+			break;
+		sent++;
+		r = net_recv(fd, &from, &fport, in, sizeof(in), WAIT_MS);
 		if (r == -ETIMEDOUT)
 			continue; /* lost: counted by what is missing */
 		if (r < 0)
@@ -80,8 +81,8 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	int p = argc == 3 ? atoi(argv[2]) : 0;
-	if (argc != 3 || net_parse_ip(argv[1], &host) < 0 || p <= 0 || p > 65535 ||
-	    count == 0 || count < -1) {
+	if (argc != 3 || net_parse_ip(argv[1], &host) < 0 || p <= 0 || p > 65535 || count == 0 ||
+	    count < -1) {
 		fprintf(2, "usage: udpsend [-n COUNT] HOST PORT\n");
 		return 1;
 	}

@@ -24,8 +24,8 @@
 
 #include "lib.h"
 
-#define NET_MSG_MAX   1472  /* UDP_MAX: one datagram fits one Ethernet frame */
-#define NET_EPHEMERAL 49152 /* /net/udp/0 picks a free port from here up */
+#define NET_MSG_MAX   1472	 /* UDP_MAX: one datagram fits one Ethernet frame */
+#define NET_EPHEMERAL 49152	 /* /net/udp/0 picks a free port from here up */
 #define NET_ADDR      0x0a00020f /* 10.0.2.15: the guest's address on QEMU's user network */
 #define NET_MASK      0xffffff00
 #define NET_GATEWAY   0x0a000202 /* 10.0.2.2: QEMU's gateway */

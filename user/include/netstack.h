@@ -29,9 +29,9 @@
 #include "abi/errno.h"
 
 #define ETH_HLEN      14
-#define ETH_MTU	      1500		      /* the most an Ethernet frame carries */
+#define ETH_MTU	      1500		   /* the most an Ethernet frame carries */
 #define ETH_FRAME     (ETH_HLEN + ETH_MTU) /* the biggest frame, without its FCS */
-#define IP_HLEN	      20		      /* an IPv4 header without options */
+#define IP_HLEN	      20		   /* an IPv4 header without options */
 #define UDP_HLEN      8
 #define UDP_MAX	      (ETH_MTU - IP_HLEN - UDP_HLEN) /* 1472: one datagram, one frame */
 #define ICMP_HLEN     8

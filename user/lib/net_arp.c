@@ -98,8 +98,8 @@ void net_arp_input(struct net *n, const u8 *p, size_t len)
 		return;
 	}
 	struct arp_entry *e = find(n, sip);
-	if (tip == n->ip && !e)
-		e = slot(n, sip); /* it talks to us: we will talk back */
+	if (op == 1 && tip == n->ip && !e)
+		e = slot(n, sip); /* it asks for us: we answer, and will talk to it */
 	if (e) {
 		memcpy(e->mac, smac, 6);
 		e->known = true;
