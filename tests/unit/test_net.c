@@ -137,8 +137,8 @@ static void test_parse_ip(void **state)
 	assert_int_equal(ip, A_IP);
 	assert_int_equal(net_parse_ip("255.255.255.255", &ip), 0);
 	assert_int_equal(ip, 0xffffffff);
-	const char *bad[] = {"", "10.0.2", "10.0.2.15.1", "256.0.0.1", "1..2.3", "a.b.c.d",
-			     "10.0.2.15 ", "1.2.3.0004", "-1.2.3.4"};
+	const char *bad[] = {"",	"10.0.2",     "10.0.2.15.1", "256.0.0.1", "1..2.3",
+			     "a.b.c.d", "10.0.2.15 ", "1.2.3.0004",  "-1.2.3.4"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(net_parse_ip(bad[i], &ip), -EINVAL);
 }
@@ -300,23 +300,23 @@ static void test_hostile(void **state)
 		bool resum; /* put the IP header checksum right again */
 		u64 *count; /* the counter that must go up */
 	} cases[] = {
-	    {0, 0x33, false, &st->eth_other},			/* not our MAC */
-	    {12, 0x86, false, &st->eth_type},			/* 0x86dd: IPv6 */
-	    {ETH_HLEN, 0x65, true, &st->ip_bad},		/* version 6 */
-	    {ETH_HLEN, 0x44, true, &st->ip_bad},		/* a header of 16 bytes */
-	    {ETH_HLEN, 0x46, true, &st->ip_opts},		/* options */
-	    {ETH_HLEN + 2, 0x7f, true, &st->ip_bad},		/* total length past the end */
-	    {ETH_HLEN + 3, 0x13, true, &st->ip_bad},		/* total length < header */
-	    {ETH_HLEN + 6, 0x60, true, &st->ip_frag},		/* DF and more fragments */
-	    {ETH_HLEN + 7, 0x01, true, &st->ip_frag},		/* an offset */
-	    {ETH_HLEN + 8, 0x01, false, &st->ip_csum},		/* ttl changed, sum not */
-	    {ETH_HLEN + 9, 6, true, &st->ip_proto},		/* TCP */
-	    {ETH_HLEN + 16, 11, true, &st->ip_other},		/* to 11.0.2.2 */
-	    {ETH_HLEN + 12, 0xe0, true, &st->ip_bad},		/* from a multicast group */
-	    {ETH_HLEN + 20 + 5, 0xff, false, &st->udp_bad},	/* UDP length too long */
-	    {ETH_HLEN + 20 + 5, 0x07, false, &st->udp_bad},	/* UDP length < its header */
-	    {ETH_HLEN + 20 + 8, '9', false, &st->udp_bad},	/* data changed: checksum */
-	    {ETH_HLEN + 20 + 6, 0x00, false, &st->udp_bad},	/* half the checksum gone */
+	    {0, 0x33, false, &st->eth_other},		    /* not our MAC */
+	    {12, 0x86, false, &st->eth_type},		    /* 0x86dd: IPv6 */
+	    {ETH_HLEN, 0x65, true, &st->ip_bad},	    /* version 6 */
+	    {ETH_HLEN, 0x44, true, &st->ip_bad},	    /* a header of 16 bytes */
+	    {ETH_HLEN, 0x46, true, &st->ip_opts},	    /* options */
+	    {ETH_HLEN + 2, 0x7f, true, &st->ip_bad},	    /* total length past the end */
+	    {ETH_HLEN + 3, 0x13, true, &st->ip_bad},	    /* total length < header */
+	    {ETH_HLEN + 6, 0x60, true, &st->ip_frag},	    /* DF and more fragments */
+	    {ETH_HLEN + 7, 0x01, true, &st->ip_frag},	    /* an offset */
+	    {ETH_HLEN + 8, 0x01, false, &st->ip_csum},	    /* ttl changed, sum not */
+	    {ETH_HLEN + 9, 6, true, &st->ip_proto},	    /* TCP */
+	    {ETH_HLEN + 16, 11, true, &st->ip_other},	    /* to 11.0.2.2 */
+	    {ETH_HLEN + 12, 0xe0, true, &st->ip_bad},	    /* from a multicast group */
+	    {ETH_HLEN + 20 + 5, 0xff, false, &st->udp_bad}, /* UDP length too long */
+	    {ETH_HLEN + 20 + 5, 0x07, false, &st->udp_bad}, /* UDP length < its header */
+	    {ETH_HLEN + 20 + 8, '9', false, &st->udp_bad},  /* data changed: checksum */
+	    {ETH_HLEN + 20 + 6, 0x00, false, &st->udp_bad}, /* half the checksum gone */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		memcpy(g, f, n);
@@ -389,7 +389,7 @@ static void test_hostile_icmp_arp(void **state)
 		net_input(&b.n, g, sizeof(g));
 	}
 	net_input(&b.n, f, ETH_HLEN + 27); /* truncated */
-	f[ETH_HLEN + 8] = 0x01;		    /* a group MAC as the sender's */
+	f[ETH_HLEN + 8] = 0x01;		   /* a group MAC as the sender's */
 	net_input(&b.n, f, ETH_HLEN + 28);
 	assert_int_equal(b.n.stats.arp_bad, ARRAY_SIZE(offs) + 2);
 	assert_int_equal(b.n.stats.arp_requests, 1);

@@ -33,11 +33,12 @@
 #include "net.h"
 #include "netstack.h"
 
-#define NCONN	   32
-#define USER_CONNS 16 /* sockets of one user (not root): the last ones are root's */
-#define STALL_NS   1000000000ull
-#define NLOOP	   32 /* frames the loopback holds */
-#define NCTL	   16
+#define NCONN	    32
+#define USER_CONNS  16 /* sockets of one user (not root) */
+#define USERS_CONNS 20 /* ... of all users but root: the last ones are root's, as in fsd */
+#define STALL_NS    1000000000ull
+#define NLOOP	    32 /* frames the loopback holds */
+#define NCTL	    16
 
 enum { DIR = 1, UDP, PING }; /* what a name is: ino = kind << 16 | port */
 
@@ -240,20 +241,22 @@ static int connect(const struct fs_req *q)
 {
 	long ino = q->ino;
 	struct conn *c = NULL;
-	int mine = 0;
+	int mine = 0, users = 0;
 	for (int i = 0; i < NCONN; i++) {
 		if (conns[i].fd < 0 && !c)
 			c = &conns[i];
 		mine += conns[i].fd >= 0 && conns[i].uid == q->uid;
+		users += conns[i].fd >= 0 && conns[i].uid != 0;
 	}
 	int kind = ino >> 16;
 	u16 port = ino & 0xffff;
 	/* checked again: another open may have bound the port since the lookup */
-	int r = kind == DIR				    ? -EISDIR
-		: kind != UDP && kind != PING		    ? -ENOENT
-		: (q->flags & O_ACCMODE) != O_RDWR	    ? -EINVAL
-		: !c || (q->uid != 0 && mine >= USER_CONNS) ? -ENFILE
-							    : may(ino, q->uid);
+	int r = kind == DIR			   ? -EISDIR
+		: kind != UDP && kind != PING	   ? -ENOENT
+		: (q->flags & O_ACCMODE) != O_RDWR ? -EINVAL
+		: !c || (q->uid != 0 && (mine >= USER_CONNS || users >= USERS_CONNS))
+		    ? -ENFILE
+		    : may(ino, q->uid);
 	if (r == 0 && kind == UDP && port == 0) {
 		for (unsigned p = NET_EPHEMERAL; p <= 65535 && !port; p++)
 			if (!find(UDP, p))
