@@ -8,7 +8,8 @@
  * typed through it; ping the guest's own address; the one check at
  * open (uid 1000 may not bind a port below 1024, nobody a bound one);
  * netd killed mid-traffic: both programs end with an error, the shell
- * prompts again.
+ * prompts again; nettest's checks of the sockets (names, binding,
+ * ephemeral ports, clients that lie, stall or never read).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,11 @@
 
 #include "harness/shell.h"
 
-#define ECHOES	 500	/* datagrams udpsend sends, one at a time */
-#define ECHO_MS	 600000 /* their round trips under TCG, on a busy host */
-#define PING_MS	 120000 /* three pings a second apart, slowly */
-#define START_MS 60000	/* a background program's first line */
+#define ECHOES	    500	   /* datagrams udpsend sends, one at a time */
+#define ECHO_MS	    600000 /* their round trips under TCG, on a busy host */
+#define PING_MS	    120000 /* three pings a second apart, slowly */
+#define START_MS    60000  /* a background program's first line */
+#define MIN_NETTEST 25	   /* nettest has more checks than this */
 
 /* Start udpecho on port 7 in the background; returns its pid. */
 static int udpecho(struct vm *vm)
@@ -100,9 +102,24 @@ static void killed(struct run *r)
 	expect(vm, CMD_MS, "^(\\$ )?alive$");
 }
 
+/* nettest's checks of netd's sockets from inside (user/bin/nettest.c). */
+static void nettest(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "nettest\r");
+	checks_passed(vm, "nettest", ECHO_MS, MIN_NETTEST);
+	expect(vm, CMD_MS, PROMPT);
+}
+
 const struct test net_tests[] = {
-    {"net/echo", 3, ALL, echo, 2},	    {"net/echo-1cpu", 2, ALL, echo, 1},
-    {"net/ping", 2, ALL, ping, 2},	    {"net/ping-1cpu", 1, ALL, ping, 1},
-    {"net/ports", 2, ALL, ports, 0},	    {"net/killed", 2, ALL, killed, 2},
-    {"net/killed-1cpu", 1, ALL, killed, 1}, {0},
+    {"net/echo", 3, ALL, echo, 2},
+    {"net/echo-1cpu", 2, ALL, echo, 1},
+    {"net/ping", 2, ALL, ping, 2},
+    {"net/ping-1cpu", 1, ALL, ping, 1},
+    {"net/ports", 2, ALL, ports, 0},
+    {"net/killed", 2, ALL, killed, 2},
+    {"net/killed-1cpu", 1, ALL, killed, 1},
+    {"net/nettest", 3, ALL, nettest, 2},
+    {"net/nettest-1cpu", 2, ALL, nettest, 1},
+    {0},
 };
