@@ -42,6 +42,7 @@ static void echo(struct run *r)
 	expect(vm, CMD_MS, "^%s$", w);
 	expect(vm, CMD_MS, PROMPT);
 	type(vm, "udpsend -n %d 10.0.2.15 7\r", ECHOES);
+	note("%s", expect(vm, ECHO_MS, "udpsend: .* kernel entries, .* per round trip$"));
 	const char *l = expect(vm, ECHO_MS, "udpsend: [0-9]+ sent, [0-9]+ echoed exactly$");
 	note("%s", l);
 	int sent = -1, exact = -1;

@@ -7,7 +7,9 @@
  *                            random bytes, one at a time, each waiting
  *                            for its echo, which must come back byte for
  *                            byte; the last line counts them:
- *                            "udpsend: N sent, M echoed exactly"
+ *                            "udpsend: N sent, M echoed exactly",
+ *                            after what a round trip cost (kernel
+ *                            entries, microseconds)
  *
  * It binds a free port (/net/udp/0). A reply that does not come within
  * WAIT_MS counts as lost (a network may lose datagrams); netd going
@@ -51,7 +53,10 @@ static int random(long count)
 {
 	static u8 out[MAXLEN], in[NET_MSG_MAX];
 	long sent = 0, exact = 0, r = 0;
-	srand(now_ns());
+	struct cost c;
+	u64 t0 = now_ns();
+	srand(t0);
+	cost_start(&c);
 	while (sent < count) {
 		size_t n = 1 + rand() % MAXLEN;
 		for (size_t i = 0; i < n; i++)
@@ -68,6 +73,10 @@ static int random(long count)
 			break;
 		exact += r == (long)n && from == host && fport == port && !memcmp(in, out, n);
 	}
+	u64 calls = cost_end(&c), us = (now_ns() - t0) / 1000;
+	if (sent) /* what a round trip costs: kernel entries, and time */
+		printf("udpsend: %llu.%02llu kernel entries, %llu us per round trip\n",
+		       calls / sent, calls * 100 / sent % 100, us / sent);
 	printf("udpsend: %ld sent, %ld echoed exactly\n", sent, exact);
 	return r < 0 ? r : exact == count ? 0 : 1;
 }

@@ -23,13 +23,16 @@ long net_recv(int fd, u32 *addr, u16 *port, void *buf, size_t max, long timeout_
 {
 	if (!pipe_is_conn(fd))
 		return -EBADF;
-	/* pipe_ready: a message, or netd gone. The timeout is for a datagram
-	   the network lost: poll the clock, there is no pipe wait with one */
+	/* pipe_ready: a message, or netd gone. The timeout is for a
+	   datagram the network lost; netd's answer wakes us at once. */
 	u64 until = now_ns() + (u64)timeout_ms * 1000000;
 	while (timeout_ms >= 0 && !pipe_ready(fd)) {
-		if (now_ns() > until)
+		u64 now = now_ns();
+		if (now >= until)
 			return -ETIMEDOUT;
-		msleep(1);
+		long r = pipe_wait_for(&fd, 1, -1, until - now);
+		if (r < 0)
+			return r;
 	}
 	struct net_msg m;
 	if (pipe_read_all(fd, &m, sizeof(m)) != sizeof(m) || m.len > NET_MSG_MAX)
