@@ -5,12 +5,12 @@
  * one.
  *
  * Random bytes rarely get past an Ethernet address and a checksum, so
- * the first byte of the input chooses how much of a frame is made
- * right and the rest is the fuzzer's: 0 all of it; 1 an Ethernet header
- * for us with the rest as IPv4 or ARP; 2 also an IPv4 header, its
- * checksum right, with the rest as UDP or ICMP. Each frame is in a heap
- * block of exactly its size, so a byte read past it is an
- * AddressSanitizer report.
+ * the first byte of the input (mod 5) chooses how much of a frame is
+ * made right, and the rest is the fuzzer's: 0 none of it; an Ethernet
+ * header for us with the rest as 1 IPv4 or 2 ARP; that and an IPv4
+ * header with its checksum right, the rest as 3 UDP or 4 ICMP. Each
+ * frame is in a heap block of exactly its size, so a byte read past it
+ * is an AddressSanitizer report.
  *
  * Run: make fuzz-host (see docs/testing.md, "Host fuzzing").
  */
@@ -71,24 +71,23 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	net.send = on_send;
 	net.on_udp = on_udp;
 	net.on_echo = on_echo;
-	u8 mode = data[0] % 3;
+	u8 mode = data[0] % 5;
 	data++, size--;
-	size_t head = mode == 0 ? 0 : mode == 1 ? ETH_HLEN : ETH_HLEN + IP_HLEN;
+	size_t head = mode == 0 ? 0 : mode <= 2 ? ETH_HLEN : ETH_HLEN + IP_HLEN;
 	u8 *f = malloc(head + size ? head + size : 1);
 	memcpy(f + head, data, size);
 	if (mode >= 1) {
 		memcpy(f, mac, 6);
 		memset(f + 6, 0x02, 6);
-		put16(f + 12, size && (data[0] & 1) ? ETH_TYPE_ARP : ETH_TYPE_IP);
+		put16(f + 12, mode == 2 ? ETH_TYPE_ARP : ETH_TYPE_IP);
 	}
-	if (mode == 2) {
+	if (mode >= 3) {
 		u8 *p = f + ETH_HLEN;
-		put16(f + 12, ETH_TYPE_IP);
 		memset(p, 0, IP_HLEN);
 		p[0] = 0x45;
 		put16(p + 2, IP_HLEN + size);
 		p[8] = 64;
-		p[9] = size && (data[0] & 2) ? IP_PROTO_ICMP : IP_PROTO_UDP;
+		p[9] = mode == 4 ? IP_PROTO_ICMP : IP_PROTO_UDP;
 		put32(p + 12, 0x0a000202);
 		put32(p + 16, 0x0a00020f);
 		put16(p + 10, net_csum(p, IP_HLEN, 0));
