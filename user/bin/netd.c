@@ -36,8 +36,8 @@
 #define NCONN	    32
 #define USER_CONNS  16 /* sockets of one user (not root) */
 #define USERS_CONNS 20 /* ... of all users but root: the last ones are root's, as in fsd */
-#define STALL_NS    1000000000ull
-#define NLOOP	    32 /* frames the loopback holds */
+#define STALL_NS    1000000000ull /* a client stopped mid-message this long loses its connection */
+#define NLOOP	    32		  /* frames the loopback holds */
 #define NCTL	    16
 #define SPIN	    2000 /* look this many times before sleeping (two CPUs or more) */
 
