@@ -23,13 +23,14 @@
 #define START_MS    60000  /* a background program's first line */
 #define MIN_NETTEST 25	   /* nettest has more checks than this */
 
-/* Start udpecho on port 7 in the background; returns its pid. */
-static int udpecho(struct vm *vm)
+/* Start udpecho on port 7 in the background, and wait until it has bound it. */
+static void udpecho(struct vm *vm)
 {
 	type(vm, "udpecho 7 &\r");
-	int pid = atoi(expect(vm, CMD_MS, "^\\[[0-9]+\\]$") + 1);
-	expect(vm, START_MS, "udpecho: port 7$"); /* after the prompt, or before it */
-	return pid;
+	/* the shell's "[pid]" and udpecho's line come in either order */
+	expect(vm, START_MS, "^\\[[0-9]+\\]$|udpecho: port 7$");
+	expect(vm, START_MS, "^\\[[0-9]+\\]$|udpecho: port 7$");
+	seen(vm, "udpecho: port 7$");
 }
 
 static void echo(struct run *r)
