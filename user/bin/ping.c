@@ -12,8 +12,8 @@
 #include "user.h"
 #include "net.h"
 
-#define WAIT_MS 5000
-#define DATA	56 /* bytes of data, as Linux sends: 64 with the ICMP header */
+#define WAIT_MS 10000 /* a reply later than this is lost */
+#define DATA	56    /* bytes of data, as Linux sends: 64 with the ICMP header */
 
 int main(int argc, char **argv)
 {

@@ -18,7 +18,7 @@
 #include "user.h"
 #include "net.h"
 
-#define WAIT_MS 10000 /* only a lost datagram waits this long */
+#define WAIT_MS 30000 /* only a lost datagram waits this long (or a very busy machine) */
 #define MAXLEN	1400
 
 static int fd;
