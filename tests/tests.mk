@@ -44,6 +44,8 @@ $(SELFTEST): tests/selftest.c $(HARNESS) $(HARNESS_H)
 # archdef.h, not the imaginary one of tests/unit.
 $(H)/test_uintr_riscv: UNIT_ARCH := -Iarch/riscv64
 $(H)/test_uintr_x86 $(H)/test_upid: UNIT_ARCH := -Iarch/x86_64
+# The network stack's files include its header from user/include.
+$(H)/test_net: UNIT_ARCH := -Iuser/include
 $(H)/test_%: tests/unit/test_%.c
 	@mkdir -p $(H)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(UNIT_ARCH) -Itests/unit -o $@ $< -lcmocka

@@ -35,5 +35,6 @@
 #define ENOSYS	     38	 /* no such system call or operation */
 #define ENOTEMPTY    39	 /* directory not empty */
 #define ENOTSUP	     95	 /* not supported by this object */
+#define EADDRINUSE   98	 /* that port is bound already */
 #define ETIMEDOUT    110 /* timed out */
 #define ECANCELED    125 /* cancelled (a LINK predecessor failed) */

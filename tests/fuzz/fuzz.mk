@@ -24,7 +24,7 @@ FUZZ_BINS := $(addprefix $(FUZZ)/,$(FUZZ_TARGETS))
 # -fno-sanitize-recover: UBSan stops at its first report, as a crash.
 # -Wno-macro-redefined: clang's stddef.h spells NULL differently from types.h.
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-macro-redefined \
-	-Ikernel -Ishared -Itests/unit -MMD -MP -fno-omit-frame-pointer \
+	-Ikernel -Ishared -Itests/unit -Iuser/include -MMD -MP -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: fuzz-host fuzz-host-quick fuzz-deps fuzz-seeds

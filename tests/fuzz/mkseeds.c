@@ -6,7 +6,7 @@
  * A fuzzer starts from seeds and mutates them: a seed that is already a
  * good archive, program or ring script lets it reach deep code in its
  * first seconds instead of first guessing "070701" or "\177ELF". This
- * writes small hand-made inputs into DIR/archive, DIR/elf and DIR/ring,
+ * writes small hand-made inputs into DIR/archive, DIR/elf, DIR/ring and DIR/net,
  * then copies each FILE given - the build's boot archives and user
  * programs - into DIR/archive or DIR/elf by its magic number. A program
  * built for another machine gets the host tests' ELF_MACHINE
@@ -248,6 +248,28 @@ static void copy(const char *path)
 	}
 }
 
+/* ---- frames: fuzz_net's inputs (its first byte: what it makes right) ---- */
+
+static void frames(void)
+{
+	/* 0: a whole frame, a UDP datagram to 10.0.2.15 port 7 (no UDP checksum) */
+	static const unsigned char udp[] = {
+	    0, 0x52, 0x54, 0,	 0x12, 0x34, 0x56, 2,  2,  2,	 2,    2,   2,	 0x08, 0x00, 0x45,
+	    0, 0,    33,   0,	 1,    0x40, 0,	   64, 17, 0x22, 0xbb, 10,  0,	 2,    2,    10,
+	    0, 2,    15,   0x30, 0x39, 0,    7,	   0,  13, 0,	 0,    'h', 'e', 'l',  'l',  'o'};
+	/* 2: an Ethernet header is made; an ARP request for 10.0.2.15 */
+	static const unsigned char arp[] = {2,	0, 1, 8, 0, 6, 4, 0, 1, 2, 2,  2, 2, 2, 2,
+					    10, 0, 2, 2, 0, 0, 0, 0, 0, 0, 10, 0, 2, 15};
+	/* 4: both headers are made; an ICMP echo request */
+	static const unsigned char icmp[] = {4, 8, 0, 0xf7, 0xfd, 0, 1, 0, 1};
+	/* 3: both headers are made; a UDP header and data */
+	static const unsigned char udp2[] = {3, 0x30, 0x39, 0, 7, 0, 12, 0, 0, 'd', 'a', 't', 'a'};
+	put("net", "udp", udp, sizeof(udp));
+	put("net", "arp", arp, sizeof(arp));
+	put("net", "icmp", icmp, sizeof(icmp));
+	put("net", "udp2", udp2, sizeof(udp2));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -258,6 +280,7 @@ int main(int argc, char **argv)
 	archives();
 	programs();
 	rings();
+	frames();
 	for (int i = 2; i < argc; i++)
 		copy(argv[i]);
 	return 0;

@@ -1,8 +1,8 @@
 /*
  * init.c - process 1, the first program the kernel starts.
  *
- * It starts the servers (the table below: the disk driver blkd, then
- * the file server fsd), each once the one before it answers, then the
+ * It starts the servers (the table below: the disk driver blkd, the
+ * file server fsd, the network server netd), each once the one before it answers, then the
  * shell, and then reaps children for ever: its servers, its shell, and
  * every orphan, since the kernel makes init the parent of a process
  * whose parent exits. Reaping frees a zombie's slot. init must never
@@ -37,6 +37,7 @@ static struct server {
 } servers[] = {
     {.name = "blkd", .mount = "/dev/disk"}, /* from the boot archive: no fsd yet */
     {.name = "fsd", .mount = "/"},
+    {.name = "netd", .mount = "/net"}, /* the network */
 };
 
 /*

@@ -53,6 +53,7 @@ long pipe_avail(int fd);
 long pipe_room(int fd);
 /* Sleep until one of fds has something (or ctl, a kernel descriptor, is readable). */
 long pipe_wait_any(const int *fds, int n, int ctl);
+long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns); /* -1: for ever */
 /* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.
    uid, gid: -1 keeps ours. Returns the child's pid. */
 int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid);

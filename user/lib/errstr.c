@@ -42,6 +42,7 @@ static const struct {
     [ENOSYS] = {"ENOSYS", "Function not implemented"},
     [ENOTEMPTY] = {"ENOTEMPTY", "Directory not empty"},
     [ENOTSUP] = {"ENOTSUP", "Operation not supported"},
+    [EADDRINUSE] = {"EADDRINUSE", "Address already in use"},
     [ETIMEDOUT] = {"ETIMEDOUT", "Timed out"},
     [ECANCELED] = {"ECANCELED", "Operation canceled"},
 };

@@ -405,9 +405,11 @@ bool pipe_ready(int fd)
  * Sleep until one of the pipe ends fds[0..n-1] has something to read
  * (or was closed), or, if ctl >= 0, descriptor ctl is readable (a
  * kernel object: a server's control channel). The protocol of
- * sleep_until, over many ends at once.
+ * sleep_until, over many ends at once. pipe_wait_for gives up after
+ * timeout_ns (-1: never): a socket's wait for a datagram the network
+ * may have lost (user/lib/net.c).
  */
-long pipe_wait_any(const int *fds, int n, int ctl)
+long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns)
 {
 	/* attach first: an attached thread receives user interrupts, so it may mask them */
 	int pipes = 0;
@@ -436,7 +438,7 @@ long pipe_wait_any(const int *fds, int n, int ctl)
 			it[k++] = (struct wait_item){.type = WAIT_READ, .id = ctl};
 		struct wait_event ev[2];
 		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
-		r = k ? wait(it, k, ev, 2, -1) : -EINVAL;
+		r = k ? wait(it, k, ev, 2, timeout_ns) : -EINVAL;
 		if (r == -EINTR)
 			r = 0;
 	}
@@ -448,6 +450,11 @@ long pipe_wait_any(const int *fds, int n, int ctl)
 	if (pipes)
 		uintr_enable();
 	return r < 0 ? r : 0;
+}
+
+long pipe_wait_any(const int *fds, int n, int ctl)
+{
+	return pipe_wait_for(fds, n, ctl, -1);
 }
 
 bool pipe_known(int fd)

@@ -1,0 +1,360 @@
+/*
+ * netd.c - the network server: an IPv4 stack (user/lib/net_*.c) and
+ * sockets for programs, mounted at "/net" (user/include/net.h has the
+ * names and the messages, docs/servers.md "Network" the pictures).
+ *
+ * Like fsd it serves two kinds of descriptor:
+ *
+ *   the control descriptor: the kernel's FS_LOOKUP and FS_CONNECT for
+ *     an open of /net/udp/PORT or /net/ping, on behalf of a program
+ *     whose uid the kernel wrote into the request. Here is the one
+ *     check: a port below 1024 is root's, a bound port nobody else's.
+ *
+ *   connections (hardware pipes, one per socket): struct net_msg and
+ *     its bytes, both ways. A datagram out goes to the stack; one in
+ *     for a bound port goes to its connection, if there is room in the
+ *     program's inbox (else it is dropped, as a busy network drops it).
+ *
+ * The link. There is no network device driver yet: netd's link is a
+ * loopback. A frame for our own MAC comes back in (queued, handed to
+ * the stack on the next round); any other frame is counted and dropped.
+ * The stack gives its own address our own MAC, so the guest can send
+ * UDP and pings to itself, 10.0.2.15, through every layer. Address:
+ * fixed, 10.0.2.15/24, gateway 10.0.2.2 (QEMU's user network; no DHCP).
+ *
+ * Clients are hostile, as in fsd: a message is read only when whole
+ * (pipe_take moves all of it or nothing, never waits), one stopped
+ * half-way is dropped after STALL_NS, one whose length lies is dropped,
+ * and netd never blocks on one client. One thread: when nothing is
+ * ready it sleeps in pipe_wait_any() on every connection and the
+ * control descriptor.
+ */
+#include "async.h"
+#include "net.h"
+#include "netstack.h"
+
+#define NCONN	    32
+#define USER_CONNS  16 /* sockets of one user (not root) */
+#define USERS_CONNS 20 /* ... of all users but root: the last ones are root's, as in fsd */
+#define STALL_NS    1000000000ull /* a client stopped mid-message this long loses its connection */
+#define NLOOP	    32		  /* frames the loopback holds */
+#define NCTL	    16
+#define SPIN	    2000 /* look this many times before sleeping (two CPUs or more) */
+
+enum { DIR = 1, UDP, PING }; /* what a name is: ino = kind << 16 | port */
+
+struct conn {
+	int fd; /* -1: free */
+	int kind;
+	u16 port; /* UDP: the bound port; PING: the echo identifier */
+	int uid;
+	bool have; /* msg is a header whose bytes have not all come */
+	struct net_msg msg;
+	u64 since;
+	struct pipe_hdr *h;
+	int end;
+};
+
+static struct conn conns[NCONN];
+static int ctl;
+static struct net net;
+static u16 next_ping = 1;
+
+static struct {
+	u16 len;
+	u8 f[ETH_FRAME];
+} loop[NLOOP];
+static unsigned loop_head, loop_tail;
+static u64 link_dropped, rx_dropped;
+
+/* ---- the link: a loopback --------------------------------------------- */
+
+static void link_send(void *arg, const u8 *f, size_t n)
+{
+	(void)arg;
+	if (!net_mac_eq(f, net.mac) || loop_tail - loop_head == NLOOP) {
+		link_dropped++; /* no device for the rest of the world yet */
+		return;
+	}
+	loop[loop_tail % NLOOP].len = n;
+	memcpy(loop[loop_tail % NLOOP].f, f, n);
+	loop_tail++;
+}
+
+/* Hand what the loopback holds to the stack; true if there was any. */
+static bool link_poll(void)
+{
+	bool any = loop_head != loop_tail;
+	/* only what is there now: answers to these come back next round */
+	for (unsigned end = loop_tail; loop_head != end; loop_head++)
+		net_input(&net, loop[loop_head % NLOOP].f, loop[loop_head % NLOOP].len);
+	return any;
+}
+
+/* ---- datagrams in: to their connection --------------------------------- */
+
+static struct conn *find(int kind, u16 port)
+{
+	for (int i = 0; i < NCONN; i++)
+		if (conns[i].fd >= 0 && conns[i].kind == kind && conns[i].port == port)
+			return &conns[i];
+	return NULL;
+}
+
+/* Give c one message, whole, if it fits in the program's inbox. */
+static void deliver(struct conn *c, u32 src, u16 port, const u8 *data, size_t n)
+{
+	static u8 buf[sizeof(struct net_msg) + NET_MSG_MAX];
+	struct net_msg m = {.addr = src, .port = port, .len = n};
+	if (n > NET_MSG_MAX || pipe_room(c->fd) < (long)(sizeof(m) + n)) {
+		rx_dropped++;
+		return;
+	}
+	memcpy(buf, &m, sizeof(m));
+	memcpy(buf + sizeof(m), data, n);
+	pipe_give(c->fd, buf, sizeof(m) + n);
+}
+
+static bool on_udp(void *arg, u32 src, u16 sport, u16 dport, const u8 *data, size_t n)
+{
+	(void)arg;
+	struct conn *c = find(UDP, dport);
+	if (c)
+		deliver(c, src, sport, data, n);
+	return c != NULL;
+}
+
+static void on_echo(void *arg, u32 src, u16 id, u16 seq, const u8 *data, size_t n)
+{
+	(void)arg;
+	struct conn *c = find(PING, id);
+	if (c)
+		deliver(c, src, seq, data, n);
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void drop(struct conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+}
+
+static bool client_gone(struct conn *c)
+{
+	return __atomic_load_n(&c->h->closed[!c->end], __ATOMIC_ACQUIRE);
+}
+
+/* Serve one message of c if it is all there; *more: part of one is. */
+static bool serve(struct conn *c, bool *more)
+{
+	static u8 data[NET_MSG_MAX];
+	long n = pipe_avail(c->fd);
+	long need = c->have ? c->msg.len : (long)sizeof(c->msg);
+	if (n < 0 || (n < need && client_gone(c))) {
+		drop(c); /* a lying index; or closed, or died half-way */
+		return true;
+	}
+	if (n == 0 && !c->have)
+		return false;
+	if (n < need) {
+		u64 now = now_ns();
+		if (!c->since)
+			c->since = now;
+		if (now - c->since > STALL_NS) {
+			drop(c);
+			return true;
+		}
+		*more = true;
+		return false;
+	}
+	c->since = 0;
+	if (!c->have) {
+		if (pipe_take(c->fd, &c->msg, sizeof(c->msg)) != sizeof(c->msg) ||
+		    c->msg.len > NET_MSG_MAX) {
+			drop(c); /* took its bytes back, or a length we cannot follow */
+			return true;
+		}
+		c->have = true;
+		return true; /* its bytes: next time round */
+	}
+	c->have = false;
+	if (pipe_take(c->fd, data, c->msg.len) != c->msg.len) {
+		drop(c);
+		return true;
+	}
+	/* what the network does with it is the network's business: a send
+	   that fails (no route) is a datagram lost, counted in the stack */
+	if (c->kind == UDP)
+		net_udp_send(&net, c->msg.addr, c->port, c->msg.port, data, c->msg.len);
+	else
+		net_ping(&net, c->msg.addr, c->port, c->msg.port, data, c->msg.len);
+	return true;
+}
+
+/* ---- the control descriptor --------------------------------------------- */
+
+/* "/udp/PORT" (0..65535), "/ping", "/" or "/udp": its ino, or -ENOENT. */
+static long name(const char *p)
+{
+	if (!strcmp(p, "/"))
+		return DIR << 16;
+	if (!strcmp(p, "/udp"))
+		return DIR << 16 | 1;
+	if (!strcmp(p, "/ping"))
+		return PING << 16;
+	if (strncmp(p, "/udp/", 5) != 0 || !p[5] || (p[5] == '0' && p[6]))
+		return -ENOENT;
+	long port = 0;
+	for (p += 5; *p; p++) {
+		if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+			return -ENOENT;
+	}
+	return UDP << 16 | port;
+}
+
+/* May uid have this name? The one permission check of a socket. */
+static int may(long ino, int uid)
+{
+	u16 port = ino & 0xffff;
+	if (ino >> 16 != UDP || port == 0)
+		return 0;
+	if (port < 1024 && uid != 0)
+		return -EACCES;
+	return find(UDP, port) ? -EADDRINUSE : 0;
+}
+
+static int lookup(const struct fs_req *q, struct fs_stat *st)
+{
+	long ino = name(q->path);
+	if (ino < 0)
+		return ino;
+	int r = may(ino, q->uid);
+	if (r < 0)
+		return r;
+	st->ino = ino;
+	st->mode = ino >> 16 == DIR ? S_IFDIR | 0555 : S_IFREG | 0666;
+	st->nlink = 1;
+	return 0;
+}
+
+static int connect(const struct fs_req *q)
+{
+	long ino = q->ino;
+	struct conn *c = NULL;
+	int mine = 0, users = 0;
+	for (int i = 0; i < NCONN; i++) {
+		if (conns[i].fd < 0 && !c)
+			c = &conns[i];
+		mine += conns[i].fd >= 0 && conns[i].uid == q->uid;
+		users += conns[i].fd >= 0 && conns[i].uid != 0;
+	}
+	int kind = ino >> 16;
+	u16 port = ino & 0xffff;
+	/* checked again: another open may have bound the port since the lookup */
+	int r = kind == DIR			   ? -EISDIR
+		: kind != UDP && kind != PING	   ? -ENOENT
+		: (q->flags & O_ACCMODE) != O_RDWR ? -EINVAL
+		: !c || (q->uid != 0 && (mine >= USER_CONNS || users >= USERS_CONNS))
+		    ? -ENFILE
+		    : may(ino, q->uid);
+	if (r == 0 && kind == UDP && port == 0) {
+		for (unsigned p = NET_EPHEMERAL; p <= 65535 && !port; p++)
+			if (!find(UDP, p))
+				port = p;
+		r = port ? 0 : -EADDRINUSE;
+	}
+	if (r == 0 && kind == PING) {
+		while (find(PING, next_ping) || next_ping == 0)
+			next_ping++;
+		port = next_ping++;
+	}
+	struct pipe_attach a;
+	struct sqe e = {.opcode = OP_PIPE_ATTACH, .fd = q->conn, .addr = (uptr)&a};
+	if (r == 0 && (!pipe_is_conn(q->conn) || ring_call(&e, NULL) < 0))
+		r = -EBADF;
+	if (r < 0) {
+		close(q->conn);
+		return r;
+	}
+	*c = (struct conn){.fd = q->conn, .kind = kind, .port = port, .uid = q->uid};
+	c->h = (struct pipe_hdr *)(uptr)a.hdr;
+	c->end = a.end;
+	return 0;
+}
+
+static bool ctl_ready(void)
+{
+	struct wait_item it = {.type = WAIT_READ, .id = ctl};
+	struct wait_event ev;
+	return wait(&it, 1, &ev, 1, 0) > 0;
+}
+
+static void control(void)
+{
+	static struct fs_req q;
+	if (read(ctl, &q, sizeof(q)) != sizeof(q))
+		return;
+	q.path[FS_PATH - 1] = '\0';
+	struct fs_reply a = {.id = q.id};
+	if (q.op == FS_LOOKUP)
+		a.res = lookup(&q, &a.st);
+	else if (q.op == FS_STAT)
+		a.res = lookup(&q, &a.st);
+	else if (q.op == FS_CONNECT)
+		a.res = connect(&q);
+	else
+		a.res = -EPERM; /* nothing to make, remove or run here */
+	write(ctl, &a, sizeof(a));
+}
+
+int main(void)
+{
+	static const u8 mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}; /* QEMU's default */
+	for (int i = 0; i < NCONN; i++)
+		conns[i].fd = -1;
+	net_init(&net, mac, NET_ADDR, NET_MASK, NET_GATEWAY);
+	net.send = link_send;
+	net.on_udp = on_udp;
+	net.on_echo = on_echo;
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr) "/net"};
+	if ((ctl = ring_call(&m, NULL)) < 0) {
+		fprintf(2, "netd: cannot mount /net: %s\n", errstr(ctl));
+		return 1;
+	}
+	/* As fsd: with two CPUs the next message often comes while we look
+	   again, without a wake-up; with one, it cannot come while we look. */
+	struct kstats ks;
+	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
+	int fds[NCONN];
+	for (unsigned round = 0;; round++) {
+		bool busy = link_poll(), more = false;
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				busy |= serve(&conns[i], &more);
+		if (!busy || round % 16 == 0)
+			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
+				control();
+		if (busy || loop_head != loop_tail)
+			continue;
+		int n = 0;
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				fds[n++] = conns[i].fd;
+		bool ready = false;
+		for (int s = 0; s < spin && !ready && !more; s++)
+			for (int i = 0; i < n && !ready; i++)
+				ready = pipe_avail(fds[i]) != 0 || pipe_ready(fds[i]);
+		if (ready)
+			continue;
+		if (more) {
+			msleep(1); /* a client half-way through a message will not wake us */
+		} else if (n == 0) {
+			struct wait_item it = {.type = WAIT_READ, .id = ctl};
+			struct wait_event ev;
+			wait(&it, 1, &ev, 1, -1);
+		} else {
+			pipe_wait_any(fds, n, ctl);
+		}
+	}
+}
