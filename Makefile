@@ -197,8 +197,9 @@ clean:
 	@echo "clean: removing build/, the disks build/<arch>/disk.img included"
 	rm -rf build
 
+# user/lib/asm.h is assembler macros for user/lib/<arch>/*.S: not C.
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files '*.c' '*.h' ':!user/lib/asm.h')
 
 help:
 	@sed -n '2,12p' Makefile
