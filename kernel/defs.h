@@ -203,6 +203,7 @@ int op_uintr_unregister_sender(struct op *op);
 void uintr_return(struct trapframe *tf);
 bool uintr_pending(struct thread *t);
 bool uintr_deliverable(struct thread *t);
+bool uintr_take(struct thread *t, unsigned v);
 void uintr_thread_exit(struct thread *t);
 void uintr_switch_out(struct thread *t);
 struct urecv *uintr_receiver(struct thread *t, u64 entry);

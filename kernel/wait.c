@@ -9,6 +9,7 @@
  * its change, so a wake-up cannot slip in between and be lost.
  */
 #include "proc.h"
+#include "uintr.h"
 
 /*
  * Threads in wait() with WAIT_READ items, for wait_wake_fds(): a file
@@ -61,8 +62,8 @@ static bool ready(struct thread *t, struct wait_item *it, struct file *f)
 		return !t->rings[it->id] || ring_ready(t->rings[it->id]);
 	case WAIT_CHILD:
 		return child_exited(t->proc, it->id);
-	case WAIT_UINTR:
-		return uintr_pending(t);
+	case WAIT_UINTR: /* taking a vector: reported here, so it is never delivered too */
+		return it->id ? uintr_take(t, it->id & (UINTR_NVEC - 1)) : uintr_pending(t);
 	case WAIT_READ:
 		return !f || f->ops->readable(f);
 	default: /* WAIT_WRITE: the console never makes a writer wait */
@@ -114,7 +115,9 @@ static int validate(struct thread *t, struct wait_item *it)
 	case WAIT_CHILD:
 		return it->id >= -1 ? 0 : -EINVAL;
 	case WAIT_UINTR:
-		return it->id == 0 ? 0 : -EINVAL;
+		return it->id == 0 || (it->id & ~(s64)(UINTR_NVEC - 1)) == WAIT_UINTR_TAKE
+			   ? 0
+			   : -EINVAL;
 	case WAIT_READ:
 	case WAIT_WRITE:
 		if (it->id < 0 || it->id >= NFD || !(f = fd_get(t->proc, (int)it->id)))

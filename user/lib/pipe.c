@@ -109,6 +109,20 @@ static void wake(int fd, struct hwfd *h)
 }
 
 /*
+ * What a sleeping end waits for: the other end's PIPE_VECTOR, which
+ * the wait takes (WAIT_UINTR_TAKE) rather than leaving it to be
+ * delivered once user interrupts are let in again. A delivery would
+ * only run the handler, which ignores PIPE_VECTOR, and costs an
+ * emulated return instruction (x86 UIRET; on riscv64 the entry stub's
+ * four CSR accesses and URET): taking it cut the 1-CPU ping-pong's
+ * round trip from 10,987 to 8,280 instructions on x86_64 and from
+ * 22,661 to 12,675 on riscv64 (measured, docs/benchmarks.md). Safe: user interrupts are masked
+ * around the wait, so the vector cannot be delivered before the wait looks, and one that arrives
+ * after the wait took it is a new wake-up, delivered.
+ */
+static const struct wait_item wake_item = {.type = WAIT_UINTR, .id = WAIT_UINTR_TAKE | PIPE_VECTOR};
+
+/*
  * Sleep until the other end sends, unless ready() turns true. Returns
  * at once if it is; -E* if wait fails for good.
  */
@@ -124,7 +138,8 @@ static long sleep_until(struct hwfd *h, bool (*ready)(struct hwfd *h))
 	long r = 0;
 	if (!ready(h)) {
 		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
-		struct wait_item it = {.type = WAIT_UINTR};
+		/* the wake-up is taken by the wait, not delivered: see wake_item */
+		struct wait_item it = wake_item;
 		struct wait_event ev;
 		r = wait(&it, 1, &ev, 1, -1);
 		if (r == -EINTR)
@@ -413,7 +428,7 @@ long pipe_wait_any(const int *fds, int n, int ctl)
 		struct wait_item it[2];
 		int k = 0;
 		if (pipes)
-			it[k++] = (struct wait_item){.type = WAIT_UINTR};
+			it[k++] = wake_item;
 		if (ctl >= 0)
 			it[k++] = (struct wait_item){.type = WAIT_READ, .id = ctl};
 		struct wait_event ev[2];
