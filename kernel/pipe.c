@@ -413,6 +413,12 @@ static void k_close(struct file *f)
 static const struct fileops k_fileops = {
     .read = k_rw, .write = k_rw, .readable = k_ready, .close = k_close};
 
+/* A kernel pipe's end: its changes wake wait()s through wait_wake_fds() (k_pump). */
+bool pipe_wakes_waiters(struct file *f)
+{
+	return f->ops == &k_fileops;
+}
+
 /* ---- OP_PIPE -------------------------------------------------------------- */
 
 /*

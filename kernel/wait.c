@@ -12,10 +12,16 @@
 #include "uintr.h"
 
 /*
- * Threads in wait() with WAIT_READ items, for wait_wake_fds(): a file
- * whose readiness changes (a kernel pipe) wakes them to look again. Most
- * of the time nobody waits on a descriptor, and then a pipe's bytes cost
- * one test, not a walk of every thread. Under sched_lock.
+ * Threads in wait() with WAIT_READ items on kernel pipes, for
+ * wait_wake_fds(): a kernel pipe whose readiness changes wakes them to
+ * look again. Most of the time nobody waits on one, and then a pipe's
+ * bytes cost one test, not a walk of every thread. Only a kernel pipe's
+ * descriptors count (pipe_wakes_waiters()): nothing else wakes through
+ * here (the console wakes its readers itself, a hardware pipe's end is
+ * always ready), and a server asleep on its control channel, as fsd
+ * always is, made every kernel pipe ping-pong round trip walk every
+ * thread twice: 1,750 instructions of its 13,200 (x86_64, measured).
+ * Under sched_lock.
  */
 static int fd_waiters;
 
@@ -146,9 +152,6 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 			return r;
 	}
 	u64 deadline = timeout_ns < 0 ? 0 : arch_time_ns() + (u64)timeout_ns;
-	bool fds = false; /* counted in fd_waiters, under the lock we check under */
-	for (u32 i = 0; i < n; i++)
-		fds |= items[i].type == WAIT_READ;
 
 	u32 nev = 0;
 	for (;;) {
@@ -157,9 +160,14 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		unhold(files, n); /* the last round's, if any: look at the files now */
 		hold(t, items, n, files);
 		spin_lock(&sched_lock);
-		if (fds && !t->fd_wait) {
-			t->fd_wait = true;
-			fd_waiters++;
+		/* counted in fd_waiters under the lock we check under, by the
+		   files held this round: a descriptor may be another file now */
+		bool fds = false;
+		for (u32 i = 0; i < n; i++)
+			fds |= files[i] && pipe_wakes_waiters(files[i]);
+		if (fds != t->fd_wait) {
+			fd_waiters += fds ? 1 : -1;
+			t->fd_wait = fds;
 		}
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
 			if (ready(t, &items[i], files[i])) {
