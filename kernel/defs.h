@@ -232,5 +232,5 @@ u64 vm_translate(struct pagetable *pt, u64 va);
 
 /* wait.c: the wait system call */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);
-void wait_wake_fds(void); /* a descriptor may be ready: wake wait()s on them */
+void wait_wake_fds(void);		 /* a descriptor may be ready: wake wait()s on them */
 bool pipe_wakes_waiters(struct file *f); /* f's changes call wait_wake_fds() */
