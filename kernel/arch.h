@@ -450,6 +450,13 @@ struct uintr_post;
 int arch_uintr_decode(const u8 *buf, int n, struct uintr_insn *in);
 
 /*
+ * The trapping instruction's bytes as the CPU reported them with the
+ * trap, into buf (UINTR_INSN_MAX bytes): how many, or 0 when it reported
+ * none - then kernel/uintr.c reads them from user memory instead.
+ */
+int arch_uintr_reported(const struct trapframe *tf, u8 *buf);
+
+/*
  * Do what the hardware does for a decoded instruction: registers in tf,
  * r's state, user memory through m. r may be NULL (the thread has no
  * user-interrupt state: only a send is emulated); s may be NULL (no

@@ -214,6 +214,7 @@ int op_uintr_unregister_sender(struct op *op);
 void uintr_return(struct trapframe *tf);
 bool uintr_pending(struct thread *t);
 bool uintr_deliverable(struct thread *t);
+bool uintr_take(struct thread *t, unsigned v);
 void uintr_thread_exit(struct thread *t);
 void uintr_switch_out(struct thread *t);
 struct urecv *uintr_receiver(struct thread *t, u64 entry);
@@ -243,4 +244,5 @@ u64 vm_translate(struct pagetable *pt, u64 va);
 
 /* wait.c: the wait system call */
 long sys_wait(u64 items, u32 n, u64 events, u32 max, s64 timeout_ns);
-void wait_wake_fds(void); /* a descriptor may be ready: wake wait()s on them */
+void wait_wake_fds(void);		 /* a descriptor may be ready: wake wait()s on them */
+bool pipe_wakes_waiters(struct file *f); /* f's changes call wait_wake_fds() */

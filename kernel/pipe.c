@@ -32,13 +32,20 @@
 #include "proc.h"
 #include "uintr.h"
 
-#define PIPE_BASE  (RING_BASE + (1ull << 30)) /* where pipes are mapped: */
-#define PIPE_SPAN  (64 * 1024)		      /* ... one span each */
-#define NPIPEMAP   128			      /* ... at most this many per process */
-#define PIPE_ORDER 4			      /* 2^4 pages hold PIPE_REGION */
+#define PIPE_BASE   (RING_BASE + (1ull << 30)) /* where pipes are mapped: */
+#define PIPE_SPAN   (256 * 1024)	       /* ... one span each */
+#define NPIPEMAP    128			       /* ... at most this many per process */
+#define RINGS_ORDER 5			       /* 2^5 pages hold a pipe's two rings */
+#define K_SIZE	    (16 * 1024)		       /* bytes in a kernel pipe's buffer */
 
-_Static_assert(PIPE_REGION <= (PAGE_SIZE << PIPE_ORDER) && PIPE_REGION <= PIPE_SPAN,
-	       "a pipe's region must fit its pages and its span");
+/*
+ * A hardware pipe's region is its header's page and then its two rings
+ * (abi/pipe.h): two allocations, mapped one after the other, so that
+ * 64 KiB rings take 33 pages rather than the 64 of the next power of two.
+ */
+_Static_assert(PIPE_HDR == PAGE_SIZE && 2 * PIPE_SIZE == PAGE_SIZE << RINGS_ORDER &&
+		   PIPE_REGION <= PIPE_SPAN,
+	       "a pipe's region must be its header's page and its rings' pages, in its span");
 _Static_assert(PIPE_BASE + NPIPEMAP * PIPE_SPAN <= USTACK_TOP - NTHREAD * THREAD_SPAN,
 	       "pipes and stacks overlap");
 
@@ -50,7 +57,8 @@ struct pipe {
 	bool conn;	      /* a connection to a server: messages, both rings (abi/fs.h) */
 	struct spinlock lock; /* recv[], wake[] */
 	/* hardware */
-	u64 pa;
+	u64 pa;	   /* the header's page */
+	u64 rings; /* the rings' pages (RINGS_ORDER) */
 	struct pipe_hdr *hdr;
 	struct urecv *recv[2]; /* the thread each end wakes, once attached */
 	struct {	       /* the sender entry end e's attacher got to wake the other */
@@ -85,10 +93,12 @@ static void pipe_put(struct pipe *p)
 		pp = &(*pp)->all;
 	*pp = p->all;
 	spin_unlock(&pipes_lock);
-	if (p->kernel)
+	if (p->kernel) {
 		kfree(p->buf);
-	else
-		page_free(p->pa, PIPE_ORDER);
+	} else {
+		page_free(p->pa, 0);
+		page_free(p->rings, RINGS_ORDER);
+	}
 	kfree(p);
 }
 
@@ -153,13 +163,16 @@ static u64 map_in(struct proc *pr, struct pipe *p)
 	if (m) {
 		m->pipe = p;
 		m->uaddr = PIPE_BASE + slot * PIPE_SPAN;
-		if (uvm_share(pr->pt, m->uaddr, p->pa, PAGE_SIZE << PIPE_ORDER,
-			      VM_R | VM_W | VM_U) == 0) {
+		unsigned prot = VM_R | VM_W | VM_U;
+		if (uvm_share(pr->pt, m->uaddr, p->pa, PIPE_HDR, prot) == 0 &&
+		    uvm_share(pr->pt, m->uaddr + PIPE_HDR, p->rings, 2 * PIPE_SIZE, prot) == 0) {
 			__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED); /* the mapping's */
 			m->next = pr->maps;
 			pr->maps = m;
 			uaddr = m->uaddr;
 		} else {
+			uvm_unmap(pr->pt, m->uaddr,
+				  PIPE_REGION); /* the header's, if it was mapped */
 			kfree(m);
 		}
 	}
@@ -210,8 +223,8 @@ static void hw_detach(struct file *f, struct proc *pr)
 	spin_unlock(&p->lock);
 	for (int i = 0; i < ngone; i++)
 		uintr_sender_drop(t, gone[i].idx, gone[i].to);
-	uvm_unmap(pr->pt, m->uaddr, PAGE_SIZE << PIPE_ORDER); /* every CPU forgets it */
-	spin_lock(&pr->lock); /* only now may another mapping take the slot */
+	uvm_unmap(pr->pt, m->uaddr, PIPE_REGION); /* every CPU forgets it */
+	spin_lock(&pr->lock);			  /* only now may another mapping take the slot */
 	for (struct pipemap **mp = &pr->maps; *mp; mp = &(*mp)->next) {
 		if (*mp == m) {
 			*mp = m->next;
@@ -300,7 +313,7 @@ out:
 /* ---- kernel pipes ------------------------------------------------------- */
 
 /*
- * A kernel pipe's bytes: PIPE_SIZE of them in a ring, head..tail-1.
+ * A kernel pipe's bytes: K_SIZE of them in a ring, head..tail-1.
  * Move up to n between the buffer and user memory of op's process;
  * returns how many, or -EFAULT if none could be. Holds sched_lock.
  */
@@ -309,9 +322,9 @@ static int k_move(struct pipe *p, struct op *op, u32 done, bool in)
 	u32 n = op->sqe.len - done, moved = 0;
 	while (moved < n) {
 		u32 used = p->tail - p->head;
-		u32 room = in ? PIPE_SIZE - used : used;
-		u32 at = (in ? p->tail : p->head) & (PIPE_SIZE - 1);
-		u32 k = MIN(MIN(n - moved, room), PIPE_SIZE - at);
+		u32 room = in ? K_SIZE - used : used;
+		u32 at = (in ? p->tail : p->head) & (K_SIZE - 1);
+		u32 k = MIN(MIN(n - moved, room), K_SIZE - at);
 		if (!k)
 			break;
 		u64 uva = op->sqe.addr + done + moved;
@@ -357,7 +370,7 @@ static void k_pump(struct pipe *p)
 		struct k_want rd = {p, OP_READ}, wr = {p, OP_WRITE};
 		if ((p->tail != p->head || p->closed[1]) && (op = op_unpark(k_wants, &rd)))
 			res = k_move(p, op, 0, false); /* 0 at end of file */
-		else if ((p->tail - p->head < PIPE_SIZE || p->closed[0]) &&
+		else if ((p->tail - p->head < K_SIZE || p->closed[0]) &&
 			 (op = op_unpark(k_wants, &wr)))
 			res = p->closed[0] ? -EPIPE : k_move(p, op, 0, true);
 		if (!op)
@@ -397,7 +410,7 @@ static bool k_ready(struct file *f)
 {
 	struct pipe *p = f->priv;
 	return f->arg == 0 ? p->tail != p->head || p->closed[1]
-			   : p->tail - p->head < PIPE_SIZE || p->closed[0];
+			   : p->tail - p->head < K_SIZE || p->closed[0];
 }
 
 static void k_close(struct file *f)
@@ -412,6 +425,12 @@ static void k_close(struct file *f)
 
 static const struct fileops k_fileops = {
     .read = k_rw, .write = k_rw, .readable = k_ready, .close = k_close};
+
+/* A kernel pipe's end: its changes wake wait()s through wait_wake_fds() (k_pump). */
+bool pipe_wakes_waiters(struct file *f)
+{
+	return f->ops == &k_fileops;
+}
 
 /* ---- OP_PIPE -------------------------------------------------------------- */
 
@@ -451,13 +470,15 @@ static int make(bool kernel, bool conn, int uid, struct file **f)
 	p->uid = uid;
 	spin_init(&p->lock, "pipe");
 	if (p->kernel) {
-		if (!(p->buf = kmalloc(PIPE_SIZE)))
+		if (!(p->buf = kmalloc(K_SIZE)))
 			goto fail;
 	} else {
-		if (!(p->pa = page_alloc_for(uid, PIPE_ORDER)))
+		if (!(p->pa = page_alloc_for(uid, 0)) ||
+		    !(p->rings = page_alloc_for(uid, RINGS_ORDER)))
 			goto fail;
 		p->hdr = P2V(p->pa);
-		memset(p->hdr, 0, PAGE_SIZE << PIPE_ORDER);
+		memset(p->hdr, 0, PIPE_HDR);
+		memset(P2V(p->rings), 0, 2 * PIPE_SIZE); /* no bytes of their last owner */
 		p->hdr->size = PIPE_SIZE;
 	}
 	if ((r = enlist(p)) < 0)
@@ -466,7 +487,9 @@ static int make(bool kernel, bool conn, int uid, struct file **f)
 	return 0;
 fail:
 	if (p && p->pa)
-		page_free(p->pa, PIPE_ORDER);
+		page_free(p->pa, 0);
+	if (p && p->rings)
+		page_free(p->rings, RINGS_ORDER);
 	if (p)
 		kfree(p->buf);
 	kfree(p);

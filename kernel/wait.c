@@ -9,12 +9,19 @@
  * its change, so a wake-up cannot slip in between and be lost.
  */
 #include "proc.h"
+#include "uintr.h"
 
 /*
- * Threads in wait() with WAIT_READ items, for wait_wake_fds(): a file
- * whose readiness changes (a kernel pipe) wakes them to look again. Most
- * of the time nobody waits on a descriptor, and then a pipe's bytes cost
- * one test, not a walk of every thread. Under sched_lock.
+ * Threads in wait() with WAIT_READ items on kernel pipes, for
+ * wait_wake_fds(): a kernel pipe whose readiness changes wakes them to
+ * look again. Most of the time nobody waits on one, and then a pipe's
+ * bytes cost one test, not a walk of every thread. Only a kernel pipe's
+ * descriptors count (pipe_wakes_waiters()): nothing else wakes through
+ * here (the console wakes its readers itself, a hardware pipe's end is
+ * always ready), and a server asleep on its control channel, as fsd
+ * always is, made every kernel pipe ping-pong round trip walk every
+ * thread twice: 1,750 instructions of its 13,200 (x86_64, measured).
+ * Under sched_lock.
  */
 static int fd_waiters;
 
@@ -61,8 +68,8 @@ static bool ready(struct thread *t, struct wait_item *it, struct file *f)
 		return !t->rings[it->id] || ring_ready(t->rings[it->id]);
 	case WAIT_CHILD:
 		return child_exited(t->proc, it->id);
-	case WAIT_UINTR:
-		return uintr_pending(t);
+	case WAIT_UINTR: /* taking a vector: reported here, so it is never delivered too */
+		return it->id ? uintr_take(t, it->id & (UINTR_NVEC - 1)) : uintr_pending(t);
 	case WAIT_READ:
 		return !f || f->ops->readable(f);
 	default: /* WAIT_WRITE: the console never makes a writer wait */
@@ -114,7 +121,9 @@ static int validate(struct thread *t, struct wait_item *it)
 	case WAIT_CHILD:
 		return it->id >= -1 ? 0 : -EINVAL;
 	case WAIT_UINTR:
-		return it->id == 0 ? 0 : -EINVAL;
+		return it->id == 0 || (it->id & ~(s64)(UINTR_NVEC - 1)) == WAIT_UINTR_TAKE
+			   ? 0
+			   : -EINVAL;
 	case WAIT_READ:
 	case WAIT_WRITE:
 		if (it->id < 0 || it->id >= NFD || !(f = fd_get(t->proc, (int)it->id)))
@@ -143,9 +152,6 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 			return r;
 	}
 	u64 deadline = timeout_ns < 0 ? 0 : arch_time_ns() + (u64)timeout_ns;
-	bool fds = false; /* counted in fd_waiters, under the lock we check under */
-	for (u32 i = 0; i < n; i++)
-		fds |= items[i].type == WAIT_READ;
 
 	u32 nev = 0;
 	for (;;) {
@@ -154,9 +160,14 @@ long sys_wait(u64 uitems, u32 n, u64 uevents, u32 max, s64 timeout_ns)
 		unhold(files, n); /* the last round's, if any: look at the files now */
 		hold(t, items, n, files);
 		spin_lock(&sched_lock);
-		if (fds && !t->fd_wait) {
-			t->fd_wait = true;
-			fd_waiters++;
+		/* counted in fd_waiters under the lock we check under, by the
+		   files held this round: a descriptor may be another file now */
+		bool fds = false;
+		for (u32 i = 0; i < n; i++)
+			fds |= files[i] && pipe_wakes_waiters(files[i]);
+		if (fds != t->fd_wait) {
+			fd_waiters += fds ? 1 : -1;
+			t->fd_wait = fds;
 		}
 		for (u32 i = 0; i < n && nev < max && nev < WAIT_MAX_ITEMS; i++) {
 			if (ready(t, &items[i], files[i])) {

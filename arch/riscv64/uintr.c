@@ -135,6 +135,26 @@ int arch_uintr_decode(const u8 *buf, int n, struct uintr_insn *in)
 	return in->op;
 }
 
+/*
+ * The instruction, as the hart reported it: on an illegal-instruction
+ * trap stval is either 0 or the faulting instruction's bits (the
+ * privileged spec), the low 16 of a compressed one, the low 32 of ours.
+ * OpenSBI, which sees the trap first and hands it on to S-mode, passes
+ * them on in stval, reading them itself when the hart gave none. It is
+ * the instruction that trapped, which user memory need no longer hold:
+ * another thread may have changed the code since.
+ */
+int arch_uintr_reported(const struct trapframe *tf, u8 *buf)
+{
+	u64 w = tf->stval;
+	if (!w)
+		return 0;
+	int n = (w & 3) == 3 ? 4 : 2;
+	for (int i = 0; i < n; i++)
+		buf[i] = w >> (8 * i);
+	return n;
+}
+
 /* Register xN of the trap frame (x0 reads 0, writes vanish). */
 static u64 xget(const struct trapframe *tf, int n)
 {

@@ -293,8 +293,12 @@ enum {
 	WAIT_CHILD, /* id = pid, or -1 for any: that child has exited (not reaped) */
 	WAIT_READ,  /* id = fd: a read would not block */
 	WAIT_WRITE, /* id = fd: a write would not block */
-	WAIT_UINTR, /* id = 0: the caller has user interrupts pending */
+	WAIT_UINTR, /* id = 0: the caller has user interrupts pending;
+		       id = WAIT_UINTR_TAKE | v: vector v is pending, and the wait
+		       takes it (clears it: it is not delivered) */
 };
+
+#define WAIT_UINTR_TAKE 0x100 /* WAIT_UINTR's id: wait for one vector and take it */
 
 struct wait_item {
 	unsigned type; /* WAIT_* */

@@ -51,6 +51,7 @@ static struct trapframe pattern(void)
 	tf.sepc = CODE + 0x40;
 	tf.sp = STACK + 0x8000;
 	tf.sstatus = 1ul << 5; /* SPIE */
+	tf.stval = 0;	       /* no instruction reported: uintr_trap() reads memory */
 	return tf;
 }
 
@@ -608,6 +609,39 @@ static void test_trap_fetch(void **state)
 	fake_unmap_all(&f);
 }
 
+/*
+ * A hart (OpenSBI) that reports the instruction in stval: that is what
+ * is emulated, without a read of user memory - here none is mapped.
+ */
+static void test_trap_reported(void **state)
+{
+	(void)state;
+	struct fakemem f = {0};
+	struct uintr_mem m = fake_mem(&f);
+	struct uintr_recv r = receiver();
+	struct uintr_send s = {0};
+	struct uintr_post post;
+	struct trapframe tf = pattern();
+
+	r.enabled = true;
+	tf.stval = CSRI(0x000, 1, RCI, X0);
+	assert_int_equal(uintr_trap(&r, &s, &tf, &m, &post), UINTR_DONE);
+	assert_false(r.enabled);
+	assert_int_equal(tf.sepc, CODE + 0x44);
+	/* a send, reported: posted as from memory */
+	uintr_uitt_add(&s, &r, 7);
+	tf.stval = SEND(X0);
+	assert_int_equal(uintr_trap(&r, &s, &tf, &m, &post), UINTR_POST);
+	assert_ptr_equal(post.recv, &r);
+	assert_int_equal(post.vector, 7);
+	/* a compressed instruction reported (16 bits): not ours */
+	tf.stval = 0x0001;
+	assert_int_equal(uintr_trap(&r, &s, &tf, &m, &post), UINTR_EILL);
+	/* another instruction reported: not ours, whatever memory holds */
+	tf.stval = 0x00000013; /* addi x0, x0, 0 */
+	assert_int_equal(uintr_trap(&r, &s, &tf, &m, &post), UINTR_EILL);
+}
+
 static void test_fault_names(void **state)
 {
 	(void)state;
@@ -642,6 +676,7 @@ int main(void)
 	    cmocka_unit_test(test_send),
 	    cmocka_unit_test(test_no_receiver),
 	    cmocka_unit_test(test_trap_fetch),
+	    cmocka_unit_test(test_trap_reported),
 	    cmocka_unit_test(test_fault_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

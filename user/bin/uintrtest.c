@@ -88,6 +88,23 @@ static void self_send(void)
 	uintr_send(i);
 	uintr_enable();
 	expect("coalesce", count, 3);
+
+	/* a wait may take a vector (WAIT_UINTR_TAKE, as a sleeping pipe end
+	   does): reported by the wait, then never delivered */
+	struct wait_item take = {.type = WAIT_UINTR, .id = WAIT_UINTR_TAKE | 8, .user_data = 9};
+	struct wait_event ev = {0};
+	uintr_disable();
+	uintr_send(i);
+	expect("take-other", wait(&take, 1, &ev, 1, 0), 0); /* 7 is pending, not 8 */
+	take.id = WAIT_UINTR_TAKE | 7;
+	expect("take", wait(&take, 1, &ev, 1, 0), 1);
+	expect("take-event", ev.user_data, 9);
+	expect("take-again", wait(&take, 1, &ev, 1, 0), 0);
+	uintr_enable();
+	expect("take-not-delivered", count, 3);
+	take.id = WAIT_UINTR_TAKE | UINTR_NVEC;
+	expect("take-bad-vector", wait(&take, 1, &ev, 1, 0), -EINVAL);
+
 	expect("unregister-sender", uintr_unregister_sender(i), 0);
 	expect("unregister-sender-again", uintr_unregister_sender(i), -EINVAL);
 	close(fd);
