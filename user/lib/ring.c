@@ -48,6 +48,7 @@
  * barrier above is for.
  */
 #include "internal.h"
+#include "uintr.h"
 
 struct uring {
 	struct ring_hdr *hdr;
@@ -66,6 +67,12 @@ struct uring {
 	u64 seq;		/* ring_call's last tag */
 	struct cqe *kept;	/* completions reaped for the program, oldest first */
 	int nkept, maxkept;
+	/* completions that interrupt (ring_async): */
+	cq_fn fn;	 /* called for each of the program's completions; NULL: off */
+	unsigned vector; /* the ring's completion vector */
+	int busy;	 /* inside ring_call or cq_reap: the handler must not reap */
+	bool deferred;	 /* the handler came while busy: reap when it ends */
+	u64 interrupts;	 /* handler entries for our vector */
 };
 _Static_assert(sizeof(struct uring) <= TCB_SIZE, "struct uring must fit in the TCB");
 
@@ -227,9 +234,11 @@ static void keep(struct uring *u, const struct cqe *c)
 	u->kept[u->nkept++] = *c;
 }
 
-int cq_reap(struct cqe *c, int max)
+static void busy(struct uring *u);
+static void unbusy(struct uring *u);
+
+static int reap(struct uring *u, struct cqe *c, int max)
 {
-	struct uring *u = self();
 	if (max <= 0)
 		return 0;
 	int n = MIN(max, u->nkept);
@@ -239,6 +248,15 @@ int cq_reap(struct cqe *c, int max)
 	while (n < max && cq_next(u, &c[n]))
 		if (!(c[n].user_data & UD_LIB))
 			n++;
+	return n;
+}
+
+int cq_reap(struct cqe *c, int max)
+{
+	struct uring *u = self();
+	busy(u);
+	int n = reap(u, c, max);
+	unbusy(u);
 	return n;
 }
 
@@ -291,9 +309,8 @@ static long sq_flush(struct uring *u)
 /* How long ring_call spins on a polled ring's CQ before it sleeps in wait(). */
 #define POLL_SPINS 100000
 
-long ring_call(const struct sqe *e, unsigned *cflags)
+static long call(struct uring *u, const struct sqe *e, unsigned *cflags)
 {
-	struct uring *u = self();
 	struct sqe *s;
 	long r;
 	if ((r = sq_flush(u)) < 0)
@@ -340,6 +357,15 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 	}
 }
 
+long ring_call(const struct sqe *e, unsigned *cflags)
+{
+	struct uring *u = self();
+	busy(u);
+	long r = call(u, e, cflags);
+	unbusy(u);
+	return r;
+}
+
 /* Drop every completion, then submit: what exit() does until it is gone. */
 static void drop_and_submit(struct uring *u)
 {
@@ -357,6 +383,7 @@ static void __attribute__((noreturn)) end(u8 opcode, int status)
 {
 	struct uring *u = self();
 	struct sqe *e;
+	u->fn = NULL; /* completions no longer matter: the handler leaves the CQ alone */
 	if (u->polled) {
 		sq_flush(u);
 		ring_init(u, u->first, false);
@@ -410,18 +437,26 @@ int thread_join(int tid, int *status)
 
 /* ---- more rings --------------------------------------------------------- */
 
-int ring_create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu,
-		struct ring_hdr **hdr)
+/* OP_RING_CREATE; vecfd: a vector descriptor, with RING_CQ_UINTR in flags. */
+static int create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu, int vecfd,
+		  struct ring_hdr **hdr)
 {
 	u64 addr = 0;
 	struct sqe e = {.opcode = OP_RING_CREATE, .off = sq, .len = cq, .op_flags = flags};
 	e.addr = (uptr)&addr;
 	e.arg[0] = idle_us;
 	e.arg[1] = cpu < 0 ? 0 : (u64)cpu;
+	e.arg[2] = (u64)vecfd;
 	int id = ring_call(&e, NULL);
 	if (id >= 0 && hdr)
 		*hdr = (struct ring_hdr *)(uptr)addr;
 	return id;
+}
+
+int ring_create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu,
+		struct ring_hdr **hdr)
+{
+	return create(sq, cq, flags, idle_us, cpu, 0, hdr);
 }
 
 int ring_destroy(int id)
@@ -468,5 +503,124 @@ int ring_resize(unsigned sq, unsigned cq)
 	if (id < 0)
 		return id;
 	ring_init(u, hdr, false);
+	return 0;
+}
+
+/* ---- completions that interrupt (docs/rings.md) ------------------------ */
+
+/*
+ * The handler must never reap while the thread itself is reaping (in
+ * ring_call or cq_reap): both would move the same cq_head. So those
+ * mark the thread busy; an interrupt that comes meanwhile only notes
+ * itself (deferred), leaves RING_CQ_INTR up - the kernel sends no
+ * other - and the reaping happens when the thread is no longer busy.
+ * A blocking call also raises RING_CQ_INTR itself, as if handling an
+ * interrupt: it reaps its own completion, which should not interrupt
+ * it, and its end does what a handler does (ring_async_reap: flag
+ * down, look again). The compiler must keep these stores where they
+ * are: the handler is an interruption of this very thread (a signal
+ * fence, no instruction).
+ */
+static void busy(struct uring *u)
+{
+	if (u->fn && !u->busy)
+		__atomic_store_n(&u->hdr->cq_flags, RING_CQ_INTR, __ATOMIC_RELAXED);
+	u->busy++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void unbusy(struct uring *u)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (!--u->busy && u->fn)
+		ring_async_reap();
+}
+
+/*
+ * Reap everything and call fn for each of the program's completions;
+ * then clear RING_CQ_INTR, full barrier, and look at the CQ again. The
+ * kernel does the mirror image (publish cq_tail, full barrier, test the
+ * flag): a completion that lands after our last reap either finds the
+ * flag down and posts a new interrupt, or is seen by our second look.
+ */
+void ring_async_reap(void)
+{
+	struct uring *u = self();
+	struct cqe c;
+	if (!u->fn)
+		return;
+	busy(u);
+	for (;;) {
+		u->deferred = false;
+		for (int i = 0; i < u->nkept; i++) /* reaped by a blocking call meanwhile */
+			u->fn(&u->kept[i]);
+		u->nkept = 0;
+		while (cq_next(u, &c))
+			if (!(c.user_data & UD_LIB))
+				u->fn(&c);
+		__atomic_store_n(&u->hdr->cq_flags, 0, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the flag down before our second look */
+		if (__atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE) == u->cq_head &&
+		    !(__atomic_load_n(&u->hdr->sq_flags, __ATOMIC_ACQUIRE) & RING_CQ_OVERFLOW) &&
+		    !u->deferred)
+			break;
+	}
+	u->busy--;
+}
+
+unsigned long long ring_async_interrupts(void)
+{
+	return self()->interrupts;
+}
+
+/* The program's own handler, for every vector that is not a thread's completion vector. */
+static uintr_fn prog_handler;
+
+static void async_handler(unsigned long vector)
+{
+	struct uring *u = self(); /* the interrupted thread's: no handler stack */
+	if (!u->fn || vector != u->vector) {
+		if (prog_handler)
+			prog_handler(vector);
+		return;
+	}
+	u->interrupts++;
+	if (u->busy)
+		u->deferred = true;
+	else
+		ring_async_reap();
+}
+
+int ring_async(unsigned flags, unsigned idle_us, int cpu, unsigned vector, cq_fn fn)
+{
+	struct uring *u = self();
+	struct ring_hdr *hdr;
+	if (u->nkept || u->hdr != u->first)
+		return -EBUSY; /* one switch per thread, as ring_poll */
+	if (!fn || vector >= UINTR_NVEC || vector == PIPE_VECTOR || (flags & ~RING_POLL))
+		return -EINVAL;
+	/* our handler, on the thread's own stack (self() finds us from sp) */
+	if (uintr_handler != async_handler) {
+		prog_handler = uintr_handler;
+		uintr_handler = async_handler;
+	}
+	struct sqe e = {.opcode = OP_UINTR_REGISTER_HANDLER, .addr = (uptr)uintr_entry};
+	long r = ring_call(&e, NULL);
+	int fd = r < 0 ? (int)r : uintr_create_vector(vector);
+	if (fd < 0)
+		return fd;
+	int id = create(u->sqmask + 1, u->cqmask + 1,
+			flags | RING_CQ_UINTR | (flags & RING_POLL && cpu >= 0 ? RING_POLL_PIN : 0),
+			idle_us, cpu, fd, &hdr);
+	close(fd); /* the ring holds the receiver now */
+	if (id < 0)
+		return id;
+	struct kstats s;
+	bool alone = kstats(&s) == 0 && s.ncpu == 1;
+	ring_init(u, hdr, flags & RING_POLL);
+	u->alone = alone;
+	u->vector = vector;
+	u->fn = fn;
+	uintr_enable();
 	return 0;
 }
