@@ -29,6 +29,10 @@
  *                                         idle_ns without work: set
  *   full barrier; sees NEED_WAKEUP        NEED_WAKEUP; full barrier;
  *   ring_enter(RING_ENTER_WAKEUP)  --->   tail unchanged: sleep ... woken
+ *
+ * A ring made with RING_CQ_UINTR also tells its owner about completions
+ * with a user interrupt (cq_notify), so that neither end needs a system
+ * call; RING_CQ_INTR in the header holds back all but one.
  */
 #include "proc.h"
 
