@@ -73,5 +73,6 @@ const struct test uintr_tests[] = {
     {"uintr/uintrtest-1cpu", 4, ALL, uintrtest, 1},
     {"uintr/cq-interrupt", 5, ALL, cqtest, 2},
     {"uintr/cq-interrupt-1cpu", 3, ALL, cqtest, 1},
+    {"uintr/cq-interrupt-4cpu", 2, ALL, cqtest, 4},
     {0},
 };
