@@ -545,7 +545,8 @@ static void polled_nops(void *arg)
 	const struct bcase *c = arg;
 	int r = c->arg ? ring_async(RING_POLL, 0, -1, CQ_VECTOR, cq_count) : ring_poll(0, -1);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "%s: %s", c->arg ? "ring_async" : "ring_poll", errstr(r));
+		snprintf(why, sizeof(why), "%s: %s", c->arg ? "ring_async" : "ring_poll",
+			 errstr(r));
 		thread_exit(FAILED);
 	}
 	thread_exit(run(c->name, nops_polled, c->arg, size(c)));

@@ -28,14 +28,14 @@
 #include "uintr.h"
 
 #define NOPS	 10000
-#define WINDOW	 32		      /* entries in flight: a CQ of 128 never fills */
-#define CQV	 9		      /* the main thread's completion vector */
-#define CQV2	 10		      /* the second thread's */
-#define TAG2	 (1ull << 40)	      /* user_data of the second thread's entries */
-#define LONG_NS	 (60000ull * MS)      /* only a lost completion waits this long */
+#define WINDOW	 32		 /* entries in flight: a CQ of 128 never fills */
+#define CQV	 9		 /* the main thread's completion vector */
+#define CQV2	 10		 /* the second thread's */
+#define TAG2	 (1ull << 40)	 /* user_data of the second thread's entries */
+#define LONG_NS	 (60000ull * MS) /* only a lost completion waits this long */
 #define MS	 1000000ull
-#define ROUNDS	 5		      /* runs of cq-interrupt if the poller fell asleep */
-#define LEAKS	 64		      /* rounds of each bad-input case, for the leak check */
+#define ROUNDS	 5  /* runs of cq-interrupt if the poller fell asleep */
+#define LEAKS	 64 /* rounds of each bad-input case, for the leak check */
 #define NTHREADS 2
 
 static unsigned char seen[NOPS];
@@ -77,7 +77,8 @@ static struct kstats stats_plain(void)
 	memset(&s, 0, sizeof(s));
 	struct sqe *sq = (struct sqe *)((char *)plain + plain->sq_off);
 	unsigned t = plain->sq_tail;
-	sq[t & plain->sq_mask] = (struct sqe){.opcode = OP_STATS, .addr = (uptr)&s, .len = sizeof(s)};
+	sq[t & plain->sq_mask] =
+	    (struct sqe){.opcode = OP_STATS, .addr = (uptr)&s, .len = sizeof(s)};
 	__atomic_store_n(&plain->sq_tail, t + 1, __ATOMIC_RELEASE);
 	ring_enter(plain->id, 1, 0);
 	__atomic_store_n(&plain->cq_head, __atomic_load_n(&plain->cq_tail, __ATOMIC_ACQUIRE),
@@ -116,7 +117,8 @@ static long run(bool *slept)
 			k++;
 		}
 		if (k) {
-			*slept |= __atomic_load_n(&h->sq_flags, __ATOMIC_RELAXED) & RING_NEED_WAKEUP;
+			*slept |=
+			    __atomic_load_n(&h->sq_flags, __ATOMIC_RELAXED) & RING_NEED_WAKEUP;
 			sq_submit();
 		}
 		if (!alone || sent - done < WINDOW)
@@ -151,8 +153,9 @@ static void cq_interrupt(void)
 		intr = i1 - i0;
 		if (sys == (u64)waits || !slept)
 			break;
-		printf("cqtest: the poller went to sleep during the run (%llu system calls): again\n",
-		       sys);
+		printf(
+		    "cqtest: the poller went to sleep during the run (%llu system calls): again\n",
+		    sys);
 	}
 	printf("cqtest: %d operations, polled submission, interrupt completion, %d CPU%s: %llu "
 	       "system calls (%ld waits), %llu exceptions, %llu interrupts; %llu completion "
@@ -356,6 +359,44 @@ static void gone(void)
 	expect_no_leak("cq-gone-no-leak", before);
 }
 
+/*
+ * Beside a thread with completion interrupts, another one registers a
+ * handler, on a handler stack of its own: its interrupt reaches that
+ * handler (the library must not look for ring state on that stack),
+ * and the library's handler stays in front for the first thread's
+ * completions (cq-interrupt, after this).
+ */
+static char hstack[4096] __attribute__((aligned(16)));
+static volatile long stacked;
+
+static void stacked_receiver(void *arg)
+{
+	(void)arg;
+	int before = handled, fd = -1;
+	long r = uintr_register_handler(handler, hstack, sizeof(hstack));
+	if (r == 0)
+		r = fd = uintr_create_vector(3);
+	if (r >= 0)
+		r = uintr_register_sender(fd);
+	if (r >= 0) {
+		uintr_enable();
+		uintr_send(r); /* emulated: delivered on the way back; native: soon after */
+		while (handled == before && wait_uintr(LONG_NS) > 0)
+			;
+		uintr_disable();
+	}
+	if (fd >= 0)
+		close(fd);
+	stacked = r < 0 ? r : handled - before;
+}
+
+static void other_stack(void)
+{
+	int tid = thread_create(stacked_receiver, NULL);
+	thread_join(tid, NULL);
+	expect("cq-other-thread-handler-stack", stacked, 1);
+}
+
 int main(void)
 {
 	struct kstats s;
@@ -371,6 +412,7 @@ int main(void)
 	int r = ring_async(RING_POLL, RING_IDLE_MAX_US, -1, CQV, on_cqe);
 	expect("cq-async-ring", r, 0);
 	if (r == 0 && p > 0) {
+		other_stack(); /* first: cq-interrupt needs our handler still in place */
 		cq_interrupt();
 		suppression();
 	}

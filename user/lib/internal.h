@@ -16,3 +16,6 @@ long conn_rw(int fd, void *buf, size_t n, bool out);
 
 /* cwd.c: the working directory spawn gave us (ring.c's start-up) */
 void cwd_init(const char *dir);
+
+/* ring.c: set the program's user-interrupt handler (uintr_register_handler) */
+void uintr_program(void (*fn)(unsigned long vector));

@@ -576,10 +576,33 @@ unsigned long long ring_async_interrupts(void)
 /* The program's own handler, for every vector that is not a thread's completion vector. */
 static uintr_fn prog_handler;
 
+/*
+ * The stack spans of the threads that called ring_async: their handler
+ * runs on their own stack, so self() works there. Another thread may
+ * have a handler stack of its own, where self() would find no state:
+ * its interrupts go to the program's handler without looking. A slot's
+ * span stays listed after its thread ends; the next thread there has
+ * fn NULL until it calls ring_async itself.
+ */
+static uptr async_spans[NTHREAD];
+
+static uptr span_of(void)
+{
+	return ((uptr)__builtin_frame_address(0) | (THREAD_SPAN - 1)) + 1;
+}
+
+static bool async_span(uptr span)
+{
+	for (int i = 0; i < NTHREAD; i++)
+		if (__atomic_load_n(&async_spans[i], __ATOMIC_RELAXED) == span)
+			return true;
+	return false;
+}
+
 static void async_handler(unsigned long vector)
 {
-	struct uring *u = self(); /* the interrupted thread's: no handler stack */
-	if (!u->fn || vector != u->vector) {
+	struct uring *u = async_span(span_of()) ? self() : NULL;
+	if (!u || !u->fn || vector != u->vector) {
 		if (prog_handler)
 			prog_handler(vector);
 		return;
@@ -591,6 +614,15 @@ static void async_handler(unsigned long vector)
 		ring_async_reap();
 }
 
+/* uintr_register_handler's: once ring_async has put its handler first, fn goes behind it. */
+void uintr_program(uintr_fn fn)
+{
+	if (uintr_handler == async_handler)
+		prog_handler = fn;
+	else
+		uintr_handler = fn;
+}
+
 int ring_async(unsigned flags, unsigned idle_us, int cpu, unsigned vector, cq_fn fn)
 {
 	struct uring *u = self();
@@ -600,6 +632,12 @@ int ring_async(unsigned flags, unsigned idle_us, int cpu, unsigned vector, cq_fn
 	if (!fn || vector >= UINTR_NVEC || vector == PIPE_VECTOR || (flags & ~RING_POLL))
 		return -EINVAL;
 	/* our handler, on the thread's own stack (self() finds us from sp) */
+	uptr span = span_of();
+	for (int i = 0; i < NTHREAD && !async_span(span); i++) {
+		uptr none = 0;
+		__atomic_compare_exchange_n(&async_spans[i], &none, span, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	}
 	if (uintr_handler != async_handler) {
 		prog_handler = uintr_handler;
 		uintr_handler = async_handler;
