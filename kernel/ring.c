@@ -594,8 +594,8 @@ int op_ring_create(struct op *op)
 	unsigned vec = 0;
 	u32 cq = e->len ? e->len : 2 * (u32)e->off;
 	int err = 0;
-	if (e->op_flags &
-	    RING_CQ_UINTR) /* the caller's own vector, checked before the ring exists */
+	/* a completion vector: the caller's own, checked before the ring exists */
+	if (e->op_flags & RING_CQ_UINTR)
 		err = uintr_vector_own(op->ring->owner, (int)e->arg[2], &u, &vec);
 	if (err == 0)
 		err = ring_setup(op->ring->owner, (u32)e->off, cq, e->op_flags & ~RING_CQ_UINTR,
