@@ -275,16 +275,19 @@ static void keep(struct uring *u, const struct cqe *c)
  */
 static inline void busy(struct uring *u)
 {
-	if (u->fn && !u->busy)
-		__atomic_store_n(&u->hdr->cq_flags, RING_CQ_INTR, __ATOMIC_RELAXED);
-	u->busy++;
+	if (u->fn) { /* only then: a blocking call elsewhere costs one test */
+		if (!u->busy)
+			__atomic_store_n(&u->hdr->cq_flags, RING_CQ_INTR, __ATOMIC_RELAXED);
+		u->busy++;
+	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
+/* fn is set and cleared only outside busy stretches (ring_async, end) */
 static inline void unbusy(struct uring *u)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (!--u->busy && u->fn)
+	if (u->fn && !--u->busy)
 		ring_async_reap();
 }
 
