@@ -224,6 +224,7 @@ void uintr_sender_drop(struct thread *t, int idx, struct urecv *u);
 void uintr_get(struct urecv *u);
 void uintr_put(struct urecv *u);
 struct urecv *uintr_vector_recv(struct file *f, unsigned *vector);
+int uintr_vector_own(struct thread *t, int fd, struct urecv **u, unsigned *vector);
 
 /* uvm.c: user address spaces. Every user page table shares the kernel's
  * upper half; the lower half [0, USER_TOP) is the process's own. */

@@ -117,6 +117,9 @@ struct ring {
 	struct thread *poller; /* NULL once it has stopped */
 	u64 idle_ns;	       /* it sleeps after this long without work */
 	bool stop;	       /* ring_teardown asks it to end */
+	/* completion interrupts (RING_CQ_UINTR): the owner's receiver, or NULL */
+	struct urecv *cq_recv;
+	unsigned cq_vec;
 };
 
 /* An operation in flight, or a completion waiting in a ring's backlog. */

@@ -29,6 +29,10 @@
  *                                         idle_ns without work: set
  *   full barrier; sees NEED_WAKEUP        NEED_WAKEUP; full barrier;
  *   ring_enter(RING_ENTER_WAKEUP)  --->   tail unchanged: sleep ... woken
+ *
+ * A ring made with RING_CQ_UINTR also tells its owner about completions
+ * with a user interrupt (cq_notify), so that neither end needs a system
+ * call; RING_CQ_INTR in the header holds back all but one.
  */
 #include "proc.h"
 
@@ -171,6 +175,8 @@ void ring_teardown(struct ring *r)
 		}
 	}
 	op_cancel_ring(r); /* and waits for completions under way elsewhere */
+	if (r->cq_recv)	   /* nothing posts to it any more; a posted vector stays for the handler */
+		uintr_put(r->cq_recv);
 	while (r->backlog) {
 		struct op *op = r->backlog;
 		r->backlog = op->next;
@@ -250,6 +256,28 @@ static void wake_owner(struct ring *r)
 }
 
 /*
+ * Completion interrupts (RING_CQ_UINTR; docs/rings.md, "Completions
+ * that interrupt"): completions were just published into r's CQ. Post
+ * the owner's vector unless RING_CQ_INTR says one is posted and not yet
+ * handled; the owner clears the flag and then looks at the CQ again.
+ * It is NEED_WAKEUP turned round - write mine (cq_tail), full barrier,
+ * read theirs (the flag) - so either we see the flag down and post, or
+ * the owner's second look sees our completions. The flag is the
+ * program's to scribble on: a lie costs it interrupts, not the kernel.
+ */
+static void cq_notify(struct ring *r)
+{
+	struct urecv *u = __atomic_load_n(&r->cq_recv, __ATOMIC_ACQUIRE);
+	if (!u)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->hdr->cq_flags, __ATOMIC_RELAXED) & RING_CQ_INTR ||
+	    __atomic_fetch_or(&r->hdr->cq_flags, RING_CQ_INTR, __ATOMIC_SEQ_CST) & RING_CQ_INTR)
+		return; /* the owner has not handled the last one yet */
+	uintr_kick(u, r->cq_vec);
+}
+
+/*
  * Post op's completion (op.c calls this for every op). If the CQ is full it goes to the backlog,
  * which keeps op itself when op is already heap memory (a pending op) and a copy otherwise. Returns
  * false only if that copy could not be made.
@@ -277,6 +305,7 @@ bool ring_post(struct op *op, bool heap)
 		backlog_flush(r); /* raises CQ_OVERFLOW */
 		spin_unlock(&r->lock);
 	}
+	cq_notify(r);
 	wake_owner(r);
 	return true;
 }
@@ -352,8 +381,10 @@ static u32 post_batch(struct ring *r, struct batch *b)
 	spin_unlock(&r->lock);
 	if (lost)
 		proc_die(r->proc, STATUS_KILLED); /* no memory even for the backlog */
-	if (b->n)
+	if (b->n) {
+		cq_notify(r);
 		wake_owner(r);
+	}
 	b->n = 0;
 	return room;
 }
@@ -588,11 +619,25 @@ int op_ring_create(struct op *op)
 	    e->arg[1] >= NCPU)
 		return -EINVAL;
 	struct ring *r;
+	struct urecv *u = NULL;
+	unsigned vec = 0;
 	u32 cq = e->len ? e->len : 2 * (u32)e->off;
-	int err = ring_setup(op->ring->owner, (u32)e->off, cq, e->op_flags, e->arg[0],
-			     (int)e->arg[1], &r);
-	if (err < 0)
+	int err = 0;
+	/* a completion vector: the caller's own, checked before the ring exists */
+	if (e->op_flags & RING_CQ_UINTR)
+		err = uintr_vector_own(op->ring->owner, (int)e->arg[2], &u, &vec);
+	if (err == 0)
+		err = ring_setup(op->ring->owner, (u32)e->off, cq, e->op_flags & ~RING_CQ_UINTR,
+				 e->arg[0], (int)e->arg[1], &r);
+	if (err < 0) {
+		if (u)
+			uintr_put(u);
 		return err;
+	}
+	if (u) { /* a poller may run already: the vector before the receiver */
+		r->cq_vec = vec;
+		__atomic_store_n(&r->cq_recv, u, __ATOMIC_RELEASE);
+	}
 	if (e->addr && copyout(op->proc->pt, e->addr, &r->uaddr, sizeof(r->uaddr)) < 0) {
 		ring_teardown(r);
 		return -EFAULT;

@@ -500,4 +500,32 @@ void uintr_put(struct urecv *u)
 {
 	urecv_put(u);
 }
+
+/* ---- for rings (ring.c): completion interrupts ------------------------ */
+
+/*
+ * The receiver and vector behind descriptor fd, with a reference for
+ * the caller, if they are thread t's own: a ring's completion vector
+ * (OP_RING_CREATE with RING_CQ_UINTR) may only interrupt the thread
+ * that owns the ring. -EBADF: fd is no vector descriptor; -EPERM: it
+ * stands for another thread, or for a receiver t has since given up.
+ */
+int uintr_vector_own(struct thread *t, int fd, struct urecv **u, unsigned *vector)
+{
+	struct file *f = fd_get(t->proc, fd);
+	if (!f)
+		return -EBADF;
+	int r = -EBADF;
+	if (f->ops == &vec_fileops) {
+		r = -EPERM;
+		if (f->priv == t->urecv) {
+			*u = f->priv;
+			*vector = f->arg;
+			uintr_get(*u);
+			r = 0;
+		}
+	}
+	file_put(f);
+	return r;
+}
 #endif /* UINTR_HOST_TEST */

@@ -59,12 +59,17 @@ struct ring_hdr {
 	unsigned sq_off;      /* byte offset of sq[] in the region */
 	unsigned cq_off;      /* byte offset of cq[] in the region */
 	unsigned id;	      /* the ring's id, for ring_enter and RING_DESTROY */
-	unsigned pad[5];
+	unsigned cq_flags;    /* RING_CQ_INTR: the kernel sets it, the program clears it */
+	unsigned pad[4];
 };
 
 /* sq_flags, written by the kernel */
 #define RING_NEED_WAKEUP (1u << 0) /* the poller sleeps: ring_enter(RING_ENTER_WAKEUP) */
 #define RING_CQ_OVERFLOW (1u << 1) /* completions are in the backlog: reap the CQ */
+
+/* cq_flags, set by the kernel and cleared by the program (docs/rings.md,
+   "Completions that interrupt") */
+#define RING_CQ_INTR (1u << 0) /* the completion vector was posted: no more until cleared */
 
 /* A submission entry: 64 bytes. */
 struct sqe {
@@ -125,8 +130,10 @@ enum {
 	OP_RING_CREATE,	 /* off = SQ entries, len = CQ entries (0: twice off), both
 			    powers of two up to RING_MAX; op_flags RING_POLL...;
 			    arg[0] = the poller's idle time in microseconds (0: the
-			    default), arg[1] = its CPU (RING_POLL_PIN); addr: a u64 to
-			    receive the header's address (0: none). res the ring's id */
+			    default), arg[1] = its CPU (RING_POLL_PIN), arg[2] = a
+			    vector descriptor of the caller's own (RING_CQ_UINTR);
+			    addr: a u64 to receive the header's address (0: none).
+			    res the ring's id */
 	OP_RING_DESTROY, /* fd = id of one of the caller's rings, not its first and not
 			    the one this entry came from: its operations in flight are
 			    dropped; res 0 */
@@ -182,6 +189,7 @@ enum {
 /* OP_RING_CREATE's op_flags */
 #define RING_POLL	     (1u << 0) /* a kernel poller takes new entries: no ring_enter */
 #define RING_POLL_PIN	     (1u << 1) /* ... on CPU arg[1] */
+#define RING_CQ_UINTR	     (1u << 2) /* completions post the user-interrupt vector arg[2] */
 #define RING_MAX	     4096      /* most entries in either queue */
 #define NRING		     8	       /* most rings of one thread, its first included */
 #define RING_IDLE_DEFAULT_US 2000      /* the poller sleeps after this long with no work */

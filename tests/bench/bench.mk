@@ -210,7 +210,8 @@ $(LINUX_INITRD): tests/bench/linux.c
 
 # duet's cases for the time comparison with two vCPUs (Linux's /init
 # picks its own by the number of CPUs it sees).
-BENCH_LINUX2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu
+BENCH_LINUX2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu \
+	nop-polled-uintr-2cpu nop-polled-wait-2cpu
 
 bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD)
 	@$(MAKE) --no-print-directory ARCH=x86_64 kernel

@@ -28,6 +28,10 @@
  *	pipe-kernel-pingpong-2cpu-pinned   each process pinned to its own CPU
  *	pipe-kernel-pingpong-2cpu-onecpu   both pinned to the same CPU: no
  *	                          wake-up crosses CPUs
+ *	uring-sqpoll-2cpu         NOPs on an SQPOLL ring, 32 in flight: publish
+ *	                          them, reap, and wait in io_uring_enter
+ *	                          (GETEVENTS) when the CQ is empty; duet's
+ *	                          nop-polled-{uintr,wait}-2cpu
  *
  * io_uring is driven with its raw system calls (io_uring_setup,
  * io_uring_enter) and the rings mapped with mmap, as liburing does it,
@@ -339,6 +343,43 @@ static int uring_sqpoll(long n)
 	return 0;
 }
 
+/*
+ * uring-sqpoll-2cpu: n NOPs through an SQPOLL ring with up to INFLIGHT
+ * of them in flight, as duet's nop-polled-*-2cpu: refill the window,
+ * reap what is there, and wait in io_uring_enter(GETEVENTS) only when
+ * the CQ is empty.
+ */
+#define INFLIGHT 32
+
+static int uring_sqpoll_window(long n)
+{
+	long sent = 0, got = 0;
+	unsigned head = *ur.cq_head;
+	while (got < n) {
+		long k = n - sent < INFLIGHT - (sent - got) ? n - sent : INFLIGHT - (sent - got);
+		if (k > 0) {
+			uring_nops(k);
+			sent += k;
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if ((__atomic_load_n(ur.sq_flags, __ATOMIC_RELAXED) &
+			     IORING_SQ_NEED_WAKEUP) &&
+			    uring_enter(0, 0, IORING_ENTER_SQ_WAKEUP) < 0)
+				return -1;
+		}
+		unsigned t = __atomic_load_n(ur.cq_tail, __ATOMIC_ACQUIRE);
+		if (t == head) {
+			if (uring_enter(0, 1, IORING_ENTER_GETEVENTS) < 0)
+				return -1;
+			continue;
+		}
+		for (; head != t; head++, got++)
+			if (ur.cqes[head & *ur.cq_mask].res < 0)
+				return -1;
+		__atomic_store_n(ur.cq_head, head, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
 static void uring_case(const char *name, int (*f)(long), long ops, unsigned flags)
 {
 	if (uring_setup(flags) < 0) {
@@ -418,6 +459,9 @@ int main(void)
 		start_peer(0, 0);
 		measure("pipe-kernel-pingpong-2cpu-onecpu", pingpong, 1024), cases++;
 		stop_peer();
+		/* still pinned to CPU 0: the SQPOLL thread (any CPU) has the other */
+		uring_case("uring-sqpoll-2cpu", uring_sqpoll_window, 4096, IORING_SETUP_SQPOLL),
+		    cases++;
 	} else {
 		measure("null-call", null_call, 4096), cases++;
 		uring_case("uring-nop-wait1", uring_wait1, 4096, 0), cases++;

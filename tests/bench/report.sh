@@ -407,6 +407,8 @@ linux() {
 		2 pipe-kernel-pingpong-2cpu-pinned pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to different vCPUs / hardware pipes
 		2 pipe-kernel-pingpong-2cpu-onecpu pipe-kernel-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / kernel pipes
 		2 pipe-kernel-pingpong-2cpu-onecpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / hardware pipes
+		2 uring-sqpoll-2cpu nop-polled-uintr-2cpu NOPs, 32 in flight, SQPOLL, io_uring_enter(GETEVENTS) when the CQ is empty / polled ring, completed by the interrupt
+		2 uring-sqpoll-2cpu nop-polled-wait-2cpu NOPs, 32 in flight, SQPOLL, io_uring_enter(GETEVENTS) when the CQ is empty / polled ring, cq_wait
 	EOF
 	# One row per pair: run, both cases, status, Linux's and duet's
 	# instructions (run 1) or ns (run 2), duet / Linux, Linux's ns,

@@ -121,6 +121,33 @@ void file_put(struct file *f)
 	(void)f;
 }
 
+/* Completion interrupts: descriptor HOST_VECFD is the caller's vector
+   HOST_VEC, any other fd is none; kicks and puts are counted. */
+#define HOST_VECFD 7
+#define HOST_VEC   9
+static struct urecv *host_recv = (struct urecv *)&host_recv;
+static int host_kicks, host_puts;
+int uintr_vector_own(struct thread *t, int fd, struct urecv **u, unsigned *vector)
+{
+	(void)t;
+	if (fd != HOST_VECFD)
+		return -EBADF;
+	*u = host_recv;
+	*vector = HOST_VEC;
+	return 0;
+}
+void uintr_kick(struct urecv *u, unsigned vector)
+{
+	assert_ptr_equal(u, host_recv);
+	assert_int_equal(vector, HOST_VEC);
+	host_kicks++;
+}
+void uintr_put(struct urecv *u)
+{
+	assert_ptr_equal(u, host_recv);
+	host_puts++;
+}
+
 /*
  * ...and operations. user_data encodes the script:
  *   FAIL | x   completes with -EINVAL

@@ -296,6 +296,38 @@ static void test_chain_is_cut_at_link_max(void **state)
 		assert_int_equal(res[i], 100 + i);
 }
 
+/*
+ * Completion interrupts (RING_CQ_UINTR): one kick when completions land
+ * and RING_CQ_INTR is down, which raises it; none while it is up, for
+ * any number of batches; one again once the program has cleared it.
+ * The receiver's reference goes with the ring.
+ */
+static void test_cq_interrupt_once_until_cleared(void **state)
+{
+	(void)state;
+	u64 ud[3] = {1, 2, 3}, got[8];
+	int res[8];
+	host_kicks = host_puts = 0;
+	r->cq_recv = host_recv; /* as op_ring_create sets it */
+	r->cq_vec = HOST_VEC;
+	submit(ud, 3, 0);
+	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	assert_int_equal(host_kicks, 1);
+	assert_int_equal(r->hdr->cq_flags, RING_CQ_INTR);
+	assert_int_equal(reap(got, res), 3);
+	submit(ud, 3, 0); /* the program reaped but did not clear the flag */
+	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	assert_int_equal(host_kicks, 1);
+	assert_int_equal(reap(got, res), 3);
+	r->hdr->cq_flags = 0; /* handled: cleared, then the CQ looked at again */
+	submit(ud, 1, 0);
+	assert_int_equal(ring_enter(r->id, 1, 0), 1);
+	assert_int_equal(host_kicks, 2);
+	ring_teardown(r);
+	assert_int_equal(host_puts, 1);
+	setup(state); /* for teardown() */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +343,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_indexes_wrap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_is_cut_at_link_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cq_interrupt_once_until_cleared, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_cancels_after_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_op_continues_its_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_pending_op_cancels_its_chain, setup,

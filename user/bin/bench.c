@@ -489,6 +489,75 @@ static int c_polled(const struct bcase *c)
 }
 
 /*
+ * nop-polled-{uintr,wait}-2cpu: NOPs published on a polled ring, up to
+ * INFLIGHT in flight, and their completions taken two ways: by the
+ * completion interrupt (ring_async: the handler counts them while the
+ * program spins on the count, docs/rings.md) or with cq_wait, which
+ * reaps and sleeps in wait() when the CQ is empty. Submitting costs
+ * nothing either way while the poller is awake: what differs is the
+ * completion end. Linux's pair is uring-sqpoll-2cpu (tests/bench/linux.c).
+ * Each in a thread of its own: both switch the thread's ring for good.
+ */
+#define INFLIGHT  32
+#define CQ_VECTOR 1
+
+static volatile long cq_got;
+
+static void cq_count(const struct cqe *c)
+{
+	if (c->res < 0)
+		cq_got = c->res; /* a NOP does not fail: the loop stops */
+	else
+		cq_got++;
+}
+
+static long nops_polled(long n, long intr)
+{
+	long sent = 0, got = 0;
+	cq_got = 0;
+	while (got < n) {
+		struct sqe *e;
+		long k = 0;
+		while (sent < n && sent - got < INFLIGHT && (e = sq_get())) {
+			e->opcode = OP_NOP;
+			sent++, k++;
+		}
+		long r = k ? sq_submit() : 0;
+		if (r < 0)
+			return r;
+		if (intr) {
+			if ((got = cq_got) < 0)
+				return got;
+			continue;
+		}
+		if ((r = cq_wait(done, MIN(sent - got, BATCH_RING))) < 0)
+			return r;
+		for (long i = 0; i < r; i++)
+			if (done[i].res < 0)
+				return done[i].res;
+		got += r;
+	}
+	return 0;
+}
+
+static void polled_nops(void *arg)
+{
+	const struct bcase *c = arg;
+	int r = c->arg ? ring_async(RING_POLL, 0, -1, CQ_VECTOR, cq_count) : ring_poll(0, -1);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s: %s", c->arg ? "ring_async" : "ring_poll",
+			 errstr(r));
+		thread_exit(FAILED);
+	}
+	thread_exit(run(c->name, nops_polled, c->arg, size(c)));
+}
+
+static int c_polled_nops(const struct bcase *c)
+{
+	return in_thread(c, polled_nops);
+}
+
+/*
  * pipe-{kernel,hw}-{pingpong,stream}-Ncpu: two processes, this one and
  * a child (`bench --peer MODE`, the same program) whose descriptors 0
  * and 1 are the far ends of two pipes, both kernel pipes or both
@@ -981,6 +1050,10 @@ static const struct bcase cases[] = {
     {"null-polled-1cpu", c_polled, 0, 1, 16, 0,
      "getpid on a polled ring, one CPU: the poller runs at timer ticks"},
     {"null-polled-2cpu", c_polled, 0, 2, 128, 0, "getpid on a polled ring, two CPUs"},
+    {"nop-polled-uintr-2cpu", c_polled_nops, 1, 2, 4096, 0,
+     "NOPs on a polled ring, 32 in flight, completed by the interrupt, two CPUs"},
+    {"nop-polled-wait-2cpu", c_polled_nops, 0, 2, 4096, 0,
+     "NOPs on a polled ring, 32 in flight, reaped with cq_wait, two CPUs"},
     {"pipe-kernel-pingpong-1cpu", c_pipe, 0, 1, 1024, 0, "kernel pipes: " RT ", one CPU"},
     {"pipe-kernel-pingpong-2cpu", c_pipe, 0, 2, 256, 0, "kernel pipes: " RT ", two CPUs"},
     {"pipe-hw-pingpong-1cpu", c_pipe, P_HW, 1, 16, 0, "hardware pipes: " RT ", one CPU"},

@@ -63,5 +63,37 @@ int cq_wait(struct cqe *c, int max);
  */
 long ring_call(const struct sqe *e, unsigned *cflags);
 
+/*
+ * Completions that interrupt (docs/rings.md). From now on this thread's
+ * calls go through a new ring - polled if flags is RING_POLL (idle_us,
+ * cpu: as ring_poll), plain if 0 - whose completions interrupt the
+ * thread with its user-interrupt vector `vector` (0..62; 63 is the
+ * pipes'). The handler reaps them and calls fn(c) for each completion of
+ * the program's entries, so the program submits (sq_get, sq_submit) and
+ * never waits: with a polled ring whose poller is awake, no system call
+ * at either end. The thread becomes a user-interrupt receiver with no
+ * handler stack (the handler runs on the interrupted stack), and user
+ * interrupts are enabled; a handler the program registered before keeps
+ * every other vector. -EBUSY if the thread switched rings already (or
+ * has completions kept), -EINVAL for a bad vector or flag.
+ *
+ * fn runs inside an interrupt handler of this thread: it may record and
+ * count, but must not submit or make blocking calls. While the thread
+ * is in a blocking call or cq_reap, the handler only takes note, and
+ * the completions are handed to fn as that call returns; completions
+ * that call reaped are handed to fn then too (cq_reap still returns
+ * those it takes itself). Per thread, like the rings: each thread that
+ * calls this has its own ring, vector and fn.
+ */
+typedef void (*cq_fn)(const struct cqe *c);
+int ring_async(unsigned flags, unsigned idle_us, int cpu, unsigned vector, cq_fn fn);
+
+/* Reap now and call fn, exactly as the handler does; a program that
+ * held user interrupts off (uintr_disable) can call it instead. */
+void ring_async_reap(void);
+
+/* How many completion interrupts this thread has taken. */
+unsigned long long ring_async_interrupts(void);
+
 /* This thread's ring header: for test programs that look at it directly. */
 struct ring_hdr *ring_hdr(void);

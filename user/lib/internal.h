@@ -20,3 +20,6 @@ void conn_forget(int fd); /* fd was closed */
 
 /* cwd.c: the working directory spawn gave us (ring.c's start-up) */
 void cwd_init(const char *dir);
+
+/* ring.c: set the program's user-interrupt handler (uintr_register_handler) */
+void uintr_program(void (*fn)(unsigned long vector));

@@ -48,6 +48,7 @@
  * barrier above is for.
  */
 #include "internal.h"
+#include "uintr.h"
 
 struct uring {
 	struct ring_hdr *hdr;
@@ -66,6 +67,12 @@ struct uring {
 	u64 seq;		/* ring_call's last tag */
 	struct cqe *kept;	/* completions reaped for the program, oldest first */
 	int nkept, maxkept;
+	/* completions that interrupt (ring_async): */
+	cq_fn fn;	 /* called for each of the program's completions; NULL: off */
+	unsigned vector; /* the ring's completion vector */
+	int busy;	 /* inside ring_call or cq_reap: the handler must not reap */
+	bool deferred;	 /* the handler came while busy: reap when it ends */
+	u64 interrupts;	 /* handler entries for our vector */
 };
 _Static_assert(sizeof(struct uring) <= TCB_SIZE, "struct uring must fit in the TCB");
 
@@ -253,9 +260,39 @@ static void keep(struct uring *u, const struct cqe *c)
 	u->kept[u->nkept++] = *c;
 }
 
-int cq_reap(struct cqe *c, int max)
+/*
+ * The handler must never reap while the thread itself is reaping (in
+ * ring_call or cq_reap): both would move the same cq_head. So those
+ * mark the thread busy; an interrupt that comes meanwhile only notes
+ * itself (deferred), leaves RING_CQ_INTR up - the kernel sends no
+ * other - and the reaping happens when the thread is no longer busy.
+ * A blocking call also raises RING_CQ_INTR itself, as if handling an
+ * interrupt: it reaps its own completion, which should not interrupt
+ * it, and its end does what a handler does (ring_async_reap: flag
+ * down, look again). The compiler must keep these stores where they
+ * are: the handler is an interruption of this very thread (a signal
+ * fence, no instruction).
+ */
+static inline void busy(struct uring *u)
 {
-	struct uring *u = self();
+	if (u->fn) { /* only then: a blocking call elsewhere costs one test */
+		if (!u->busy)
+			__atomic_store_n(&u->hdr->cq_flags, RING_CQ_INTR, __ATOMIC_RELAXED);
+		u->busy++;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+/* fn is set and cleared only outside busy stretches (ring_async, end) */
+static inline void unbusy(struct uring *u)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (u->fn && !--u->busy)
+		ring_async_reap();
+}
+
+static int reap(struct uring *u, struct cqe *c, int max)
+{
 	if (max <= 0)
 		return 0;
 	int n = MIN(max, u->nkept);
@@ -285,6 +322,15 @@ int cq_reap(struct cqe *c, int max)
 		/* release: we are done reading the slots before the kernel may reuse them */
 		__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
 	}
+	return n;
+}
+
+int cq_reap(struct cqe *c, int max)
+{
+	struct uring *u = self();
+	busy(u);
+	int n = reap(u, c, max);
+	unbusy(u);
 	return n;
 }
 
@@ -405,11 +451,14 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 {
 	struct uring *u = self();
 	long err;
+	busy(u); /* completion interrupts: the handler keeps off the CQ */
 	struct sqe *s = call_slot(u, &err);
-	if (!s)
-		return err;
-	*s = *e; /* the slot is not cleared first: the copy writes every byte of it */
-	return call_run(u, s, cflags);
+	if (s) {
+		*s = *e; /* the slot is not cleared first: the copy writes every byte of it */
+		err = call_run(u, s, cflags);
+	}
+	unbusy(u);
+	return err;
 }
 
 /*
@@ -423,11 +472,14 @@ long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *c
 {
 	struct uring *u = self();
 	long err;
+	busy(u);
 	struct sqe *s = call_slot(u, &err);
-	if (!s)
-		return err;
-	sqe_set(s, opcode, fd, off, addr, len);
-	return call_run(u, s, cflags);
+	if (s) {
+		sqe_set(s, opcode, fd, off, addr, len);
+		err = call_run(u, s, cflags);
+	}
+	unbusy(u);
+	return err;
 }
 
 /* Drop every completion, then submit: what exit() does until it is gone. */
@@ -447,6 +499,7 @@ static void __attribute__((noreturn)) end(u8 opcode, int status)
 {
 	struct uring *u = self();
 	struct sqe *e;
+	u->fn = NULL; /* completions no longer matter: the handler leaves the CQ alone */
 	if (u->polled) {
 		sq_flush(u);
 		ring_init(u, u->first, false);
@@ -500,18 +553,26 @@ int thread_join(int tid, int *status)
 
 /* ---- more rings --------------------------------------------------------- */
 
-int ring_create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu,
-		struct ring_hdr **hdr)
+/* OP_RING_CREATE; vecfd: a vector descriptor, with RING_CQ_UINTR in flags. */
+static int create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu, int vecfd,
+		  struct ring_hdr **hdr)
 {
 	u64 addr = 0;
 	struct sqe e = {.opcode = OP_RING_CREATE, .off = sq, .len = cq, .op_flags = flags};
 	e.addr = (uptr)&addr;
 	e.arg[0] = idle_us;
 	e.arg[1] = cpu < 0 ? 0 : (u64)cpu;
+	e.arg[2] = (u64)vecfd;
 	int id = ring_call(&e, NULL);
 	if (id >= 0 && hdr)
 		*hdr = (struct ring_hdr *)(uptr)addr;
 	return id;
+}
+
+int ring_create(unsigned sq, unsigned cq, unsigned flags, unsigned idle_us, int cpu,
+		struct ring_hdr **hdr)
+{
+	return create(sq, cq, flags, idle_us, cpu, 0, hdr);
 }
 
 int ring_destroy(int id)
@@ -558,5 +619,134 @@ int ring_resize(unsigned sq, unsigned cq)
 	if (id < 0)
 		return id;
 	ring_init(u, hdr, false);
+	return 0;
+}
+
+/* ---- completions that interrupt (docs/rings.md) ------------------------ */
+
+/*
+ * Reap everything and call fn for each of the program's completions;
+ * then clear RING_CQ_INTR, full barrier, and look at the CQ again. The
+ * kernel does the mirror image (publish cq_tail, full barrier, test the
+ * flag): a completion that lands after our last reap either finds the
+ * flag down and posts a new interrupt, or is seen by our second look.
+ */
+void ring_async_reap(void)
+{
+	struct uring *u = self();
+	struct cqe c;
+	if (!u->fn)
+		return;
+	busy(u);
+	for (;;) {
+		u->deferred = false;
+		for (int i = 0; i < u->nkept; i++) /* reaped by a blocking call meanwhile */
+			u->fn(&u->kept[i]);
+		u->nkept = 0;
+		while (cq_next(u, &c))
+			if (!(c.user_data & UD_LIB))
+				u->fn(&c);
+		__atomic_store_n(&u->hdr->cq_flags, 0, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the flag down before our second look */
+		if (__atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE) == u->cq_head &&
+		    !(__atomic_load_n(&u->hdr->sq_flags, __ATOMIC_ACQUIRE) & RING_CQ_OVERFLOW) &&
+		    !u->deferred)
+			break;
+	}
+	u->busy--;
+}
+
+unsigned long long ring_async_interrupts(void)
+{
+	return self()->interrupts;
+}
+
+/* The program's own handler, for every vector that is not a thread's completion vector. */
+static uintr_fn prog_handler;
+
+/*
+ * The stack spans of the threads that called ring_async: their handler
+ * runs on their own stack, so self() works there. Another thread may
+ * have a handler stack of its own, where self() would find no state:
+ * its interrupts go to the program's handler without looking. A slot's
+ * span stays listed after its thread ends; the next thread there has
+ * fn NULL until it calls ring_async itself.
+ */
+static uptr async_spans[NTHREAD];
+
+static uptr span_of(void)
+{
+	return ((uptr)__builtin_frame_address(0) | (THREAD_SPAN - 1)) + 1;
+}
+
+static bool async_span(uptr span)
+{
+	for (int i = 0; i < NTHREAD; i++)
+		if (__atomic_load_n(&async_spans[i], __ATOMIC_RELAXED) == span)
+			return true;
+	return false;
+}
+
+static void async_handler(unsigned long vector)
+{
+	struct uring *u = async_span(span_of()) ? self() : NULL;
+	if (!u || !u->fn || vector != u->vector) {
+		if (prog_handler)
+			prog_handler(vector);
+		return;
+	}
+	u->interrupts++;
+	if (u->busy)
+		u->deferred = true;
+	else
+		ring_async_reap();
+}
+
+/* uintr_register_handler's: once ring_async has put its handler first, fn goes behind it. */
+void uintr_program(uintr_fn fn)
+{
+	if (uintr_handler == async_handler)
+		prog_handler = fn;
+	else
+		uintr_handler = fn;
+}
+
+int ring_async(unsigned flags, unsigned idle_us, int cpu, unsigned vector, cq_fn fn)
+{
+	struct uring *u = self();
+	struct ring_hdr *hdr;
+	if (u->nkept || u->hdr != u->first)
+		return -EBUSY; /* one switch per thread, as ring_poll */
+	if (!fn || vector >= UINTR_NVEC || vector == PIPE_VECTOR || (flags & ~RING_POLL))
+		return -EINVAL;
+	/* our handler, on the thread's own stack (self() finds us from sp) */
+	uptr span = span_of();
+	for (int i = 0; i < NTHREAD && !async_span(span); i++) {
+		uptr none = 0;
+		__atomic_compare_exchange_n(&async_spans[i], &none, span, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	}
+	if (uintr_handler != async_handler) {
+		prog_handler = uintr_handler;
+		uintr_handler = async_handler;
+	}
+	struct sqe e = {.opcode = OP_UINTR_REGISTER_HANDLER, .addr = (uptr)uintr_entry};
+	long r = ring_call(&e, NULL);
+	int fd = r < 0 ? (int)r : uintr_create_vector(vector);
+	if (fd < 0)
+		return fd;
+	int id = create(u->sqmask + 1, u->cqmask + 1,
+			flags | RING_CQ_UINTR | (flags & RING_POLL && cpu >= 0 ? RING_POLL_PIN : 0),
+			idle_us, cpu, fd, &hdr);
+	close(fd); /* the ring holds the receiver now */
+	if (id < 0)
+		return id;
+	struct kstats s;
+	bool alone = kstats(&s) == 0 && s.ncpu == 1;
+	ring_init(u, hdr, flags & RING_POLL);
+	u->alone = alone;
+	u->vector = vector;
+	u->fn = fn;
+	uintr_enable();
 	return 0;
 }

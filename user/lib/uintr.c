@@ -4,7 +4,7 @@
  * and masking are single instructions (the header's inline wrappers);
  * only setting things up goes through the kernel.
  */
-#include "async.h"
+#include "internal.h"
 #include "uintr.h"
 
 /* What the entry stubs (uintr_<arch>.S) call: set by uintr_register_handler(). */
@@ -19,7 +19,7 @@ static long call(u8 opcode, int fd, u64 off, u64 addr, u64 arg0)
 
 int uintr_register_handler(uintr_fn fn, void *stack, unsigned long size)
 {
-	uintr_handler = fn;
+	uintr_program(fn); /* ring.c: behind ring_async's handler, if it has one */
 	u64 top = stack ? ROUND_DOWN((uptr)stack + size, 16) : 0;
 	return call(OP_UINTR_REGISTER_HANDLER, 0, 0, (uptr)uintr_entry, top);
 }
