@@ -168,6 +168,7 @@ HOSTCC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Ishared -Itests
 
 include tests/tests.mk
+include tools/tools.mk
 include labs/labs.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

@@ -1,0 +1,31 @@
+# tools/tools.mk - host tools of the on-disk file system (docs/disk.md);
+# included by the top Makefile.
+#
+#   make disk-image      build/$(ARCH)/disk.img, made by mkfs from the boot
+#                        archive if it does not exist (DISK_MB, default 32);
+#                        an existing image is kept: it holds what earlier
+#                        boots wrote (remove it to start over)
+#   build/host/mkfs IMAGE ARCHIVE [MiB]
+#   build/host/fsck IMAGE
+#
+# The tools compile the file system's own code (user/lib/disktree.c, log.c,
+# bcache.c, diskcheck.c) for the host.
+
+DISK_SRC := user/lib/disktree.c user/lib/log.c user/lib/bcache.c user/lib/diskcheck.c
+DISK_HDR := user/include/disk.h user/include/fstree.h user/lib/fspath.h tools/filedev.h \
+	tools/hostfile.h
+DISK_MB ?= 32
+DISK_IMG := $(B)/disk.img
+
+$(H)/mkfs $(H)/fsck: $(H)/%: tools/%.c tools/hostfile.c $(DISK_SRC) $(DISK_HDR) user/include/fsfiles.h
+	@mkdir -p $(H)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< tools/hostfile.c $(DISK_SRC)
+
+# Order-only: a newer archive does not remake the disk (it would lose
+# what the boots wrote on it).
+$(DISK_IMG): | $(ARCHIVE) $(H)/mkfs
+	$(H)/mkfs $@ $(ARCHIVE) $(DISK_MB)
+
+.PHONY: disk-image disk-tools
+disk-image: $(DISK_IMG)
+disk-tools: $(H)/mkfs $(H)/fsck
