@@ -29,3 +29,8 @@ $(DISK_IMG): | $(ARCHIVE) $(H)/mkfs
 .PHONY: disk-image disk-tools
 disk-image: $(DISK_IMG)
 disk-tools: $(H)/mkfs $(H)/fsck
+
+# The unit test of the on-disk file system links the same sources.
+$(H)/test_disk: tests/unit/test_disk.c $(DISK_SRC) $(DISK_HDR)
+	@mkdir -p $(H)
+	$(HOSTCC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(DISK_SRC) -lcmocka

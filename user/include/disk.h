@@ -69,9 +69,23 @@ struct dinode {
 /* The inode number a client sees: the slot, and which use of it. */
 #define INO(inum, version) ((u64)(version) << 32 | (inum))
 
-/* A directory is an array of struct fs_dirent (abi/fs.h), kept dense:
-   entries 0 .. size/64 - 1, exactly what FS_READDIR sends. */
+/* A directory is an array of struct fs_dirent (abi/fs.h, 72 bytes),
+   kept dense: entries 0 .. size/72 - 1, exactly what FS_READDIR sends.
+   DPB to a block (56), none across two: the last 64 bytes are unused. */
 #define DPB (BSIZE / sizeof(struct fs_dirent))
+
+/* The blocks an inode of d's type needs for `size`, and where the used
+   part of the last one ends (*tail; 0: all of it). */
+static inline u64 disk_blocks(const struct dinode *d, u64 size, u64 *tail)
+{
+	if ((d->mode & S_IFMT) == S_IFDIR) {
+		u64 n = size / sizeof(struct fs_dirent);
+		*tail = n % DPB * sizeof(struct fs_dirent);
+		return (n + DPB - 1) / DPB;
+	}
+	*tail = size % BSIZE;
+	return (size + BSIZE - 1) / BSIZE;
+}
 
 /* The log's header (block log_start). A transaction is committed when
    its header is on the disk with a checksum that matches the blocks in

@@ -120,9 +120,9 @@ static int inode(struct ck *c, u32 inum, const struct dinode *di, u32 *ind)
 		return bad(c, "inode %u has a bad mode %o", inum, di->mode);
 	if (di->nlink > 1)
 		return bad(c, "inode %u has nlink %u", inum, di->nlink);
-	if (di->size > DISK_FILE_MAX || (type == S_IFDIR && di->size % sizeof(struct fs_dirent)))
+	u64 tail, nb = disk_blocks(di, di->size, &tail);
+	if (nb > NDIRECT + NINDIRECT || (type == S_IFDIR && di->size % sizeof(struct fs_dirent)))
 		return bad(c, "inode %u has a bad size %llu", inum, di->size);
-	u64 nb = (di->size + BSIZE - 1) / BSIZE;
 	for (u32 bn = 0; bn < NDIRECT; bn++) {
 		u32 a = di->addr[bn];
 		if (a && bn >= nb)

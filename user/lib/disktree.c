@@ -293,7 +293,7 @@ static int bmap(struct dnode *dn, u64 bn, bool alloc, u32 *out)
    zeroed (bytes past the end read as 0 if the file grows again). */
 static int itrunc(struct dnode *dn, u64 size)
 {
-	u64 keep = (size + BSIZE - 1) / BSIZE;
+	u64 tail, keep = disk_blocks(&dn->d, size, &tail);
 	int r = 0;
 	for (u64 bn = keep; bn < NDIRECT && r == 0; bn++)
 		if (dn->d.addr[bn]) {
@@ -322,12 +322,12 @@ static int itrunc(struct dnode *dn, u64 size)
 		}
 	}
 	u32 last;
-	if (r == 0 && size % BSIZE && size < dn->d.size &&
-	    (r = bmap(dn, size / BSIZE, false, &last)) == 0 && last) {
+	if (r == 0 && tail && size < dn->d.size && (r = bmap(dn, keep - 1, false, &last)) == 0 &&
+	    last) {
 		struct buf *b = bc_read(last);
 		if (!b)
 			return -EIO;
-		memset(b->data + size % BSIZE, 0, BSIZE - size % BSIZE);
+		memset(b->data + tail, 0, BSIZE - tail);
 		r = log_write(b);
 		bc_put(b);
 	}
@@ -974,8 +974,7 @@ int disk_format(struct bdev *d, u32 nblocks, u32 ninodes)
 
 void disk_unmount(void)
 {
-	for (int k = 0; k < NINODE; k++)
-		icache[k].valid = false;
+	memset(icache, 0, sizeof(icache)); /* connections' references too: they are gone */
 	bc_fini();
 }
 
