@@ -109,6 +109,14 @@ struct bdev {
 	u64 nblocks;
 };
 
+/* blkdev.c (in duet): the disk blkd serves at path ("/dev/disk"): 0 or -E* */
+struct blkdev {
+	struct bdev b;
+	int fd;
+	u32 tag;
+};
+int blkdev_open(struct blkdev *d, const char *path);
+
 /* ---- bcache.c ------------------------------------------------------ */
 
 struct buf {
