@@ -13,7 +13,7 @@
 #include "blk.h"
 #include "disk.h"
 
-#define CHUNK 16 /* blocks a request: 64 KiB */
+#define CHUNK 16 /* blocks a request: 64 KiB (blkd's most) */
 
 static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void *in, u64 *value)
 {
@@ -49,17 +49,17 @@ static int rw(struct bdev *b, u64 blk, u32 n, const void *out, void *in)
 	return 0;
 }
 
-static int blk_read(struct bdev *b, u64 blk, u32 n, void *buf)
+static int bd_read(struct bdev *b, u64 blk, u32 n, void *buf)
 {
 	return rw(b, blk, n, NULL, buf);
 }
 
-static int blk_write(struct bdev *b, u64 blk, u32 n, const void *buf)
+static int bd_write(struct bdev *b, u64 blk, u32 n, const void *buf)
 {
 	return rw(b, blk, n, buf, NULL);
 }
 
-static int blk_flush(struct bdev *b)
+static int bd_flush(struct bdev *b)
 {
 	return call((struct blkdev *)b, BLK_FLUSH, 0, 0, NULL, NULL, NULL);
 }
@@ -78,6 +78,6 @@ int blkdev_open(struct blkdev *d, const char *path)
 		close(fd);
 		return r;
 	}
-	d->b = (struct bdev){blk_read, blk_write, blk_flush, n};
+	d->b = (struct bdev){bd_read, bd_write, bd_flush, n};
 	return 0;
 }
