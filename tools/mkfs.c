@@ -4,6 +4,9 @@
  * ones it adds (user/include/fsfiles.h): the disk fsd mounts at boot.
  *
  *   mkfs IMAGE ARCHIVE [MiB]     (default 32 MiB; `make disk-image`)
+ *   mkfs -u IMAGE ARCHIVE        the archive's files put again in an image
+ *                                that exists (made if it does not), the
+ *                                rest of it kept: new programs on an old disk
  *
  * The files go in through the file system's own code (disktree.c, the
  * log and all), so mkfs is also its first user. The image is made under
@@ -18,8 +21,6 @@
 #include "../user/include/fstree.h"
 #include "../user/include/fsfiles.h"
 
-#define NINODES 1024
-
 static const char *image;
 
 static void die(const char *what, const char *why)
@@ -28,32 +29,22 @@ static void die(const char *what, const char *why)
 	exit(1);
 }
 
+static bool update; /* -u: refresh the archive's files in an existing image */
+
 /* path (absolute) with its directories (root's, 0755) as needed, owned
-   by uid:uid, holding size bytes of data if a file. */
-static void make(const char *path, unsigned mode, int uid, const void *data, size_t size)
+   by uid:uid, holding size bytes of data if a file (text: only if it
+   is new, when updating). */
+static void make(const char *path, unsigned mode, int uid, const void *data, size_t size, bool text)
 {
-	char pre[FS_PATH];
 	struct inode *ip;
-	int r;
-	if (strlen(path) >= FS_PATH)
-		die(path, "name too long");
-	for (const char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
-		memcpy(pre, path, s - path);
-		pre[s - path] = 0;
-		if ((r = disk_fs.mkdir(pre, 0, 0, 0755)) < 0 && r != -EEXIST)
-			die(pre, "cannot make the directory");
-	}
-	if ((mode & S_IFMT) == S_IFDIR)
-		r = disk_fs.mkdir(path, 0, 0, mode & 07777);
-	else
-		r = disk_fs.lookup(path, 0, 0, O_CREAT | O_EXCL | O_RDWR, mode, &ip);
-	if (r == -EEXIST && (mode & S_IFMT) == S_IFDIR)
-		r = 0;
-	if (r == 0 && uid)
-		r = disk_fs.chown(path, 0, 0, uid, uid);
-	if (r == 0 && size && (r = disk_fs.lookup(path, 0, 0, O_RDWR, 0, &ip)) == 0) {
+	struct fs_stat st;
+	bool fresh = disk_fs.stat(path, 0, 0, &st) < 0;
+	int r = disk_make(path, mode, uid, uid, &ip);
+	if (r == 0 && (mode & S_IFMT) == S_IFREG && (fresh || !text)) {
 		disk_fs.hold(ip);
-		long n = disk_write(ip, 0, data, size);
+		if (!fresh)
+			r = disk_fs.trunc(ip, 0);
+		long n = r < 0 || !size ? r : disk_write(ip, 0, data, size);
 		disk_fs.put(ip);
 		r = n == (long)size ? 0 : n < 0 ? n : -ENOSPC;
 	}
@@ -88,7 +79,7 @@ static void fill(const unsigned char *a, size_t len)
 			return;
 		unsigned type = mode & S_IFMT;
 		if (type == S_IFREG || type == S_IFDIR)
-			make(path, mode, 0, a + data, type == S_IFREG ? size : 0);
+			make(path, mode, 0, a + data, type == S_IFREG ? size : 0, false);
 		off = (data + size + 3) & ~3ul;
 	}
 	die("archive", "no trailer");
@@ -96,8 +87,11 @@ static void fill(const unsigned char *a, size_t len)
 
 int main(int argc, char **argv)
 {
+	update = argc > 1 && !strcmp(argv[1], "-u");
+	argc -= update;
+	argv += update;
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: mkfs IMAGE ARCHIVE [MiB]\n");
+		fprintf(stderr, "usage: mkfs [-u] IMAGE ARCHIVE [MiB]\n");
 		return 2;
 	}
 	image = argv[1];
@@ -114,30 +108,40 @@ int main(int argc, char **argv)
 		die(argv[2], "cannot read it (or bigger than 64 MiB)");
 	fclose(fa);
 
+	/* A new image is made aside (IMAGE.tmp) and renamed into place at the
+	   end; an update writes the image itself, through the log. */
 	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", image);
-	int fd = hostfile_create(tmp, (long long)mib << 20);
-	if (fd < 0)
-		die(tmp, hostfile_error());
-	close(fd);
 	struct filedev f;
-	if (filedev_open(&f, tmp, 1) < 0)
-		die(tmp, hostfile_error());
 	char msg[160];
-	if (disk_format(&f.b, f.b.nblocks, NINODES) < 0)
-		die(tmp, "cannot format it");
+	if (update && filedev_open(&f, image, 1) == 0) {
+		snprintf(tmp, sizeof(tmp), "%s", image);
+	} else {
+		update = false;
+		snprintf(tmp, sizeof(tmp), "%s.tmp", image);
+		int fd = hostfile_create(tmp, (long long)mib << 20);
+		if (fd < 0)
+			die(tmp, hostfile_error());
+		close(fd);
+		if (filedev_open(&f, tmp, 1) < 0)
+			die(tmp, hostfile_error());
+		if (disk_format(&f.b, f.b.nblocks, DISK_INODES) < 0)
+			die(tmp, "cannot format it");
+	}
 	if (disk_mount(&f.b, msg, sizeof(msg)) < 0)
 		die(tmp, msg);
 	fill(arch, alen);
 	for (size_t i = 0; i < ARRAY_SIZE(fs_extras); i++) {
 		const struct fs_extra *x = &fs_extras[i];
-		make(x->path, x->mode, x->owner, x->text, x->text ? strlen(x->text) : 0);
+		make(x->path, x->mode, x->owner, x->text, x->text ? strlen(x->text) : 0, true);
 	}
 	disk_unmount();
 	if (disk_check(&f.b, msg, sizeof(msg), NULL) < 0)
 		die(tmp, msg); /* mkfs made something fsck refuses: a bug */
-	if (fsync(f.fd) < 0 || close(f.fd) < 0 || rename(tmp, image) < 0)
+	if (fsync(f.fd) < 0 || close(f.fd) < 0 || (!update && rename(tmp, image) < 0))
 		die(image, hostfile_error());
-	printf("mkfs: %s: %lu MiB, %u inodes\n", image, mib, NINODES);
+	if (update)
+		printf("mkfs: %s: the archive's files updated\n", image);
+	else
+		printf("mkfs: %s: %lu MiB, %u inodes\n", image, mib, DISK_INODES);
 	return 0;
 }

@@ -33,6 +33,7 @@
 #define BSIZE	     4096
 #define DISK_MAGIC   0x7366656b73696475ull /* "udiskefs" as little-endian bytes */
 #define DISK_VERSION 1
+#define DISK_INODES  1024 /* what mkfs (and fsd on an empty disk) makes */
 
 struct superblock {
 	u64 magic;
@@ -60,14 +61,19 @@ struct dinode {
 	s32 uid, gid;
 	u64 size;	       /* bytes; a directory: entries * sizeof(struct fs_dirent) */
 	u64 gen;	       /* replacements (chmod, chown) that led to this file */
-	u32 version;	       /* times this slot was allocated: the high half of st.ino */
+	u32 version;	       /* times this slot was allocated (st.ino: disk_ino()) */
 	u32 addr[NDIRECT + 1]; /* data blocks, then the indirect block; 0: none (a hole) */
 	u32 pad[10];
 };
 #define IPB (BSIZE / sizeof(struct dinode))
 
-/* The inode number a client sees: the slot, and which use of it. */
-#define INO(inum, version) ((u64)(version) << 32 | (inum))
+/* The inode number a client sees (and a directory entry holds): the
+   slot and which use of it, so a freed slot's next file has a new one.
+   The first use of slot i is i. */
+static inline u64 disk_ino(u32 ninodes, u32 inum, u32 version)
+{
+	return (u64)(version - 1) * ninodes + inum;
+}
 
 /* A directory is an array of struct fs_dirent (abi/fs.h, 72 bytes),
    kept dense: entries 0 .. size/72 - 1, exactly what FS_READDIR sends.
@@ -163,6 +169,11 @@ int disk_format(struct bdev *d, u32 nblocks, u32 ninodes);
 int disk_mount(struct bdev *d, char *msg, size_t len);
 void disk_unmount(void);
 struct inode;
+/* Filling the tree (mkfs, fsd on an empty disk), as fstree.h's fs_make:
+   path's directories as needed (root's, 0755), and there a file or
+   directory of mode (type included) owned by uid/gid, or the one that
+   is there if it has that type. */
+int disk_make(const char *path, unsigned mode, int uid, int gid, struct inode **ipp);
 /* Write len bytes at off (several transactions if len is big); returns
    the count written or -E* (-ENOSPC: nothing fitted). */
 long disk_write(struct inode *ip, u64 off, const void *buf, u64 len);

@@ -120,6 +120,8 @@ static int inode(struct ck *c, u32 inum, const struct dinode *di, u32 *ind)
 		return bad(c, "inode %u has a bad mode %o", inum, di->mode);
 	if (di->nlink > 1)
 		return bad(c, "inode %u has nlink %u", inum, di->nlink);
+	if (di->version == 0)
+		return bad(c, "inode %u is in use but was never allocated", inum);
 	u64 tail, nb = disk_blocks(di, di->size, &tail);
 	if (nb > NDIRECT + NINDIRECT || (type == S_IFDIR && di->size % sizeof(struct fs_dirent)))
 		return bad(c, "inode %u has a bad size %llu", inum, di->size);
@@ -208,12 +210,12 @@ static int directory(struct ck *c, u32 inum, u32 *queue, u32 *tail)
 			break;
 		}
 		set[k] = h;
-		u32 child = (u32)e->ino;
+		u32 child = e->ino % c->sb.ninodes;
 		struct info *ci = &c->ino[child < c->sb.ninodes ? child : 0];
 		if (child <= ROOT_INUM || child >= c->sb.ninodes || !ci->mode)
 			r = bad(c, "directory %u: %s names inode %u, not a used inode", inum, name,
 				child);
-		else if (ci->version != e->ino >> 32 || ci->mode != e->mode)
+		else if (ci->version - 1 != e->ino / c->sb.ninodes || ci->mode != e->mode)
 			r = bad(c, "directory %u: %s names inode %u, which has changed since", inum,
 				name, child);
 		else if (ci->named)

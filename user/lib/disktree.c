@@ -13,7 +13,7 @@
  *   unreferenced entry is clean and may be reused, but not during the
  *   operation that fetched it (`stamp`), which may hold several.
  * - st.ino is the inode's slot and the how-many-th use of that slot
- *   (INO()): a freed slot's next file has another ino.
+ *   (disk_ino()): a freed slot's next file has another ino.
  * - Removing a directory entry moves the last entry into its place: a
  *   directory stays dense without rewriting all of it.
  * - The root is always inode 1: chmod and chown of "/" change it in place.
@@ -55,7 +55,7 @@ static struct dnode *DN(struct inode *ip)
 static void sync_mem(struct dnode *dn)
 {
 	struct inode *ip = &dn->i;
-	ip->ino = INO(dn->inum, dn->d.version);
+	ip->ino = disk_ino(sb.ninodes, dn->inum, dn->d.version);
 	ip->gen = dn->d.gen;
 	ip->mode = dn->d.mode;
 	ip->uid = dn->d.uid;
@@ -127,8 +127,8 @@ static int iget(u32 inum, struct dnode **out)
 /* The inode a directory entry names: it must be allocated, this use of it. */
 static int iget_ino(u64 ino, struct dnode **out)
 {
-	int r = iget((u32)ino, out);
-	if (r == 0 && ((*out)->d.mode == 0 || (*out)->d.version != ino >> 32))
+	int r = iget(ino % sb.ninodes, out);
+	if (r == 0 && ((*out)->d.mode == 0 || (*out)->d.version - 1 != ino / sb.ninodes))
 		r = -EIO;
 	return r;
 }
@@ -928,6 +928,35 @@ const struct fs_ops disk_fs = {
     .trunc = dtrunc,
     .readdir = dreaddir,
 };
+
+int disk_make(const char *path, unsigned mode, int uid, int gid, struct inode **ipp)
+{
+	struct dnode *cur = NULL;
+	int r = path_split(path, &p1);
+	if (r < 0)
+		return r;
+	if (p1.n == 0)
+		return -EEXIST;
+	begin();
+	r = iget(ROOT_INUM, &cur);
+	for (int i = 0; i < p1.n && r == 0; i++) {
+		long k;
+		u64 ino;
+		if (!isdir(&cur->i))
+			r = -ENOTDIR;
+		else if ((r = dir_find(cur, p1.name[i], &k, &ino)) == 0 && k >= 0)
+			r = iget_ino(ino, &cur);
+		else if (r == 0 && i < p1.n - 1)
+			r = create(cur, p1.name[i], S_IFDIR | 0755, 0, 0, &cur);
+		else if (r == 0)
+			r = create(cur, p1.name[i], mode, uid, gid, &cur);
+	}
+	if (r == 0 && (cur->d.mode & S_IFMT) != (mode & S_IFMT))
+		r = -EEXIST;
+	if ((r = end(r)) == 0)
+		*ipp = &cur->i;
+	return r;
+}
 
 /* ---- format and mount ---------------------------------------------------- */
 
