@@ -24,13 +24,23 @@
 
 /*
  * A disk in memory that can lose power: the write numbered crash_at and
- * every one after it never arrive (torn: that one arrives half).
+ * every one after it never arrive (torn: that one arrives half). With a
+ * write cache (cache), writes wait in `pend` until a flush, as a real
+ * disk's may, and the power cut lets only some of them arrive, in any
+ * order (`keep`: none, all, every other one, only the last).
  */
+enum { KEEP_NONE, KEEP_ALL, KEEP_ODD, KEEP_LAST, NKEEP };
+#define NPEND 256
+
 struct memdev {
 	struct bdev b;
 	u8 *img;
 	long writes, crash_at; /* crash_at < 0: never */
-	bool torn;
+	bool torn, cache;
+	int keep;
+	int npend;
+	u32 pblk[NPEND];
+	u8 (*pdata)[BSIZE];
 };
 
 static int mem_read(struct bdev *d, u64 blk, u32 n, void *buf)
@@ -39,7 +49,20 @@ static int mem_read(struct bdev *d, u64 blk, u32 n, void *buf)
 	if (blk + n > d->nblocks)
 		return -EIO;
 	memcpy(buf, m->img + blk * BSIZE, (size_t)n * BSIZE);
+	for (int i = 0; i < m->npend; i++) /* the cache has the latest */
+		if (m->pblk[i] >= blk && m->pblk[i] < blk + n)
+			memcpy((u8 *)buf + (m->pblk[i] - blk) * BSIZE, m->pdata[i], BSIZE);
 	return 0;
+}
+
+/* The power goes: some of the cached writes reach the disk. */
+static void power_cut(struct memdev *m)
+{
+	for (int i = 0; i < m->npend; i++)
+		if (m->keep == KEEP_ALL || (m->keep == KEEP_ODD && i % 2) ||
+		    (m->keep == KEEP_LAST && i == m->npend - 1))
+			memcpy(m->img + (size_t)m->pblk[i] * BSIZE, m->pdata[i], BSIZE);
+	m->npend = 0;
 }
 
 static int mem_write(struct bdev *d, u64 blk, u32 n, const void *buf)
@@ -48,19 +71,35 @@ static int mem_write(struct bdev *d, u64 blk, u32 n, const void *buf)
 	if (blk + n > d->nblocks)
 		return -EIO;
 	for (u32 i = 0; i < n; i++, m->writes++) {
+		const u8 *src = (const u8 *)buf + (size_t)i * BSIZE;
 		size_t len = BSIZE;
 		if (m->crash_at >= 0 && m->writes > m->crash_at)
 			continue; /* the power is off: the program runs on, the disk is gone */
-		if (m->writes == m->crash_at && !(len = m->torn ? BSIZE / 2 : 0))
+		if (m->writes == m->crash_at) {
+			power_cut(m);
+			if (!(len = m->torn ? BSIZE / 2 : 0))
+				continue;
+		} else if (m->cache) {
+			if (m->npend == NPEND)
+				fail_msg("more than %d writes without a flush", NPEND);
+			m->pblk[m->npend] = blk + i;
+			memcpy(m->pdata[m->npend++], src, BSIZE);
 			continue;
-		memcpy(m->img + (blk + i) * BSIZE, (const u8 *)buf + (size_t)i * BSIZE, len);
+		}
+		memcpy(m->img + (blk + i) * BSIZE, src, len);
 	}
 	return 0;
 }
 
 static int mem_flush(struct bdev *d)
 {
-	(void)d;
+	struct memdev *m = (struct memdev *)d;
+	if (m->crash_at < 0 || m->writes <= m->crash_at) {
+		int keep = m->keep;
+		m->keep = KEEP_ALL;
+		power_cut(m); /* not a cut: everything arrives */
+		m->keep = keep;
+	}
 	return 0;
 }
 
@@ -70,6 +109,10 @@ static char msg[160];
 static void mem_init(u32 nblocks)
 {
 	free(dev.img);
+	if (!dev.pdata)
+		dev.pdata = malloc(NPEND * BSIZE);
+	dev.npend = 0;
+	dev.cache = false;
 	dev.img = calloc(nblocks, BSIZE);
 	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks};
 	dev.crash_at = -1;
@@ -261,6 +304,34 @@ static void directories(void **state)
 		assert_int_equal(disk_fs.unlink(path, USER, USER), 0);
 	}
 	assert_int_equal(disk_fs.unlink("/tmp/d", USER, USER), 0);
+	check_clean();
+}
+
+/* fstest's directory check (user/bin/fstest.c, dirs()), on the disk */
+static void fstest_dirs(void **state)
+{
+	(void)state;
+	char path[64], text[8];
+	assert_int_equal(disk_fs.mkdir("/tmp/t.d", 0, 0, 0755), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "/tmp/t.d/f%d", i);
+		snprintf(text, sizeof(text), "f%d", i);
+		assert_int_equal(create(path, 0, 0644), 0);
+		assert_int_equal(put(path, 0, text, strlen(text)), strlen(text));
+	}
+	assert_int_equal(disk_fs.rename("/tmp/t.d/f1", "/tmp/t.d/g1", 0, 0), 0);
+	assert_int_equal(disk_fs.mkdir("/tmp/t.d/sub", 0, 0, 0700), 0);
+	assert_int_equal(disk_fs.rename("/tmp/t.d/g1", "/tmp/t.d/sub/g1", 0, 0), 0);
+	assert_int_equal(disk_fs.rename("/tmp/t.d", "/tmp/t.d/sub/x", 0, 0), -EINVAL);
+	assert_int_equal(disk_fs.rename("/tmp/t.d/f2", "/tmp/t.d/f3", 0, 0), 0);
+	assert_true(has("/tmp/t.d/f3", "f2"));
+	check_clean();
+	for (int i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "/tmp/t.d/f%d", i);
+		int r = disk_fs.unlink(path, 0, 0);
+		if (r != (i == 1 || i == 2 ? -ENOENT : 0))
+			fail_msg("unlink %s: %d", path, r);
+	}
 	check_clean();
 }
 
@@ -561,7 +632,7 @@ static const struct crashop ops[] = {
  * whole: mounted again, the disk is clean and the operation either did
  * not happen or happened. torn: write k arrives half.
  */
-static void crash_each(bool torn)
+static void crash_each(bool torn, bool cache, int keep)
 {
 	u8 *snap = malloc((size_t)dev.b.nblocks * BSIZE);
 	for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
@@ -576,9 +647,13 @@ static void crash_each(bool torn)
 			dev.writes = 0;
 			dev.crash_at = k;
 			dev.torn = torn;
+			dev.cache = cache;
+			dev.keep = keep;
 			op->run();
 			bool whole = dev.writes <= k;
+			mem_flush(&dev.b); /* whole: the end of it arrives too */
 			dev.crash_at = -1;
+			dev.cache = false;
 			disk_unmount();
 			int r = disk_check(&dev.b, msg, sizeof(msg), NULL);
 			if (r < 0)
@@ -602,13 +677,22 @@ static void crash_each(bool torn)
 static void crash(void **state)
 {
 	(void)state;
-	crash_each(false);
+	crash_each(false, false, KEEP_NONE);
 }
 
 static void crash_torn(void **state)
 {
 	(void)state;
-	crash_each(true);
+	crash_each(true, false, KEEP_NONE);
+}
+
+/* A disk with a write cache: the writes since the last flush arrive in
+   part, in any order - none, all, every other one, only the last. */
+static void crash_cache(void **state)
+{
+	(void)state;
+	for (int keep = 0; keep < NKEEP; keep++)
+		crash_each(keep % 2, true, keep);
 }
 
 static void crash_big_write(void **state)
@@ -667,7 +751,8 @@ static void corrupt(void **state)
 	(void)state;
 	struct superblock sb;
 	u8 *saved = malloc((size_t)dev.b.nblocks * BSIZE);
-	disk_unmount();
+	remount();	/* the last transaction installed and the log emptied: */
+	disk_unmount(); /* the homes are what the mount reads */
 	memcpy(&sb, dev.img, sizeof(sb));
 	memcpy(saved, dev.img, (size_t)dev.b.nblocks * BSIZE);
 #define RESTORE() memcpy(dev.img, saved, (size_t)dev.b.nblocks *BSIZE)
@@ -729,12 +814,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(directories, setup, teardown),
+	    cmocka_unit_test_setup_teardown(fstest_dirs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(replace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(growth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt, setup, teardown),
 	    cmocka_unit_test_teardown(crash, teardown),
 	    cmocka_unit_test_teardown(crash_torn, teardown),
+	    cmocka_unit_test_teardown(crash_cache, teardown),
 	    cmocka_unit_test_teardown(crash_big_write, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

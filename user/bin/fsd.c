@@ -219,7 +219,12 @@ static bool answer(struct conn *c)
 {
 	struct fs_req *q = &c->req;
 	struct fs_reply a = {.id = q->id};
-	const void *data = NULL; /* what follows the reply: straight from the file */
+	/* what follows the reply, straight from the file: one piece in memory;
+	   on a disk a piece per cached block (the pieces stay good: the cache
+	   reuses its least recently used block, and holds many more) */
+	const void *piece[FS_IO_MAX / 4096 + 2];
+	u64 len[FS_IO_MAX / 4096 + 2];
+	int np = 0;
 	u64 n = 0;
 	bool rd = c->access != O_WRONLY, wr = c->access != O_RDONLY;
 	switch (q->op) {
@@ -229,8 +234,13 @@ static bool answer(struct conn *c)
 			a.res = !rd ? -EBADF : -EISDIR;
 			break;
 		}
-		n = fs->readptr(c->ip, c->off, MIN(q->len, FS_IO_MAX), &p);
-		data = p;
+		u64 want = MIN(q->len, FS_IO_MAX), k;
+		while (n < want && np < (int)ARRAY_SIZE(piece) &&
+		       (k = fs->readptr(c->ip, c->off + n, want - n, &p)) > 0) {
+			piece[np] = p;
+			len[np++] = k;
+			n += k;
+		}
 		c->off += n;
 		a.res = n;
 		break;
@@ -288,8 +298,9 @@ static bool answer(struct conn *c)
 		}
 		u64 k = fs->readdir(c->ip, c->off, MIN(q->len, FS_IO_MAX) / sizeof(*e), &e);
 		c->off += k;
-		data = e;
 		n = k * sizeof(*e);
+		piece[np] = e;
+		len[np++] = n;
 		a.res = n;
 		break;
 	}
@@ -305,7 +316,10 @@ static bool answer(struct conn *c)
 		return false;
 	if (n)
 		step(); /* the answer given, its data not */
-	return n == 0 || pipe_give(c->fd, data, n) == (long)n;
+	for (int i = 0; i < np; i++)
+		if (pipe_give(c->fd, piece[i], len[i]) != (long)len[i])
+			return false;
+	return true;
 }
 
 /*
@@ -451,21 +465,49 @@ static void control(void)
 
 /* ---- start ---------------------------------------------------------------- */
 
-/* The boot archive's index-th file's bytes, straight into the file's memory. */
+/* Filling a tree, in memory or on an empty disk: path (fs_make's rules). */
+static int make(const char *path, unsigned mode, int owner, struct inode **ipp)
+{
+	return fs == &disk_fs ? disk_make(path, mode, owner, owner, ipp)
+			      : fs_make(path, mode, owner, owner, ipp);
+}
+
+/* n bytes at off of ip: in memory *p is the file's own memory (which
+   writeptr grows); on a disk, a buffer disk_write takes them from. */
+static int room(struct inode *ip, u64 off, u64 n, u8 **p)
+{
+	static u8 buf[64 << 10];
+	*p = buf;
+	return fs == &disk_fs ? 0 : fs_writeptr(ip, off, n, p);
+}
+
+static int put(struct inode *ip, u64 off, const u8 *p, u64 n)
+{
+	long w = fs == &disk_fs ? disk_write(ip, off, p, n) : (long)n;
+	return w == (long)n ? 0 : w < 0 ? w : -ENOSPC;
+}
+
+/* The boot archive's index-th file's bytes, straight into the file's
+   memory (on a disk: a chunk at a time, through a buffer). */
 static int load(int index, struct inode *ip, u64 size)
 {
-	u8 *p;
-	int r = fs_writeptr(ip, 0, size, &p);
-	for (u64 at = 0; r == 0 && at < size;) {
-		struct sqe e = {.opcode = OP_ARCHIVE_READ, .off = index, .addr = (uptr)(p + at)};
-		e.len = MIN(size - at, 1u << 20);
+	for (u64 at = 0; at < size;) {
+		u8 *p;
+		u64 len = MIN(size - at, fs == &disk_fs ? 64u << 10 : 1u << 20);
+		int r = room(ip, at, len, &p);
+		if (r < 0)
+			return r;
+		struct sqe e = {.opcode = OP_ARCHIVE_READ, .off = index, .addr = (uptr)p};
+		e.len = len;
 		e.arg[0] = at;
 		long n = ring_call(&e, NULL);
 		if (n <= 0)
 			return n < 0 ? n : -EIO;
+		if ((r = put(ip, at, p, n)) < 0)
+			return r;
 		at += n;
 	}
-	return r;
+	return 0;
 }
 
 static int fill(void)
@@ -479,7 +521,7 @@ static int fill(void)
 		if (type != S_IFREG && type != S_IFDIR)
 			continue; /* nothing else exists here */
 		snprintf(path, sizeof(path), "/%s", d.name);
-		r = fs_make(path, d.mode, 0, 0, &ip);
+		r = make(path, d.mode, 0, &ip);
 		if (r == 0 && type == S_IFREG)
 			r = load(i, ip, d.size);
 	}
@@ -495,9 +537,12 @@ static int extras(void)
 		const struct fs_extra *x = &fs_extras[i];
 		struct inode *ip;
 		u8 *p;
-		int r = fs_make(x->path, x->mode, x->owner, x->owner, &ip);
-		if (r == 0 && x->text && (r = fs_writeptr(ip, 0, strlen(x->text), &p)) == 0)
-			memcpy(p, x->text, strlen(x->text));
+		size_t n = x->text ? strlen(x->text) : 0;
+		int r = make(x->path, x->mode, x->owner, &ip);
+		if (r == 0 && n && (r = room(ip, 0, n, &p)) == 0) {
+			memcpy(p, x->text, n);
+			r = put(ip, 0, p, n);
+		}
 		if (r < 0) {
 			fprintf(2, "fsd: %s: %s\n", x->path, errstr(r));
 			return r;
@@ -506,9 +551,22 @@ static int extras(void)
 	return 0;
 }
 
+/* Block 0 all zeros: a disk no one has formatted. */
+static bool blank(struct bdev *d)
+{
+	static u8 b[BSIZE];
+	if (d->read(d, 0, 1, b) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(b); i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 /*
  * The tree of "/": on the disk blkd serves, if there is one (the image
- * mkfs made, docs/disk.md), else in memory from the boot archive. A disk
+ * mkfs made, docs/disk.md), else in memory from the boot archive. An
+ * empty disk gets a file system, filled as the RAM tree would be. A disk
  * that fails its check is refused, never half-trusted: fsd stops.
  * Returns 0, or -1 (the reason printed).
  */
@@ -524,6 +582,14 @@ static int root_tree(void)
 	if (r == 0 && (r = disk_mount(&disk.b, msg, sizeof(msg))) == 0) {
 		fs = &disk_fs;
 		return 0;
+	}
+	if (r == -EINVAL && blank(&disk.b)) {
+		fprintf(2, "fsd: /dev/disk is empty: making a file system on it\n");
+		if ((r = disk_format(&disk.b, disk.b.nblocks, DISK_INODES)) == 0 &&
+		    (r = disk_mount(&disk.b, msg, sizeof(msg))) == 0) {
+			fs = &disk_fs;
+			return fill() < 0 || extras() < 0 ? -1 : 0;
+		}
 	}
 	fprintf(2, "fsd: /dev/disk: refusing to mount it: %s\n", r == -EINVAL ? msg : errstr(r));
 	if (r != -EINVAL && msg[0])

@@ -5,19 +5,24 @@
  * An operation changes blocks only in the buffer cache, and log_write()s
  * each one it changed. log_commit() then:
  *
- *   1. writes the changed blocks into the log area, flush
+ *   1. writes the changed blocks into the log area
  *   2. writes the header: how many, where each belongs, a checksum of
  *      it all, flush                  <- the commit point
  *   3. installs: writes each block at its home, flush
- *   4. writes the header with n = 0, flush
  *
  * A crash before 2 is on the disk leaves the homes untouched: the
  * operation did not happen. A crash after it is repaired at the next
  * mount (log_mount), which installs the logged blocks again: the
- * operation happened. A header torn half-way, or log blocks that did
- * not all reach the disk, fail the checksum and count as not written:
- * the commit point is the header, whole. Replaying twice is harmless
- * (the same bytes written again), so a crash during replay is too.
+ * operation happened. The checksum covers the header and the logged
+ * blocks, so a header torn half-way, or one that reached the disk before
+ * the blocks it describes (there is no flush between 1 and 2: a disk may
+ * reorder writes until a flush), counts as never written: the commit
+ * point is the header, whole, with its blocks.
+ *
+ * The header is never cleared: the mount installs the last transaction
+ * again, which writes the bytes the homes have already (step 3 was
+ * flushed before the next transaction could overwrite the log), so
+ * installing twice, or crashing while installing, is harmless.
  *
  * One thread, one transaction at a time (fsd serves in one thread): no
  * group commit. The log holds nlog blocks (the superblock says): an
@@ -156,8 +161,6 @@ int log_commit(void)
 			memcpy(stage + j * BSIZE, tx[i + j]->data, BSIZE);
 		r = dev->write(dev, start + 1 + i, k, stage);
 	}
-	if (r == 0)
-		r = flush();
 	if (r == 0) {
 		hdr.n = ntx;
 		for (u32 i = 0; i < ntx; i++)
@@ -171,11 +174,7 @@ int log_commit(void)
 	for (u32 i = 0; i < ntx && r == 0; i++)
 		r = dev->write(dev, tx[i]->blk, 1, tx[i]->data);
 	if (r == 0)
-		r = flush();
-	if (r == 0) {
-		memset(&hdr, 0, sizeof(hdr));
-		r = write_hdr();
-	}
+		r = flush(); /* before the next transaction overwrites the log */
 	if (r < 0) {
 		log_abort(); /* the disk decides: the next mount replays it, or not */
 		return r;
