@@ -54,6 +54,7 @@
 
 #include "types.h"
 #include "archdef.h"
+#include "abi/dev.h"
 
 /* ---------------------------------------------------------------------
  * Entry: arch/<arch>/boot.S. The arch's entry code runs first, with
@@ -174,8 +175,16 @@ void arch_start_cpus(void);
  * ------------------------------------------------------------------- */
 
 /* Route device interrupt `irq` (the arch's own numbering) to this CPU.
- * Called by irq_register() (kernel/trap.c). */
+ * Called by irq_register() (kernel/trap.c), and by kernel/dev.c when a
+ * driver re-arms its device's interrupt. */
 void arch_irq_unmask(int irq);
+
+/* Stop `irq` from reaching any CPU until arch_irq_unmask(). Called by
+ * irq_unregister() (kernel/trap.c) and by kernel/dev.c's handler, which
+ * masks a driver's interrupt until the driver has seen it; so it must
+ * work from the handler, before the arch ends the interrupt (a level-
+ * triggered line is still asserted then). */
+void arch_irq_mask(int irq);
 
 /*
  * Interrupt CPU `cpu` (an index, not the hardware id) with the kernel's
@@ -192,6 +201,33 @@ void arch_ipi_send(int cpu);
  * kernel's IPI arrived (kernel/ipi.c). */
 void irq_handle(int irq);
 void ipi_handle(void);
+
+/* ---------------------------------------------------------------------
+ * Devices for drivers: arch/<arch>/dev.c. The devices a driver process
+ * may claim (kernel/dev.c, docs/drivers.md), found the arch's way - the
+ * device tree's virtio-mmio nodes (riscv64), PCI enumeration (x86_64) -
+ * and described the same way. Both functions are called by kernel/dev.c
+ * only, under its lock. An arch with no such devices answers -ENODEV.
+ * ------------------------------------------------------------------- */
+
+struct dev_desc {
+	u32 type;	       /* the virtio device id */
+	u32 bus;	       /* DEV_BUS_* (abi/dev.h) */
+	int irq;	       /* its interrupt (arch numbering, below 64), or -1 */
+	u64 base[DEV_REGIONS]; /* register region i, physical */
+	u64 size[DEV_REGIONS]; /* ... its bytes; 0: none, or not memory */
+	u8 config[256];	       /* PCI configuration space; zeros elsewhere */
+};
+
+/* Describe the index-th device (0, 1, ... in a fixed order): 0, or
+ * -ENODEV past the last one. Never disturbs a device in use. */
+int arch_dev_get(int index, struct dev_desc *d);
+
+/* on: device `index` was claimed; let it reach memory (PCI: bus
+ * mastering). off: its driver let go; stop it reaching memory before
+ * returning (PCI: bus mastering off; virtio-mmio: a device reset), so
+ * that its DMA pages can be freed. */
+void arch_dev_dma(int index, bool on);
 
 /* ---------------------------------------------------------------------
  * UART: arch/<arch>/uart.c. The 16550 driver is portable
@@ -290,7 +326,8 @@ void arch_tlb_flush_page(u64 va);
 /* ---------------------------------------------------------------------
  * Traps, threads and user mode: arch/<arch>/trap.c, and trap.S for
  * what only assembly can do (arch_switch(), and the register saving and
- * restoring on either side of a trap).
+ * restoring on either side of a trap); archdef.h for the system call's
+ * inline register accessors.
  *
  * Every thread has a kernel stack. A thread that runs user code keeps
  * its user registers in a struct trapframe at the very top of that
@@ -328,11 +365,11 @@ void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64
  * Called by kernel/proc.c, a new thread's first way out. */
 void arch_return_to_user(struct trapframe *tf) __attribute__((noreturn));
 
-/* A system call's number, its i-th argument (0..5), its result. Called
- * by kernel/syscall.c. */
-u64 arch_tf_sysno(struct trapframe *tf);
-u64 arch_tf_arg(struct trapframe *tf, int i);
-void arch_tf_set_ret(struct trapframe *tf, u64 val);
+/* A system call's number, its i-th argument (0..5), its result: inline
+ * in archdef.h (one load or store each). Called by kernel/syscall.c. */
+static inline u64 arch_tf_sysno(struct trapframe *tf);
+static inline u64 arch_tf_arg(struct trapframe *tf, int i);
+static inline void arch_tf_set_ret(struct trapframe *tf, u64 val);
 
 /* Where the user thread will resume (its pc). Called by kernel/proc.c
  * and uintr.c. */

@@ -9,6 +9,8 @@
 #include "kernel.h"
 
 struct cpu cpus[NCPU];
+_Static_assert((sizeof(struct cpu) & (sizeof(struct cpu) - 1)) == 0,
+	       "struct cpu: a power of two in size, for mycpu() (kernel.h)");
 
 int ncpu_online(void)
 {

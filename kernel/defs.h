@@ -42,6 +42,15 @@ void op_console_ready(void); /* hand typed lines to waiting reads */
 static inline struct cpu *mycpu(void); /* kernel.h */
 int ncpu_online(void);
 
+/* dev.c: devices for driver processes; OP_DEV_* */
+int op_dev_open(struct op *op);
+int op_dev_info(struct op *op);
+int op_dev_map(struct op *op);
+int op_dev_dma(struct op *op);
+int op_dev_irq(struct op *op);
+int op_dev_arm(struct op *op);
+void dev_release_proc(struct proc *p);
+
 /* elf.c: load a program image into a user address space */
 int elf_load(struct pagetable *pt, const void *image, size_t size, u64 *entry);
 
@@ -163,9 +172,10 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_holding(struct spinlock *l);
-void release_check(const char *what); /* panics if this CPU holds a spinlock */
-static inline void irq_push(void);    /* disable interrupts, nestable (kernel.h) */
+void release_check(const char *what);	  /* panics if this CPU holds a spinlock */
+static inline struct cpu *irq_push(void); /* disable interrupts, nestable (kernel.h) */
 static inline void irq_pop(void);
+static inline void irq_pop_cpu(struct cpu *c);
 
 /* sysproc.c: the opcodes of processes, threads and the system */
 int op_spawn(struct op *op);
@@ -186,13 +196,14 @@ u64 ticks(void);
 int op_sleep(struct op *op);
 
 /* trap.c (the calls from arch trap code are in arch.h) */
-typedef void (*irq_fn)(void);
-void irq_register(int irq, irq_fn fn);
+typedef void (*irq_fn)(int irq);
+int irq_register(int irq, irq_fn fn);
+void irq_unregister(int irq);
 
 /* uart.c: 16550 */
 void uart_init(void);
 void uart_putc(char c);
-void uart_intr(void);
+void uart_intr(int irq);
 
 /* uintr.c: user interrupts, what the rest of the kernel uses; OP_UINTR_* */
 int op_uintr_register_handler(struct op *op);
@@ -211,6 +222,7 @@ void uintr_kick(struct urecv *u, unsigned vector);
 void uintr_sender_drop(struct thread *t, int idx, struct urecv *u);
 void uintr_get(struct urecv *u);
 void uintr_put(struct urecv *u);
+struct urecv *uintr_vector_recv(struct file *f, unsigned *vector);
 
 /* uvm.c: user address spaces. Every user page table shares the kernel's
  * upper half; the lower half [0, USER_TOP) is the process's own. */

@@ -348,7 +348,11 @@ static void drop(struct mount *m, struct fsreq *q, int res, bool queued)
 	kfree(q);
 }
 
-/* The server closed its control descriptor (or exited): unmount. */
+/*
+ * The server closed its control descriptor (or exited): unmount. The
+ * path is free at once, for the server init starts in its place
+ * (docs/servers.md, "Restarting servers").
+ */
 static void ctl_close(struct file *f)
 {
 	struct mount *m = f->priv;

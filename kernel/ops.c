@@ -63,6 +63,12 @@ static const struct opcode opcodes[OP_COUNT] = {
     [OP_FSOP] = {op_fsop},
     [OP_ARCHIVE_READ] = {op_archive_read, ROOT},
     [OP_CONSOLE_FG] = {op_console_fg},
+    [OP_DEV_OPEN] = {op_dev_open, ROOT},
+    [OP_DEV_INFO] = {op_dev_info, ROOT},
+    [OP_DEV_MAP] = {op_dev_map, ROOT},
+    [OP_DEV_DMA] = {op_dev_dma, ROOT},
+    [OP_DEV_IRQ] = {op_dev_irq, ROOT},
+    [OP_DEV_ARM] = {op_dev_arm, ROOT},
 };
 
 /* Validate the fields every entry shares and what its row asks, then run it. */

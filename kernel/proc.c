@@ -396,6 +396,7 @@ static void thread_ended(struct proc *p, int slot)
 static void proc_end(struct proc *p, int status)
 {
 	fd_close_all(p);
+	dev_release_proc(p); /* devices it drives, even through a descriptor handed on */
 	/* Threads that ended on other CPUs may still be switching away,
 	 * with p's table loaded: it is freed once none is (sched.c). */
 	arch_vm_switch(vm_kernel()->root);

@@ -49,8 +49,9 @@ void uart_putc(char c)
 }
 
 /* Interrupt handler: hand every byte that has arrived to the console. */
-void uart_intr(void)
+void uart_intr(int irq)
 {
+	(void)irq; /* it has only one */
 	while (arch_uart_read(LSR) & LSR_DATA)
 		console_input((char)arch_uart_read(RBR));
 }

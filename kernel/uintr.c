@@ -396,6 +396,20 @@ int op_uintr_unregister_sender(struct op *op)
 	return 0;
 }
 
+/*
+ * If f is a vector's descriptor: its receiver, with a reference for the
+ * caller, and its vector in *vector (a device's interrupt posts it,
+ * dev.c); else NULL.
+ */
+struct urecv *uintr_vector_recv(struct file *f, unsigned *vector)
+{
+	if (f->ops != &vec_fileops)
+		return NULL;
+	*vector = f->arg;
+	uintr_get(f->priv);
+	return f->priv;
+}
+
 /* ---- for hardware pipes (pipe.c): wake-ups between pipe ends ---------- */
 
 /*

@@ -112,7 +112,8 @@ static void unmap_range(struct pagetable *pt, u64 va, u64 end)
 static int map(struct pagetable *pt, u64 va, u64 size, unsigned prot, u64 pa)
 {
 	if (!user_range(va, size) || (pa & (PAGE_SIZE - 1)) ||
-	    (prot & ~(VM_R | VM_W | VM_X | VM_U | VM_SHARED)) || !(prot & VM_U) || !(prot & VM_R))
+	    (prot & ~(VM_R | VM_W | VM_X | VM_U | VM_SHARED | VM_DEV)) || !(prot & VM_U) ||
+	    !(prot & VM_R) || ((prot & VM_DEV) && !(prot & VM_SHARED)))
 		return -EINVAL;
 
 	spin_lock(&pt->lock);
@@ -238,6 +239,10 @@ static u8 *user_byte(struct pagetable *pt, u64 uva, unsigned need)
 {
 	u64 *e = lookup(pt, uva, false, NULL);
 	if (!e || arch_pte_kind(*e, 0) != PTE_LEAF || (arch_pte_prot(*e) & need) != need)
+		return NULL;
+	/* A driver's device registers (dev.c) are no buffer: the direct map
+	 * need not cover them, and reading one may have side effects. */
+	if (arch_pte_prot(*e) & VM_DEV)
 		return NULL;
 	return (u8 *)P2V(arch_pte_addr(*e)) + (uva & (PAGE_SIZE - 1));
 }

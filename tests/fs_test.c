@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "harness/shell.h"
+#include "harness/vm.h"
 
 #define FSTEST_MS                                                                                  \
 	600000	   /* fstest's checks, twice, with children and timeouts, under TCG, busy host */
@@ -140,8 +141,67 @@ static void tree(struct run *r)
 	expect(vm, CMD_MS, "^/home/user: directory mode 0755 owner 1000:1000 .*$");
 }
 
+#define RESTART_MS  300000 /* fstest restart: two kills, two restarts, under TCG, busy host */
+#define MIN_RESTART 20	   /* its checks */
+#define GIVEUP_MS   120000 /* init's five tries, with back-off, under TCG, busy host */
+
+/*
+ * init restarts the file server (docs/servers.md): fstest kills it twice
+ * while clients read; they fail, none hangs, init says it restarts it,
+ * and files are served again - the shell's included.
+ */
+static void restart(struct run *r)
+{
+	char w[10];
+	randword(w, sizeof(w));
+	struct vm *vm = shell(r);
+	type(vm, "fstest restart %s\r", w);
+	checks_passed(vm, "fstest", RESTART_MS, MIN_RESTART);
+	seen(vm, "init: fsd exited with status 137: restarting it in 0 ms$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat /etc/motd | wc\r");
+	expect(vm, CMD_MS, "^2 12 60$");
+	expect(vm, CMD_MS, PROMPT);
+}
+
+/*
+ * A server that dies at once, every time: init tries five times, backing
+ * off, then gives up on it (fstest giveup serves /bin/false as /bin/fsd,
+ * the first two times with a bad entry point: they crash on a fault).
+ * The system goes on without files: programs come from the boot archive.
+ */
+static void giveup(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "fstest giveup\r");
+	/* init's lines may follow the shell's prompt on its line: no ^ */
+	expect(vm, GIVEUP_MS, "init: fsd failed to start 5 times in a row: giving up on it$");
+	seen(vm, "init: fsd exited with status 139: restarting it in 100 ms$"); /* a fault */
+	seen(vm, "init: fsd exited with status 1: restarting it in 800 ms$");
+	seen(vm, "^fstest: init started the dying server 5 times$");
+	check(vm, !vm_seen(vm, "^FAIL "), "fstest giveup failed a check");
+	/* the shell's prompt may have come before init's line or after it:
+	   a word of our own, then the prompt after it (typed ahead, the
+	   word may follow a prompt on its line, but never "echo ") */
+	char w[10];
+	randword(w, sizeof(w));
+	type(vm, "echo %s\r", w);
+	expect(vm, CMD_MS, "(^|^\\$ )%s$", w);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat /etc/motd\r");
+	expect(vm, CMD_MS, "^cat: /etc/motd: No such file or directory$");
+	expect(vm, CMD_MS, PROMPT);
+}
+
 const struct test fs_tests[] = {
-    {"fs/fstest", 6, ALL, fstest, 2},	  {"fs/fstest-1cpu", 4, ALL, fstest, 1},
-    {"fs/programs", 3, ALL, programs, 2}, {"fs/programs-1cpu", 2, ALL, programs, 1},
-    {"fs/tree", 2, ALL, tree, 0},	  {0},
+    {"fs/fstest", 6, ALL, fstest, 2},
+    {"fs/fstest-1cpu", 4, ALL, fstest, 1},
+    {"fs/programs", 3, ALL, programs, 2},
+    {"fs/programs-1cpu", 2, ALL, programs, 1},
+    {"fs/tree", 2, ALL, tree, 0},
+    {"fs/restart", 3, ALL, restart, 2},
+    {"fs/restart-1cpu", 2, ALL, restart, 1},
+    {"fs/giveup", 1, ALL, giveup, 2},
+    {"fs/giveup-1cpu", 1, ALL, giveup, 1},
+    {0},
 };

@@ -15,10 +15,11 @@ extern const struct test robust_tests[];
 extern const struct test pipe_tests[];
 extern const struct test fs_tests[];
 extern const struct test shell_tests[];
+extern const struct test dev_tests[];
 
 static const struct test *const suites[] = {
     boot_tests, user_tests,  thread_tests, uintr_tests, pipe_tests,
-    fs_tests,	shell_tests, robust_tests, NULL,
+    fs_tests,	shell_tests, robust_tests, dev_tests,	NULL,
 };
 
 int main(int argc, char **argv)

@@ -51,7 +51,7 @@ $(H)/test_%: tests/unit/test_%.c
 -include $(UNIT:=.d)
 
 # What the grader boots on one arch: the kernel, and the U-Boot files.
-test-build: kernel $(UBOOT_FILES)
+test-build: kernel $(UBOOT_FILES) $(DISK0)
 
 test-unit: $(UNIT)
 	@fail=0; for t in $(UNIT); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -30,7 +30,7 @@ UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 # `make deps` has had the chance to install it.
 UCFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
-	-fno-stack-protector -fno-pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-stack-protector -fno-pie -fomit-frame-pointer -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections -Iuser/include -Ishared -Ikernel -MMD -MP $(USER_CFLAGS)
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -T user/user.ld

@@ -40,6 +40,9 @@ QEMU_HW := -smp $(CPUS) -m 256M
 # -no-reboot: a reset request (a crash in firmware) exits QEMU instead of
 # looping; the kernel itself exits through arch_poweroff().
 QEMU_OPTS := -machine virt $(QEMU_HW) -bios $(OPENSBI) -kernel $(KERNEL_IMG) -nographic -no-reboot
+# The disk (drive hd0, the Makefile's disk_opts) on a virtio-mmio transport,
+# as a modern (virtio 1.x) device: QEMU's default there is the legacy interface.
+QEMU_DISK := -device virtio-blk-device,drive=hd0 -global virtio-mmio.force-legacy=false
 
 # ---- U-Boot ---------------------------------------------------------------
 #

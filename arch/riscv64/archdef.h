@@ -38,8 +38,9 @@
 /* The longest user-interrupt instruction (all are 32 bits): what kernel/uintr.c fetches. */
 #define UINTR_INSN_MAX 4
 
-/* Exception causes (scause) that trap.c and the user-interrupt emulation share. */
+/* Exception causes (scause) that trap.c, trap.S and the user-interrupt emulation share. */
 #define EXC_ILLEGAL 2  /* illegal instruction */
+#define EXC_ECALL_U 8  /* ecall from user mode: a system call */
 #define EXC_IPAGE   12 /* instruction page fault */
 
 /*
@@ -122,4 +123,25 @@ static inline bool arch_irq_enabled(void)
 
 /* Zihintpause's pause hint is not part of rv64imac: nothing to do. */
 static inline void arch_relax(void) {}
+
+/*
+ * The system-call convention: number in a7, arguments in a0..a5
+ * (x10..x15), result in a0. Inline: kernel/syscall.c passes a constant
+ * i, so each is one load; as calls they cost a ring call 35
+ * instructions.
+ */
+static inline u64 arch_tf_sysno(struct trapframe *tf)
+{
+	return tf->a7;
+}
+
+static inline u64 arch_tf_arg(struct trapframe *tf, int i)
+{
+	return (&tf->a0)[i]; /* i is 0..5 (arch.h): a0..a5 follow each other */
+}
+
+static inline void arch_tf_set_ret(struct trapframe *tf, u64 val)
+{
+	tf->a0 = val;
+}
 #endif

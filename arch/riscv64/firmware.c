@@ -33,6 +33,8 @@
  *   /cpus/cpu@...                reg: a hart id (status absent or "okay")
  *   /cpus timebase-frequency     ticks per second of the time CSR
  *   /chosen bootargs             the kernel command line (QEMU -append)
+ *   /soc/virtio_mmio@...         reg, interrupts: a virtio-mmio transport
+ *                                (a device may sit in it: dev.c looks)
  * ------------------------------------------------------------------- */
 
 #define FDT_MAGIC      0xd00dfeed
@@ -58,6 +60,8 @@ static int nreserved;
 static u64 dtb_size;
 u64 timebase_hz;
 int nharts = 1; /* the boot hart, harts[0] */
+struct virtio_slot virtio_slots[NVIRTIO];
+int nvirtio;
 /* A copy of /chosen/bootargs, whose last byte stays 0: the kernel need
  * not keep the blob's pages forever. */
 static char cmdline[CMDLINE_MAX];
@@ -99,6 +103,18 @@ static void add_reg(struct mem_range *r, int *n, const u8 *v, u32 len, int ac, i
 		add_range(r, n, cells(v + i, ac), cells(v + i + 4 * ac, sc));
 }
 
+/* A virtio_mmio node closed: keep it, in address order (QEMU lists
+ * them from the top down); a bad one (no reg) is left out. */
+static void add_virtio(struct virtio_slot v)
+{
+	if (!v.size || nvirtio == NVIRTIO)
+		return;
+	int i = nvirtio++;
+	for (; i > 0 && virtio_slots[i - 1].base > v.base; i--)
+		virtio_slots[i] = virtio_slots[i - 1];
+	virtio_slots[i] = v;
+}
+
 /* A hart found in /cpus: the boot hart is already harts[0]. */
 static void add_hart(u64 hartid)
 {
@@ -116,6 +132,7 @@ void firmware_init(void)
 	int acells[MAXDEPTH], scells[MAXDEPTH]; /* what each open node says of its children */
 	u64 hartid = 0;
 	bool hart_ok = false;
+	struct virtio_slot virtio = {0};
 	int d = -1;
 
 	if (be32(&h->magic) != FDT_MAGIC)
@@ -138,13 +155,17 @@ void firmware_init(void)
 			node[d] = (const char *)p;
 			acells[d] = 2; /* the defaults, unless the node says otherwise */
 			scells[d] = 1;
-			if (d == 2)
+			if (d == 2) {
 				hart_ok = true;
+				virtio = (struct virtio_slot){.irq = -1};
+			}
 			p += ROUND_UP(strlen(node[d]) + 1, 4);
 		} else if (token == FDT_END_NODE) {
 			if (d == 2 && node_is(node[1], "cpus") && node_is(node[2], "cpu") &&
 			    hart_ok)
 				add_hart(hartid);
+			if (d == 2 && node_is(node[2], "virtio_mmio"))
+				add_virtio(virtio);
 			d--;
 		} else if (token == FDT_PROP) {
 			u32 len = be32(p);
@@ -168,6 +189,14 @@ void firmware_init(void)
 				hartid = cells(v, acells[1]);
 			else if (d == 2 && node_is(parent, "cpus") && strcmp(name, "status") == 0)
 				hart_ok = strncmp((const char *)v, "ok", 2) == 0; /* "okay" */
+			else if (d == 2 && node_is(node[2], "virtio_mmio") &&
+				 strcmp(name, "reg") == 0 && len >= 4u * (acells[1] + scells[1]))
+				virtio = (struct virtio_slot){cells(v, acells[1]),
+							      cells(v + 4 * acells[1], scells[1]),
+							      virtio.irq};
+			else if (d == 2 && node_is(node[2], "virtio_mmio") &&
+				 strcmp(name, "interrupts") == 0 && len >= 4)
+				virtio.irq = be32(v);
 			else if (d == 1 && node_is(node[1], "chosen") &&
 				 strcmp(name, "bootargs") == 0)
 				memcpy(cmdline, v, MIN(len, CMDLINE_MAX - 1));

@@ -49,6 +49,18 @@ void arch_irq_unmask(int irq)
 }
 
 /*
+ * Priority 0 means "never interrupts", on every hart at once. The enable
+ * bits are not the way: a hart's completion of a source that is not
+ * enabled for it is ignored (the PLIC spec), and dev.c's handler masks
+ * before plic_intr() completes; the gateway would then never forward
+ * the source again. A level-triggered request stays pending meanwhile.
+ */
+void arch_irq_mask(int irq)
+{
+	*plic(4 * irq) = 0;
+}
+
+/*
  * The kernel's IPI is the supervisor software interrupt, which only
  * machine mode can raise on another hart: ask the SBI.
  */

@@ -88,6 +88,16 @@ extern u64 boot_release[MAX_HARTID];
 
 /* firmware.c */
 void firmware_init(void);
+/* virtio-mmio transports, from the device tree's virtio_mmio nodes
+ * (firmware.c), in address order; dev.c offers what sits in them. */
+#define NVIRTIO 8
+struct virtio_slot {
+	u64 base, size;
+	int irq; /* its PLIC source */
+};
+extern struct virtio_slot virtio_slots[NVIRTIO];
+extern int nvirtio;
+
 extern struct mem_range ram[]; /* RAM banks, from /memory */
 extern int nram;
 extern u64 timebase_hz;

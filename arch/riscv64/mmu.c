@@ -95,6 +95,10 @@ void arch_kernel_map(struct pagetable *pt)
 	err |= vm_map(pt, (u64)_erodata, kdata, kend - kdata, rw);
 	for (u64 i = 0; i < ARRAY_SIZE(dev); i++)
 		err |= vm_map(pt, (u64)P2V(dev[i][0]), dev[i][0], dev[i][1], rw | VM_DEV);
+	/* virtio transports: dev.c reads their ids and resets them */
+	for (int i = 0; i < nvirtio; i++)
+		err |= vm_map(pt, (u64)P2V(virtio_slots[i].base), virtio_slots[i].base,
+			      ROUND_UP(virtio_slots[i].size, PAGE_SIZE), rw | VM_DEV);
 	if (err)
 		panic("arch_kernel_map: out of memory");
 }

@@ -139,7 +139,17 @@ trap_from_user:
 	mv a0, sp
 	call trap_user /* ends in trap_return_user(), which may switch threads */
 	mv a0, sp
-	/* fall through, with a0 = the trapframe at the top of this stack */
+	/*
+	 * After a system call, s0..s11 need no loading: the C code we
+	 * called preserved them (arch_switch too, if it switched threads),
+	 * so they still hold the user's values, and no kernel code changes
+	 * them in the frame of an ecall (only the exceptions that emulate
+	 * an instruction write a register of the frame: they load all).
+	 * 12 loads fewer per system call. t1 = 0 says "after an ecall".
+	 */
+	ld t1, TF_SCAUSE(sp)
+	addi t1, t1, -EXC_ECALL_U
+	j ret_user
 	.cfi_endproc
 
 /*
@@ -152,6 +162,8 @@ trap_from_user:
 trapret_user:
 	.cfi_startproc
 	.cfi_undefined ra /* nothing to return to: gdb's backtrace ends here */
+	li t1, 1 /* load every register */
+ret_user:
 	csrc sstatus, SSTATUS_SIE /* no trap may see the half-restored state */
 	mv sp, a0
 	addi t0, sp, TF_SIZE
@@ -168,7 +180,11 @@ trapret_user:
 	li t0, SSTATUS_SPIE
 	csrs sstatus, t0
 	csrw sscratch, tp /* from here on a trap means "from user" */
-	.irp n, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	beqz t1, 1f
+	.irp n, 8,9,18,19,20,21,22,23,24,25,26,27 /* s0..s11 */
+	ld x\n, TF_REG(\n)(sp)
+	.endr
+1:	.irp n, 1,3,4,5,6,7,10,11,12,13,14,15,16,17,28,29,30,31 /* t1 (x6) too */
 	ld x\n, TF_REG(\n)(sp)
 	.endr
 	ld sp, TF_REG(2)(sp) /* last: it is the base of every load above */

@@ -31,7 +31,6 @@
 #define IRQ_SSOFT   1
 #define IRQ_STIMER  5
 #define IRQ_SEXT    9
-#define EXC_ECALL_U 8
 
 _Static_assert(__builtin_offsetof(struct trapframe, t6) == TF_REG(31), "trap.S layout");
 _Static_assert(__builtin_offsetof(struct trapframe, stval) == TF_STVAL, "trap.S layout");
@@ -176,24 +175,6 @@ void arch_tf_init_user(struct trapframe *tf, u64 pc, u64 sp, u64 a0, u64 a1, u64
 u64 arch_tf_pc(struct trapframe *tf)
 {
 	return tf->sepc;
-}
-
-/* The system-call convention: number in a7, arguments in a0..a5 (x10..x15), result in a0. */
-u64 arch_tf_sysno(struct trapframe *tf)
-{
-	return tf->a7;
-}
-
-u64 arch_tf_arg(struct trapframe *tf, int i)
-{
-	if (i < 0 || i > 5)
-		panic("arch_tf_arg: no argument %d", i);
-	return ((u64 *)tf)[TF_REG(10 + i) / 8];
-}
-
-void arch_tf_set_ret(struct trapframe *tf, u64 val)
-{
-	tf->a0 = val;
 }
 
 void arch_dump_trapframe(struct trapframe *tf)

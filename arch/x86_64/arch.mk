@@ -13,7 +13,8 @@ NM := nm
 # -mgeneral-regs-only: no SSE or x87 in the kernel, so traps need not save
 #   those registers.
 # -fno-asynchronous-unwind-tables: no .eh_frame; gdb unwinds from
-#   .debug_frame and the frame pointers.
+#   .debug_frame (the call-frame information -g emits; no frame
+#   pointer is needed: the top Makefile omits them).
 ARCH_CFLAGS := -m64 -march=x86-64 -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-pic -fno-asynchronous-unwind-tables
 ARCH_LDFLAGS := -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none
@@ -46,6 +47,10 @@ QEMU := qemu-system-x86_64
 QEMU_COMMON = -machine pc -smp $(CPUS) -m 256M -nographic -no-reboot -nic none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 QEMU_OPTS = $(QEMU_COMMON) -kernel $(KERNEL_IMG)
+# The disk (drive hd0, the Makefile's disk_opts) as a modern-only virtio-pci
+# device: memory BARs found through capabilities, no legacy I/O ports
+# (which a user-space driver could reach only with an I/O permission map).
+QEMU_DISK := -device virtio-blk-pci,drive=hd0,disable-legacy=on
 QEMU_UBOOT_OPTS = $(QEMU_COMMON) -bios $(B)/u-boot.rom \
 	-drive if=virtio,format=raw,readonly=on,file=$(B)/boot.disk
 

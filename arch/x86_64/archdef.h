@@ -145,4 +145,39 @@ static inline void arch_relax(void)
 {
 	asm volatile("pause");
 }
+
+/*
+ * The system-call convention (user/lib/x86_64/user.S): number in rax,
+ * arguments in rdi, rsi, rdx, r10, r8, r9 - the C calling convention's
+ * registers, but r10 for rcx, which syscall overwrites - and the result
+ * in rax. Inline: kernel/syscall.c passes a constant i, so each is one
+ * load; as calls they cost a ring call 26 instructions.
+ */
+static inline u64 arch_tf_sysno(struct trapframe *tf)
+{
+	return tf->rax;
+}
+
+static inline u64 arch_tf_arg(struct trapframe *tf, int i)
+{
+	switch (i) {
+	case 0:
+		return tf->rdi;
+	case 1:
+		return tf->rsi;
+	case 2:
+		return tf->rdx;
+	case 3:
+		return tf->r10;
+	case 4:
+		return tf->r8;
+	default:
+		return tf->r9; /* i is 0..5 (arch.h) */
+	}
+}
+
+static inline void arch_tf_set_ret(struct trapframe *tf, u64 val)
+{
+	tf->rax = val;
+}
 #endif

@@ -122,6 +122,13 @@ void ioapic_init(void)
 	}
 }
 
+/* Set the mask bit of irq's pin, leaving the rest of its entry as it is. */
+void arch_irq_mask(int irq)
+{
+	u32 pin = isa_irq_route(irq).gsi - ioapic_gsi_base;
+	ioapic_write(IOAPIC_REDIR + 2 * pin, ioapic_read(IOAPIC_REDIR + 2 * pin) | REDIR_MASKED);
+}
+
 /*
  * Send ISA IRQ `irq` to this CPU as vector T_IRQ0 + irq. The firmware's
  * interrupt source overrides (firmware.c) say which IOAPIC input the line

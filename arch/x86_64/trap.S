@@ -188,8 +188,26 @@ syscall_entry:
  * USER_TOP gets exactly that rcx. (AMD CPUs fault after the switch to
  * ring 3, harmlessly.) iretq checks rip before it leaves ring 0 too, but
  * it faults on the kernel stack; trap.c refuses such a rip either way.
+ *
+ * r12..r15 need no popping: the C code we called preserved them (and
+ * arch_switch, if it switched threads), so they still hold the user's
+ * values, and no kernel code changes them in a system call's frame
+ * (the emulated instructions that write a register come through
+ * alltraps). One add instead of four pops; rbx and rbp, between
+ * registers we do pop, cost a pop either way.
  */
-	restore_regs
+	addq $32, %rsp			/* r15, r14, r13, r12 */
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
 	addq $16, %rsp			/* vector and error code; rip is at %rsp now */
 	movq TF_RSP - TF_RIP(%rsp), %rsp
 	swapgs

@@ -107,7 +107,11 @@ static const char *const exceptions[32] = {
  * EOI goes to the LAPIC before a handler runs because the handler may
  * switch threads (a tick from user mode ends with trap_return_user(),
  * which may preempt) and the LAPIC must not wait for us to come back;
- * the next interrupt stays pending until iretq sets IF again.
+ * the next interrupt stays pending until iretq sets IF again. Device
+ * lines are the exception: their handlers never switch, and a driver's
+ * level-triggered line (kernel/dev.c) must be masked at the IOAPIC
+ * before the EOI, or the IOAPIC, seeing it still asserted, sends it
+ * again at once.
  */
 static void interrupt(u64 v)
 {
@@ -119,8 +123,8 @@ static void interrupt(u64 v)
 		lapic_eoi();
 		ipi_handle();
 	} else if (v >= T_IRQ0 && v < T_IRQ0 + 16) {
-		lapic_eoi();
 		irq_handle(v - T_IRQ0);
+		lapic_eoi();
 	} else if (v == T_UINTR_WAKE || v == T_UINTR) {
 		/*
 		 * A user-interrupt notification the CPU did not take itself
@@ -246,43 +250,9 @@ void arch_context_init(struct context *c, u64 sp, void (*entry)(void))
 	c->r12 = (u64)entry;
 }
 
-/*
- * The system-call convention (user/lib/x86_64/user.S): number in rax, arguments in rdi,
- * rsi, rdx, r10, r8, r9 - the C calling convention's registers, but r10
- * for rcx, which syscall overwrites - and the result in rax.
- */
 u64 arch_tf_pc(struct trapframe *tf)
 {
 	return tf->rip;
-}
-
-u64 arch_tf_sysno(struct trapframe *tf)
-{
-	return tf->rax;
-}
-
-u64 arch_tf_arg(struct trapframe *tf, int i)
-{
-	switch (i) {
-	case 0:
-		return tf->rdi;
-	case 1:
-		return tf->rsi;
-	case 2:
-		return tf->rdx;
-	case 3:
-		return tf->r10;
-	case 4:
-		return tf->r8;
-	case 5:
-		return tf->r9;
-	}
-	panic("arch_tf_arg: no argument %d", i);
-}
-
-void arch_tf_set_ret(struct trapframe *tf, u64 val)
-{
-	tf->rax = val;
 }
 
 void arch_dump_trapframe(struct trapframe *tf)

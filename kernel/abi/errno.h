@@ -22,6 +22,7 @@
 #define EFAULT	     14	 /* bad user address */
 #define EBUSY	     16	 /* busy: e.g. completion queue full, reap first */
 #define EEXIST	     17	 /* already exists */
+#define ENODEV	     19	 /* no such device (or none free to claim: EBUSY) */
 #define ENOTDIR	     20	 /* not a directory */
 #define EISDIR	     21	 /* is a directory */
 #define EINVAL	     22	 /* invalid argument */

@@ -41,6 +41,7 @@
 #include "errno.h"
 #include "pipe.h"
 #include "fs.h"
+#include "dev.h"
 
 /* System call numbers: a7 on RISC-V, rax on x86-64. */
 #define SYS_RING_ENTER 0
@@ -161,6 +162,20 @@ enum {
 			    (-EPERM): the file server's modes guard the files */
 	OP_CONSOLE_FG,	 /* off = a job (0: none): the one Ctrl-C on the console stops;
 			    who may: docs/console.md; res 0 */
+	/* Devices for drivers (abi/dev.h, docs/drivers.md): root only (-EPERM). */
+	OP_DEV_OPEN, /* off = a virtio device id: the first such device nobody holds;
+			res a descriptor (-ENODEV: none there, -EBUSY: all held) */
+	OP_DEV_INFO, /* fd = a device, addr -> struct dev_info, len = its size; res 0 */
+	OP_DEV_MAP,  /* fd, off = region, addr -> u64 to receive where its registers are
+			mapped (uncached, read/write); res the region's size */
+	OP_DEV_DMA,  /* fd, len = bytes (at most DEV_DMA_MAX): zeroed, pinned memory
+			the device can reach; addr -> struct dev_dma; res 0 */
+	OP_DEV_IRQ,  /* fd, arg[0] = a user-interrupt vector's descriptor
+			(OP_UINTR_CREATE_VECTOR): the device's interrupt posts that
+			vector, masking its source each time; the source is armed now.
+			res 0 (-ENODEV: the device has no interrupt; -EBUSY: its line
+			is the kernel's own) */
+	OP_DEV_ARM,  /* fd: unmask the source after a posted interrupt; res 0 */
 	OP_COUNT
 };
 

@@ -18,7 +18,7 @@
  *	                          liburing does when the CQ is empty
  *	pipe-kernel-pingpong-1cpu 1 byte there and back between two processes
  *	pipe-kernel-stream-1cpu   1 MiB through a pipe, 64 KiB per write
- *	file-read-{4k,64k}-1cpu   lseek to 0 and read 4 KiB (64 KiB) of a tmpfs file
+ *	file-read-{4k,64k}-1cpu   pread 4 KiB (64 KiB) at offset 0 of a tmpfs file
  *
  * With two CPUs (the run under plain TCG: time):
  *
@@ -350,7 +350,7 @@ static void uring_case(const char *name, int (*f)(long), long ops, unsigned flag
 	uring_close();
 }
 
-/* A 64 KiB file in a tmpfs; one operation: lseek to 0, read len bytes. */
+/* A 64 KiB file in a tmpfs; one operation: pread len bytes at offset 0. */
 #define FILE_SIZE (64 << 10)
 static int ffd = -1;
 static long flen;
@@ -359,10 +359,8 @@ static int file_read(long n)
 {
 	static char buf[FILE_SIZE];
 	for (long i = 0; i < n; i++) {
-		if (lseek(ffd, 0, SEEK_SET) != 0)
-			return -1;
 		for (long done = 0, r; done < flen; done += r)
-			if ((r = read(ffd, buf + done, flen - done)) <= 0)
+			if ((r = pread(ffd, buf + done, flen - done, done)) <= 0)
 				return -1;
 	}
 	return 0;

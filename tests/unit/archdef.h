@@ -15,6 +15,7 @@ static const unsigned long host_zero = 0;
 
 struct trapframe {
 	unsigned long pc;
+	unsigned long long sysno, arg[6], ret; /* a system call's registers */
 };
 
 struct context {
@@ -43,3 +44,15 @@ static inline void arch_irq_disable(void)
 	host_irq_on = 0;
 }
 static inline void arch_relax(void) {}
+static inline unsigned long long arch_tf_sysno(struct trapframe *tf)
+{
+	return tf->sysno;
+}
+static inline unsigned long long arch_tf_arg(struct trapframe *tf, int i)
+{
+	return tf->arg[i];
+}
+static inline void arch_tf_set_ret(struct trapframe *tf, unsigned long long val)
+{
+	tf->ret = val;
+}

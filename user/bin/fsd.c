@@ -69,6 +69,10 @@ size_t heap_size = sizeof(heap);
 #define STALL_NS    1000000000ull /* a client stopped mid-message this long loses its connection */
 #define SPIN	    2000	  /* look this many times before sleeping (two CPUs or more) */
 #define NCTL	    16		  /* control requests per round, so connections are not starved */
+#define OFF_MAX	    0x7fffffffull /* the biggest offset FS_SEEK and FS_AT take */
+/* a whole message fits in an empty ring (kernel/abi/fs.h) */
+_Static_assert(sizeof(struct fs_req) + FS_IO_MAX <= PIPE_SIZE, "a write fits in the ring");
+_Static_assert(sizeof(struct fs_reply) + FS_IO_MAX <= PIPE_SIZE, "an answer fits in the ring");
 
 struct conn {
 	int fd; /* -1: the slot is free */
@@ -87,6 +91,13 @@ static struct conn conns[NCONN];
 static int nconn;			  /* open connections: every stat reports it (st.conns) */
 static const struct fs_ops *fs = &ram_fs; /* the tree: in memory, or disk_fs */
 static int ctl;				  /* the control descriptor */
+/* Bit i: conns[i] is open. The loop looks at slots up to the highest
+   open one (for (m = live, i = 0; m; m >>= 1, i++)), not at all 32
+   three times per request: 13,944 -> 13,426 instructions per 4 KiB
+   read on x86_64, 27,268 -> 26,942 on riscv64 (bench
+   file-read-4k-1cpu, one connection open). */
+static u32 live;
+_Static_assert(NCONN <= 32, "live has a bit per connection");
 
 /*
  * For the tests of a server that dies at any moment (fstest's `crash`):
@@ -149,6 +160,7 @@ static void drop(struct conn *c)
 	close(c->fd);
 	fs->put(c->ip); /* an unlinked file goes with its last connection */
 	c->fd = -1;
+	live &= ~(1u << (c - conns));
 	nconn--;
 }
 
@@ -198,6 +210,7 @@ static int connect(struct fs_req *q)
 	c->access = acc;
 	c->uid = q->uid;
 	fs->hold(ip);
+	live |= 1u << (c - conns);
 	nconn++;
 	return 0;
 }
@@ -227,21 +240,29 @@ static bool answer(struct conn *c)
 	int np = 0;
 	u64 n = 0;
 	bool rd = c->access != O_WRONLY, wr = c->access != O_RDONLY;
+	/* FS_AT (pread, pwrite): the offset comes in the request and the
+	   connection's stays put. One round trip where lseek + read are
+	   two: 28,839 -> 14,976 instructions per 4 KiB read on x86_64,
+	   54,618 -> 28,608 on riscv64 (bench file-read-4k-1cpu). The
+	   offset is checked as FS_SEEK checks one. */
+	bool at = (q->op == FS_READ || q->op == FS_WRITE) && (q->flags & FS_AT);
+	u64 off = at ? q->off : c->off;
+	bool far = at && off > OFF_MAX; /* FS_SEEK would refuse it too */
 	switch (q->op) {
 	case FS_READ: {
 		const u8 *p;
-		if (!rd || isdir(c->ip)) {
-			a.res = !rd ? -EBADF : -EISDIR;
+		if (!rd || isdir(c->ip) || far) {
+			a.res = !rd ? -EBADF : isdir(c->ip) ? -EISDIR : -EINVAL;
 			break;
 		}
 		u64 want = MIN(q->len, FS_IO_MAX), k;
 		while (n < want && np < (int)ARRAY_SIZE(piece) &&
-		       (k = fs->readptr(c->ip, c->off + n, want - n, &p)) > 0) {
+		       (k = fs->readptr(c->ip, off + n, want - n, &p)) > 0) {
 			piece[np] = p;
 			len[np++] = k;
 			n += k;
 		}
-		c->off += n;
+		c->off += at ? 0 : n;
 		a.res = n;
 		break;
 	}
@@ -250,7 +271,9 @@ static bool answer(struct conn *c)
 		u64 size = c->ip->size;
 		int r = -EBADF;
 		if (wr)
-			r = isdir(c->ip) ? -EISDIR : fs->writeptr(c->ip, c->off, q->len, &p);
+			r = isdir(c->ip) ? -EISDIR
+			    : far	 ? -EINVAL
+					 : fs->writeptr(c->ip, off, q->len, &p);
 		if (r < 0) {
 			if (discard(c, q->len) != q->len)
 				return false;
@@ -266,8 +289,8 @@ static bool answer(struct conn *c)
 				fs->trunc(c->ip, size);
 			return false;
 		}
-		long w = fs->wrote(c->ip, c->off, q->len); /* on a disk: durable when it returns */
-		if (w > 0)
+		long w = fs->wrote(c->ip, off, q->len); /* on a disk: durable when it returns */
+		if (w > 0 && !at)
 			c->off += w;
 		a.res = w;
 		break;
@@ -279,7 +302,7 @@ static bool answer(struct conn *c)
 	case FS_SEEK: {
 		u64 base = q->flags == SEEK_SET ? 0 : q->flags == SEEK_CUR ? c->off : c->ip->size;
 		u64 to = base + q->off; /* unsigned: wraps instead of overflowing */
-		if (q->flags > SEEK_END || to > 0x7fffffff) {
+		if (q->flags > SEEK_END || to > OFF_MAX) {
 			a.res = -EINVAL;
 			break;
 		}
@@ -627,27 +650,36 @@ int main(int argc, char **argv)
 	struct kstats ks;
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
 	int fds[NCONN];
+	bool woke = false; /* the last round ended in a sleep */
 	for (unsigned round = 0;; round++) {
 		bool busy = false, more = false;
-		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0)
+		for (u32 m = live, i = 0; m; m >>= 1, i++)
+			if (m & 1)
 				busy |= serve(&conns[i], &more);
-		/* the kernel's requests: when idle, and now and then when busy */
-		if (!busy || round % 16 == 0)
+		/* The kernel's requests: now and then when busy, and after a
+		   sleep that brought no client's work (so the control
+		   descriptor, or nothing, woke us). Not before going to sleep:
+		   the sleep waits for the control descriptor too, and returns
+		   at once if a request is there, so none waits longer than
+		   before. That saves a wait() per client request: 14,976 ->
+		   13,944 instructions per 4 KiB read on x86_64, 28,608 ->
+		   27,268 on riscv64 (bench file-read-4k-1cpu). */
+		if (round % 16 == 0 || (woke && !busy))
 			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
 				control();
+		woke = false;
 		if (busy)
 			continue;
 		/* nothing to do: look a little longer, then sleep */
 		int n = 0;
-		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0)
+		for (u32 m = live, i = 0; m; m >>= 1, i++)
+			if (m & 1)
 				fds[n++] = conns[i].fd;
 		bool ready = false;
 		for (int s = 0; s < spin && !ready && !more; s++)
-			for (int i = 0; i < NCONN && !ready; i++)
-				ready = conns[i].fd >= 0 &&
-					(inbox(&conns[i]) != 0 || client_gone(&conns[i]));
+			for (u32 m = live, i = 0; m && !ready; m >>= 1, i++)
+				ready =
+				    (m & 1) && (inbox(&conns[i]) != 0 || client_gone(&conns[i]));
 		if (ready)
 			continue;
 		if (more) {
@@ -662,5 +694,6 @@ int main(int argc, char **argv)
 		} else {
 			pipe_wait_any(fds, n, ctl);
 		}
+		woke = true;
 	}
 }

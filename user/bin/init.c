@@ -1,40 +1,101 @@
 /*
  * init.c - process 1, the first program the kernel starts.
  *
- * It starts the file server (fsd) and waits until it answers, then the
- * shell, and then reaps children for ever: its own shell, and every
- * orphan, since the kernel makes init the parent of a process whose
- * parent exits. Reaping frees a zombie's slot. If the shell exits,
- * init starts a new one, so the console always has a prompt. init must
- * never exit: the kernel panics if it does.
+ * It starts the servers (the table below: the disk driver blkd, then
+ * the file server fsd), each once the one before it answers, then the
+ * shell, and then reaps children for ever: its servers, its shell, and
+ * every orphan, since the kernel makes init the parent of a process
+ * whose parent exits. Reaping frees a zombie's slot. init must never
+ * exit: the kernel panics if it does.
+ *
+ * A server that dies (killed, or a fault) is started again, as MINIX 3's
+ * reincarnation server does (docs/servers.md, "Restarting servers"): the
+ * kernel has already failed what was in flight to it and unmounted it,
+ * so the new one mounts the same path, and spawn meanwhile loads it from
+ * the boot archive. A server that dies before it comes up (before its
+ * mount answers) is started again after a back-off, at most START_TRIES
+ * times in a row: then init gives up on it rather than spin the machine.
+ * If the shell exits, init starts a new one, so the console always has
+ * a prompt.
  *
  * Without a file server the system still runs - programs come from the
  * boot archive, which the kernel reads itself - only files are missing.
  */
 #include "user.h"
 
-#define FSD_WAIT_MS 5000 /* how long the file server may take to fill its tree */
+#define UP_WAIT_MS  5000 /* how long a server may take to fill its tree and mount */
+#define START_TRIES 5	 /* failed starts in a row before init gives up on a server */
+#define BACKOFF_MS  100	 /* before the 2nd try; doubled before each one after it */
 
-/* Start the file server; return once stat("/") answers (or it cannot). */
-static int start_fsd(void)
+static struct server {
+	const char *name;  /* the program, /bin/<name> */
+	const char *mount; /* what it mounts: it is up once stat() of it answers */
+	int pid;	   /* 0: not running */
+	bool up;	   /* it answered since it was started */
+	int fails;	   /* starts in a row that died before coming up */
+	u64 due;	   /* ns: when to start it (0: not waiting to) */
+} servers[] = {
+    {.name = "blkd", .mount = "/dev/disk"}, /* from the boot archive: no fsd yet */
+    {.name = "fsd", .mount = "/"},
+};
+
+/*
+ * Start s and wait until its mount answers, it exits, or UP_WAIT_MS
+ * passes (a slow start: it counts as up only once it has answered).
+ * Returns spawn's error if it could not even be started, 1 if it has
+ * already exited (init's waitpid reaps it), else 0.
+ */
+static int start(struct server *s)
 {
-	char *argv[] = {"fsd", NULL};
-	int pid = spawn("/bin/fsd", argv, NULL, 0, -1, -1);
-	if (pid < 0) {
-		fprintf(2, "init: cannot start /bin/fsd: %s\n", errstr(pid));
+	char path[32];
+	char *argv[] = {(char *)s->name, NULL};
+	snprintf(path, sizeof(path), "/bin/%s", s->name);
+	s->due = 0;
+	s->up = false;
+	int pid = spawn(path, argv, NULL, 0, -1, -1);
+	if (pid < 0)
 		return pid;
-	}
-	struct wait_item child = {.type = WAIT_CHILD, .id = pid};
+	s->pid = pid;
+	struct wait_item child = {.type = WAIT_CHILD, .id = s->pid};
 	struct wait_event ev;
 	struct fs_stat st;
-	long r = -ENOENT;
-	u64 until = now_ns() + FSD_WAIT_MS * 1000000ull;
-	/* -ENOENT until it has mounted "/"; give up if it exits */
-	while ((r = stat("/", &st)) < 0 && now_ns() < until && wait(&child, 1, &ev, 1, 0) == 0)
+	u64 until = now_ns() + UP_WAIT_MS * 1000000ull;
+	long exited = 0;
+	/* -ENOENT until it has mounted; stop looking if it exits */
+	while (!(s->up = stat(s->mount, &st) == 0) && now_ns() < until &&
+	       (exited = wait(&child, 1, &ev, 1, 0)) == 0)
 		msleep(10);
-	if (r < 0)
-		fprintf(2, "init: no file server: %s\n", errstr(r));
-	return pid;
+	if (s->up)
+		s->fails = 0;
+	return exited > 0;
+}
+
+/*
+ * s has exited with status (-E*: spawn's error, it never ran): say so,
+ * and when to start it again: at once if it had come up, after a
+ * back-off doubling with each failed start, never after START_TRIES of
+ * those in a row - and never if it exited 0 before coming up (it had
+ * nothing to serve: blkd finding no disk).
+ */
+static void died(struct server *s, int status)
+{
+	if (status == 0 && !s->up)
+		return; /* it had nothing to serve (blkd without a disk): not a failure */
+	if (!s->up)
+		s->fails++;
+	if (s->fails >= START_TRIES) {
+		printf("init: %s failed to start %d times in a row: giving up on it\n", s->name,
+		       s->fails);
+		return;
+	}
+	unsigned ms = s->fails ? BACKOFF_MS << (s->fails - 1) : 0;
+	if (status >= 0)
+		printf("init: %s exited with status %d: restarting it in %u ms\n", s->name, status,
+		       ms);
+	else
+		printf("init: %s could not start (%s): trying again in %u ms\n", s->name,
+		       errstr(status), ms);
+	s->due = now_ns() + ms * 1000000ull;
 }
 
 static int start_sh(void)
@@ -48,21 +109,56 @@ static int start_sh(void)
 	return pid;
 }
 
+/* Start the servers whose time has come; how long until the next one is due (-1: none). */
+static long long start_due(void)
+{
+	long long next = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+		struct server *s = &servers[i];
+		int r;
+		if (s->due && now_ns() >= s->due && (r = start(s)) < 0)
+			died(s, r); /* could not even spawn: a failed start too */
+		if (s->due) {
+			long long left = s->due > now_ns() ? (long long)(s->due - now_ns()) : 0;
+			next = next < 0 || left < next ? left : next;
+		}
+	}
+	return next;
+}
+
 int main(void)
 {
-	int fsd = start_fsd();
+	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+		int r = start(&servers[i]);
+		if (r < 0)
+			died(&servers[i], r);
+		else if (r == 0 && !servers[i].up)
+			fprintf(2, "init: %s is not up yet\n", servers[i].name);
+	}
 	int sh = start_sh();
 	for (;;) {
+		/* until a child exits, or a server's restart is due */
+		long long left = start_due();
+		struct wait_item any = {.type = WAIT_CHILD, .id = -1};
+		struct wait_event ev;
+		if (left >= 0 && wait(&any, 1, &ev, 1, left) == 0)
+			continue; /* the restart is due */
 		int status;
 		int pid = waitpid(-1, &status);
 		if (pid < 0) { /* should not happen: do not spin if it does */
 			fprintf(2, "init: waitpid: %s\n", errstr(pid));
 			msleep(100);
-		} else if (pid == sh) {
+			continue;
+		}
+		if (pid == sh) {
 			printf("init: sh exited with status %d, starting another\n", status);
 			sh = start_sh();
-		} else if (pid == fsd) {
-			fprintf(2, "init: fsd exited with status %d\n", status);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+			if (servers[i].pid == pid) {
+				servers[i].pid = 0;
+				died(&servers[i], status);
+			}
 		}
 	}
 }

@@ -1,34 +1,69 @@
 /*
  * blk.h - the block protocol: what a client (fsd) and the disk driver
- * (blkd) say to each other on the connection that open("/dev/disk")
- * gives (root only). A request, then for BLK_WRITE its data; a reply,
- * then for a successful BLK_READ its data. Several requests may be in
- * flight; replies carry the request's tag.
+ * (blkd) say to each other over a connection (docs/drivers.md).
  *
- * blkd and this protocol belong to the driver's side (issue 17); this
- * copy is the protocol as agreed, for fsd's client (user/lib/blkdev.c).
+ * blkd mounts "/dev/disk" (root only: mode 0600, owner root); a client
+ * opens it O_RDWR and gets a connection (a hardware pipe, abi/pipe.h).
+ * It writes requests, blkd writes replies:
+ *
+ *   client                                   blkd
+ *   struct blk_req {op, tag, block, count}
+ *   [BLK_WRITE: count * BLK_SIZE bytes] -->
+ *                                       <--  struct blk_reply {tag, status, value}
+ *                                            [BLK_READ, status 0: count * BLK_SIZE bytes]
+ *
+ * A client may send several requests before reading replies (up to
+ * BLK_INFLIGHT of them are served at once); replies come in the order
+ * the disk completes them, matched by tag. Requests of 1 to BLK_MAX
+ * blocks; blocks past the end of the disk: -EINVAL, and a write's data
+ * is read and thrown away. A request with an unknown op or a count of 0
+ * or above BLK_MAX cannot be framed: blkd answers -EINVAL and closes the
+ * connection. A reply's status is 0 or -errno (-EIO: the disk failed).
+ * BLK_FLUSH: every write completed before it is on the medium when it
+ * completes. BLK_INFO: value = the disk's size in blocks. BLK_STATS:
+ * value = the kernel entries of kind `block` (KS_SYSCALL, KS_EXCEPTION,
+ * KS_INTERRUPT of abi/ring.h) blkd has made since it started, for
+ * measuring what a block costs the driver.
  */
 #pragma once
 
 #include "types.h"
 
-#define BLK_SIZE 4096
+#define BLK_SIZE     4096
+#define BLK_MAX	     16 /* most blocks one request moves: 64 KiB */
+#define BLK_INFLIGHT 16 /* requests blkd has at the disk at once, all clients together */
+#define BLK_PATH     "/dev/disk"
 
-enum { BLK_READ = 1, BLK_WRITE = 2, BLK_FLUSH = 3, BLK_INFO = 4 };
+enum { BLK_READ = 1, BLK_WRITE = 2, BLK_FLUSH = 3, BLK_INFO = 4, BLK_STATS = 5 };
 
-/* count blocks from block; BLK_WRITE: followed by count * BLK_SIZE bytes */
 struct blk_req {
-	u32 op;
-	u32 tag;
-	u64 block;
-	u32 count;
+	u32 op;	   /* BLK_* */
+	u32 tag;   /* copied into the reply */
+	u64 block; /* first block */
+	u32 count; /* blocks: BLK_READ, BLK_WRITE */
 	u32 pad;
 };
 
-/* status 0 or -errno; BLK_READ: followed by count * BLK_SIZE bytes on
-   success; BLK_INFO: value = the number of blocks */
 struct blk_reply {
 	u32 tag;
-	s32 status;
-	u64 value;
+	s32 status; /* 0 or -errno */
+	u64 value;  /* BLK_INFO: blocks on the disk; BLK_STATS: blkd's kernel entries */
 };
+
+/*
+ * The client library (user/lib/blk.c): blocking calls, one request at a
+ * time per descriptor. All return 0 (blk_size: the block count) or
+ * -errno.
+ */
+int blk_open(void); /* a connection to BLK_PATH */
+int blk_read(int fd, u64 block, u32 count, void *buf);
+int blk_write(int fd, u64 block, u32 count, const void *buf);
+int blk_flush(int fd);
+long long blk_size(int fd);
+/* The pieces, for a client that keeps several requests in flight: send
+   one (with its data), and take the next reply: if its status is 0,
+   data_of(tag, arg, &len) says where its data goes (NULL, or len 0:
+   it has none - not a read). */
+int blk_send(int fd, const struct blk_req *q, const void *data);
+int blk_recv(int fd, struct blk_reply *a, void *(*data_of)(u32 tag, void *arg, u32 *len),
+	     void *arg);

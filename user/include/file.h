@@ -19,6 +19,10 @@ int open(const char *path, unsigned flags, unsigned mode);
 
 int fstat(int fd, struct fs_stat *st);
 long lseek(int fd, long off, int whence); /* SEEK_SET/CUR/END; returns the new offset */
+/* n bytes (at most FS_IO_MAX) at off, the offset unmoved: one message
+   where lseek + read are two. An open file only (-EBADF otherwise). */
+long pread(int fd, void *buf, size_t n, long off);
+long pwrite(int fd, const void *buf, size_t n, long off);
 int ftruncate(int fd, u64 size);
 /* Up to max entries of an open directory, from where the last call
    stopped; returns how many (0 at the end). */

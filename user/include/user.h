@@ -37,6 +37,9 @@ void pipe_stats(u64 *sleeps, u64 *wakes);
 bool pipe_is_conn(int fd);
 long pipe_write_all(int fd, const void *buf, size_t n);
 long pipe_read_all(int fd, void *buf, size_t n);
+/* The same, giving up with -ETIMEDOUT at until (now_ns()'s clock; 0: never). */
+long pipe_write_by(int fd, const void *buf, size_t n, u64 until);
+long pipe_read_by(int fd, void *buf, size_t n, u64 until);
 bool pipe_ready(int fd); /* bytes to read, or the other end closed */
 /* fd is the console: no hardware pipe or connection (a kernel pipe passes too) */
 bool isatty(int fd);

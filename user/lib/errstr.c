@@ -29,6 +29,7 @@ static const struct {
     [EFAULT] = {"EFAULT", "Bad address"},
     [EBUSY] = {"EBUSY", "Device or resource busy"},
     [EEXIST] = {"EEXIST", "File exists"},
+    [ENODEV] = {"ENODEV", "No such device"},
     [ENOTDIR] = {"ENOTDIR", "Not a directory"},
     [EISDIR] = {"EISDIR", "Is a directory"},
     [EINVAL] = {"EINVAL", "Invalid argument"},

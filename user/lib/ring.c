@@ -72,7 +72,8 @@ _Static_assert(sizeof(struct uring) <= TCB_SIZE, "struct uring must fit in the T
 /* This thread's state: at the top of the THREAD_SPAN-aligned span its stack is in. */
 static struct uring *self(void)
 {
-	uptr sp = (uptr)__builtin_frame_address(0);
+	char here; /* any address on our stack will do */
+	uptr sp = (uptr)&here;
 	return (struct uring *)((sp | (THREAD_SPAN - 1)) + 1 - TCB_SIZE);
 }
 
@@ -129,11 +130,32 @@ static struct sqe *sq_slot(struct uring *u)
 	return &u->sq[u->sq_tail++ & u->sqmask];
 }
 
+/*
+ * Set every field of an SQ slot but user_data (the caller's: call_run
+ * writes its tag there), in place, one store each: a struct
+ * literal compiles to a rep stosq on x86_64, 12 instructions to clear
+ * where 8 stores do (a memset call cost 263 in bytes, 29 in words).
+ */
+static inline void sqe_set(struct sqe *s, u8 opcode, int fd, u64 off, u64 addr, u32 len)
+{
+	s->opcode = opcode;
+	s->flags = 0;
+	s->pad = 0;
+	s->fd = fd;
+	s->off = off;
+	s->addr = addr;
+	s->len = len;
+	s->op_flags = 0;
+	s->arg[0] = s->arg[1] = s->arg[2] = 0;
+}
+
 struct sqe *sq_get(void)
 {
 	struct sqe *e = sq_slot(self());
-	if (e) /* eight word stores in place: a memset call cost 263 (bytes), 29 (words) */
-		*e = (struct sqe){0};
+	if (e) {
+		sqe_set(e, 0, 0, 0, 0, 0);
+		e->user_data = 0;
+	}
 	return e;
 }
 
@@ -145,11 +167,13 @@ long sq_submit(void)
 	/* LAB poll 3: BEGIN on a polled ring, enter the kernel only if the poller sleeps */
 	/* STUB: if (u->polled) // wakes it every time: a system call per submit
 	   return ring_enter(u->id, 0, RING_ENTER_WAKEUP); */
-	/* full barrier: the tail is visible before we read the flags */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	unsigned flags = __atomic_load_n(&u->hdr->sq_flags, __ATOMIC_RELAXED);
-	if (u->polled) /* the poller takes them; wake it only if it sleeps */
+	if (u->polled) { /* the poller takes them; wake it only if it sleeps */
+		/* full barrier: the tail is visible before we read the flags
+		   (only here: no poller, no flag to miss) */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		unsigned flags = __atomic_load_n(&u->hdr->sq_flags, __ATOMIC_RELAXED);
 		return flags & RING_NEED_WAKEUP ? ring_enter(u->id, 0, RING_ENTER_WAKEUP) : 0;
+	}
 	/* LAB poll END */
 	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
 	return ring_enter(u->id, u->sq_tail - head, 0);
@@ -159,8 +183,10 @@ long sq_submit(void)
  * Copy the next completion into *c; false if there is none. A CQ that
  * is empty while RING_CQ_OVERFLOW is up means completions wait in the
  * kernel's backlog: an empty ring_enter moves them into the CQ.
+ * Inline: a blocking call reaps its completion with it, and the call
+ * cost 16 more on x86_64, 17 on riscv64.
  */
-static bool cq_next(struct uring *u, struct cqe *c)
+static inline __attribute__((always_inline)) bool cq_next(struct uring *u, struct cqe *c)
 {
 	for (;;) {
 		/* acquire: the kernel wrote the entry before it published cq_tail */
@@ -233,12 +259,32 @@ int cq_reap(struct cqe *c, int max)
 	if (max <= 0)
 		return 0;
 	int n = MIN(max, u->nkept);
-	memcpy(c, u->kept, n * sizeof(*c));
-	u->nkept -= n;
-	memmove(u->kept, u->kept + n, u->nkept * sizeof(*c));
-	while (n < max && cq_next(u, &c[n]))
-		if (!(c[n].user_data & UD_LIB))
-			n++;
+	if (n) {
+		memcpy(c, u->kept, n * sizeof(*c));
+		u->nkept -= n;
+		memmove(u->kept, u->kept + n, u->nkept * sizeof(*c));
+	}
+	while (n < max) {
+		/* acquire: the kernel wrote the entries before it published cq_tail */
+		unsigned tail = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
+		if (tail == u->cq_head) { /* empty: cq_next drains a backlog, if any */
+			if (!cq_next(u, &c[n]))
+				break;
+			if (!(c[n].user_data & UD_LIB))
+				n++;
+			continue;
+		}
+		/* Every completion there now, with the tail read once and
+		   cq_head published once: a cq_next() call each cost a batch
+		   of NOPs 24 instructions an entry on x86_64, 20 on riscv64. */
+		while (u->cq_head != tail && n < max) {
+			c[n] = u->cq[u->cq_head++ & u->cqmask];
+			if (!(c[n].user_data & UD_LIB))
+				n++;
+		}
+		/* release: we are done reading the slots before the kernel may reuse them */
+		__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
+	}
 	return n;
 }
 
@@ -291,18 +337,33 @@ static long sq_flush(struct uring *u)
 /* How long ring_call spins on a polled ring's CQ before it sleeps in wait(). */
 #define POLL_SPINS 100000
 
-long ring_call(const struct sqe *e, unsigned *cflags)
+/*
+ * A blocking call in two halves, so that its entry can be written
+ * straight into its SQ slot (ring_call_fields). The first: hand the
+ * kernel what the program has prepared, then take the next free slot;
+ * NULL and *err on an error.
+ */
+static inline __attribute__((always_inline)) struct sqe *call_slot(struct uring *u, long *err)
 {
-	struct uring *u = self();
 	struct sqe *s;
 	long r;
-	if ((r = sq_flush(u)) < 0)
-		return r;
-	/* the slot is not cleared first: the copy writes every byte of it */
+	if ((r = sq_flush(u)) < 0) {
+		*err = r;
+		return NULL;
+	}
 	while (!(s = sq_slot(u)))
-		if ((r = submit(u)) < 0 && r != -EBUSY)
-			return r;
-	*s = *e;
+		if ((r = submit(u)) < 0 && r != -EBUSY) {
+			*err = r;
+			return NULL;
+		}
+	return s;
+}
+
+/* The second half: tag the entry in slot s, submit it, wait for its completion. */
+static inline __attribute__((always_inline)) long call_run(struct uring *u, struct sqe *s,
+							   unsigned *cflags)
+{
+	long r;
 	u64 tag = s->user_data = UD_LIB | ++u->seq;
 	unsigned next = u->sq_tail; /* one past our entry */
 
@@ -338,6 +399,35 @@ long ring_call(const struct sqe *e, unsigned *cflags)
 		if ((r = cq_block(u)) < 0)
 			return r;
 	}
+}
+
+long ring_call(const struct sqe *e, unsigned *cflags)
+{
+	struct uring *u = self();
+	long err;
+	struct sqe *s = call_slot(u, &err);
+	if (!s)
+		return err;
+	*s = *e; /* the slot is not cleared first: the copy writes every byte of it */
+	return call_run(u, s, cflags);
+}
+
+/*
+ * ring_call() of an entry with these fields and every other one 0,
+ * written in its SQ slot in place: sys.c's calls. Built on the stack
+ * (cleared there by a rep stosq on x86_64) and copied into the slot,
+ * the entry cost a getpid() 7 more instructions on x86_64. The slot is
+ * the program's until sq_tail covers it: the kernel reads it only then.
+ */
+long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *cflags)
+{
+	struct uring *u = self();
+	long err;
+	struct sqe *s = call_slot(u, &err);
+	if (!s)
+		return err;
+	sqe_set(s, opcode, fd, off, addr, len);
+	return call_run(u, s, cflags);
 }
 
 /* Drop every completion, then submit: what exit() does until it is gone. */

@@ -1,7 +1,8 @@
 /*
  * sys.c - the blocking calls: each fills in one submission entry for its
- * opcode (the fields are listed in kernel/abi/ring.h) and hands it to
- * ring_call() (ring.c), which returns when the operation has completed.
+ * opcode (the fields are listed in kernel/abi/ring.h) through
+ * ring_call_fields() (ring.c: ring_call() with the entry built in its
+ * SQ slot), which returns when the operation has completed.
  * An operation that completes inside ring_enter - a write, a getpid, a
  * read of a line that was already typed - costs one kernel entry; one
  * that must wait costs a second, the wait.
@@ -10,8 +11,7 @@
 
 static long call(u8 opcode, int fd, u64 off, const void *addr, u64 len, unsigned *cflags)
 {
-	struct sqe e = {.opcode = opcode, .fd = fd, .off = off, .addr = (uptr)addr, .len = len};
-	return ring_call(&e, cflags);
+	return ring_call_fields(opcode, fd, off, (uptr)addr, len, cflags);
 }
 
 /* A hardware pipe's end answers -ENOTSUP: its bytes go through user space (pipe.c). */
@@ -34,6 +34,7 @@ long write(int fd, const void *buf, size_t n)
 int close(int fd)
 {
 	pipe_forget(fd);
+	conn_forget(fd);
 	return call(OP_CLOSE, fd, 0, NULL, 0, NULL);
 }
 

@@ -1,0 +1,517 @@
+/*
+ * blkd.c - the disk driver: a virtio-blk device driven from user space
+ * (docs/drivers.md), serving the block protocol (user/include/blk.h) to
+ * clients - fsd - over connections to "/dev/disk".
+ *
+ * It claims the device through the kernel's device operations
+ * (user/lib/virtio.c), mounts BLK_PATH as a file server does (root
+ * only: mode 0600), and then loops, never waiting for any one client:
+ *
+ *   the disk's interrupt (a user interrupt: on_uintr sets `irq`)
+ *       acknowledge it, take every completion, re-arm: one kernel
+ *       entry per interrupt, however many requests it completes
+ *   the kernel's requests on the control descriptor
+ *       FS_LOOKUP, FS_STAT of "/"; FS_CONNECT: a new client
+ *   every connection
+ *       take requests (a write's data as it comes), hand replies back
+ *       (a read's data as the ring has room)
+ *   nothing to do: sleep until a client writes, the kernel asks, or
+ *   the disk interrupts (pipe_wait_any)
+ *
+ * A request lives in a slot, from its header to the last byte of its
+ * reply. Slot k owns three descriptors of the queue (3k: the virtio-blk
+ * header, 3k+1: the data, 3k+2: the status byte) and BLK_MAX blocks of
+ * DMA memory: data moves once between a connection's ring and the
+ * slot's buffer, and the device reads or writes the buffer itself.
+ *
+ *   FREE --header--> RECV (a write: its data is coming) --> DISK --> DONE
+ *                \---------------------------------------/         |
+ *                 (a read, a flush)         (errors, BLK_INFO) ---> DONE --sent--> FREE
+ *
+ * The device is checked like a client: a completion must name the head
+ * of a chain that is at the disk, and a read must say it wrote all of
+ * it; anything else is -EIO for that request, never a wild access.
+ */
+#include "user.h"
+#include "async.h"
+#include "blk.h"
+#include "virtio.h"
+
+#define IRQ_VECTOR 1  /* the user-interrupt vector the disk's interrupt posts */
+#define NCONN	   16 /* clients at once */
+#define NSLOT	   BLK_INFLIGHT
+#define QSIZE	   64	/* queue entries we ask for: 3 per slot */
+#define NCTL	   4	/* the kernel's requests handled per round while busy */
+#define SPIN	   2000 /* look this many times before sleeping (two CPUs or more) */
+
+#define VIRTIO_BLK_F_RO	   (1ull << 5)
+#define VIRTIO_BLK_F_FLUSH (1ull << 9)
+enum { VBLK_IN = 0, VBLK_OUT = 1, VBLK_FLUSH = 4 }; /* virtio-blk request types */
+
+/* What the device reads first, and the status byte it writes last. */
+struct vblk_hdr {
+	u32 type;
+	u32 reserved;
+	u64 sector; /* 512-byte sectors */
+};
+#define META 32 /* bytes of a slot's header + status, in the meta page */
+
+_Static_assert(3 * NSLOT <= QSIZE, "each slot needs three descriptors");
+_Static_assert(NSLOT *BLK_MAX *BLK_SIZE <= DEV_DMA_MAX, "the slots' data is one allocation");
+
+struct conn;
+
+struct slot {
+	enum { FREE, RECV, DISK, DONE } state;
+	struct conn *c; /* NULL once its client is gone (DISK: the device still has it) */
+	struct blk_req q;
+	struct blk_reply a;
+	u32 have; /* RECV: bytes of data taken so far */
+	u32 sent; /* DONE: bytes of the reply (header, then data) given so far */
+	u8 *data; /* BLK_MAX blocks of DMA memory */
+	u64 data_bus;
+	struct slot *next; /* its connection's replies to send */
+};
+
+struct conn {
+	int fd; /* -1: free */
+	struct pipe_hdr *h;
+	int end;
+	bool writable;	 /* opened for writing */
+	bool closing;	 /* broke the protocol: no more requests, close when answered */
+	struct slot *rx; /* the write whose data is coming */
+	u64 drain;	 /* bytes of a refused write still to throw away */
+	struct slot *tx; /* replies to send, in order */
+	struct slot **tx_end;
+};
+
+static struct virtio v;
+static struct slot slots[NSLOT];
+static struct conn conns[NCONN];
+static u8 *meta; /* NSLOT * META bytes: each slot's header and status */
+static u64 meta_bus;
+static u64 nblocks;
+static int ctl;
+static volatile int irq; /* set by the user-interrupt handler */
+static bool irq_bound;	 /* the disk's interrupt is bound (at the first client) */
+
+static void on_uintr(unsigned long vector)
+{
+	if (vector == IRQ_VECTOR)
+		irq = 1;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static struct slot *slot_get(void)
+{
+	for (int k = 0; k < NSLOT; k++)
+		if (slots[k].state == FREE)
+			return &slots[k];
+	return NULL;
+}
+
+/* s is answered: queue its reply on its connection (or free it: nobody left). */
+static void reply(struct slot *s, int status)
+{
+	s->a.status = status;
+	if (!s->c) {
+		s->state = FREE;
+		return;
+	}
+	s->state = DONE;
+	s->sent = 0;
+	s->next = NULL;
+	*s->c->tx_end = s;
+	s->c->tx_end = &s->next;
+}
+
+/* Bytes of s's reply: the header, and a successful read's data. */
+static u32 reply_len(struct slot *s)
+{
+	u32 data = s->q.op == BLK_READ && s->a.status == 0 ? s->q.count * BLK_SIZE : 0;
+	return sizeof(s->a) + data;
+}
+
+/* ---- the disk ---------------------------------------------------------- */
+
+/* Give s to the device: header, data (not for a flush), status. */
+static void submit(struct slot *s)
+{
+	int k = s - slots;
+	u16 d = 3 * k;
+	struct vblk_hdr *h = (struct vblk_hdr *)(meta + k * META);
+	u8 *st = meta + k * META + sizeof(*h);
+	u64 hb = meta_bus + k * META;
+	h->type = s->q.op == BLK_READ ? VBLK_IN : s->q.op == BLK_WRITE ? VBLK_OUT : VBLK_FLUSH;
+	h->reserved = 0;
+	h->sector = s->q.block * (BLK_SIZE / 512);
+	*st = 0xff; /* not 0 (OK) until the device says so */
+	bool data = s->q.op != BLK_FLUSH;
+	v.desc[d] = (struct vq_desc){hb, sizeof(*h), VQ_NEXT, data ? d + 1 : d + 2};
+	if (data)
+		v.desc[d + 1] =
+		    (struct vq_desc){s->data_bus, s->q.count * BLK_SIZE,
+				     VQ_NEXT | (s->q.op == BLK_READ ? VQ_WRITE : 0), d + 2};
+	v.desc[d + 2] = (struct vq_desc){hb + sizeof(*h), 1, VQ_WRITE, 0};
+	s->state = DISK;
+	virtio_submit(&v, d);
+}
+
+/* Take every completion the device has posted; true if there was one. */
+static bool reap(void)
+{
+	bool any = false;
+	struct vq_used_elem e;
+	int r;
+	while ((r = virtio_next_used(&v, &e)) > 0) {
+		any = true;
+		struct slot *s = e.id % 3 == 0 && e.id / 3 < NSLOT ? &slots[e.id / 3] : NULL;
+		if (!s || s->state != DISK) {
+			fprintf(2, "blkd: the device completed %u, which it does not have\n", e.id);
+			continue;
+		}
+		u8 st = meta[(s - slots) * META + sizeof(struct vblk_hdr)];
+		bool whole = s->q.op != BLK_READ || e.len >= s->q.count * BLK_SIZE + 1;
+		reply(s, st == 0 && whole ? 0 : -EIO);
+	}
+	if (r < 0) {
+		/* its index lies: nothing it says can be trusted any more */
+		fprintf(2, "blkd: the device's used index is corrupt; stopping\n");
+		exit(1);
+	}
+	return any;
+}
+
+/* ---- a connection ------------------------------------------------------- */
+
+/* The client is gone or broke the protocol: close; what the disk still
+   has stays there until it completes, then its slot is freed. */
+static void drop(struct conn *c)
+{
+	for (int k = 0; k < NSLOT; k++) {
+		if (slots[k].c != c || slots[k].state == FREE)
+			continue;
+		slots[k].c = NULL;
+		if (slots[k].state != DISK)
+			slots[k].state = FREE;
+	}
+	close(c->fd);
+	c->fd = -1;
+}
+
+/* A request's header arrived in s: check it, then start it. */
+static void start(struct conn *c, struct slot *s)
+{
+	struct blk_req *q = &s->q;
+	s->c = c;
+	s->a = (struct blk_reply){.tag = q->tag};
+	bool io = q->op == BLK_READ || q->op == BLK_WRITE;
+	if ((!io && q->op != BLK_FLUSH && q->op != BLK_INFO && q->op != BLK_STATS) ||
+	    (io && (q->count == 0 || q->count > BLK_MAX))) {
+		c->closing = true; /* it cannot be framed: answer, then close */
+		reply(s, -EINVAL);
+		return;
+	}
+	int err = 0;
+	if (io && (q->block >= nblocks || q->count > nblocks - q->block))
+		err = -EINVAL;
+	else if (q->op == BLK_WRITE && (!c->writable || (v.features & VIRTIO_BLK_F_RO)))
+		err = -EBADF;
+	if (err) {
+		if (q->op == BLK_WRITE)
+			c->drain = (u64)q->count * BLK_SIZE;
+		reply(s, err);
+	} else if (q->op == BLK_INFO) {
+		s->a.value = nblocks;
+		reply(s, 0);
+	} else if (q->op == BLK_STATS) {
+		struct kstats ks;
+		int r = kstats(&ks);
+		s->a.value = q->block < 3 ? ks.thread[q->block] : 0;
+		reply(s, r < 0 ? r : q->block < 3 ? 0 : -EINVAL);
+	} else if (q->op == BLK_FLUSH && !(v.features & VIRTIO_BLK_F_FLUSH)) {
+		reply(s, 0); /* no flush offered: the device writes through */
+	} else if (q->op == BLK_WRITE) {
+		s->state = RECV;
+		s->have = 0;
+		c->rx = s;
+	} else {
+		submit(s);
+	}
+}
+
+/* Take what the client sent: requests, and a write's data as it comes. */
+static bool rx(struct conn *c)
+{
+	bool moved = false;
+	for (;;) {
+		long n = pipe_avail(c->fd);
+		if (n < 0) {
+			drop(c); /* its index lies */
+			return true;
+		}
+		if (c->drain) {
+			n = MIN((u64)n, c->drain);
+			if (n == 0 || pipe_take(c->fd, NULL, n) != n)
+				break;
+			c->drain -= n;
+		} else if (c->rx) {
+			struct slot *s = c->rx;
+			n = MIN((u32)n, s->q.count * BLK_SIZE - s->have);
+			if (n == 0 || pipe_take(c->fd, s->data + s->have, n) != n)
+				break;
+			s->have += n;
+			if (s->have == s->q.count * BLK_SIZE) {
+				c->rx = NULL;
+				submit(s);
+			}
+		} else {
+			struct slot *s;
+			if (c->closing || n < (long)sizeof(s->q) || !(s = slot_get()))
+				break;
+			if (pipe_take(c->fd, &s->q, sizeof(s->q)) != sizeof(s->q))
+				break;
+			start(c, s);
+		}
+		moved = true;
+	}
+	return moved;
+}
+
+/* Hand back what is answered, as far as the ring has room. */
+static bool tx(struct conn *c)
+{
+	bool moved = false;
+	while (c->tx) {
+		struct slot *s = c->tx;
+		long room = pipe_room(c->fd);
+		if (room < 0) {
+			drop(c);
+			return true;
+		}
+		if (s->sent == 0) {
+			if (room < (long)sizeof(s->a) || pipe_give(c->fd, &s->a, sizeof(s->a)) < 0)
+				break;
+			s->sent = sizeof(s->a);
+			room -= sizeof(s->a);
+			moved = true;
+		}
+		u32 n = MIN((u64)room, reply_len(s) - s->sent);
+		if (n > 0 && pipe_give(c->fd, s->data + s->sent - sizeof(s->a), n) == n) {
+			s->sent += n;
+			moved = true;
+		}
+		if (s->sent < reply_len(s))
+			break;
+		c->tx = s->next;
+		if (!c->tx)
+			c->tx_end = &c->tx;
+		s->state = FREE;
+	}
+	if (c->closing && !c->tx && !c->rx)
+		drop(c);
+	return moved;
+}
+
+/* Room for the next piece of the first reply (or a lying index: tx drops it). */
+static bool tx_ready(struct conn *c)
+{
+	long room = pipe_room(c->fd);
+	return room < 0 || room >= (c->tx->sent == 0 ? (long)sizeof(c->tx->a) : 1);
+}
+
+static bool serve(struct conn *c)
+{
+	if (__atomic_load_n(&c->h->closed[!c->end], __ATOMIC_ACQUIRE)) {
+		drop(c); /* nobody to answer */
+		return true;
+	}
+	bool moved = rx(c);
+	if (c->fd >= 0)
+		moved |= tx(c);
+	return moved;
+}
+
+/* Something to do for connection c: bytes to take, room for a reply, or it is gone. */
+static bool conn_ready(struct conn *c)
+{
+	return pipe_avail(c->fd) != 0 || (c->tx && tx_ready(c)) ||
+	       __atomic_load_n(&c->h->closed[!c->end], __ATOMIC_ACQUIRE);
+}
+
+/* ---- the kernel's requests ---------------------------------------------- */
+
+/*
+ * The disk's interrupt, bound when the first client comes: nothing reaches
+ * the disk before, and until then blkd runs no user-interrupt instruction
+ * (in the labs' handouts, where the kernel's emulation is a stub, booting
+ * still works).
+ */
+static int bind_irq(void)
+{
+	int r = irq_bound ? 0 : uintr_register_handler(on_uintr, NULL, 0);
+	if (!irq_bound && r == 0 && (r = virtio_irq(&v, IRQ_VECTOR)) == 0) {
+		uintr_enable();
+		irq_bound = true;
+	}
+	return r;
+}
+
+static int connect(struct fs_req *q)
+{
+	struct conn *c = NULL;
+	for (int i = 0; i < NCONN && !c; i++)
+		if (conns[i].fd < 0)
+			c = &conns[i];
+	int err = bind_irq();
+	if (err < 0) {
+		close(q->conn);
+		return err;
+	}
+	struct pipe_attach a;
+	struct sqe e = {.opcode = OP_PIPE_ATTACH, .fd = q->conn, .addr = (uptr)&a};
+	int r = !c ? -ENFILE : !pipe_is_conn(q->conn) || ring_call(&e, NULL) < 0 ? -EBADF : 0;
+	if (r < 0) {
+		close(q->conn);
+		return r;
+	}
+	*c = (struct conn){.fd = q->conn, .h = (struct pipe_hdr *)(uptr)a.hdr, .end = a.end};
+	c->writable = (q->flags & O_ACCMODE) != O_RDONLY;
+	c->tx_end = &c->tx;
+	return 0;
+}
+
+static bool ctl_ready(void)
+{
+	struct wait_item it = {.type = WAIT_READ, .id = ctl};
+	struct wait_event ev;
+	return wait(&it, 1, &ev, 1, 0) > 0;
+}
+
+static void control(void)
+{
+	static struct fs_req q;
+	if (read(ctl, &q, sizeof(q)) != sizeof(q))
+		return;
+	q.path[FS_PATH - 1] = '\0';
+	struct fs_reply a = {.id = q.id};
+	bool here = strcmp(q.path, "/") == 0;
+	switch (q.op) {
+	case FS_LOOKUP:
+	case FS_STAT:
+		a.res = !here ? -ENOENT : q.op == FS_LOOKUP && (q.flags & O_EXCL) ? -EEXIST : 0;
+		a.st = (struct fs_stat){.ino = 1,
+					.gen = 1,
+					.size = nblocks * BLK_SIZE,
+					.mode = S_IFREG | 0600,
+					.nlink = 1};
+		break;
+	case FS_CONNECT:
+		a.res = connect(&q);
+		break;
+	default:
+		a.res = -EACCES; /* a device: not a directory, not a program */
+	}
+	write(ctl, &a, sizeof(a));
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+static int setup(void)
+{
+	int r = virtio_open(&v, DEV_VIRTIO_BLK, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
+	if (r < 0)
+		return r;
+	if ((r = virtio_start(&v, QSIZE)) < 0)
+		return r;
+	if (v.size < 3 * NSLOT)
+		return -ENOSPC;
+	u8 *data;
+	u64 data_bus = virtio_dma(&v, NSLOT * BLK_MAX * BLK_SIZE, (void **)&data);
+	meta_bus = virtio_dma(&v, NSLOT * META, (void **)&meta);
+	if (!data_bus || !meta_bus)
+		return -ENOMEM;
+	for (int k = 0; k < NSLOT; k++) {
+		slots[k].data = data + k * BLK_MAX * BLK_SIZE;
+		slots[k].data_bus = data_bus + k * BLK_MAX * BLK_SIZE;
+	}
+	nblocks = virtio_cfg64(&v, 0) / (BLK_SIZE / 512);
+	return 0;
+}
+
+int main(void)
+{
+	for (int i = 0; i < NCONN; i++)
+		conns[i].fd = -1;
+	int r = setup();
+	if (r == -ENODEV) {
+		printf("blkd: no disk\n");
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(2, "blkd: cannot drive the disk: %s\n", errstr(r));
+		return 1;
+	}
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)BLK_PATH};
+	if ((ctl = ring_call(&m, NULL)) < 0) {
+		fprintf(2, "blkd: cannot mount %s: %s\n", BLK_PATH, errstr(ctl));
+		return 1;
+	}
+	/* Looking again before sleeping pays when a client runs on another
+	   CPU: it takes a reply's bytes or sends the next request without
+	   waking us (as fsd does). With one CPU it cannot run while we look. */
+	struct kstats ks;
+	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
+	int fds[NCONN];
+	for (unsigned round = 0;; round++) {
+		bool busy = false;
+		if (irq) {
+			irq = 0;
+			virtio_intr_ack(&v); /* lowers the line before it is unmasked */
+			busy |= reap();
+			virtio_arm(&v);
+		}
+		busy |= reap(); /* completions that came before their interrupt */
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				busy |= serve(&conns[i]);
+		if (!busy || round % 16 == 0)
+			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
+				control();
+		bool ready = false;
+		for (int s = 0; s < spin && !busy && !ready; s++)
+			for (int i = 0; i < NCONN && !ready; i++)
+				ready = irq || *v.used_idx != v.used_seen ||
+					(conns[i].fd >= 0 && conn_ready(&conns[i]));
+		if (busy || ready)
+			continue;
+		int n = 0;
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				fds[n++] = conns[i].fd;
+		/* Masked while we look: an interrupt after the look stays
+		   pending, and pending wakes the wait (or, with no pipe to wait
+		   on, is delivered at uintr_enable below). pipe_wait_any looks
+		   for bytes to take, not for room to give: for that, raise the
+		   waiting flags ourselves before looking (kernel/abi/pipe.h). */
+		if (irq_bound)
+			uintr_disable();
+		ready = irq;
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0 && conns[i].tx)
+				__atomic_store_n(&conns[i].h->waiting[conns[i].end], 1,
+						 __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		for (int i = 0; i < NCONN && !ready; i++)
+			ready = conns[i].fd >= 0 && conns[i].tx && tx_ready(&conns[i]);
+		if (!ready)
+			pipe_wait_any(fds, n, ctl);
+		for (int i = 0; i < NCONN; i++)
+			if (conns[i].fd >= 0)
+				__atomic_store_n(&conns[i].h->waiting[conns[i].end], 0,
+						 __ATOMIC_RELAXED);
+		if (irq_bound)
+			uintr_enable();
+	}
+}

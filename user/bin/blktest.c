@@ -1,0 +1,334 @@
+/*
+ * blktest.c - checks of the disk driver and of device access
+ * (docs/drivers.md): "ok <name>" / "FAIL <name>: <why>" lines and a
+ * total (check.h). Run as root, with blkd serving /dev/disk.
+ *
+ *   blktest SEED    everything:
+ *     - through blkd: random writes of 1 to BLK_MAX blocks (64 KiB) at
+ *       random places, read back byte-exact; several requests in flight
+ *       on one connection; blocks past the end refused, and the
+ *       connection still works after a refused write; a count that
+ *       cannot be framed closes the connection;
+ *     - as uid 1000 (a child): /dev/disk and every device operation
+ *       refused;
+ *     - devices: the disk blkd holds is busy; with a second disk (the
+ *       grader attaches one), a claim, its mappings, DMA and interrupt
+ *       all come back when the descriptor is closed, and when the
+ *       driver dies.
+ *   blktest user    the uid 1000 part (the parent spawns it)
+ *   blktest hold    claim the free disk, take everything, exit without
+ *                   closing (the parent checks it all came back)
+ *
+ * It prints "blktest: disk of N blocks" so that the grader can check
+ * the size the disk was made with.
+ */
+#include "check.h"
+#include "async.h"
+#include "blk.h"
+#include "uintr.h"
+
+#define SELF   "/bin/blktest"
+#define USER   1000
+#define REGION 512 /* blocks the random writes land in (shadowed here): 2 MiB */
+#define NWRITE 40
+#define NFLY   8 /* requests in flight at once */
+
+static u8 shadow[REGION * BLK_SIZE];
+static u8 buf[BLK_MAX * BLK_SIZE], buf2[BLK_MAX * BLK_SIZE];
+static u8 fly[NFLY][BLK_MAX * BLK_SIZE];
+
+static void fill(u8 *p, u64 n)
+{
+	for (u64 i = 0; i < n; i++)
+		p[i] = rand();
+}
+
+static long dev_op(u8 opcode, int fd, u64 off, void *addr, u32 len, u64 arg0)
+{
+	struct sqe e = {.opcode = opcode, .fd = fd, .off = off, .addr = (uptr)addr, .len = len};
+	e.arg[0] = arg0;
+	return ring_call(&e, NULL);
+}
+
+/* ---- through blkd ----------------------------------------------------- */
+
+/* Read the whole region in 64 KiB requests and compare with the shadow. */
+static bool region_matches(int fd)
+{
+	for (u64 b = 0; b < REGION; b += BLK_MAX) {
+		if (blk_read(fd, b, BLK_MAX, buf) != 0 ||
+		    memcmp(buf, shadow + b * BLK_SIZE, sizeof(buf)) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void random_io(int fd)
+{
+	bool good = true;
+	for (u64 b = 0; b < REGION && good; b += BLK_MAX)
+		good = blk_read(fd, b, BLK_MAX, shadow + b * BLK_SIZE) == 0;
+	expect("read the region", good, true);
+	for (int i = 0; i < NWRITE && good; i++) {
+		u32 n = i == 0 ? BLK_MAX : 1 + rand() % BLK_MAX; /* one 64 KiB request for sure */
+		u64 b = rand() % (REGION - n + 1);
+		fill(shadow + b * BLK_SIZE, n * BLK_SIZE);
+		int r = blk_write(fd, b, n, shadow + b * BLK_SIZE);
+		if (r != 0) {
+			fail("random writes", "write of %u blocks at %llu: %s", n, b, show(r));
+			good = false;
+		}
+		r = blk_read(fd, b, n, buf);
+		if (good && (r != 0 || memcmp(buf, shadow + b * BLK_SIZE, n * BLK_SIZE) != 0)) {
+			fail("random writes", "%u blocks at %llu read back wrong (%s)", n, b,
+			     show(r));
+			good = false;
+		}
+	}
+	if (good)
+		ok("random writes");
+	expect("the region read back byte-exact", region_matches(fd), true);
+	expect("flush", blk_flush(fd), 0);
+}
+
+static void *fly_data(u32 tag, void *arg, u32 *len)
+{
+	(void)arg;
+	*len = tag < NFLY ? BLK_MAX * BLK_SIZE : 0;
+	return tag < NFLY ? fly[tag] : NULL;
+}
+
+/* NFLY 64 KiB writes sent before any reply is read, then NFLY reads. */
+static void in_flight(int fd)
+{
+	bool good = true;
+	u32 seen = 0;
+	for (u32 t = 0; t < NFLY; t++) {
+		fill(fly[t], sizeof(fly[t]));
+		memcpy(shadow + t * BLK_MAX * BLK_SIZE, fly[t], sizeof(fly[t]));
+		struct blk_req q = {BLK_WRITE, t, t * BLK_MAX, BLK_MAX, 0};
+		good &= blk_send(fd, &q, fly[t]) == 0;
+	}
+	for (u32 t = 0; t < NFLY && good; t++) {
+		struct blk_reply a;
+		good = blk_recv(fd, &a, NULL, NULL) == 0 && a.status == 0 && a.tag < NFLY;
+		seen |= good ? 1u << a.tag : 0;
+	}
+	expect("writes in flight, every one answered", good && seen == (1u << NFLY) - 1, true);
+	memset(fly, 0, sizeof(fly));
+	seen = 0;
+	for (u32 t = 0; t < NFLY && good; t++) {
+		struct blk_req q = {BLK_READ, t, t * BLK_MAX, BLK_MAX, 0};
+		good = blk_send(fd, &q, NULL) == 0;
+	}
+	for (u32 t = 0; t < NFLY && good; t++) {
+		struct blk_reply a;
+		good = blk_recv(fd, &a, fly_data, NULL) == 0 && a.status == 0 && a.tag < NFLY;
+		seen |= good ? 1u << a.tag : 0;
+	}
+	for (u32 t = 0; t < NFLY && good; t++)
+		good = memcmp(fly[t], shadow + t * BLK_MAX * BLK_SIZE, sizeof(fly[t])) == 0;
+	expect("reads in flight, byte-exact", good && seen == (1u << NFLY) - 1, true);
+}
+
+/* blkd's kernel entries of each kind so far (BLK_STATS). */
+static bool stats(int fd, u64 e[3])
+{
+	bool good = true;
+	for (u32 k = 0; k < 3 && good; k++) {
+		struct blk_req q = {BLK_STATS, 99, k, 0, 0};
+		struct blk_reply a;
+		good = blk_send(fd, &q, NULL) == 0 && blk_recv(fd, &a, NULL, NULL) == 0 &&
+		       a.status == 0;
+		e[k] = a.value;
+	}
+	return good;
+}
+
+static void per_block(const char *how, u64 *e0, u64 *e1, u64 blocks)
+{
+	static const char *kind[3] = {"system calls", "exceptions", "interrupts"};
+	printf("blktest: %s:", how);
+	for (int k = 0; k < 3; k++)
+		printf(" %llu.%02llu %s", (e1[k] - e0[k]) / blocks,
+		       (e1[k] - e0[k]) * 100 / blocks % 100, kind[k]);
+	printf(" per 4 KiB block in blkd\n");
+}
+
+/* The driver's kernel entries per block, reading 64 KiB at a time: one
+   request at a time, then NFLY at once. Printed, not judged (the goal
+   is one re-arm per interrupt, not per block: docs/drivers.md). */
+static void cost(int fd)
+{
+	u64 e[3][3];
+	int rounds = 8;
+	bool good = stats(fd, e[0]);
+	for (int i = 0; i < rounds * NFLY && good; i++)
+		good = blk_read(fd, (i % NFLY) * BLK_MAX, BLK_MAX, buf) == 0;
+	good = good && stats(fd, e[1]);
+	for (int i = 0; i < rounds && good; i++) {
+		for (u32 t = 0; t < NFLY && good; t++) {
+			struct blk_req q = {BLK_READ, t, t * BLK_MAX, BLK_MAX, 0};
+			good = blk_send(fd, &q, NULL) == 0;
+		}
+		struct blk_reply a;
+		for (u32 t = 0; t < NFLY && good; t++)
+			good = blk_recv(fd, &a, fly_data, NULL) == 0 && a.status == 0;
+	}
+	good = good && stats(fd, e[2]);
+	expect("driver statistics", good, true);
+	u64 blocks = (u64)rounds * NFLY * BLK_MAX;
+	per_block("64 KiB reads one at a time", e[0], e[1], blocks);
+	per_block("64 KiB reads 8 in flight", e[1], e[2], blocks);
+}
+
+static void out_of_range(int fd, u64 size)
+{
+	expect("read past the end", blk_read(fd, size, 1, buf), -EINVAL);
+	expect("read across the end", blk_read(fd, size - 1, 2, buf), -EINVAL);
+	expect("read far past the end", blk_read(fd, 1ull << 60, 1, buf), -EINVAL);
+	expect("write past the end", blk_write(fd, size, 2, buf), -EINVAL);
+	/* the refused write's data was thrown away, not taken for a request */
+	fill(buf, BLK_SIZE);
+	expect("last block written", blk_write(fd, size - 1, 1, buf), 0);
+	expect("last block read", blk_read(fd, size - 1, 1, buf2), 0);
+	expect("last block byte-exact", memcmp(buf, buf2, BLK_SIZE), 0);
+	expect("too many blocks (library)", blk_read(fd, 0, BLK_MAX + 1, buf), -EINVAL);
+	/* one that cannot be framed: answered, then the connection closes */
+	int fd2 = blk_open();
+	struct blk_req q = {BLK_READ, 7, 0, BLK_MAX + 1, 0};
+	struct blk_reply a = {0};
+	int r = blk_send(fd2, &q, NULL);
+	if (r == 0)
+		r = blk_recv(fd2, &a, NULL, NULL);
+	expect("too many blocks (blkd)", r == 0 ? a.status : r, -EINVAL);
+	expect("then the connection closes", blk_recv(fd2, &a, NULL, NULL), -EIO);
+	close(fd2);
+	q = (struct blk_req){99, 8, 0, 1, 0};
+	fd2 = blk_open();
+	r = blk_send(fd2, &q, NULL);
+	if (r == 0)
+		r = blk_recv(fd2, &a, NULL, NULL);
+	expect("unknown op", r == 0 ? a.status : r, -EINVAL);
+	close(fd2);
+}
+
+/* ---- as uid 1000 -------------------------------------------------------- */
+
+static int user_part(void)
+{
+	u64 at;
+	struct dev_dma d;
+	expect("uid 1000: open /dev/disk", open(BLK_PATH, O_RDWR, 0), -EACCES);
+	expect("uid 1000: device open", dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0), -EPERM);
+	expect("uid 1000: register mapping", dev_op(OP_DEV_MAP, 0, 0, &at, 0, 0), -EPERM);
+	expect("uid 1000: DMA allocation", dev_op(OP_DEV_DMA, 0, 0, &d, 4096, 0), -EPERM);
+	expect("uid 1000: interrupt bind", dev_op(OP_DEV_IRQ, 0, 0, NULL, 0, 1), -EPERM);
+	expect("uid 1000: interrupt re-arm", dev_op(OP_DEV_ARM, 0, 0, NULL, 0, 0), -EPERM);
+	return 0;
+}
+
+/* ---- devices ------------------------------------------------------------ */
+
+/* Claim the free disk and take one of everything. Returns the descriptor. */
+static int take_all(bool report)
+{
+	int fd = dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0);
+	if (fd < 0)
+		return fd;
+	struct dev_info in;
+	u64 at, size = 0;
+	struct dev_dma d[2];
+	long r = dev_op(OP_DEV_INFO, fd, 0, &in, sizeof(in), 0);
+	for (int i = 0; i < DEV_REGIONS && r == 0; i++)
+		if (in.size[i] && (size = dev_op(OP_DEV_MAP, fd, i, &at, 0, 0)) != in.size[i])
+			r = -1;
+	if (r == 0)
+		r = dev_op(OP_DEV_DMA, fd, 0, &d[0], DEV_DMA_MAX, 0);
+	if (r == 0)
+		r = dev_op(OP_DEV_DMA, fd, 0, &d[1], 5000, 0);
+	if (report) {
+		expect("device: info, mappings and DMA", r, 0);
+		expect("device: too much DMA at once",
+		       dev_op(OP_DEV_DMA, fd, 0, &d[0], DEV_DMA_MAX + 1, 0), -EINVAL);
+		expect("device: a region that is not there",
+		       dev_op(OP_DEV_MAP, fd, DEV_REGIONS, &at, 0, 0), -EINVAL);
+		u32 *p = (u32 *)(uptr)d[1].addr;
+		expect("device: DMA memory zeroed and usable", p[1000] == 0 && (p[1000] = 7) == 7,
+		       true);
+	}
+	if (r == 0) {
+		int vfd = uintr_create_vector(2);
+		r = vfd < 0 ? vfd : dev_op(OP_DEV_IRQ, fd, 0, NULL, 0, vfd);
+		if (vfd >= 0)
+			close(vfd);
+		if (r == 0)
+			r = dev_op(OP_DEV_ARM, fd, 0, NULL, 0, 0);
+		if (report)
+			expect("device: interrupt bound and re-armed", r, 0);
+	}
+	return r < 0 ? r : fd;
+}
+
+static int hold_part(void)
+{
+	return uintr_register_handler(NULL, NULL, 0) < 0 || take_all(false) < 0;
+}
+
+static void devices(void)
+{
+	expect("no such device", dev_op(OP_DEV_OPEN, 0, 99, NULL, 0, 0), -ENODEV);
+	expect("a device descriptor is no file", dev_op(OP_DEV_MAP, 1, 0, &(u64){0}, 0, 0), -EBADF);
+	uintr_register_handler(NULL, NULL, 0); /* for take_all's vector */
+	int fd = dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0);
+	if (fd == -EBUSY) {
+		ok("the disk blkd holds is busy");
+		printf("blktest: no second disk: the checks of giving devices back did not run\n");
+		return;
+	}
+	expect("a second disk", fd >= 0, true);
+	expect("both held: busy", dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0), -EBUSY);
+	close(fd);
+	/* once to make this process's page tables, then counted */
+	close(take_all(false));
+	u64 before = free_pages_settled();
+	fd = take_all(true);
+	expect("device: claimed again after close", fd >= 0, true);
+	close(fd);
+	expect_no_leak("device: all given back at close", before);
+	before = free_pages_settled();
+	char *argv[] = {"blktest", "hold", NULL};
+	int st = -1, pid = spawn(SELF, argv, NULL, 0, -1, -1);
+	expect("driver that dies holding it all", pid > 0 && waitpid(pid, &st) == pid && st == 0,
+	       true);
+	expect_no_leak("device: all given back when its driver died", before);
+	fd = dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0);
+	expect("device: free again after its driver died", fd >= 0, true);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "user") == 0)
+		return user_part();
+	if (argc == 2 && strcmp(argv[1], "hold") == 0)
+		return hold_part();
+	srand(argc == 2 ? atoi(argv[1]) : 1);
+	int fd = blk_open();
+	long long size = fd < 0 ? fd : blk_size(fd);
+	if (size <= REGION) {
+		fail("open", "/dev/disk: %s", show(size));
+		return summary("blktest");
+	}
+	printf("blktest: disk of %lld blocks\n", size);
+	random_io(fd);
+	in_flight(fd);
+	cost(fd);
+	out_of_range(fd, size);
+	close(fd);
+	char *uargv[] = {"blktest", "user", NULL};
+	int st = -1, pid = spawn(SELF, uargv, NULL, 0, USER, USER);
+	expect("uid 1000 refused (child)", pid > 0 && waitpid(pid, &st) == pid && st == 0, true);
+	devices();
+	return summary("blktest");
+}
