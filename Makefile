@@ -114,16 +114,13 @@ KCMDLINE = $(if $(APPEND),-append '$(APPEND)')
 # on first use and kept across boots; `make disk-reset` starts over. The
 # grader boots with $(DISK0) under snapshot=on: every run sees the same
 # pristine disk and its writes go nowhere, so parallel tests share no
-# state. Both start as DISK_MB MiB of zeroes.
+# state. mkfs makes both, DISK_MB MiB holding the boot archive's files
+# (tools/tools.mk has the rules; docs/disk.md).
 DISK_MB := 32
 DISK := $(B)/disk.img
 DISK0 := $(B)/disk0.img
 comma := ,
 disk_opts = -drive file=$(1),format=raw,if=none,id=hd0$(2) $(QEMU_DISK)
-
-$(DISK) $(DISK0):
-	@mkdir -p $(@D)
-	@truncate -s $(DISK_MB)M $@
 
 disk-reset:
 	rm -f $(DISK)
@@ -187,6 +184,7 @@ HOSTCC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Ikernel -Ishared -Itests
 
 include tests/tests.mk
+include tools/tools.mk
 include labs/labs.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk

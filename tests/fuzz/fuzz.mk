@@ -29,9 +29,14 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-macro-redefined \
 
 .PHONY: fuzz-host fuzz-host-quick fuzz-deps fuzz-seeds
 
-$(FUZZ_BINS): $(FUZZ)/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.mk | fuzz-deps
+$(filter-out $(FUZZ)/disk,$(FUZZ_BINS)): $(FUZZ)/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.mk | fuzz-deps
 	@mkdir -p $(FUZZ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< -lcmocka
+
+# The disk's mount links the on-disk file system (DISK_SRC, tools/tools.mk).
+$(FUZZ)/disk: tests/fuzz/fuzz_disk.c $(DISK_SRC) $(DISK_HDR) tests/fuzz/fuzz.mk | fuzz-deps
+	@mkdir -p $(FUZZ)
+	$(FUZZ_CC) $(filter-out -MMD -MP,$(FUZZ_CFLAGS)) -o $@ $< $(DISK_SRC)
 
 -include $(FUZZ_BINS:=.d)
 

@@ -1,10 +1,14 @@
 /*
- * fsd.c - the file server: owns the file tree (a RAM file system,
- * user/lib/fstree.c) and answers the kernel and its clients
- * (kernel/abi/fs.h has the protocol, docs/servers.md the pictures).
+ * fsd.c - the file server: owns the file tree and answers the kernel
+ * and its clients (kernel/abi/fs.h has the protocol, docs/servers.md
+ * the pictures). The tree is on the disk when a disk driver serves
+ * /dev/disk (user/lib/disktree.c, docs/disk.md: mkfs put the files
+ * below on it), else in memory (user/lib/fstree.c); struct fs_ops
+ * (fstree.h) hides which.
  *
- * At start it fills the tree from the boot archive (every file owned by
- * root, with the archive's mode) and adds a few files the tests use:
+ * In memory, at start it fills the tree from the boot archive (every
+ * file owned by root, with the archive's mode) and adds a few files the
+ * tests use (user/include/fsfiles.h):
  *
  *   /tmp        1777 root       anyone may create here; sticky: only a
  *                               file's owner (or root) may remove it
@@ -41,6 +45,8 @@
  * interrupt, the kernel's request makes the control descriptor ready.
  */
 #include "async.h"
+#include "disk.h"
+#include "fsfiles.h"
 #include "fstree.h"
 
 /* The heap (malloc.c): file data lives there, so fsd's is bigger than
@@ -82,8 +88,9 @@ struct conn {
 };
 
 static struct conn conns[NCONN];
-static int nconn; /* open connections: every stat reports it (st.conns) */
-static int ctl;	  /* the control descriptor */
+static int nconn;			  /* open connections: every stat reports it (st.conns) */
+static const struct fs_ops *fs = &ram_fs; /* the tree: in memory, or disk_fs */
+static int ctl;				  /* the control descriptor */
 /* Bit i: conns[i] is open. The loop looks at slots up to the highest
    open one (for (m = live, i = 0; m; m >>= 1, i++)), not at all 32
    three times per request: 13,944 -> 13,426 instructions per 4 KiB
@@ -151,7 +158,7 @@ static bool client_gone(struct conn *c)
 static void drop(struct conn *c)
 {
 	close(c->fd);
-	fs_put(c->ip); /* an unlinked file goes with its last connection */
+	fs->put(c->ip); /* an unlinked file goes with its last connection */
 	c->fd = -1;
 	live &= ~(1u << (c - conns));
 	nconn--;
@@ -174,7 +181,7 @@ static int connect(struct fs_req *q)
 {
 	int mine, users;
 	counts(q->uid, &mine, &users);
-	struct inode *ip = fs_iget(q->ino);
+	struct inode *ip = fs->iget(q->ino);
 	struct conn *c = NULL;
 	for (int i = 0; i < NCONN && !c; i++)
 		if (conns[i].fd < 0)
@@ -202,7 +209,7 @@ static int connect(struct fs_req *q)
 	c->ip = ip;
 	c->access = acc;
 	c->uid = q->uid;
-	fs_hold(ip);
+	fs->hold(ip);
 	live |= 1u << (c - conns);
 	nconn++;
 	return 0;
@@ -225,7 +232,12 @@ static bool answer(struct conn *c)
 {
 	struct fs_req *q = &c->req;
 	struct fs_reply a = {.id = q->id};
-	const void *data = NULL; /* what follows the reply: straight from the file */
+	/* what follows the reply, straight from the file: one piece in memory;
+	   on a disk a piece per cached block (the pieces stay good: the cache
+	   reuses its least recently used block, and holds many more) */
+	const void *piece[FS_IO_MAX / 4096 + 2];
+	u64 len[FS_IO_MAX / 4096 + 2];
+	int np = 0;
 	u64 n = 0;
 	bool rd = c->access != O_WRONLY, wr = c->access != O_RDONLY;
 	/* FS_AT (pread, pwrite): the offset comes in the request and the
@@ -243,8 +255,13 @@ static bool answer(struct conn *c)
 			a.res = !rd ? -EBADF : isdir(c->ip) ? -EISDIR : -EINVAL;
 			break;
 		}
-		n = fs_readptr(c->ip, off, MIN(q->len, FS_IO_MAX), &p);
-		data = p;
+		u64 want = MIN(q->len, FS_IO_MAX), k;
+		while (n < want && np < (int)ARRAY_SIZE(piece) &&
+		       (k = fs->readptr(c->ip, off + n, want - n, &p)) > 0) {
+			piece[np] = p;
+			len[np++] = k;
+			n += k;
+		}
 		c->off += at ? 0 : n;
 		a.res = n;
 		break;
@@ -256,26 +273,30 @@ static bool answer(struct conn *c)
 		if (wr)
 			r = isdir(c->ip) ? -EISDIR
 			    : far	 ? -EINVAL
-					 : fs_writeptr(c->ip, off, q->len, &p);
+					 : fs->writeptr(c->ip, off, q->len, &p);
 		if (r < 0) {
 			if (discard(c, q->len) != q->len)
 				return false;
 			a.res = r;
 			break;
 		}
-		/* from the ring into the file: the one copy. The client took
-		   its bytes back: the file keeps its old size, and it loses the
-		   connection (take copies nothing unless all of it is there) */
+		/* from the ring into the file (on a disk: into the staging
+		   buffer wrote() writes from). The client took its bytes back:
+		   the file keeps its old size, and it loses the connection
+		   (take copies nothing unless all of it is there) */
 		if (pipe_take(c->fd, p, q->len) != q->len) {
-			fs_trunc(c->ip, size);
+			if (c->ip->size != size)
+				fs->trunc(c->ip, size);
 			return false;
 		}
-		c->off += at ? 0 : q->len;
-		a.res = q->len;
+		long w = fs->wrote(c->ip, off, q->len); /* on a disk: durable when it returns */
+		if (w > 0 && !at)
+			c->off += w;
+		a.res = w;
 		break;
 	}
 	case FS_FSTAT:
-		fs_statof(c->ip, &a.st);
+		fs->statof(c->ip, &a.st);
 		a.st.conns = nconn;
 		break;
 	case FS_SEEK: {
@@ -290,7 +311,7 @@ static bool answer(struct conn *c)
 		break;
 	}
 	case FS_TRUNC:
-		a.res = !wr ? -EBADF : fs_trunc(c->ip, q->off);
+		a.res = !wr ? -EBADF : fs->trunc(c->ip, q->off);
 		break;
 	case FS_READDIR: {
 		const struct fs_dirent *e;
@@ -298,10 +319,11 @@ static bool answer(struct conn *c)
 			a.res = !rd ? -EBADF : -ENOTDIR;
 			break;
 		}
-		u64 k = fs_readdir(c->ip, c->off, MIN(q->len, FS_IO_MAX) / sizeof(*e), &e);
+		u64 k = fs->readdir(c->ip, c->off, MIN(q->len, FS_IO_MAX) / sizeof(*e), &e);
 		c->off += k;
-		data = e;
 		n = k * sizeof(*e);
+		piece[np] = e;
+		len[np++] = n;
 		a.res = n;
 		break;
 	}
@@ -317,7 +339,10 @@ static bool answer(struct conn *c)
 		return false;
 	if (n)
 		step(); /* the answer given, its data not */
-	return n == 0 || pipe_give(c->fd, data, n) == (long)n;
+	for (int i = 0; i < np; i++)
+		if (pipe_give(c->fd, piece[i], len[i]) != (long)len[i])
+			return false;
+	return true;
 }
 
 /*
@@ -391,14 +416,14 @@ static void program(const struct fs_req *q)
 {
 	static u8 out[sizeof(struct fs_reply) + FS_EXEC_CHUNK];
 	struct fs_reply a = {.id = q->id};
-	struct inode *ip = fs_iget(q->ino);
+	struct inode *ip = fs->iget(q->ino);
 	u64 n = 0;
 	a.res = !ip || (ip->mode & S_IFMT) != S_IFREG ? -ENOENT
 		: q->len > FS_EXEC_CHUNK	      ? -EINVAL
 						      : 0;
 	while (a.res == 0 && n < q->len) {
 		const u8 *p;
-		u64 k = fs_readptr(ip, q->off + n, q->len - n, &p);
+		u64 k = fs->readptr(ip, q->off + n, q->len - n, &p);
 		if (k == 0)
 			a.res = -EIO; /* shorter than it was at the lookup */
 		memcpy(out + sizeof(a) + n, p, k);
@@ -424,30 +449,30 @@ static void control(void)
 	struct inode *ip;
 	switch (q.op) {
 	case FS_LOOKUP:
-		a.res = fs_lookup(q.path, q.uid, q.gid, q.flags, q.mode, &ip);
+		a.res = fs->lookup(q.path, q.uid, q.gid, q.flags, q.mode, &ip);
 		if (a.res == 0)
-			fs_statof(ip, &a.st);
+			fs->statof(ip, &a.st);
 		break;
 	case FS_CONNECT:
 		a.res = connect(&q);
 		break;
 	case FS_STAT:
-		a.res = fs_stat(q.path, q.uid, q.gid, &a.st);
+		a.res = fs->stat(q.path, q.uid, q.gid, &a.st);
 		break;
 	case FS_MKDIR:
-		a.res = fs_mkdir(q.path, q.uid, q.gid, q.mode);
+		a.res = fs->mkdir(q.path, q.uid, q.gid, q.mode);
 		break;
 	case FS_UNLINK:
-		a.res = fs_unlink(q.path, q.uid, q.gid);
+		a.res = fs->unlink(q.path, q.uid, q.gid);
 		break;
 	case FS_RENAME:
-		a.res = fs_rename(q.path, q.path2, q.uid, q.gid);
+		a.res = fs->rename(q.path, q.path2, q.uid, q.gid);
 		break;
 	case FS_CHMOD:
-		a.res = fs_chmod(q.path, q.uid, q.gid, q.mode);
+		a.res = fs->chmod(q.path, q.uid, q.gid, q.mode);
 		break;
 	case FS_CHOWN:
-		a.res = fs_chown(q.path, q.uid, q.gid, q.uid2, q.gid2);
+		a.res = fs->chown(q.path, q.uid, q.gid, q.uid2, q.gid2);
 		break;
 	case FS_EXEC:
 		program(&q);
@@ -463,21 +488,49 @@ static void control(void)
 
 /* ---- start ---------------------------------------------------------------- */
 
-/* The boot archive's index-th file's bytes, straight into the file's memory. */
+/* Filling a tree, in memory or on an empty disk: path (fs_make's rules). */
+static int make(const char *path, unsigned mode, int owner, struct inode **ipp)
+{
+	return fs == &disk_fs ? disk_make(path, mode, owner, owner, ipp)
+			      : fs_make(path, mode, owner, owner, ipp);
+}
+
+/* n bytes at off of ip: in memory *p is the file's own memory (which
+   writeptr grows); on a disk, a buffer disk_write takes them from. */
+static int room(struct inode *ip, u64 off, u64 n, u8 **p)
+{
+	static u8 buf[64 << 10];
+	*p = buf;
+	return fs == &disk_fs ? 0 : fs_writeptr(ip, off, n, p);
+}
+
+static int put(struct inode *ip, u64 off, const u8 *p, u64 n)
+{
+	long w = fs == &disk_fs ? disk_write(ip, off, p, n) : (long)n;
+	return w == (long)n ? 0 : w < 0 ? w : -ENOSPC;
+}
+
+/* The boot archive's index-th file's bytes, straight into the file's
+   memory (on a disk: a chunk at a time, through a buffer). */
 static int load(int index, struct inode *ip, u64 size)
 {
-	u8 *p;
-	int r = fs_writeptr(ip, 0, size, &p);
-	for (u64 at = 0; r == 0 && at < size;) {
-		struct sqe e = {.opcode = OP_ARCHIVE_READ, .off = index, .addr = (uptr)(p + at)};
-		e.len = MIN(size - at, 1u << 20);
+	for (u64 at = 0; at < size;) {
+		u8 *p;
+		u64 len = MIN(size - at, fs == &disk_fs ? 64u << 10 : 1u << 20);
+		int r = room(ip, at, len, &p);
+		if (r < 0)
+			return r;
+		struct sqe e = {.opcode = OP_ARCHIVE_READ, .off = index, .addr = (uptr)p};
+		e.len = len;
 		e.arg[0] = at;
 		long n = ring_call(&e, NULL);
 		if (n <= 0)
 			return n < 0 ? n : -EIO;
+		if ((r = put(ip, at, p, n)) < 0)
+			return r;
 		at += n;
 	}
-	return r;
+	return 0;
 }
 
 static int fill(void)
@@ -491,7 +544,7 @@ static int fill(void)
 		if (type != S_IFREG && type != S_IFDIR)
 			continue; /* nothing else exists here */
 		snprintf(path, sizeof(path), "/%s", d.name);
-		r = fs_make(path, d.mode, 0, 0, &ip);
+		r = make(path, d.mode, 0, &ip);
 		if (r == 0 && type == S_IFREG)
 			r = load(i, ip, d.size);
 	}
@@ -500,34 +553,71 @@ static int fill(void)
 	return r;
 }
 
-/* The files the tests rely on. */
+/* The files the tests rely on (fsfiles.h: mkfs puts the same on a disk). */
 static int extras(void)
 {
-	static const char secret[] = "only root may read this\n";
-	static const char motd[] = "Welcome to duet.\nFiles live in a server, not in the kernel.\n";
-	struct {
-		const char *path;
-		unsigned mode;
-		int owner;
-		const char *text;
-	} x[] = {
-	    {"/tmp", S_IFDIR | S_ISVTX | 0777, 0, NULL},
-	    {"/home/user", S_IFDIR | 0755, 1000, NULL},
-	    {"/etc/secret", S_IFREG | 0600, 0, secret},
-	    {"/etc/motd", S_IFREG | 0644, 0, motd},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(x); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(fs_extras); i++) {
+		const struct fs_extra *x = &fs_extras[i];
 		struct inode *ip;
 		u8 *p;
-		int r = fs_make(x[i].path, x[i].mode, x[i].owner, x[i].owner, &ip);
-		if (r == 0 && x[i].text && (r = fs_writeptr(ip, 0, strlen(x[i].text), &p)) == 0)
-			memcpy(p, x[i].text, strlen(x[i].text));
+		size_t n = x->text ? strlen(x->text) : 0;
+		int r = make(x->path, x->mode, x->owner, &ip);
+		if (r == 0 && n && (r = room(ip, 0, n, &p)) == 0) {
+			memcpy(p, x->text, n);
+			r = put(ip, 0, p, n);
+		}
 		if (r < 0) {
-			fprintf(2, "fsd: %s: %s\n", x[i].path, errstr(r));
+			fprintf(2, "fsd: %s: %s\n", x->path, errstr(r));
 			return r;
 		}
 	}
 	return 0;
+}
+
+/* Block 0 all zeros: a disk no one has formatted. */
+static bool blank(struct bdev *d)
+{
+	static u8 b[BSIZE];
+	if (d->read(d, 0, 1, b) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(b); i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/*
+ * The tree of "/": on the disk blkd serves, if there is one (the image
+ * mkfs made, docs/disk.md), else in memory from the boot archive. An
+ * empty disk gets a file system, filled as the RAM tree would be. A disk
+ * that fails its check is refused, never half-trusted: fsd stops.
+ * Returns 0, or -1 (the reason printed).
+ */
+static int root_tree(void)
+{
+	static struct blkdev disk;
+	static char msg[160];
+	int r = blkdev_open(&disk, "/dev/disk");
+	if (r == -ENOENT) {
+		fs_init(); /* no disk driver: the RAM tree */
+		return fill() < 0 || extras() < 0 ? -1 : 0;
+	}
+	if (r == 0 && (r = disk_mount(&disk.b, msg, sizeof(msg))) == 0) {
+		fs = &disk_fs;
+		return 0;
+	}
+	if (r == -EINVAL && blank(&disk.b)) {
+		fprintf(2, "fsd: /dev/disk is empty: making a file system on it\n");
+		if ((r = disk_format(&disk.b, disk.b.nblocks, DISK_INODES)) == 0 &&
+		    (r = disk_mount(&disk.b, msg, sizeof(msg))) == 0) {
+			fs = &disk_fs;
+			return fill() < 0 || extras() < 0 ? -1 : 0;
+		}
+	}
+	fprintf(2, "fsd: /dev/disk: refusing to mount it: %s\n", r == -EINVAL ? msg : errstr(r));
+	if (r != -EINVAL && msg[0])
+		fprintf(2, "fsd: %s\n", msg);
+	return -1;
 }
 
 /* `fsd`: the file server of "/". `fsd PATH N` (tests): an empty tree
@@ -538,11 +628,12 @@ int main(int argc, char **argv)
 	const char *at = argc == 3 ? argv[1] : "/";
 	for (int i = 0; i < NCONN; i++)
 		conns[i].fd = -1;
-	fs_init();
-	if (argc == 3)
+	if (argc == 3) {
+		fs_init();
 		die_at = atoi(argv[2]);
-	else if (fill() < 0 || extras() < 0)
+	} else if (root_tree() < 0) {
 		return 1;
+	}
 	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)at};
 	if ((ctl = ring_call(&m, NULL)) < 0) {
 		fprintf(2, "fsd: cannot mount %s: %s\n", at, errstr(ctl));

@@ -1145,8 +1145,10 @@ static int ended(int pid)
  * file server killed while clients are in the middle of requests,
  * RESTARTS times. Every client gets an error and ends (none hangs), the
  * descriptors opened before stay errors, init starts a new fsd, and
- * opens work again - on the tree as the boot archive has it: fsd keeps
- * its files in memory, so /tmp/WORD, made before, is gone.
+ * opens work again. On a disk (blkd serves /dev/disk: docs/disk.md)
+ * /tmp/WORD, made before, is still there, byte-exact: its write was
+ * durable when it was answered. In memory the new fsd has the tree as
+ * the boot archive has it, and /tmp/WORD is gone.
  */
 static int restart(const char *word)
 {
@@ -1157,6 +1159,8 @@ static int restart(const char *word)
 	long n = fd < 0 ? fd : slurp(fd, motd, sizeof(motd));
 	close(fd);
 	expect("restart-motd", n > 0, 1);
+	struct fs_stat dst;
+	bool disk = stat("/dev/disk", &dst) == 0; /* a driver: fsd's tree is on it */
 	for (int round = 0; round < RESTARTS; round++) {
 		int old = fsd_pid(), pid[HOGS], opened = 0;
 		expect("restart-make", make(path, word, strlen(word), 0644), 0);
@@ -1188,7 +1192,15 @@ static int restart(const char *word)
 		expect("restart-same", memcmp(buf, motd, n), 0);
 		close(fd);
 		struct fs_stat st;
-		expect("restart-tree-from-archive", stat(path, &st), -ENOENT);
+		if (disk) {
+			fd = open(path, O_RDONLY, 0);
+			long k = fd < 0 ? fd : slurp(fd, buf, sizeof(buf));
+			close(fd);
+			expect("restart-file-kept",
+			       k == (long)strlen(word) && !memcmp(buf, word, k), 1);
+		} else {
+			expect("restart-tree-from-archive", stat(path, &st), -ENOENT);
+		}
 		expect("restart-old-stays-error", fstat(before, &st), -EIO);
 		close(before);
 	}

@@ -90,3 +90,35 @@ u64 fs_readdir(struct inode *ip, u64 at, u64 max, const struct fs_dirent **p);
 /* Filling the tree at start: make path's directories as needed (root's,
    0755) and a file or directory there, owned by uid/gid. */
 int fs_make(const char *path, unsigned mode, int uid, int gid, struct inode **ipp);
+
+/*
+ * The same operations as a table, so that fsd serves either tree: ram_fs
+ * (the functions above) or disk_fs (user/lib/disktree.c, docs/disk.md),
+ * whose inodes are struct inode too (only the fields up to `size` mean
+ * anything there; a directory's size counts entries in both).
+ *
+ * A write is writeptr, then the bytes put at *p, then wrote(): in memory
+ * *p is the file itself and wrote() does nothing; on the disk *p is a
+ * staging buffer (at most FS_IO_MAX bytes) and wrote() is the operation,
+ * durable when it returns. wrote() returns the bytes written or -E*.
+ */
+struct fs_ops {
+	int (*lookup)(const char *path, int uid, int gid, unsigned flags, unsigned mode,
+		      struct inode **ipp);
+	int (*stat)(const char *path, int uid, int gid, struct fs_stat *st);
+	int (*mkdir)(const char *path, int uid, int gid, unsigned mode);
+	int (*unlink)(const char *path, int uid, int gid);
+	int (*rename)(const char *from, const char *to, int uid, int gid);
+	int (*chmod)(const char *path, int uid, int gid, unsigned mode);
+	int (*chown)(const char *path, int uid, int gid, int uid2, int gid2);
+	struct inode *(*iget)(u64 ino);
+	void (*hold)(struct inode *ip);
+	void (*put)(struct inode *ip);
+	void (*statof)(struct inode *ip, struct fs_stat *st);
+	u64 (*readptr)(struct inode *ip, u64 off, u64 len, const u8 **p);
+	int (*writeptr)(struct inode *ip, u64 off, u64 len, u8 **p);
+	long (*wrote)(struct inode *ip, u64 off, u64 len);
+	int (*trunc)(struct inode *ip, u64 size);
+	u64 (*readdir)(struct inode *ip, u64 at, u64 max, const struct fs_dirent **p);
+};
+extern const struct fs_ops ram_fs, disk_fs;

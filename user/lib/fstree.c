@@ -25,27 +25,14 @@
  * trusts the path: a name too long, a file where a directory should be,
  * a missing directory - each is an error, never a crash.
  */
-#include "../include/fstree.h" /* by its place: the host unit test includes this file too */
+#include "fspath.h" /* by its place: the host unit test includes this file too */
 
-#define NAME  (sizeof(((struct fs_dirent *)0)->name)) /* a name's room, with its NUL */
-#define DEPTH (FS_PATH / 2)			      /* most names in a path */
-#define NHASH 64				      /* buckets of the table by ino */
-
-/* Permission bits a caller wants */
-#define R 4
-#define W 2
-#define X 1
+#define NHASH 64 /* buckets of the table by ino */
 
 static struct inode *root;
 static struct inode *itab[NHASH];
 static u64 next_ino = 1;
 static unsigned ninodes;
-
-/* A path split into names: name[0] .. name[n-1] */
-struct path {
-	int n;
-	char name[DEPTH][NAME];
-};
 
 unsigned fs_ninodes(void)
 {
@@ -105,39 +92,6 @@ void fs_put(struct inode *ip)
 	maybe_free(ip);
 }
 
-static bool isdir(struct inode *ip)
-{
-	return (ip->mode & S_IFMT) == S_IFDIR;
-}
-
-/* May uid/gid do `want` (R|W|X) to ip? The owner's bits count for the
-   owner, the group's for the group, the others' for everyone else -
-   the same rule the kernel applies at open. */
-static bool may(struct inode *ip, int uid, int gid, unsigned want)
-{
-	if (uid == 0)
-		return true;
-	unsigned shift = uid == ip->uid ? 6 : gid == ip->gid ? 3 : 0;
-	return (ip->mode >> shift & want) == want;
-}
-
-/*
- * May uid/gid remove (unlink, rename away or over) ip, named in directory
- * d? Writing d is needed; and if d is sticky (S_ISVTX: /tmp is 1777),
- * also owning ip or d, or being root - else in a directory everyone may
- * write, anyone could delete or swap everyone's files. -EACCES, -EPERM
- * or 0. chmod and chown replace a file too, but only its owner or root
- * may do them, who pass this check anyway.
- */
-static int may_remove(struct inode *d, struct inode *ip, int uid, int gid)
-{
-	if (!may(d, uid, gid, W))
-		return -EACCES;
-	if ((d->mode & S_ISVTX) && uid != 0 && uid != d->uid && uid != ip->uid)
-		return -EPERM;
-	return 0;
-}
-
 /* Free all of a directory's or file's contents (fs_init, for tests). */
 static void drop_tree(struct inode *ip)
 {
@@ -155,33 +109,6 @@ void fs_init(void)
 	if (root)
 		drop_tree(root);
 	root = ialloc(S_IFDIR | 0755, 0, 0);
-}
-
-/* Split path into names. -ENAMETOOLONG if a name or the path is too long. */
-static int path_split(const char *s, struct path *p)
-{
-	p->n = 0;
-	if (strlen(s) >= FS_PATH)
-		return -ENAMETOOLONG;
-	while (*s) {
-		while (*s == '/')
-			s++;
-		const char *e = s;
-		while (*e && *e != '/')
-			e++;
-		size_t len = e - s;
-		if (len >= NAME)
-			return -ENAMETOOLONG;
-		if (len == 2 && s[0] == '.' && s[1] == '.') {
-			if (p->n > 0)
-				p->n--;
-		} else if (len > 0 && !(len == 1 && s[0] == '.')) {
-			memcpy(p->name[p->n], s, len);
-			p->name[p->n++][len] = '\0';
-		}
-		s = e;
-	}
-	return 0;
 }
 
 /* The index of name in directory d, or -1. */
@@ -380,17 +307,6 @@ int fs_unlink(const char *path, int uid, int gid)
 	ip->nlink = 0;
 	maybe_free(ip); /* or later, when its last connection goes */
 	return 0;
-}
-
-/* Is a's path a proper prefix of b's (b inside a)? */
-static bool inside(struct path *a, struct path *b)
-{
-	if (b->n <= a->n)
-		return false;
-	for (int i = 0; i < a->n; i++)
-		if (strcmp(a->name[i], b->name[i]) != 0)
-			return false;
-	return true;
 }
 
 int fs_rename(const char *from, const char *to, int uid, int gid)
@@ -613,3 +529,29 @@ int fs_make(const char *path, unsigned mode, int uid, int gid, struct inode **ip
 	*ipp = cur;
 	return 0;
 }
+
+/* In memory the bytes are in the file already (fs_writeptr). */
+static long wrote(struct inode *ip, u64 off, u64 len)
+{
+	(void)ip, (void)off;
+	return len;
+}
+
+const struct fs_ops ram_fs = {
+    .lookup = fs_lookup,
+    .stat = fs_stat,
+    .mkdir = fs_mkdir,
+    .unlink = fs_unlink,
+    .rename = fs_rename,
+    .chmod = fs_chmod,
+    .chown = fs_chown,
+    .iget = fs_iget,
+    .hold = fs_hold,
+    .put = fs_put,
+    .statof = fs_statof,
+    .readptr = fs_readptr,
+    .writeptr = fs_writeptr,
+    .wrote = wrote,
+    .trunc = fs_trunc,
+    .readdir = fs_readdir,
+};

@@ -1,0 +1,179 @@
+/*
+ * disk.h - the file server's on-disk file system (docs/disk.md): the
+ * format on the disk, the block device it is written against, and the
+ * layers in between.
+ *
+ *   disktree.c  fstree.h's interface (struct fs_ops disk_fs) on the disk
+ *   log.c       the write-ahead (redo) log: an operation is all or nothing
+ *   bcache.c    the buffer cache: blocks in memory, the log's pinned ones
+ *   diskcheck.c the consistency check (fsck, and fsd at every mount)
+ *   blkdev.c    a struct bdev over blkd's protocol (blk.h), in duet
+ *   tools/filedev.h  a struct bdev on a host file (mkfs, fsck, tests)
+ *
+ * Everything here compiles both in duet's C library and on the host
+ * (the tools and tests/unit include these files): it uses only lib.h's
+ * string functions and malloc/free.
+ *
+ * Layout, in 4 KiB blocks:
+ *
+ *   0        1      2 .. 1+nlog   inode_start   bmap_start   data_start .. nblocks-1
+ *   [super] [loghdr][log blocks]  [inodes ...]  [bitmap ...] [data ...]
+ *
+ * Every number read from the disk is hostile until checked: the mount
+ * checks the whole image (disk_check) and refuses an inconsistent one,
+ * and the code after it still bounds-checks every block and inode
+ * number it follows.
+ */
+#pragma once
+
+#include "lib.h"
+#include "abi/errno.h"
+#include "abi/fs.h"
+
+#define BSIZE	     4096
+#define DISK_MAGIC   0x7366656b73696475ull /* "udiskefs" as little-endian bytes */
+#define DISK_VERSION 1
+#define DISK_INODES  1024 /* what mkfs (and fsd on an empty disk) makes */
+
+struct superblock {
+	u64 magic;
+	u32 version;
+	u32 bsize;	 /* BSIZE */
+	u32 nblocks;	 /* the file system's size */
+	u32 ninodes;	 /* inode 0 is never used; the root is ROOT_INUM */
+	u32 log_start;	 /* the log's header block (1) */
+	u32 nlog;	 /* log blocks after the header: the most one operation writes */
+	u32 inode_start; /* the inode table */
+	u32 bmap_start;	 /* the block bitmap: bit b set = block b in use */
+	u32 nbmap;
+	u32 data_start; /* the first data block */
+};
+
+#define ROOT_INUM     1
+#define NDIRECT	      12
+#define NINDIRECT     (BSIZE / 4)
+#define DISK_FILE_MAX ((u64)(NDIRECT + NINDIRECT) * BSIZE) /* 4 MiB + 48 KiB */
+
+/* An inode on disk. mode 0: free (and then everything but `version` is 0). */
+struct dinode {
+	u32 mode;  /* S_IFREG or S_IFDIR | permission bits */
+	u32 nlink; /* directory entries naming it: 1, or 0 (unlinked, still open) */
+	s32 uid, gid;
+	u64 size;	       /* bytes; a directory: entries * sizeof(struct fs_dirent) */
+	u64 gen;	       /* replacements (chmod, chown) that led to this file */
+	u32 version;	       /* times this slot was allocated (st.ino: disk_ino()) */
+	u32 addr[NDIRECT + 1]; /* data blocks, then the indirect block; 0: none (a hole) */
+	u32 pad[10];
+};
+#define IPB (BSIZE / sizeof(struct dinode))
+
+/* The inode number a client sees (and a directory entry holds): the
+   slot and which use of it, so a freed slot's next file has a new one.
+   The first use of slot i is i. */
+static inline u64 disk_ino(u32 ninodes, u32 inum, u32 version)
+{
+	return (u64)(version - 1) * ninodes + inum;
+}
+
+/* A directory is an array of struct fs_dirent (abi/fs.h, 72 bytes),
+   kept dense: entries 0 .. size/72 - 1, exactly what FS_READDIR sends.
+   DPB to a block (56), none across two: the last 64 bytes are unused. */
+#define DPB (BSIZE / sizeof(struct fs_dirent))
+
+/* The blocks an inode of d's type needs for `size`, and where the used
+   part of the last one ends (*tail; 0: all of it). */
+static inline u64 disk_blocks(const struct dinode *d, u64 size, u64 *tail)
+{
+	if ((d->mode & S_IFMT) == S_IFDIR) {
+		u64 n = size / sizeof(struct fs_dirent);
+		*tail = n % DPB * sizeof(struct fs_dirent);
+		return (n + DPB - 1) / DPB;
+	}
+	*tail = size % BSIZE;
+	return (size + BSIZE - 1) / BSIZE;
+}
+
+/* The log's header (block log_start). A transaction is committed when
+   its header is on the disk with a checksum that matches the blocks in
+   the log; a torn header or torn log blocks do not match. */
+#define LOG_MAX ((BSIZE - 16) / 4)
+struct loghdr {
+	u32 n; /* blocks in the log: 0 = nothing to install */
+	u32 pad;
+	u64 sum;	    /* log_sum() of block[] and the n logged blocks */
+	u32 block[LOG_MAX]; /* where logged block i belongs */
+};
+
+/* ---- the block device ------------------------------------------------- */
+
+/* Blocks of BSIZE bytes. Results: 0 or -E*. A write is on stable storage
+   once a later flush has returned. */
+struct bdev {
+	int (*read)(struct bdev *d, u64 blk, u32 n, void *buf);
+	int (*write)(struct bdev *d, u64 blk, u32 n, const void *buf);
+	int (*flush)(struct bdev *d);
+	u64 nblocks;
+};
+
+/* blkdev.c (in duet): the disk blkd serves at path ("/dev/disk"): 0 or -E* */
+struct blkdev {
+	struct bdev b;
+	int fd;
+	u32 tag;
+};
+int blkdev_open(struct blkdev *d, const char *path);
+
+/* ---- bcache.c ------------------------------------------------------ */
+
+struct buf {
+	u32 blk;
+	bool valid;  /* data holds the block */
+	bool logged; /* part of the open transaction: stays until it commits */
+	unsigned refs;
+	u64 used; /* when last used: the least recently used one goes */
+	u8 *data;
+};
+
+int bc_init(struct bdev *d, unsigned nbuf);
+void bc_fini(void);
+struct buf *bc_read(u32 blk); /* NULL: I/O error, or no free buffer */
+struct buf *bc_zero(u32 blk); /* the block, zeroed, without reading it */
+void bc_put(struct buf *b);
+void bc_forget(void); /* drop every unlogged buffer (tests: a fresh cache) */
+
+/* ---- log.c --------------------------------------------------------- */
+
+int log_mount(struct bdev *d, const struct superblock *sb); /* replays a committed transaction */
+/* Does the log on d hold a committed transaction (1) or not (0)? *h: its
+   header; scratch: a block's room */
+int log_committed(struct bdev *d, const struct superblock *sb, struct loghdr *h, u8 *scratch);
+void log_begin(void);
+int log_write(struct buf *b); /* b joins the transaction: -ENOSPC if the log is full */
+int log_commit(void);	      /* the transaction is durable when this returns 0 */
+void log_abort(void);	      /* forget the transaction: its buffers are dropped */
+
+/* ---- diskcheck.c --------------------------------------------------- */
+
+/* Is the file system on d consistent? 0, or -EIO (the device failed) or
+   -EINVAL (inconsistent) with what is wrong in msg. A committed log not
+   yet installed is read as installed. *orphans (if not NULL): inodes
+   unlinked while open (freed at mount) */
+int disk_check(struct bdev *d, char *msg, size_t len, unsigned *orphans);
+int sb_check(const struct superblock *sb, u64 devblocks, char *msg, size_t len);
+
+/* ---- disktree.c ---------------------------------------------------- */
+
+/* A fresh file system on d: nblocks, ninodes, an empty root (0755). */
+int disk_format(struct bdev *d, u32 nblocks, u32 ninodes);
+/* Mount d (replay, check, free orphans): 0, or -E* with why in msg. */
+int disk_mount(struct bdev *d, char *msg, size_t len);
+void disk_unmount(void);
+struct inode;
+/* Filling the tree (mkfs, fsd on an empty disk), as fstree.h's fs_make:
+   path's directories as needed (root's, 0755), and there a file or
+   directory of mode (type included) owned by uid/gid, or the one that
+   is there if it has that type. */
+int disk_make(const char *path, unsigned mode, int uid, int gid, struct inode **ipp);
+/* Write len bytes at off (several transactions if len is big); returns
+   the count written or -E* (-ENOSPC: nothing fitted). */
+long disk_write(struct inode *ip, u64 off, const void *buf, u64 len);

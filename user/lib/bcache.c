@@ -1,0 +1,111 @@
+/*
+ * bcache.c - the buffer cache of the on-disk file system (disk.h):
+ * nbuf blocks in memory, the least recently used one reused.
+ *
+ * A buffer that belongs to the open transaction (logged) stays until
+ * the transaction commits: its new contents exist nowhere else yet, and
+ * its home block on the disk must not change before the commit record
+ * is written (log.c). Everything else is clean - the log writes every
+ * change through - so any other unreferenced buffer may be reused.
+ * One thread uses it (fsd serves in one), so there are no locks.
+ */
+#include "../include/disk.h"
+
+void *malloc(size_t n);
+void free(void *p);
+
+static struct bdev *dev;
+static struct buf *bufs;
+static unsigned nbufs;
+static u64 clock;
+
+int bc_init(struct bdev *d, unsigned nbuf)
+{
+	bc_fini();
+	bufs = malloc(nbuf * sizeof(*bufs));
+	u8 *data = malloc((size_t)nbuf * BSIZE);
+	if (!bufs || !data) {
+		free(bufs);
+		free(data);
+		bufs = NULL;
+		return -ENOMEM;
+	}
+	memset(bufs, 0, nbuf * sizeof(*bufs));
+	for (unsigned i = 0; i < nbuf; i++)
+		bufs[i].data = data + (size_t)i * BSIZE;
+	nbufs = nbuf;
+	dev = d;
+	return 0;
+}
+
+void bc_fini(void)
+{
+	if (bufs)
+		free(bufs[0].data);
+	free(bufs);
+	bufs = NULL;
+	nbufs = 0;
+}
+
+/* The buffer of blk: the cached one, or a reused one (not valid). */
+static struct buf *get(u32 blk)
+{
+	struct buf *victim = NULL;
+	if (!bufs || blk >= dev->nblocks)
+		return NULL;
+	for (unsigned i = 0; i < nbufs; i++) {
+		struct buf *b = &bufs[i];
+		if (b->valid && b->blk == blk) {
+			victim = b;
+			break;
+		}
+		/* a free one: an empty buffer, else the least recently used */
+		if (!b->refs && !b->logged &&
+		    (!victim || (victim->valid && (!b->valid || b->used < victim->used))))
+			victim = b;
+	}
+	if (!victim)
+		return NULL; /* every buffer held or logged: an operation too big */
+	if (!victim->valid || victim->blk != blk) {
+		victim->blk = blk;
+		victim->valid = false;
+	}
+	victim->refs++;
+	victim->used = ++clock;
+	return victim;
+}
+
+struct buf *bc_read(u32 blk)
+{
+	struct buf *b = get(blk);
+	if (b && !b->valid) {
+		if (dev->read(dev, blk, 1, b->data) < 0) {
+			b->refs--;
+			return NULL;
+		}
+		b->valid = true;
+	}
+	return b;
+}
+
+struct buf *bc_zero(u32 blk)
+{
+	struct buf *b = get(blk);
+	if (b) {
+		memset(b->data, 0, BSIZE);
+		b->valid = true;
+	}
+	return b;
+}
+
+void bc_put(struct buf *b)
+{
+	b->refs--;
+}
+
+void bc_forget(void)
+{
+	for (unsigned i = 0; i < nbufs; i++)
+		if (!bufs[i].logged)
+			bufs[i].valid = false;
+}
