@@ -1,9 +1,11 @@
 /*
  * test_string.c - shared/string.c's memset, memcpy and memmove, which
  * move whole words where they can (the x86_64 string instructions, and
- * the C loops of the other arches): every length 0..80 at every
- * alignment of both pointers, against a byte-by-byte model, with the
- * bytes around the destination checked untouched.
+ * the C loops of the other arches): every length 0..80, then every 7th
+ * to MAXLEN (through the C loops' 64-word rounds, with every remainder
+ * of 8 and of 64 words), at every alignment of both pointers, against
+ * a byte-by-byte model, with the bytes around the destination checked
+ * untouched.
  */
 #include "host.h"
 
@@ -42,7 +44,14 @@
 #undef strcmp
 #undef strncmp
 
-#define SPAN 128
+#define MAXLEN 1200
+#define SPAN   (MAXLEN + 48)
+
+/* every length up to 80, then a spread of longer ones */
+static int next(int n)
+{
+	return n < 80 ? n + 1 : n + 7;
+}
 
 static u8 src[SPAN], dst[SPAN], want[SPAN];
 
@@ -55,7 +64,7 @@ static void fill(u8 *b, u8 seed)
 static void check_memset(void *(*memset_)(void *, int, size_t))
 {
 	for (int at = 0; at < 8; at++)
-		for (int n = 0; n <= 80; n++) {
+		for (int n = 0; n <= MAXLEN; n = next(n)) {
 			fill(dst, 1);
 			fill(want, 1);
 			for (int i = 0; i < n; i++)
@@ -70,7 +79,7 @@ static void check_memcpy(void *(*memcpy_)(void *, const void *, size_t))
 	fill(src, 100);
 	for (int da = 0; da < 8; da++)
 		for (int sa = 0; sa < 8; sa++)
-			for (int n = 0; n <= 80; n++) {
+			for (int n = 0; n <= MAXLEN; n = next(n)) {
 				fill(dst, 1);
 				fill(want, 1);
 				for (int i = 0; i < n; i++)
@@ -85,7 +94,7 @@ static void check_memmove(void *(*memmove_)(void *, const void *, size_t))
 {
 	for (int from = 0; from < 24; from++)
 		for (int to = 0; to < 24; to++)
-			for (int n = 0; n <= 80; n++) {
+			for (int n = 0; n <= MAXLEN; n = next(n)) {
 				fill(dst, 3);
 				fill(want, 3);
 				u8 tmp[SPAN];
