@@ -476,17 +476,23 @@ long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns)
 		ready = pipe_ready(fds[i]);
 	long r = 0;
 	if (!ready) {
-		/* the user-interrupt item only if a pipe can send one; the
-		   control descriptor only if there is one */
-		struct wait_item it[2];
+		/* the user-interrupt items only if a pipe can send one; the
+		   control descriptor only if there is one. Besides the pipes'
+		   vector (taken), any other vector pending wakes the wait too:
+		   a driver's device interrupt (blkd, netd: docs/drivers.md),
+		   masked here, is delivered at uintr_enable below. Without
+		   that item the wait would sleep on with it pending. */
+		struct wait_item it[3];
 		int k = 0;
-		if (pipes)
+		if (pipes) {
 			it[k++] = wake_item;
+			it[k++] = (struct wait_item){.type = WAIT_UINTR, .id = 0};
+		}
 		if (ctl >= 0)
 			it[k++] = (struct wait_item){.type = WAIT_READ, .id = ctl};
-		struct wait_event ev[2];
+		struct wait_event ev[3];
 		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
-		r = k ? wait(it, k, ev, 2, timeout_ns) : -EINVAL;
+		r = k ? wait(it, k, ev, 3, timeout_ns) : -EINVAL;
 		if (r == -EINTR)
 			r = 0;
 	}
