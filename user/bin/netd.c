@@ -62,6 +62,7 @@
 #define RXQ		 0
 #define TXQ		 1
 #define VIRTIO_NET_F_MAC (1ull << 5) /* the card's MAC is in its configuration, at 0 */
+#define REPORT		 256	     /* say what the card cost every this many frames in */
 
 enum { DIR = 1, UDP, PING }; /* what a name is: ino = kind << 16 | port */
 
@@ -94,9 +95,10 @@ static struct virtio v;
 static bool card;     /* false: loopback only */
 static u8 *rxb, *txb; /* QSIZE buffers each, BUF bytes apiece */
 static u64 rxb_bus, txb_bus;
-static bool tx_busy[QSIZE]; /* transmit descriptor k (buffer k) is the card's */
-static volatile int irq;    /* set by the user-interrupt handler */
-static u64 card_bad, irqs;  /* frames the card lied about; interrupts */
+static bool tx_busy[QSIZE];   /* transmit descriptor k (buffer k) is the card's */
+static volatile int irq;      /* set by the user-interrupt handler */
+static u64 card_bad, irqs;    /* frames the card lied about; interrupts */
+static u64 card_in, card_out; /* frames through the card */
 
 static void on_uintr(unsigned long vector)
 {
@@ -133,6 +135,7 @@ static void card_send(const u8 *f, size_t n)
 	memcpy(b + VNET_HDR, f, n);
 	q->desc[k] = (struct vq_desc){txb_bus + k * BUF, VNET_HDR + n, 0, 0};
 	tx_busy[k] = true;
+	card_out++;
 	virtio_submit(&v, TXQ, k);
 }
 
@@ -141,6 +144,17 @@ static void rx_post(u16 k)
 {
 	v.q[RXQ].desc[k] = (struct vq_desc){rxb_bus + k * BUF, BUF, VQ_WRITE, 0};
 	virtio_offer(&v, RXQ, k);
+}
+
+/* What the card has cost so far: docs/benchmarks.md divides two of these lines. */
+static void report(void)
+{
+	struct kstats ks;
+	if (kstats(&ks) < 0)
+		return;
+	printf("netd: card: %llu in, %llu out, %llu interrupts, %llu kernel entries\n", card_in,
+	       card_out, irqs,
+	       ks.thread[KS_SYSCALL] + ks.thread[KS_EXCEPTION] + ks.thread[KS_INTERRUPT]);
 }
 
 /* Every frame the card has received, through the stack; true if any. */
@@ -155,6 +169,8 @@ static bool card_poll(void)
 		else
 			net_input(&net, rxb + e.id * BUF + VNET_HDR, e.len - VNET_HDR);
 		rx_post(e.id);
+		if (++card_in % REPORT == 0)
+			report();
 		n++;
 	}
 	card_bad += r < 0;
