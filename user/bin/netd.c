@@ -450,6 +450,9 @@ static int card_open(u8 mac[6])
 	    (r = virtio_irq(&v, IRQ_VECTOR)) < 0)
 		return r;
 	uintr_enable();
+	/* no interrupt for a frame sent (VIRTQ_AVAIL_F_NO_INTERRUPT, a hint):
+	   its buffer is taken back at the next send, or the next interrupt */
+	v.q[TXQ].avail[0] = 1;
 	for (u16 k = 0; k < v.q[RXQ].size; k++)
 		rx_post(k);
 	virtio_notify(&v, RXQ);
