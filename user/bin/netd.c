@@ -97,6 +97,7 @@ static u8 *rxb, *txb; /* QSIZE buffers each, BUF bytes apiece */
 static u64 rxb_bus, txb_bus;
 static bool tx_busy[QSIZE];   /* transmit descriptor k (buffer k) is the card's */
 static volatile int irq;      /* set by the user-interrupt handler */
+static bool irq_bound;	      /* the card's interrupt is bound (at the first client) */
 static u64 card_bad, irqs;    /* frames the card lied about; interrupts */
 static u64 card_in, card_out; /* frames through the card */
 
@@ -355,6 +356,8 @@ static int lookup(const struct fs_req *q, struct fs_stat *st)
 	return 0;
 }
 
+static void bind_irq(void);
+
 static int connect(const struct fs_req *q)
 {
 	long ino = q->ino;
@@ -394,6 +397,7 @@ static int connect(const struct fs_req *q)
 		close(q->conn);
 		return r;
 	}
+	bind_irq();
 	*c = (struct conn){.fd = q->conn, .kind = kind, .port = port, .uid = q->uid};
 	c->h = (struct pipe_hdr *)(uptr)a.hdr;
 	c->end = a.end;
@@ -426,10 +430,10 @@ static void control(void)
 }
 
 /*
- * Claim the card, both queues, the buffers and the interrupt, and post
- * every receive buffer; its MAC into mac. 0, or -errno: no card (or no
- * device access, or user interrupts, in this kernel) and netd runs on
- * its loopback.
+ * Claim the card, both queues and the buffers, and post every receive
+ * buffer; its MAC into mac. 0, or -errno: no card (or no device access
+ * in this kernel) and netd runs on its loopback. The interrupt waits for
+ * the first client (bind_irq).
  */
 static int card_open(u8 mac[6])
 {
@@ -446,10 +450,6 @@ static int card_open(u8 mac[6])
 	if (!(rxb_bus = virtio_dma(&v, QSIZE * BUF, (void **)&rxb)) ||
 	    !(txb_bus = virtio_dma(&v, QSIZE * BUF, (void **)&txb)))
 		return -ENOMEM;
-	if ((r = uintr_register_handler(on_uintr, NULL, 0)) < 0 ||
-	    (r = virtio_irq(&v, IRQ_VECTOR)) < 0)
-		return r;
-	uintr_enable();
 	/* no interrupt for a frame sent (VIRTQ_AVAIL_F_NO_INTERRUPT, a hint):
 	   its buffer is taken back at the next send, or the next interrupt */
 	v.q[TXQ].avail[0] = 1;
@@ -457,6 +457,28 @@ static int card_open(u8 mac[6])
 		rx_post(k);
 	virtio_notify(&v, RXQ);
 	return 0;
+}
+
+/*
+ * The card's interrupt, bound when the first client comes, as blkd does
+ * (docs/drivers.md): nobody listens before, the frames wait in their
+ * buffers, and until then netd runs no user-interrupt instruction (in
+ * the labs' handouts, where the kernel's emulation is a stub, booting
+ * still works). If it cannot be bound, the card is given back.
+ */
+static void bind_irq(void)
+{
+	if (!card || irq_bound)
+		return;
+	int r = uintr_register_handler(on_uintr, NULL, 0);
+	if (r == 0 && (r = virtio_irq(&v, IRQ_VECTOR)) == 0) {
+		uintr_enable();
+		irq_bound = true;
+		return;
+	}
+	close(v.fd);
+	card = false;
+	printf("netd: the card's interrupt: %s: loopback only\n", errstr(r));
 }
 
 /* The card interrupted: every completion, then one re-arm. */
@@ -526,7 +548,7 @@ int main(void)
 		   pending, and pending ends the wait (WAIT_UINTR; pipe_wait_any
 		   has it whenever it waits on a pipe); it is delivered at
 		   uintr_enable, and the next round sees irq. */
-		if (card)
+		if (irq_bound)
 			uintr_disable();
 		if (irq || (card && virtio_pending(&v, RXQ))) {
 			/* came while we looked */
@@ -536,11 +558,11 @@ int main(void)
 			struct wait_item it[2] = {{.type = WAIT_READ, .id = ctl},
 						  {.type = WAIT_UINTR}};
 			struct wait_event ev[2];
-			wait(it, card ? 2 : 1, ev, 2, -1);
+			wait(it, irq_bound ? 2 : 1, ev, 2, -1);
 		} else {
 			pipe_wait_any(fds, n, ctl);
 		}
-		if (card)
+		if (irq_bound)
 			uintr_enable();
 	}
 }
