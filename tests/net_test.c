@@ -19,11 +19,12 @@
  * address, 10.0.2.15, come back in without reaching the card):
  * udpsend -> udpecho: datagrams of random sizes (1..1400) and random
  * bytes, each back byte for byte (udpsend counts them), and a line
- * typed through it; ping the guest's own address; the one check at
- * open (uid 1000 may not bind a port below 1024, nobody a bound one);
- * netd killed mid-traffic: both programs end with an error, the shell
- * prompts again; nettest's checks of the sockets (names, binding,
- * ephemeral ports, clients that lie, stall or never read).
+ * typed through it; ping the guest's own address (and, through the
+ * card, QEMU's gateway 10.0.2.2); the one check at open (uid 1000 may
+ * not bind a port below 1024, nobody a bound one); netd killed
+ * mid-traffic: both programs end with an error, the shell prompts
+ * again, and init's new netd drives the card again; nettest's checks of the sockets (names,
+ * binding, ephemeral ports, clients that lie, stall or never read).
  */
 #include <arpa/inet.h>
 #include <errno.h>
