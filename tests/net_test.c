@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,16 +139,30 @@ static long long ms_now(void)
 	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
+static unsigned char sent[HOST_ECHOES][HOST_MAX]; /* every datagram host_echo sent */
+static size_t sent_n[HOST_ECHOES];
+
+/* Is in (n bytes) one of the first i datagrams? */
+static bool sent_before(const unsigned char *in, size_t n, int i)
+{
+	for (int j = i - 1; j >= 0; j--)
+		if (sent_n[j] == n && memcmp(sent[j], in, n) == 0)
+			return true;
+	return false;
+}
+
 /*
- * Send m (n bytes) and wait for its echo, sending it again each
- * RESEND_MS without one. An echo of an earlier datagram (sent twice:
- * both copies come back) is skipped; anything else is a wrong echo.
- * Returns the resends; fails on a wrong echo or none in GIVE_UP_MS.
+ * Send datagram i and wait for its echo, sending it again each
+ * RESEND_MS without one. A late echo of an earlier datagram (one sent
+ * more than once: every copy comes back) is skipped; anything else is a
+ * wrong echo. Returns the resends; fails on a wrong echo or none in
+ * GIVE_UP_MS.
  */
-static int echo_one(struct vm *vm, int s, const unsigned char *m, size_t n,
-		    const unsigned char *prev, size_t prev_n, int *stale)
+static int echo_one(struct vm *vm, int s, int i, int *stale)
 {
 	static unsigned char in[65536];
+	const unsigned char *m = sent[i];
+	size_t n = sent_n[i];
 	int resends = 0;
 	long long start = ms_now();
 	check(vm, send(s, m, n, 0) == (ssize_t)n, "host send: %s", strerror(errno));
@@ -166,28 +181,24 @@ static int echo_one(struct vm *vm, int s, const unsigned char *m, size_t n,
 		check(vm, got >= 0, "host recv: %s", strerror(errno));
 		if ((size_t)got == n && memcmp(in, m, n) == 0)
 			return resends;
-		if (prev && (size_t)got == prev_n && memcmp(in, prev, prev_n) == 0) {
-			(*stale)++;
-			continue;
-		}
-		check(vm, 0, "a %zd-byte echo that is not the %zu-byte datagram sent", got, n);
+		check(vm, sent_before(in, got, i),
+		      "a %zd-byte echo that is not the %zu-byte datagram sent, nor an earlier one",
+		      got, n);
+		(*stale)++;
 	}
 }
 
 /* The host sends HOST_ECHOES datagrams; every one comes back exactly. */
 static void host_echo(struct run *r)
 {
-	static unsigned char m[2][HOST_MAX];
 	int s, resends = 0, stale = 0;
 	struct vm *vm = forwarded(r, &s);
-	size_t n[2] = {0, 0};
 	long long t0 = ms_now();
 	for (int i = 0; i < HOST_ECHOES; i++) {
-		unsigned char *cur = m[i % 2], *prev = i ? m[(i + 1) % 2] : NULL;
-		n[i % 2] = 1 + random() % HOST_MAX;
-		for (size_t k = 0; k < n[i % 2]; k++)
-			cur[k] = random();
-		resends += echo_one(vm, s, cur, n[i % 2], prev, n[(i + 1) % 2], &stale);
+		sent_n[i] = 1 + random() % HOST_MAX;
+		for (size_t k = 0; k < sent_n[i]; k++)
+			sent[i][k] = random();
+		resends += echo_one(vm, s, i, &stale);
 	}
 	note("%d datagrams echoed exactly from the host; %d resends, %d late duplicates; "
 	     "%lld us per round trip",
