@@ -99,6 +99,7 @@ static bool tx_busy[QSIZE];   /* transmit descriptor k (buffer k) is the card's 
 static volatile int irq;      /* set by the user-interrupt handler */
 static bool irq_bound;	      /* the card's interrupt is bound (at the first client) */
 static u64 card_bad, irqs;    /* frames the card lied about; interrupts */
+static bool card_lied;	      /* a used ring's index lied: give the card up (card_check) */
 static u64 card_in, card_out; /* frames through the card */
 
 static void on_uintr(unsigned long vector)
@@ -116,7 +117,7 @@ static void tx_reap(void)
 	int r;
 	while ((r = virtio_next_used(&v, TXQ, &e)) > 0)
 		tx_busy[e.id] = false;
-	card_bad += r < 0;
+	card_lied |= r < 0;
 }
 
 /* A frame out through the card: behind a zeroed header (no offloads). */
@@ -127,7 +128,7 @@ static void card_send(const u8 *f, size_t n)
 	int k = 0;
 	while (k < q->size && tx_busy[k])
 		k++;
-	if (k == q->size || n > ETH_FRAME) {
+	if (k == q->size || n > ETH_FRAME || card_lied) {
 		link_dropped++; /* every buffer in flight: as a full card drops it */
 		return;
 	}
@@ -147,7 +148,8 @@ static void rx_post(u16 k)
 	virtio_offer(&v, RXQ, k);
 }
 
-/* What the card has cost so far: docs/benchmarks.md divides two of these lines. */
+/* What the card has cost so far: tests/net_test.c divides two of these
+   lines (docs/servers.md, "Network"). */
 static void report(void)
 {
 	struct kstats ks;
@@ -174,10 +176,21 @@ static bool card_poll(void)
 			report();
 		n++;
 	}
-	card_bad += r < 0;
+	card_lied |= r < 0;
 	if (n)
 		virtio_notify(&v, RXQ); /* the buffers back, in one notification */
 	return n > 0;
+}
+
+/* A card whose ring index lied cannot be followed any further: give it
+   back (stopped, by the kernel) and go on with the loopback. */
+static void card_check(void)
+{
+	if (!card || !card_lied)
+		return;
+	close(v.fd);
+	card = false;
+	printf("netd: the card's used ring lied: loopback only\n");
 }
 
 static void link_send(void *arg, const u8 *f, size_t n)
@@ -485,6 +498,8 @@ static void bind_irq(void)
 static void card_intr(void)
 {
 	irq = 0;
+	if (!card)
+		return; /* posted before the card was given up */
 	irqs++;
 	virtio_intr_ack(&v); /* lowers the line before it is unmasked */
 	card_poll();
@@ -524,6 +539,7 @@ int main(void)
 		if (irq)
 			card_intr();
 		bool busy = link_poll() | (card && card_poll()), more = false;
+		card_check();
 		for (int i = 0; i < NCONN; i++)
 			if (conns[i].fd >= 0)
 				busy |= serve(&conns[i], &more);
