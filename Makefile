@@ -122,12 +122,28 @@ DISK0 := $(B)/disk0.img
 comma := ,
 disk_opts = -drive file=$(1),format=raw,if=none,id=hd0$(2) $(QEMU_DISK)
 
+# The network card netd drives (docs/servers.md, "Network"), a virtio-net
+# device (the arch's QEMU_NET says which transport) on QEMU's user
+# network. `make qemu` forwards the host's loopback UDP port NETPORT (one
+# per user, like GDBPORT) to the guest's UDP port 7 (`udpecho 7`);
+# print-qemu forwards one only if NETPORT is given, so that parallel
+# graders, each with its own port, never collide. restrict=on (the guest
+# reaches QEMU's gateway 10.0.2.2 and nothing beyond) whenever no port is
+# forwarded; with one it must be off: QEMU's user network (libslirp, as
+# of QEMU 7.2) drops every UDP datagram a restricted guest sends, the
+# answers to a forwarded port too. The guest then could reach out, but
+# only sends where a program asks it to; no test asks beyond 10.0.2.2.
+NETPORT_USER := $(shell expr `id -u` % 5000 + 30000)
+net_opts = -netdev user,id=n0,$(if $(1),restrict=off$(comma)hostfwd=udp:127.0.0.1:$(1)-:7,restrict=on) \
+	$(QEMU_NET)
+
 disk-reset:
 	rm -f $(DISK)
 
 qemu: deps kernel $(DISK)
 	@echo "duet: type poweroff at the \$$ prompt to shut down; Ctrl-a x quits QEMU at once"
-	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(KCMDLINE)
+	@echo "duet: host UDP port $(or $(NETPORT),$(NETPORT_USER)) reaches the guest's port 7"
+	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER))) $(KCMDLINE)
 
 qemu-uboot: deps kernel $(UBOOT_FILES)
 	$(QEMU) $(QEMU_UBOOT_OPTS)
@@ -142,11 +158,11 @@ qemu-gdb: deps kernel gdb-target $(DISK)
 	@echo "*** Now run 'gdb-multiarch' in another window (in $(CURDIR))."
 	@echo "*** If gdb ignores .gdbinit, add this line to ~/.config/gdb/gdbinit:"
 	@echo "***   add-auto-load-safe-path $(CURDIR)/.gdbinit"
-	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
+	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER))) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
 
 # The grader asks for the command lines instead of repeating them.
 print-qemu: $(DISK0)
-	@echo '$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK0),$(comma)snapshot=on)'
+	@echo '$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK0),$(comma)snapshot=on) $(call net_opts,$(NETPORT))'
 print-qemu-uboot:
 	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
 

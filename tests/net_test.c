@@ -1,19 +1,42 @@
 /*
- * net_test.c - the network (issue 18): netd's stack and sockets, on the
- * loopback netd has until a network device driver exists (frames for
- * the guest's own address, 10.0.2.15, come back in).
+ * net_test.c - the network (issue 18): netd's stack, sockets and
+ * virtio-net driver.
  *
+ * From the host: the grader forwards a free host UDP port to the
+ * guest's port 7 (make print-qemu NETPORT=p), starts udpecho 7 and
+ * sends 1,000 datagrams of random sizes and bytes, one at a time, each
+ * sent again if its echo has not come (QEMU's user network may drop a
+ * datagram when its queue is full): every one must come back byte for
+ * byte; the resends are noted. Then what a host can throw at a
+ * forwarded port: QEMU builds the Ethernet, IPv4 and UDP headers
+ * itself, so only payloads reach the guest - empty ones, ones bigger
+ * than a frame (QEMU sends them as IPv4 fragments, which netd drops)
+ * and floods faster than the guest reads; netd must survive them all
+ * (same pid) and echo again. Broken headers and checksums are the host
+ * unit tests' and the fuzz target's (tests/unit, tests/fuzz).
+ *
+ * Inside the guest, on the loopback (frames for the guest's own
+ * address, 10.0.2.15, come back in without reaching the card):
  * udpsend -> udpecho: datagrams of random sizes (1..1400) and random
  * bytes, each back byte for byte (udpsend counts them), and a line
- * typed through it; ping the guest's own address; the one check at
- * open (uid 1000 may not bind a port below 1024, nobody a bound one);
- * netd killed mid-traffic: both programs end with an error, the shell
- * prompts again; nettest's checks of the sockets (names, binding,
- * ephemeral ports, clients that lie, stall or never read).
+ * typed through it; ping the guest's own address (and, through the
+ * card, QEMU's gateway 10.0.2.2); the one check at open (uid 1000 may
+ * not bind a port below 1024, nobody a bound one); netd killed
+ * mid-traffic: both programs end with an error, the shell prompts
+ * again, and init's new netd drives the card again; nettest's checks of the sockets (names,
+ * binding, ephemeral ports, clients that lie, stall or never read).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness/shell.h"
 
@@ -22,6 +45,10 @@
 #define PING_MS	    120000 /* three pings a second apart, slowly */
 #define START_MS    60000  /* a background program's first line */
 #define MIN_NETTEST 25	   /* nettest has more checks than this */
+#define HOST_ECHOES 1000   /* datagrams the host sends through the forwarded port */
+#define HOST_MAX    1400   /* their largest size */
+#define RESEND_MS   2000 /* no echo yet: send it again (only the count of resends depends on it) */
+#define GIVE_UP_MS  120000 /* no echo for this long, resends and all: a hang */
 
 /* Start udpecho on port 7 in the background, and wait until it has bound it. */
 static void udpecho(struct vm *vm)
@@ -58,9 +85,192 @@ static void ping(struct run *r)
 	expect(vm, PING_MS, "^3 packets transmitted, 3 received, 0%% packet loss$");
 	expect(vm, CMD_MS, PROMPT);
 	seen(vm, "^64 bytes from 10\\.0\\.2\\.15: icmp_seq=3 ");
-	/* nothing answers elsewhere on the loopback: lost, counted, no hang */
-	type(vm, "ping -c 1 10.0.2.2\r");
-	expect(vm, PING_MS, "^1 packets transmitted, 0 received, 100%% packet loss$");
+	/* through the card: QEMU's gateway answers echo requests itself,
+	   restricted or not */
+	type(vm, "ping -c 3 10.0.2.2\r");
+	expect(vm, PING_MS, "^3 packets transmitted, 3 received, 0%% packet loss$");
+	seen(vm, "^64 bytes from 10\\.0\\.2\\.2: icmp_seq=3 ");
+}
+
+/* ---- from the host, through a forwarded port ----------------------------- */
+
+/* A host UDP socket connected to 127.0.0.1:port, and a free port for QEMU to forward. */
+static int host_socket(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		fail_at(__FILE__, __LINE__, NULL, "host UDP socket: %s", strerror(errno));
+	return s;
+}
+
+static int free_udp_port(void)
+{
+	/* bind port 0 and the kernel picks a free one; QEMU binds it a moment later */
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		fail_at(__FILE__, __LINE__, NULL, "no free UDP port: %s", strerror(errno));
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* Boot with a host port forwarded to guest port 7, udpecho 7 running; the host's socket in *s. */
+static struct vm *forwarded(struct run *r, int *s)
+{
+	char how[64];
+	int port = free_udp_port();
+	snprintf(how, sizeof(how), "print-qemu NETPORT=%d", port);
+	struct vm *vm = boot(r, how, "");
+	expect(vm, BOOT_MS, PROMPT);
+	udpecho(vm);
+	*s = host_socket(port);
+	return vm;
+}
+
+static long long ms_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+static unsigned char sent[HOST_ECHOES][HOST_MAX]; /* every datagram host_echo sent */
+static size_t sent_n[HOST_ECHOES];
+
+/* Is in (n bytes) one of the first i datagrams? */
+static bool sent_before(const unsigned char *in, size_t n, int i)
+{
+	for (int j = i - 1; j >= 0; j--)
+		if (sent_n[j] == n && memcmp(sent[j], in, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Send datagram i and wait for its echo, sending it again each
+ * RESEND_MS without one. A late echo of an earlier datagram (one sent
+ * more than once: every copy comes back) is skipped; anything else is a
+ * wrong echo. Returns the resends; fails on a wrong echo or none in
+ * GIVE_UP_MS.
+ */
+static int echo_one(struct vm *vm, int s, int i, int *stale)
+{
+	static unsigned char in[65536];
+	const unsigned char *m = sent[i];
+	size_t n = sent_n[i];
+	int resends = 0;
+	long long start = ms_now();
+	check(vm, send(s, m, n, 0) == (ssize_t)n, "host send: %s", strerror(errno));
+	for (;;) {
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		int k = poll(&p, 1, RESEND_MS);
+		if (k == 0) {
+			check(vm, ms_now() - start < GIVE_UP_MS,
+			      "no echo of a %zu-byte datagram in %d ms, %d resends", n, GIVE_UP_MS,
+			      resends);
+			resends++;
+			check(vm, send(s, m, n, 0) == (ssize_t)n, "host send: %s", strerror(errno));
+			continue;
+		}
+		ssize_t got = recv(s, in, sizeof(in), 0);
+		check(vm, got >= 0, "host recv: %s", strerror(errno));
+		if ((size_t)got == n && memcmp(in, m, n) == 0)
+			return resends;
+		check(vm, sent_before(in, got, i),
+		      "a %zd-byte echo that is not the %zu-byte datagram sent, nor an earlier one",
+		      got, n);
+		(*stale)++;
+	}
+}
+
+/* The host sends HOST_ECHOES datagrams; every one comes back exactly. */
+static void host_echo(struct run *r)
+{
+	int s, resends = 0, stale = 0;
+	struct vm *vm = forwarded(r, &s);
+	long long t0 = ms_now();
+	for (int i = 0; i < HOST_ECHOES; i++) {
+		sent_n[i] = 1 + random() % HOST_MAX;
+		for (size_t k = 0; k < sent_n[i]; k++)
+			sent[i][k] = random();
+		resends += echo_one(vm, s, i, &stale);
+	}
+	note("%d datagrams echoed exactly from the host; %d resends, %d late duplicates; "
+	     "%lld us per round trip",
+	     HOST_ECHOES, resends, stale, (ms_now() - t0) * 1000 / HOST_ECHOES);
+	/* what netd's driver cost per datagram: two of its reports, 512 frames apart */
+	unsigned long long in[2], out[2], irqs[2], entries[2];
+	for (int k = 0; k < 2; k++) {
+		const char *l = expect(
+		    vm, CMD_MS,
+		    "netd: card: %d in, [0-9]+ out, [0-9]+ interrupts, [0-9]+ kernel entries$",
+		    k ? 768 : 256);
+		sscanf(strstr(l, "netd: card: "),
+		       "netd: card: %llu in, %llu out, %llu interrupts, %llu kernel entries",
+		       &in[k], &out[k], &irqs[k], &entries[k]);
+	}
+	note("netd per datagram in: %.2f interrupts, %.2f kernel entries (%llu in, %llu out)",
+	     (irqs[1] - irqs[0]) / 512.0, (entries[1] - entries[0]) / 512.0, in[1] - in[0],
+	     out[1] - out[0]);
+	close(s);
+}
+
+/* What a host can send to a forwarded port never brings netd down. */
+static void host_hostile(struct run *r)
+{
+	static unsigned char big[8000], m[100];
+	int s, stale = 0;
+	struct vm *vm = forwarded(r, &s);
+	type(vm, "ps\r");
+	const char *l = expect(vm, CMD_MS, "^[0-9]+ +[0-9]+ +[a-z]+ +[-0-9]+ +0 +netd$");
+	int netd = atoi(l);
+	expect(vm, CMD_MS, PROMPT);
+	for (size_t k = 0; k < sizeof(big); k++)
+		big[k] = random();
+	/* empty datagrams; ones QEMU must cut into IPv4 fragments (dropped:
+	   no reassembly); a flood of 2,000 without waiting, more than the
+	   card's receive buffers and udpecho's inbox hold */
+	for (int i = 0; i < 10; i++)
+		check(vm, send(s, big, 0, 0) == 0, "host send: %s", strerror(errno));
+	for (int i = 0; i < 10; i++)
+		check(vm, send(s, big, 1473 + random() % (sizeof(big) - 1473), 0) > 0,
+		      "host send: %s", strerror(errno));
+	for (int i = 0; i < 2000; i++)
+		send(s, big, 1 + random() % 1400, 0); /* the host may drop some: no matter */
+	/* still there, the same netd, echoing exactly: drain what comes
+	   back of the flood first (anything but a copy of big is wrong) */
+	for (int i = 0; i < (int)sizeof(m); i++)
+		m[i] = random();
+	static unsigned char in[65536];
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	for (int k = 0; k < 3;
+	     k++) { /* the same bytes: a late copy of one probe answers the next */
+		check(vm, send(s, m, sizeof(m), 0) == sizeof(m), "host send: %s", strerror(errno));
+		long long start = ms_now();
+		for (;;) {
+			if (poll(&p, 1, RESEND_MS) == 0) {
+				check(vm, ms_now() - start < GIVE_UP_MS, "netd no longer echoes");
+				send(s, m, sizeof(m), 0); /* lost in the flood's wake: again */
+				continue;
+			}
+			ssize_t got = recv(s, in, sizeof(in), 0);
+			if (got == sizeof(m) && memcmp(in, m, sizeof(m)) == 0)
+				break;
+			check(vm, got == 0 || (got <= 1400 && memcmp(in, big, got) == 0),
+			      "a %zd-byte echo that was never sent", got);
+			stale++;
+		}
+	}
+	note("%d echoes of the flood came back", stale);
+	type(vm, "ps\r");
+	l = expect(vm, CMD_MS, "^[0-9]+ +[0-9]+ +[a-z]+ +[-0-9]+ +0 +netd$");
+	check(vm, atoi(l) == netd, "netd was %d, is %d: it died", netd, atoi(l));
+	close(s);
 }
 
 /* Ports below 1024 are root's; a bound port is nobody else's. */
@@ -103,6 +313,19 @@ static void killed(struct run *r)
 	note("%s", seen(vm, "udpsend: [0-9]+ sent, [0-9]+ echoed exactly$"));
 	type(vm, "echo alive\r");
 	expect(vm, CMD_MS, "^(\\$ )?alive$");
+	/* init restarts netd, which claims the card again (the kernel gave
+	   it back, stopped, when the first one died): the gateway answers.
+	   Until the new netd has mounted /net, ping finds no /net/ping. */
+	seen(vm, "init: netd exited with status [0-9]+: restarting it");
+	l = NULL;
+	for (int k = 0; k < 20; k++) {
+		type(vm, "ping -c 1 10.0.2.2\r");
+		l = expect(vm, PING_MS, "^1 packets transmitted, 1 received|^ping: ");
+		expect(vm, CMD_MS, PROMPT);
+		if (!strstr(l, "ping: "))
+			break;
+	}
+	check(vm, !strstr(l, "ping: "), "the restarted netd never answered: %s", l);
 }
 
 /* nettest's checks of netd's sockets from inside (user/bin/nettest.c). */
@@ -119,6 +342,10 @@ const struct test net_tests[] = {
     {"net/echo-1cpu", 2, ALL, echo, 1},
     {"net/ping", 2, ALL, ping, 2},
     {"net/ping-1cpu", 1, ALL, ping, 1},
+    {"net/host-echo", 3, ALL, host_echo, 2},
+    {"net/host-echo-1cpu", 2, ALL, host_echo, 1},
+    {"net/host-hostile", 2, ALL, host_hostile, 2},
+    {"net/host-hostile-1cpu", 1, ALL, host_hostile, 1},
     {"net/ports", 2, ALL, ports, 0},
     {"net/killed", 2, ALL, killed, 2},
     {"net/killed-1cpu", 1, ALL, killed, 1},

@@ -43,6 +43,9 @@ QEMU_OPTS := -machine virt $(QEMU_HW) -bios $(OPENSBI) -kernel $(KERNEL_IMG) -no
 # The disk (drive hd0, the Makefile's disk_opts) on a virtio-mmio transport,
 # as a modern (virtio 1.x) device: QEMU's default there is the legacy interface.
 QEMU_DISK := -device virtio-blk-device,drive=hd0 -global virtio-mmio.force-legacy=false
+# The network card (netdev n0, the Makefile's net_opts), on another
+# virtio-mmio transport: modern too, by QEMU_DISK's -global, always with it.
+QEMU_NET := -device virtio-net-device,netdev=n0
 
 # ---- U-Boot ---------------------------------------------------------------
 #

@@ -51,6 +51,9 @@ QEMU_OPTS = $(QEMU_COMMON) -kernel $(KERNEL_IMG)
 # device: memory BARs found through capabilities, no legacy I/O ports
 # (which a user-space driver could reach only with an I/O permission map).
 QEMU_DISK := -device virtio-blk-pci,drive=hd0,disable-legacy=on
+# The network card (netdev n0, the Makefile's net_opts), modern-only too;
+# romfile= (none): SeaBIOS has no network boot ROM to load.
+QEMU_NET := -device virtio-net-pci,netdev=n0,disable-legacy=on,romfile=
 QEMU_UBOOT_OPTS = $(QEMU_COMMON) -bios $(B)/u-boot.rom \
 	-drive if=virtio,format=raw,readonly=on,file=$(B)/boot.disk
 

@@ -20,7 +20,8 @@
  */
 #pragma once
 
-#define DEV_VIRTIO_BLK 2	  /* OP_DEV_OPEN's off: the virtio device id of a block device */
+#define DEV_VIRTIO_NET 1	  /* OP_DEV_OPEN's off: the virtio device id of a network card */
+#define DEV_VIRTIO_BLK 2	  /* ... of a block device */
 #define DEV_REGIONS    6	  /* register regions a device may have (PCI: its BARs) */
 #define DEV_REGION_MAX (4u << 20) /* most bytes of one region OP_DEV_MAP maps */
 #define DEV_DMA_MAX    (1u << 20) /* most bytes of one OP_DEV_DMA allocation */

@@ -148,14 +148,14 @@ static void submit(struct slot *s)
 	h->sector = s->q.block * (BLK_SIZE / 512);
 	*st = 0xff; /* not 0 (OK) until the device says so */
 	bool data = s->q.op != BLK_FLUSH;
-	v.desc[d] = (struct vq_desc){hb, sizeof(*h), VQ_NEXT, data ? d + 1 : d + 2};
+	v.q[0].desc[d] = (struct vq_desc){hb, sizeof(*h), VQ_NEXT, data ? d + 1 : d + 2};
 	if (data)
-		v.desc[d + 1] =
+		v.q[0].desc[d + 1] =
 		    (struct vq_desc){s->data_bus, s->q.count * BLK_SIZE,
 				     VQ_NEXT | (s->q.op == BLK_READ ? VQ_WRITE : 0), d + 2};
-	v.desc[d + 2] = (struct vq_desc){hb + sizeof(*h), 1, VQ_WRITE, 0};
+	v.q[0].desc[d + 2] = (struct vq_desc){hb + sizeof(*h), 1, VQ_WRITE, 0};
 	s->state = DISK;
-	virtio_submit(&v, d);
+	virtio_submit(&v, 0, d);
 }
 
 /* Take every completion the device has posted; true if there was one. */
@@ -164,7 +164,7 @@ static bool reap(void)
 	bool any = false;
 	struct vq_used_elem e;
 	int r;
-	while ((r = virtio_next_used(&v, &e)) > 0) {
+	while ((r = virtio_next_used(&v, 0, &e)) > 0) {
 		any = true;
 		struct slot *s = e.id % 3 == 0 && e.id / 3 < NSLOT ? &slots[e.id / 3] : NULL;
 		if (!s || s->state != DISK) {
@@ -423,9 +423,9 @@ static int setup(void)
 	int r = virtio_open(&v, DEV_VIRTIO_BLK, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
 	if (r < 0)
 		return r;
-	if ((r = virtio_start(&v, QSIZE)) < 0)
+	if ((r = virtio_start(&v, 1, QSIZE)) < 0)
 		return r;
-	if (v.size < 3 * NSLOT)
+	if (v.q[0].size < 3 * NSLOT)
 		return -ENOSPC;
 	u8 *data;
 	u64 data_bus = virtio_dma(&v, NSLOT * BLK_MAX * BLK_SIZE, (void **)&data);
@@ -482,7 +482,7 @@ int main(void)
 		bool ready = false;
 		for (int s = 0; s < spin && !busy && !ready; s++)
 			for (int i = 0; i < NCONN && !ready; i++)
-				ready = irq || *v.used_idx != v.used_seen ||
+				ready = irq || virtio_pending(&v, 0) ||
 					(conns[i].fd >= 0 && conn_ready(&conns[i]));
 		if (busy || ready)
 			continue;

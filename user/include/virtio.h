@@ -1,6 +1,6 @@
 /*
  * virtio.h - a small virtio 1.x driver library (user/lib/virtio.c):
- * one device, one split virtqueue, over either transport - virtio-mmio
+ * one device and its split virtqueues, over either transport - virtio-mmio
  * (riscv64 virt) or virtio-pci (x86_64 pc) - behind one interface, on
  * the kernel's device operations (abi/dev.h, docs/drivers.md).
  *
@@ -30,6 +30,19 @@ struct vq_used_elem {
 	u32 len; /* bytes it wrote */
 };
 
+#define VIRTIO_NQ 2 /* queues a device may have here: net needs receive (0), transmit (1) */
+
+/* One split virtqueue, in one page of DMA memory. */
+struct vq {
+	u16 size;			    /* entries (0: not set up) */
+	struct vq_desc *desc;		    /* desc[size] */
+	volatile u16 *avail;		    /* flags, idx, ring[size] */
+	volatile u16 *used_idx;		    /* the used ring's idx */
+	volatile struct vq_used_elem *used; /* ring[size] */
+	u16 avail_idx, used_seen;
+	volatile u16 *notify; /* virtio-pci: where this queue is notified */
+};
+
 struct virtio {
 	int fd;		      /* the device (OP_DEV_OPEN) */
 	struct dev_info info; /* what the kernel says it is */
@@ -37,13 +50,7 @@ struct virtio {
 	volatile u8 *mmio;			  /* virtio-mmio: the whole window */
 	volatile u8 *common, *isr, *cfg, *notify; /* virtio-pci: the capabilities' windows */
 	u32 notify_mult, notify_len;		  /* ... notify's multiplier and length */
-	/* the one queue */
-	u16 size;			    /* entries */
-	struct vq_desc *desc;		    /* desc[size] */
-	volatile u16 *avail;		    /* flags, idx, ring[size] */
-	volatile u16 *used_idx;		    /* the used ring's idx */
-	volatile struct vq_used_elem *used; /* ring[size] */
-	u16 avail_idx, used_seen;
+	struct vq q[VIRTIO_NQ];
 	u64 features;
 };
 
@@ -53,20 +60,28 @@ struct virtio {
    -ENOTSUP: a legacy device, or no VERSION_1). */
 int virtio_open(struct virtio *v, unsigned type, u64 want);
 
-/* Set up queue 0 with up to `size` entries in DMA memory; then
-   DRIVER_OK. 0 or -errno. */
-int virtio_start(struct virtio *v, u16 size);
+/* Set up queues 0..nq-1 (nq <= VIRTIO_NQ), each with up to `size`
+   entries in DMA memory; then DRIVER_OK. 0 or -errno. */
+int virtio_start(struct virtio *v, unsigned nq, u16 size);
 
 /* Device-specific configuration, at byte offset off. */
+u8 virtio_cfg8(struct virtio *v, unsigned off);
 u32 virtio_cfg32(struct virtio *v, unsigned off);
 u64 virtio_cfg64(struct virtio *v, unsigned off);
 
-/* Offer the chain starting at descriptor head, and tell the device. */
-void virtio_submit(struct virtio *v, u16 head);
+/* Offer the chain starting at descriptor head of queue q; with notify,
+   tell the device (a batch: offer them all, tell once). */
+void virtio_offer(struct virtio *v, unsigned q, u16 head);
+void virtio_notify(struct virtio *v, unsigned q);
+/* Both at once: one chain. */
+void virtio_submit(struct virtio *v, unsigned q, u16 head);
 
-/* The next chain the device is done with: 1 and *e (e->id checked to be
-   below size), 0 if none, -EIO if the device's index lies. */
-int virtio_next_used(struct virtio *v, struct vq_used_elem *e);
+/* The next chain the device is done with on queue q: 1 and *e (e->id
+   checked to be below the queue's size), 0 if none, -EIO if the
+   device's index lies. */
+int virtio_next_used(struct virtio *v, unsigned q, struct vq_used_elem *e);
+/* Has queue q used chains we have not seen? */
+bool virtio_pending(struct virtio *v, unsigned q);
 
 /* Read and acknowledge the interrupt status (it lowers the line). */
 u32 virtio_intr_ack(struct virtio *v);

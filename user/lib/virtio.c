@@ -1,6 +1,6 @@
 /*
  * virtio.c - a small virtio 1.x driver library (user/include/virtio.h):
- * the two transports behind one interface, and one split virtqueue.
+ * the two transports behind one interface, and split virtqueues.
  *
  * virtio-mmio (riscv64): one window of 32-bit registers, as offsets:
  *   0x000 magic "virt"  0x004 version (2: virtio 1.x; 1: legacy)
@@ -213,14 +213,15 @@ u64 virtio_dma(struct virtio *v, u32 len, void **addr)
 	return d.bus;
 }
 
-int virtio_start(struct virtio *v, u16 size)
+/* Set up queue i with up to size entries. */
+static int queue(struct virtio *v, unsigned i, u16 size)
 {
 	u32 max;
 	if (v->mmio) {
-		*m32(v, 0x030) = 0;
+		*m32(v, 0x030) = i;
 		max = *m32(v, 0x034);
 	} else {
-		*c16(v, 0x16) = 0;
+		*c16(v, 0x16) = i;
 		max = *c16(v, 0x18);
 	}
 	u32 n = 1;
@@ -232,15 +233,16 @@ int virtio_start(struct virtio *v, u16 size)
 	u32 avail_off = 16 * n, used_off = ROUND_UP(avail_off + 6 + 2 * n, 4);
 	if (used_off + 6 + 8 * n > 4096)
 		return -EINVAL;
-	u8 *q;
-	u64 bus = virtio_dma(v, 4096, (void **)&q);
+	u8 *page;
+	u64 bus = virtio_dma(v, 4096, (void **)&page);
 	if (!bus)
 		return -ENOMEM;
-	v->size = n;
-	v->desc = (struct vq_desc *)q;
-	v->avail = (volatile u16 *)(q + avail_off);
-	v->used_idx = (volatile u16 *)(q + used_off + 2);
-	v->used = (volatile struct vq_used_elem *)(q + used_off + 4);
+	struct vq *q = &v->q[i];
+	q->size = n;
+	q->desc = (struct vq_desc *)page;
+	q->avail = (volatile u16 *)(page + avail_off);
+	q->used_idx = (volatile u16 *)(page + used_off + 2);
+	q->used = (volatile struct vq_used_elem *)(page + used_off + 4);
 	if (v->mmio) {
 		*m32(v, 0x038) = n;
 		*m32(v, 0x080) = (u32)bus;
@@ -250,27 +252,49 @@ int virtio_start(struct virtio *v, u16 size)
 		*m32(v, 0x0a0) = (u32)(bus + used_off);
 		*m32(v, 0x0a4) = (bus + used_off) >> 32;
 		*m32(v, 0x044) = 1;
-	} else {
-		*c16(v, 0x18) = n;
-		u64 at[3] = {bus, bus + avail_off, bus + used_off};
-		for (int i = 0; i < 3; i++) {
-			*c32(v, 0x20 + 8 * i) = (u32)at[i];
-			*c32(v, 0x24 + 8 * i) = at[i] >> 32;
-		}
-		u64 off = (u64)*c16(v, 0x1e) * v->notify_mult;
-		v->notify += off; /* checked below: the window must hold it */
-		if (off + 2 > v->notify_len)
-			return -EIO;
-		*c16(v, 0x1c) = 1;
+		return 0;
+	}
+	*c16(v, 0x18) = n;
+	u64 at[3] = {bus, bus + avail_off, bus + used_off};
+	for (int k = 0; k < 3; k++) {
+		*c32(v, 0x20 + 8 * k) = (u32)at[k];
+		*c32(v, 0x24 + 8 * k) = at[k] >> 32;
+	}
+	/* the device says where; the window must hold it */
+	u64 off = (u64)*c16(v, 0x1e) * v->notify_mult;
+	if (off + 2 > v->notify_len)
+		return -EIO;
+	q->notify = (volatile u16 *)(v->notify + off);
+	*c16(v, 0x1c) = 1;
+	return 0;
+}
+
+int virtio_start(struct virtio *v, unsigned nq, u16 size)
+{
+	if (nq == 0 || nq > VIRTIO_NQ)
+		return -EINVAL;
+	for (unsigned i = 0; i < nq; i++) {
+		int r = queue(v, i, size);
+		if (r < 0)
+			return r;
 	}
 	set_status(v, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
 	return 0;
 }
 
+static volatile u8 *cfg(struct virtio *v)
+{
+	return v->mmio ? v->mmio + 0x100 : v->cfg;
+}
+
+u8 virtio_cfg8(struct virtio *v, unsigned off)
+{
+	return cfg(v)[off];
+}
+
 u32 virtio_cfg32(struct virtio *v, unsigned off)
 {
-	volatile u8 *c = v->mmio ? v->mmio + 0x100 : v->cfg;
-	return *(volatile u32 *)(c + off);
+	return *(volatile u32 *)(cfg(v) + off);
 }
 
 u64 virtio_cfg64(struct virtio *v, unsigned off)
@@ -278,31 +302,48 @@ u64 virtio_cfg64(struct virtio *v, unsigned off)
 	return virtio_cfg32(v, off) | (u64)virtio_cfg32(v, off + 4) << 32;
 }
 
-void virtio_submit(struct virtio *v, u16 head)
+void virtio_offer(struct virtio *v, unsigned i, u16 head)
 {
-	v->avail[2 + v->avail_idx % v->size] = head;
+	struct vq *q = &v->q[i];
+	q->avail[2 + q->avail_idx % q->size] = head;
 	barrier(); /* the entry before the index */
-	v->avail[1] = ++v->avail_idx;
-	barrier(); /* the index before the notification */
-	if (v->mmio)
-		*m32(v, 0x050) = 0;
-	else
-		*(volatile u16 *)v->notify = 0;
+	q->avail[1] = ++q->avail_idx;
 }
 
-int virtio_next_used(struct virtio *v, struct vq_used_elem *e)
+void virtio_notify(struct virtio *v, unsigned i)
 {
-	u16 idx = *v->used_idx;
-	if ((u16)(idx - v->used_seen) > v->size)
+	barrier(); /* the index before the notification */
+	if (v->mmio)
+		*m32(v, 0x050) = i;
+	else
+		*v->q[i].notify = i;
+}
+
+void virtio_submit(struct virtio *v, unsigned i, u16 head)
+{
+	virtio_offer(v, i, head);
+	virtio_notify(v, i);
+}
+
+bool virtio_pending(struct virtio *v, unsigned i)
+{
+	return v->q[i].size && *v->q[i].used_idx != v->q[i].used_seen;
+}
+
+int virtio_next_used(struct virtio *v, unsigned i, struct vq_used_elem *e)
+{
+	struct vq *q = &v->q[i];
+	u16 idx = *q->used_idx;
+	if ((u16)(idx - q->used_seen) > q->size)
 		return -EIO;
-	if (idx == v->used_seen)
+	if (idx == q->used_seen)
 		return 0;
 	barrier(); /* the index before the entry */
-	volatile struct vq_used_elem *u = &v->used[v->used_seen % v->size];
+	volatile struct vq_used_elem *u = &q->used[q->used_seen % q->size];
 	e->id = u->id;
 	e->len = u->len;
-	v->used_seen++;
-	return e->id < v->size ? 1 : -EIO;
+	q->used_seen++;
+	return e->id < q->size ? 1 : -EIO;
 }
 
 u32 virtio_intr_ack(struct virtio *v)
