@@ -9,6 +9,7 @@
  * handled as in the kernel, and an exception ends the process.
  */
 #include "machine.h"
+#include "proc.h" /* trap_enter() */
 
 _Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trap.S layout");
 _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trap.S layout");
