@@ -382,10 +382,9 @@ void arch_dump_trapframe(struct trapframe *tf);
 /*
  * Portable, what the arch's trap code calls. Every trap entry first
  * calls trap_enter() with its kind, so that kernel entries can be
- * counted exactly (kernel/trap.c).
+ * counted exactly (inline, in proc.h).
  */
 enum entry_kind { ENTRY_SYSCALL, ENTRY_EXCEPTION, ENTRY_INTERRUPT, ENTRY_KINDS };
-void trap_enter(enum entry_kind kind);
 
 /* An interrupt nobody asked for (spurious or unknown vector): counted
  * and reported the first time on each CPU, never silently dropped

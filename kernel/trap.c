@@ -15,15 +15,6 @@
 
 static irq_fn handlers[NIRQ];
 
-/* Count a kernel entry, for the CPU and for the thread it interrupted. */
-void trap_enter(enum entry_kind kind)
-{
-	struct cpu *c = mycpu();
-	c->entries[kind]++;
-	if (c->thread)
-		c->thread->entries[kind]++;
-}
-
 /* Run fn for irq, and unmask it. -EBUSY if another handler has it: a
  * driver's device must not take over a line the kernel's UART uses. */
 int irq_register(int irq, irq_fn fn)

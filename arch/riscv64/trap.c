@@ -26,6 +26,7 @@
  */
 
 #include "machine.h"
+#include "proc.h" /* trap_enter() */
 
 #define SCAUSE_INTR (1ul << 63)
 #define IRQ_SSOFT   1

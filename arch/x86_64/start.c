@@ -5,7 +5,7 @@
  */
 #include "machine.h"
 
-static struct percpu percpu[NCPU];
+struct percpu percpu[NCPU];
 
 _Static_assert(__builtin_offsetof(struct percpu, id) == 0, "arch_cpu_id (archdef.h) reads %gs:0");
 _Static_assert(__builtin_offsetof(struct percpu, kstack) == PERCPU_KSTACK, "trap.S layout");
@@ -137,11 +137,6 @@ void cpu_setup(int id, void *stack_top)
 	idt_load();
 	syscall_setup();
 	protect();
-}
-
-struct percpu *this_cpu(void)
-{
-	return &percpu[arch_cpu_id()];
 }
 
 void arch_early_init(void)

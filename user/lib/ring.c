@@ -166,9 +166,13 @@ struct sqe *sq_get(void)
 	return e;
 }
 
-long sq_submit(void)
+/*
+ * sq_submit() for ring u. Inline: submit() calls it on every blocking
+ * call, and as sq_submit() (a call, and self() again) it cost a
+ * getpid() 4 more instructions on x86_64, 8 on riscv64.
+ */
+static inline __attribute__((always_inline)) long submit_to(struct uring *u)
 {
-	struct uring *u = self();
 	/* release: the entries are written before the tail that covers them */
 	__atomic_store_n(&u->hdr->sq_tail, u->sq_tail, __ATOMIC_RELEASE);
 	/* LAB poll 3: BEGIN on a polled ring, enter the kernel only if the poller sleeps */
@@ -184,6 +188,11 @@ long sq_submit(void)
 	/* LAB poll END */
 	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
 	return ring_enter(u->id, u->sq_tail - head, 0);
+}
+
+long sq_submit(void)
+{
+	return submit_to(self());
 }
 
 /*
@@ -355,7 +364,7 @@ int cq_wait(struct cqe *c, int max)
  */
 static long submit(struct uring *u)
 {
-	long r = sq_submit();
+	long r = submit_to(u);
 	struct cqe c;
 	if (r == -EBUSY || (u->polled && (__atomic_load_n(&u->hdr->sq_flags, __ATOMIC_ACQUIRE) &
 					  RING_CQ_OVERFLOW)))
