@@ -161,8 +161,9 @@ qemu-gdb: deps kernel gdb-target $(DISK)
 	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER))) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
 
 # The grader asks for the command lines instead of repeating them.
+# NODISK=1 leaves the disk out (the benchmarks: tests/bench/bench.mk).
 print-qemu: $(DISK0)
-	@echo '$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK0),$(comma)snapshot=on) $(call net_opts,$(NETPORT))'
+	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(call disk_opts,$(DISK0),$(comma)snapshot=on)) $(call net_opts,$(NETPORT))'
 print-qemu-uboot:
 	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
 
