@@ -44,6 +44,9 @@ $(SELFTEST): tests/selftest.c $(HARNESS) $(HARNESS_H)
 # archdef.h, not the imaginary one of tests/unit.
 $(H)/test_uintr_riscv: UNIT_ARCH := -Iarch/riscv64
 $(H)/test_uintr_x86 $(H)/test_upid: UNIT_ARCH := -Iarch/x86_64
+# The *_race tests run code on two threads under ThreadSanitizer
+# (tests/unit/race.h); it does not model standalone fences (-Wno-tsan).
+$(H)/test_%_race: UNIT_ARCH := -fsanitize=thread -Wno-tsan -lpthread
 $(H)/test_%: tests/unit/test_%.c
 	@mkdir -p $(H)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(UNIT_ARCH) -Itests/unit -o $@ $< -lcmocka
