@@ -10,9 +10,9 @@
 set -eu
 wrong=${1:?usage: wrong.sh WRONG DIR}
 dir=${2:?usage: wrong.sh WRONG DIR}
-lab=$(echo "$wrong" | sed -n 's|^labs/\([a-z0-9_]*\)/wrong/[^/]*\.c$|\1|p')
+lab=$(echo "$wrong" | sed -n 's|^labs/\([a-z0-9_]*\)/wrong/.*\.c$|\1|p')
 [ -n "$lab" ] || {
-	echo "wrong: $wrong is not labs/<lab>/wrong/<name>.c" >&2
+	echo "wrong: $wrong is not labs/<lab>/wrong/[...]<name>.c" >&2
 	exit 1
 }
 n=0

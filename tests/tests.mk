@@ -48,6 +48,7 @@ $(H)/test_uintr_x86 $(H)/test_upid: UNIT_ARCH := -Iarch/x86_64
 # (tests/unit/race.h); it does not model standalone fences (-Wno-tsan).
 # test_pipe runs the C library's pipe.c with host user interrupts (tests/unit/pipehost).
 $(H)/test_pipe: UNIT_ARCH := -iquote tests/unit/pipehost -Iuser/include -fno-builtin
+$(H)/test_pipe_race: UNIT_ARCH += -iquote tests/unit/pipehost -Iuser/include -fno-builtin
 $(H)/test_%_race: UNIT_ARCH := -fsanitize=thread -Wno-tsan -lpthread
 $(H)/test_%: tests/unit/test_%.c
 	@mkdir -p $(H)
