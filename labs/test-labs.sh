@@ -6,7 +6,8 @@
 # labs' tests pass on it; the reference tree gets full marks for the lab,
 # with the same maximum as the handout (no test vanished on the handout).
 # Also, once per lab, that a unit test program that did not build or
-# crashes fails every one of its tests.
+# crashes fails every one of its tests. Last, every wrong solution kept in
+# the tree (labs/<lab>/wrong/) loses points (labs/test-wrong.sh).
 set -u
 arches="riscv64 x86_64"
 out=build/labs
@@ -105,5 +106,7 @@ for lab in $(grep -v '^#' labs/labs.txt); do
 	done
 	earlier="$earlier $lab"
 done
+echo "== wrong solutions"
+sh labs/test-wrong.sh || fail=1
 [ $fail = 0 ] && echo "test-labs: every lab's tests fail on its handout and pass on the reference"
 exit $fail

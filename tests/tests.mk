@@ -46,6 +46,12 @@ $(H)/test_uintr_riscv: UNIT_ARCH := -Iarch/riscv64
 $(H)/test_uintr_x86 $(H)/test_upid: UNIT_ARCH := -Iarch/x86_64
 # The network stack's files include its header from user/include.
 $(H)/test_net: UNIT_ARCH := -Iuser/include
+# The *_race tests run code on two threads under ThreadSanitizer
+# (tests/unit/race.h); it does not model standalone fences (-Wno-tsan).
+# test_pipe runs the C library's pipe.c with host user interrupts (tests/unit/pipehost).
+$(H)/test_pipe: UNIT_ARCH := -iquote tests/unit/pipehost -Iuser/include -fno-builtin
+$(H)/test_pipe_race: UNIT_ARCH += -iquote tests/unit/pipehost -Iuser/include -fno-builtin
+$(H)/test_%_race: UNIT_ARCH := -fsanitize=thread -Wno-tsan -lpthread
 $(H)/test_%: tests/unit/test_%.c
 	@mkdir -p $(H)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $(UNIT_ARCH) -Itests/unit -o $@ $< -lcmocka

@@ -73,12 +73,21 @@ int uvm_unmap(struct pagetable *pt, u64 va, u64 size)
 	return 0;
 }
 
-/* ...memory for its region and ops... */
+/* ...memory for its region and ops: a canary page on each side of a
+   region, checked when it is freed (a write outside the ring fails the
+   test that made it)... */
+#define CANARY 0xa5
+static void canary_check(const u8 *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(p[i], CANARY);
+}
 u64 page_alloc(int order)
 {
-	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
-	memset(p, 0, PAGE_SIZE << order);
-	return (u64)(uptr)p;
+	u8 *p = aligned_alloc(PAGE_SIZE, (PAGE_SIZE << order) + 2 * PAGE_SIZE);
+	memset(p, CANARY, (PAGE_SIZE << order) + 2 * PAGE_SIZE);
+	memset(p + PAGE_SIZE, 0, PAGE_SIZE << order);
+	return (u64)(uptr)(p + PAGE_SIZE);
 }
 u64 page_alloc_for(int uid, int order)
 {
@@ -87,8 +96,10 @@ u64 page_alloc_for(int uid, int order)
 }
 void page_free(u64 pa, int order)
 {
-	(void)order;
-	free((void *)(uptr)pa);
+	u8 *p = (u8 *)(uptr)pa;
+	canary_check(p - PAGE_SIZE, PAGE_SIZE);
+	canary_check(p + (PAGE_SIZE << order), PAGE_SIZE);
+	free(p - PAGE_SIZE);
 }
 void *kmalloc(size_t n)
 {
@@ -157,10 +168,13 @@ void uintr_put(struct urecv *u)
 #define FAIL  0x1000000ull
 #define LATER 0x2000000ull
 static int nparked, nrun;
+static void (*host_on_run)(void); /* what the program does while an entry runs */
 
 int op_run(struct op *op)
 {
 	nrun++;
+	if (host_on_run)
+		host_on_run();
 	if (op->sqe.user_data & FAIL)
 		return -EINVAL;
 	if (op->sqe.user_data & LATER) {
@@ -201,11 +215,11 @@ static int setup_ring(u32 sq, u32 cq, u32 flags)
 	cpus[0].thread = &thread; /* current() */
 	nparked = nrun = host_blocks = 0;
 	host_woken = NULL;
-	host_on_block = host_on_yield = NULL;
+	host_on_block = host_on_yield = host_on_run = NULL;
 	return ring_setup(&thread, sq, cq, flags, 0, -1, &r);
 }
 /* The program's side: publish entries with these user_data values. */
-static void submit(const u64 *ud, int n, u8 flags)
+static inline void submit(const u64 *ud, int n, u8 flags)
 {
 	struct ring_hdr *h = r->hdr;
 	for (int i = 0; i < n; i++) {
@@ -218,7 +232,7 @@ static void submit(const u64 *ud, int n, u8 flags)
 }
 
 /* Reap everything in the CQ into out[]; returns how many. */
-static int reap(u64 *out, int *res)
+static inline int reap(u64 *out, int *res)
 {
 	struct ring_hdr *h = r->hdr;
 	int n = 0;

@@ -1,7 +1,11 @@
 /*
  * test_ring.c - the ring logic (kernel/ring.c) on the host: index
  * arithmetic, a hostile program's indexes, the completion backlog, LINK
- * chains, and operations that complete later.
+ * chains, and operations that complete later. Some tests break the
+ * rules on purpose, as a hostile program does: garbage in the header's
+ * masks and sizes, more entries published than to_submit asks for,
+ * entries published while the kernel runs others (the tail must be read
+ * once); the ring's region has a canary page on each side.
  *
  * op_run() is scripted here: an entry's user_data says what it does
  * (see run_script below), so each test spells out its own story.
@@ -328,6 +332,85 @@ static void test_cq_interrupt_once_until_cleared(void **state)
 	setup(state); /* for teardown() */
 }
 
+/* to_submit bounds what is taken, however many entries are published. */
+static void test_to_submit_bounds(void **state)
+{
+	(void)state;
+	u64 ud[4] = {1, 2, 3, 4}, got[8];
+	int res[8];
+	submit(ud, 4, 0);
+	assert_int_equal(ring_enter(r->id, 1, 0), 1);
+	assert_int_equal(nrun, 1);
+	assert_int_equal(r->hdr->sq_head, 1);
+	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	assert_int_equal(nrun, 1);
+	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	assert_int_equal(reap(got, res), 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(got[i], ud[i]);
+}
+
+/* While an entry runs, the program publishes two more (another CPU). */
+static void publish_more(void)
+{
+	u64 ud[2] = {7, 8};
+	host_on_run = NULL;
+	submit(ud, 2, 0);
+}
+
+/* The tail is read once: what is published meanwhile waits for the next ring_enter. */
+static void test_tail_read_once(void **state)
+{
+	(void)state;
+	u64 ud[1] = {1}, got[8];
+	int res[8];
+	submit(ud, 1, 0);
+	host_on_run = publish_more;
+	assert_int_equal(ring_enter(r->id, 100, 0), 1);
+	assert_int_equal(nrun, 1);
+	assert_int_equal(ring_enter(r->id, 100, 0), 2);
+	assert_int_equal(reap(got, res), 3);
+	assert_int_equal(got[2], 8);
+}
+
+/*
+ * Garbage in every header field the program may write but the kernel
+ * must not trust (the masks and offsets are only the kernel's word to
+ * the program): the kernel indexes with its own copies. The indexes
+ * start just before the wrap, so a slot taken with a garbage mask is
+ * far outside the region; the bytes after the CQ are a canary.
+ */
+static void test_hostile_header(void **state)
+{
+	(void)state;
+	struct ring_hdr *h = r->hdr;
+	u8 *end = (u8 *)(r->cq + r->cq_entries), *top = (u8 *)h + (PAGE_SIZE << r->order);
+	memset(end, CANARY, top - end);
+	u32 start = 0xfffffff0u;
+	r->sq_head = r->cq_tail = start;
+	h->sq_head = h->sq_tail = h->cq_head = h->cq_tail = start;
+	for (u64 round = 0; round < 6; round++) {
+		h->sq_mask = h->cq_mask = 0xffffffffu;
+		h->sq_off = h->cq_off = 0x7fffffffu;
+		h->id = 77;
+		for (int i = 0; i < 3; i++) { /* the program's side, with the true sizes */
+			struct sqe *e = &r->sq[h->sq_tail & (r->sq_entries - 1)];
+			memset(e, 0, sizeof(*e));
+			e->opcode = OP_NOP;
+			e->user_data = round * 3 + i;
+			h->sq_tail++;
+		}
+		assert_int_equal(ring_enter(r->id, 3, 0), 3);
+		for (int i = 0; i < 3; i++) {
+			assert_int_not_equal(h->cq_head, h->cq_tail);
+			struct cqe *c = &r->cq[h->cq_head++ & (r->cq_entries - 1)];
+			assert_int_equal(c->user_data, round * 3 + i);
+		}
+		assert_int_equal(h->cq_head, h->cq_tail);
+	}
+	canary_check(end, top - end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +427,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_indexes_wrap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_is_cut_at_link_max, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cq_interrupt_once_until_cleared, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_to_submit_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tail_read_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_header, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_cancels_after_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pending_op_continues_its_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_pending_op_cancels_its_chain, setup,

@@ -2,7 +2,10 @@
  * pipetest.c - hardware pipes and kernel pipes (issue 6), checked from
  * user space: bytes intact across the ring's wrap, end of file, -EPIPE,
  * a reader killed mid-stream, a peer that lies in the shared header,
- * bad arguments, no leak; and the claim itself - no kernel entry per
+ * a known-correct peer (this program on the rings themselves: a
+ * wrap-around mistake made alike in the library's reader and writer
+ * shows), end of file reaching a reader already asleep, bad arguments,
+ * no leak; and the claim itself - no kernel entry per
  * message while both ends keep up - measured with the counters.
  *
  * Each check prints "ok <name>" or "FAIL <name>: <why>"; the last line
@@ -153,6 +156,116 @@ static void hostile(void)
 	close(fds[1]);
 }
 
+/* The header of pipe end fd, and which end it is (both ends attached first). */
+static struct pipe_hdr *header(int fd, int *end)
+{
+	struct pipe_attach a;
+	struct sqe e = {.opcode = OP_PIPE_ATTACH, .fd = fd, .addr = (uptr)&a};
+	if (ring_call(&e, NULL) < 0)
+		return NULL;
+	*end = a.end;
+	return (struct pipe_hdr *)(uptr)a.hdr;
+}
+
+/*
+ * This program as the other end, by the protocol of abi/pipe.h: it
+ * writes the read end's ring itself and reads what the library wrote,
+ * across the ring's end, so the library's reader and writer are each
+ * checked against a correct peer, not against each other.
+ */
+static void raw_peer(void)
+{
+	int fds[2], e;
+	pipe(fds);
+	char c;
+	write(fds[1], "a", 1); /* both ends attached */
+	read(fds[0], &c, 1);
+	struct pipe_hdr *h = header(fds[0], &e);
+	expect("raw-attach", h != NULL, 1);
+	if (!h)
+		return;
+	u8 *ring = (u8 *)h + PIPE_HDR + e * PIPE_SIZE; /* the read end's inbox */
+	static u8 buf[PIPE_SIZE];
+	long bad = 0, pos = 1;
+	for (int round = 0; round < 6; round++) {
+		long n = PIPE_SIZE - 5000 + round * 997; /* a whole ring at most */
+		/* the peer writes, the library reads */
+		unsigned t = h->tail[e].v;
+		for (long i = 0; i < n; i++)
+			ring[(t + i) & (PIPE_SIZE - 1)] = pattern(pos + i);
+		__atomic_store_n(&h->tail[e].v, t + n, __ATOMIC_RELEASE);
+		for (long k = 0; k < n;) {
+			long r = read(fds[0], buf, n - k);
+			if (r <= 0) {
+				bad++;
+				break;
+			}
+			for (long i = 0; i < r; i++)
+				bad += buf[i] != pattern(pos + k + i);
+			k += r;
+		}
+		pos += n;
+		/* the library writes, the peer reads */
+		for (long i = 0; i < n; i++)
+			buf[i] = pattern(pos + i);
+		unsigned hd = h->head[e].v;
+		bad += writeall(fds[1], buf, n) != n;
+		bad += __atomic_load_n(&h->tail[e].v, __ATOMIC_ACQUIRE) != hd + n;
+		for (long i = 0; i < n; i++)
+			bad += ring[(hd + i) & (PIPE_SIZE - 1)] != pattern(pos + i);
+		__atomic_store_n(&h->head[e].v, hd + n, __ATOMIC_RELEASE);
+		pos += n;
+	}
+	expect("raw-peer-intact", bad, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* End of file with the reader asleep: the close itself must wake it. */
+static int efds[2];
+static long eof_r[2];
+static int eof_done;
+
+static void eof_reader(void *arg)
+{
+	(void)arg;
+	char c[8];
+	eof_r[0] = read(efds[0], c, sizeof(c)); /* asleep until the bytes */
+	eof_r[1] = read(efds[0], c, sizeof(c)); /* asleep until the close */
+	__atomic_store_n(&eof_done, 1, __ATOMIC_RELEASE);
+}
+
+/* Until the process's pipe sleeps reach n (a hang only gives up, after 20 s). */
+static void sleeps_reach(u64 n)
+{
+	u64 s, w;
+	for (int i = 0; i < 20000 && (pipe_stats(&s, &w), s < n); i++)
+		sleep_ns(MS);
+}
+
+static void eof_asleep(void)
+{
+	pipe(efds); /* the reader's thread attaches its end: it receives the wake-ups */
+	u64 s0, w0;
+	pipe_stats(&s0, &w0);
+	eof_done = 0;
+	int tid = thread_create(eof_reader, NULL);
+	sleeps_reach(s0 + 1);
+	write(efds[1], "xyz", 3);
+	sleeps_reach(s0 + 2);
+	close(efds[1]);
+	for (int i = 0; i < 20000 && !__atomic_load_n(&eof_done, __ATOMIC_ACQUIRE); i++)
+		sleep_ns(MS);
+	bool done = __atomic_load_n(&eof_done, __ATOMIC_ACQUIRE);
+	if (!done)
+		fail("hw-eof-reader-asleep", "the reader still sleeps after the close");
+	else {
+		thread_join(tid, NULL);
+		expect("hw-eof-reader-asleep", eof_r[0] == 3 && eof_r[1] == 0, 1);
+	}
+	close(efds[0]);
+}
+
 /* `pipetest drain`: read slowly until end of file. */
 static int drain(void)
 {
@@ -279,6 +392,8 @@ int main(int argc, char **argv)
 		hostile();
 		capacity();
 		aligned();
+		raw_peer();
+		eof_asleep();
 		reader_killed(pipe, "hw");
 		reader_killed(pipe_kernel, "kernel");
 		exchange(pipe, "hardware", round == 1);

@@ -1,0 +1,72 @@
+#!/bin/sh
+# labs/test-wrong.sh [LAB...] - part of `make test-labs`: every wrong
+# solution kept in the tree (labs/<lab>/wrong/*.c, all labs if none is
+# named) loses points. Each is the reference with one lab region's body
+# (or a few) replaced (labs/wrong.sh), and names the checks that catch it:
+#
+#	 * caught by unit: <program> <test>...
+#		these tests of host unit test program tests/unit/<program>.c
+#		(without their test_ prefix) must not pass; host code, the
+#		same C on both arches, so run once
+#	 * caught by grader: <filter>
+#		the grader tests that filter picks (make grade TEST=...) must
+#		not all pass, on each arch
+#
+# Only those checks run (not the lab's whole manifest), to keep it short.
+set -u
+arches="riscv64 x86_64"
+out=build/labs/wrong
+mkdir -p $out
+fail=0
+bad() { echo "test-labs: FAIL: $*"; fail=1; }
+labs=${*:-$(grep -v '^#' labs/labs.txt)}
+for lab in $labs; do
+	for w in labs/$lab/wrong/*.c; do
+		[ -f "$w" ] || continue
+		name=$(basename "$w" .c)
+		dir=$out/$lab-$name
+		log=$out/$lab-$name.log
+		: >"$log"
+		sh labs/wrong.sh "$w" "$dir" >>"$log" 2>&1 || {
+			bad "wrong solution $w: no tree ($log)"
+			continue
+		}
+		checks=0 caught=""
+		while read -r prog tests; do
+			checks=$((checks + 1))
+			bin=$dir/build/host/$prog
+			if ! make --no-print-directory -C "$dir" build/host/$prog >>"$log" 2>&1; then
+				bad "wrong solution $w: $prog does not build ($log)"
+				continue
+			fi
+			timeout 600 "$bin" >"$out/$lab-$name-$prog.out" 2>&1
+			for t in $tests; do
+				if grep -q "^\[ *OK *\] test_$t\$" "$out/$lab-$name-$prog.out"; then
+					bad "wrong solution $w passes unit/${prog#test_}/$t ($out/$lab-$name-$prog.out)"
+				else
+					caught="$caught unit/${prog#test_}/$t"
+				fi
+			done
+		done <<END
+$(sed -n 's/^ \* caught by unit: //p' "$w")
+END
+		while read -r filter; do
+			[ -n "$filter" ] || continue
+			checks=$((checks + 1))
+			for a in $arches; do
+				glog=$out/$lab-$name-$a.log
+				if make --no-print-directory -C "$dir" grade ARCH=$a TEST="$filter" \
+					JOBS=2 >"$glog" 2>&1; then
+					bad "wrong solution $w passes grader tests $filter on $a ($glog)"
+				else
+					caught="$caught $filter@$a"
+				fi
+			done
+		done <<END
+$(sed -n 's/^ \* caught by grader: //p' "$w")
+END
+		[ $checks -gt 0 ] || bad "wrong solution $w names no check that catches it"
+		echo "  wrong $lab/$name: caught by$caught"
+	done
+done
+exit $fail
