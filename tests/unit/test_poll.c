@@ -14,20 +14,20 @@ static void test_create_refuses(void **state)
 {
 	(void)state;
 	struct ring *x;
-	assert_int_equal(setup_ring(0, 4, 0), -EINVAL);
-	assert_int_equal(setup_ring(8, 0, 0), -EINVAL);
-	assert_int_equal(setup_ring(3, 4, 0), -EINVAL);
-	assert_int_equal(setup_ring(2 * RING_MAX, 4, 0), -EINVAL);
-	assert_int_equal(setup_ring(8, 2 * RING_MAX, 0), -EINVAL);
-	assert_int_equal(setup_ring(8, 8, 1u << 5), -EINVAL);
-	assert_int_equal(setup_ring(8, 8, RING_POLL_PIN), -EINVAL); /* pinning needs a poller */
-	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 0, 2, &x), -EINVAL);
+	assert_res(setup_ring(0, 4, 0), -EINVAL);
+	assert_res(setup_ring(8, 0, 0), -EINVAL);
+	assert_res(setup_ring(3, 4, 0), -EINVAL);
+	assert_res(setup_ring(2 * RING_MAX, 4, 0), -EINVAL);
+	assert_res(setup_ring(8, 2 * RING_MAX, 0), -EINVAL);
+	assert_res(setup_ring(8, 8, 1u << 5), -EINVAL);
+	assert_res(setup_ring(8, 8, RING_POLL_PIN), -EINVAL); /* pinning needs a poller */
+	assert_res(ring_setup(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 0, 2, &x), -EINVAL);
 	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL, RING_IDLE_MAX_US + 1, -1, &x),
 			 -EINVAL);
 	/* NRING rings per thread, then -EMFILE */
 	for (int i = 0; i < NRING; i++)
 		assert_int_equal(ring_setup(&thread, 4, 4, 0, 0, -1, &x), 0);
-	assert_int_equal(ring_setup(&thread, 4, 4, 0, 0, -1, &x), -EMFILE);
+	assert_res(ring_setup(&thread, 4, 4, 0, 0, -1, &x), -EMFILE);
 	for (int i = 0; i < NRING; i++)
 		ring_teardown(thread.rings[i]);
 }

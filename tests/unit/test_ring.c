@@ -67,7 +67,7 @@ static void test_hostile_indexes(void **state)
 {
 	(void)state;
 	r->hdr->sq_tail = 1000; /* more than the ring holds */
-	assert_int_equal(ring_enter(r->id, 1, 0), -EINVAL);
+	assert_res(ring_enter(r->id, 1, 0), -EINVAL);
 	assert_int_equal(nrun, 0);
 	r->hdr->sq_tail = 0;
 	r->hdr->sq_head = 77; /* the kernel ignores what it published before */
@@ -92,9 +92,9 @@ static void test_hostile_indexes(void **state)
 static void test_bad_ring_and_flags(void **state)
 {
 	(void)state;
-	assert_int_equal(ring_enter(NRING, 1, 0), -EBADF);
-	assert_int_equal(ring_enter(r->id + 1, 1, 0), -EBADF);
-	assert_int_equal(ring_enter(r->id, 1, 0x80), -EINVAL);
+	assert_res(ring_enter(NRING, 1, 0), -EBADF);
+	assert_res(ring_enter(r->id + 1, 1, 0), -EBADF);
+	assert_res(ring_enter(r->id, 1, 0x80), -EINVAL);
 }
 
 /* CQ of 4, six submissions: nothing is dropped, -EBUSY until the program reaps. */
@@ -107,7 +107,7 @@ static void test_overflow_backlog(void **state)
 	assert_int_equal(ring_enter(r->id, 6, 0), 5); /* stops once one is backlogged */
 	assert_true(r->hdr->sq_flags & RING_CQ_OVERFLOW);
 	assert_int_equal(r->hdr->cq_overflow, 1);
-	assert_int_equal(ring_enter(r->id, 1, 0), -EBUSY);
+	assert_res(ring_enter(r->id, 1, 0), -EBUSY);
 	n += reap(got + n, res + n);
 	assert_int_equal(n, 4);
 	assert_int_equal(ring_enter(r->id, 1, 0), 1); /* backlog drains, the 6th runs */
@@ -143,7 +143,7 @@ static void test_batches_keep_order(void **state)
 		if (i == 13)
 			continue;
 		assert_int_equal(got[k], ud[i]);
-		assert_int_equal(res[k], i == 5 ? -EINVAL : (int)ud[i]);
+		assert_res(res[k], i == 5 ? -EINVAL : (int)ud[i]);
 		k++;
 	}
 	assert_int_equal(nparked, 1);
@@ -179,7 +179,7 @@ static void test_scribbled_cq_tail_recovers(void **state)
 	assert_int_equal(ring_enter(r->id, 5, 0), 5); /* four in the CQ, one backlogged */
 	r->hdr->cq_tail = r->hdr->cq_head + 4000;     /* garbage */
 	r->hdr->sq_head = 12345;
-	assert_int_equal(ring_enter(r->id, 0, 0), -EBUSY); /* the truth is back... */
+	assert_res(ring_enter(r->id, 0, 0), -EBUSY); /* the truth is back... */
 	assert_int_equal(r->hdr->sq_head, 5);
 	n += reap(got + n, res + n); /* ...so the program can reap */
 	assert_int_equal(n, 4);
@@ -213,9 +213,9 @@ static void test_link_cancels_after_failure(void **state)
 	assert_int_equal(ring_enter(r->id, 4, 0), 4);
 	assert_int_equal(reap(got, res), 4);
 	assert_int_equal(res[0], 1);
-	assert_int_equal(res[1], -EINVAL);
-	assert_int_equal(res[2], -ECANCELED); /* never ran */
-	assert_int_equal(res[3], 4);	      /* not part of the chain */
+	assert_res(res[1], -EINVAL);
+	assert_res(res[2], -ECANCELED); /* never ran */
+	assert_int_equal(res[3], 4);	/* not part of the chain */
 	assert_int_equal(nrun, 3);
 }
 
@@ -249,9 +249,9 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	op_complete(unpark(), -ENOENT, 0);
 	op_continue_thread(&thread);
 	assert_int_equal(reap(got, res), 3);
-	assert_int_equal(res[0], -ENOENT);
-	assert_int_equal(res[1], -ECANCELED);
-	assert_int_equal(res[2], -ECANCELED);
+	assert_res(res[0], -ENOENT);
+	assert_res(res[1], -ECANCELED);
+	assert_res(res[2], -ECANCELED);
 	assert_int_equal(nrun, 1);
 }
 
@@ -289,9 +289,9 @@ static void test_chain_is_cut_at_link_max(void **state)
 	submit(ud, LINK_MAX + 4, SQE_LINK);
 	assert_int_equal(ring_enter(r->id, LINK_MAX + 4, 0), LINK_MAX + 4);
 	assert_int_equal(reap(got, res), LINK_MAX + 4);
-	assert_int_equal(res[0], -EINVAL);
+	assert_res(res[0], -EINVAL);
 	for (int i = 1; i < LINK_MAX; i++)
-		assert_int_equal(res[i], -ECANCELED);
+		assert_res(res[i], -ECANCELED);
 	for (int i = LINK_MAX; i < LINK_MAX + 4; i++)
 		assert_int_equal(res[i], 100 + i);
 }
