@@ -25,7 +25,7 @@
 static void usertests(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "usertests\r");
+	command(vm, "usertests\r");
 	const char *l =
 	    expect(vm, PROG_MS, "^usertests: [0-9]+ tests, [0-9]+ checks inside them|^panic: .*$");
 	if (strncmp(l, "panic: ", 7) == 0) { /* say what failed before, not only the panic */
@@ -48,7 +48,7 @@ static void usertests(struct run *r)
 static void ringfuzz(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "ringfuzz -s %u -n %d\r", r->seed, FUZZ_OPS);
+	command(vm, "ringfuzz -s %u -n %d\r", r->seed, FUZZ_OPS);
 	expect(vm, CMD_MS, "^ringfuzz: seed %u, %d operations in [0-9]+ children", r->seed,
 	       FUZZ_OPS);
 	expect(vm, PROG_MS, "^ringfuzz: %d operations fuzzed in [0-9]+ ms, seed %u$", FUZZ_OPS,
