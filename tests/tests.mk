@@ -97,6 +97,7 @@ test: deps
 	$(MAKE) --no-print-directory test-arch || fail=1; \
 	$(MAKE) --no-print-directory test-selftest || fail=1; \
 	$(MAKE) --no-print-directory test-labs || fail=1; \
+	$(MAKE) --no-print-directory test-gradescope || fail=1; \
 	$(MAKE) --no-print-directory fuzz-host-quick || fail=1; \
 	$(MAKE) --no-print-directory bench-quick || fail=1; \
 	$(MAKE) --no-print-directory test-budget || fail=1; \
