@@ -78,7 +78,7 @@ static void test_no_sleep_after_late_tail(void **state)
 	poll_sleep(r);
 	assert_int_equal(host_blocks, 0);
 	assert_false(r->hdr->sq_flags & RING_NEED_WAKEUP);
-	assert_int_equal(consume(r, ENTER_MAX), 1); /* and the poller takes it */
+	assert_res(consume(r, ENTER_MAX), 1); /* and the poller takes it */
 	assert_int_equal(nrun, 1);
 }
 
@@ -90,12 +90,12 @@ static void test_enter_only_wakes(void **state)
 	int res[4];
 	assert_int_equal(setup_ring(8, 8, RING_POLL), 0);
 	submit(ud, 2, 0);
-	assert_int_equal(ring_enter(r->id, 2, 0), 0);
+	assert_res(ring_enter(r->id, 2, 0), 0);
 	assert_null(host_woken);
-	assert_int_equal(ring_enter(r->id, 2, RING_ENTER_WAKEUP), 0);
+	assert_res(ring_enter(r->id, 2, RING_ENTER_WAKEUP), 0);
 	assert_ptr_equal(host_woken, &host_poller);
 	assert_int_equal(nrun, 0);
-	assert_int_equal(consume(r, ENTER_MAX), 2);
+	assert_res(consume(r, ENTER_MAX), 2);
 	assert_int_equal(reap(got, res), 2);
 }
 
