@@ -161,7 +161,9 @@ static int ctl_read(struct file *f, struct op *op)
 static int allowed(struct fsreq *q, const struct fs_stat *st)
 {
 	/* LAB server 1: BEGIN the type; then root, or the owner's, group's or others' bits */
-	/* STUB: (void)q, (void)st; panic("lab server task 1: allowed is not written yet"); */
+	/* STUB: (void)q, (void)st;
+	   printf("lab server task 1: allowed is not written yet\n");
+	   return -ENOSYS; // the open fails: no panic for a program's open */
 	unsigned t = st->mode & S_IFMT;
 	if (t != S_IFREG && t != S_IFDIR)
 		return -EIO; /* the server answered nonsense */
@@ -243,7 +245,9 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 		return; /* the next chunk is asked for */
 	if (q->stage == LOOKUP && res >= 0 && (res = allowed(q, &a->st)) == 0) {
 		/* LAB server 2: BEGIN make the connection, the server's end its fd; FS_CONNECT */
-		/* STUB: (void)m; panic("lab server task 2: the connection is not made yet"); */
+		/* STUB: (void)m;
+		   printf("lab server task 2: the connection is not made yet\n");
+		   res = -ENOSYS; // the open fails */
 		/* the check passed: connect client and server by a hardware pipe */
 		struct file *sf;
 		res = pipe_connection(&q->client, &sf);

@@ -9,6 +9,14 @@
 #   make test-labs      for every lab with a folder, on both arches: its
 #                       handout builds, its tests fail there, the earlier
 #                       labs' tests pass there, and the reference passes them
+#   make lab-list LAB=<name> [ARCH=...]
+#                       the tests `make grade LAB=<name>` runs, without running them
+#   make gradescope LAB=<name> [GRADESCOPE_DIR=<path>]
+#                       the lab's Gradescope autograder, <path>.zip (default
+#                       build/gradescope/<name>.zip; labs/gradescope/make.sh)
+#   make test-gradescope
+#                       that autograder run in a fake /autograder on the
+#                       reference's files (labs/gradescope/test.sh)
 #
 # A lab's manifest, labs/<name>/tests, has one entry a line; a line that
 # starts with '#' is a comment.
@@ -46,7 +54,9 @@ lab_units = $(foreach u,$(filter unit:%,$(lab_lines)),$(call lab_unit_arch,$(sub
 LAB_UNIT = $(patsubst unit:%,$(H)/%,$(lab_units))
 LAB_UNIT_BINS = $(foreach u,$(LAB_UNIT),$(firstword $(subst :, ,$(u))))
 
-.PHONY: handout lab-check lab-unit test-labs
+GRADESCOPE_DIR ?= build/gradescope/$(LAB)
+
+.PHONY: handout lab-check lab-unit lab-list test-labs gradescope test-gradescope
 
 lab-check:
 	@[ -n "$(LAB)" ] || { echo "LAB=<name> is missing; the labs: $$(grep -v '^#' labs/labs.txt | tr '\n' ' ')"; exit 1; }
@@ -74,3 +84,13 @@ endif
 
 test-labs:
 	@sh labs/test-labs.sh
+
+lab-list: lab-check $(GRADER)
+	@$(GRADER) -l -a $(ARCH) $(GRADE_FLAGS) $(foreach t,$(GRADE_TESTS),'$(t)')
+
+# setup.sh installs the packages of DEPS (the Makefile), cmd:package pairs.
+gradescope: lab-check
+	@sh labs/gradescope/make.sh $(LAB) $(GRADESCOPE_DIR) "$(foreach d,$(DEPS),$(lastword $(subst :, ,$(d))))"
+
+test-gradescope: deps $(GRADER)
+	@sh labs/gradescope/test.sh

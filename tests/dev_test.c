@@ -31,7 +31,7 @@ static void blktest(struct run *r)
 	struct vm *vm = boot(r, "print-qemu", extra);
 	expect(vm, BOOT_MS, PROMPT);
 	unsigned seed = random();
-	type(vm, "blktest %u\r", seed);
+	command(vm, "blktest %u\r", seed);
 	expect(vm, BLKTEST_MS, "^blktest: disk of %d blocks$", DISK_BLOCKS);
 	checks_passed(vm, "blktest", BLKTEST_MS, MIN_BLK);
 	const char *l = vm_seen(vm, "^blktest: no second disk");

@@ -24,7 +24,7 @@
 static void fstest(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "fstest\r");
+	command(vm, "fstest\r");
 	const char *l =
 	    expect(vm, FSTEST_MS, "^fstest: [0-9]+ CPUs: [0-9]+ reads of 4096 bytes .*$");
 	note("%s", l);

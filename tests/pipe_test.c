@@ -20,7 +20,7 @@ static void pipeline(struct run *r, const char *middle)
 {
 	int seed = 1 + random() % 250;
 	struct vm *vm = shell(r);
-	type(vm, "gen 1048576 %d | %ssum\r", seed, middle);
+	command(vm, "gen 1048576 %d | %ssum\r", seed, middle);
 	const char *l = expect(vm, PIPE_MS, "^gen: 1048576 bytes, checksum [0-9a-f]{8}$");
 	char want[16] = "";
 	sscanf(l, "gen: 1048576 bytes, checksum %15s", want);
@@ -42,7 +42,7 @@ static void four(struct run *r)
 static void pipetest(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "pipetest\r");
+	command(vm, "pipetest\r");
 	const char *l =
 	    expect(vm, PIPE_MS,
 		   "^pipetest: hardware pipe, [0-9]+ CPUs: [0-9]+ messages of [0-9]+ bytes: "

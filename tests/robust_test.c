@@ -28,7 +28,7 @@
 static void usertests(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "usertests\r");
+	command(vm, "usertests\r");
 	/*
 	 * Wait test by test, not for the whole run at once: each of its
 	 * tests ends with "usertests: NAME: N checks, T ms", and only a test
@@ -62,7 +62,7 @@ static void usertests(struct run *r)
 static void ringfuzz(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "ringfuzz -s %u -n %d\r", r->seed, FUZZ_OPS);
+	command(vm, "ringfuzz -s %u -n %d\r", r->seed, FUZZ_OPS);
 	expect(vm, CMD_MS, "^ringfuzz: seed %u, %d operations in [0-9]+ children", r->seed,
 	       FUZZ_OPS);
 	expect(vm, PROG_MS, "^ringfuzz: %d operations fuzzed in [0-9]+ ms, seed %u$", FUZZ_OPS,

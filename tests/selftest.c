@@ -94,6 +94,29 @@ static void expect_after_exit(void **state)
 	vm_free(vm);
 }
 
+/*
+ * A shell whose prompt comes back (the program waited on has ended) ends
+ * a wait at once while vm->idle is set, but not before the prompt's
+ * last byte, nor when the prompt is followed by more, nor once typing
+ * has cleared it.
+ */
+static void expect_prompt_back(void **state)
+{
+	(void)state;
+	struct vm *vm = vm_start("printf '$ '; read a; printf 'prog: failed\\n$'; sleep 1; "
+				 "printf ' '; read b; printf 'late\\n$ later\\n'; sleep 10");
+	assert_non_null(vm);
+	assert_non_null(vm_expect(vm, "^\\$ ", 2000));
+	vm_send(vm, "prog\n");
+	vm->idle = "$ ";
+	assert_null(vm_expect(vm, "^prog: passed$", 60000)); /* its limit never comes */
+	assert_non_null(strstr(vm->why, "\"$ \" came back first"));
+	assert_string_equal(vm_tail(vm, 1), "$ ");
+	vm_send(vm, "more\n"); /* clears idle: the prompt of a new command */
+	assert_string_equal(vm_expect(vm, "^\\$ later$", 5000), "$ later");
+	vm_free(vm);
+}
+
 static void bad_pattern(void **state)
 {
 	(void)state;
@@ -270,6 +293,7 @@ static void passed_scores(void **state)
 {
 	char *l = json_line(*state, "fake/pass");
 	has(l, "\"score\": 1, \"max_score\": 1, \"status\": \"passed\"");
+	has(l, "\"visibility\": \"visible\""); /* Gradescope shows it to the student */
 	free(l);
 }
 
@@ -355,13 +379,10 @@ int main(int argc, char **argv)
 		return grade_main(argc - 1, argv + 1, suites);
 	}
 	const struct CMUnitTest vm_tests[] = {
-	    cmocka_unit_test(expect_in_order),
-	    cmocka_unit_test(expect_timeout),
-	    cmocka_unit_test(expect_after_exit),
-	    cmocka_unit_test(bad_pattern),
-	    cmocka_unit_test(typing),
-	    cmocka_unit_test(exit_status),
-	    cmocka_unit_test(exit_timeout),
+	    cmocka_unit_test(expect_in_order),	 cmocka_unit_test(expect_timeout),
+	    cmocka_unit_test(expect_after_exit), cmocka_unit_test(expect_prompt_back),
+	    cmocka_unit_test(bad_pattern),	 cmocka_unit_test(typing),
+	    cmocka_unit_test(exit_status),	 cmocka_unit_test(exit_timeout),
 	};
 	const struct CMUnitTest grading_tests[] = {
 	    cmocka_unit_test(grading_summary), cmocka_unit_test(passed_scores),

@@ -254,7 +254,7 @@ static void ctrl_c(struct run *r)
 static void jobs(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "jobtest\r");
+	command(vm, "jobtest\r");
 	checks_passed(vm, "jobtest", CMD_MS, 10); /* its own; its children print theirs too */
 	expect(vm, CMD_MS, PROMPT);
 }

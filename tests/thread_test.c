@@ -34,7 +34,7 @@ static void threadtest(struct run *r)
 static void polltest(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "polltest\r");
+	command(vm, "polltest\r");
 	const char *l = expect(vm, PROG_MS,
 			       "^polltest: 10000 operations through a polled ring: [0-9]+ system "
 			       "calls, [0-9]+ exceptions, [0-9]+ interrupts$");

@@ -17,7 +17,7 @@
 static void uintrtest(struct run *r)
 {
 	struct vm *vm = shell(r);
-	type(vm, "uintrtest\r");
+	command(vm, "uintrtest\r");
 	const char *l = expect(vm, PROG_MS,
 			       "^uintrtest: receiver spinning on [0-9]+ CPUs: [0-9]+ system calls, "
 			       "[0-9]+ exceptions, [0-9]+ interrupts$");

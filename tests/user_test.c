@@ -141,7 +141,7 @@ static void batch(struct run *r)
 {
 	int n = 2 + random() % 63; /* the ring has 64 entries */
 	struct vm *vm = shell(r);
-	type(vm, "batch %d\r", n);
+	command(vm, "batch %d\r", n);
 	expect(vm, CMD_MS, "^batch: +%d NOPs: one by one %d system calls, batched 1 ", n, n);
 }
 

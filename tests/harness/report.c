@@ -4,7 +4,7 @@
  * results.json is what Gradescope's autograder reads:
  *	{"score": 38, "max_score": 40, "tests": [
  *	 {"name": "boot/echo [riscv64]", "score": 2, "max_score": 2, "status": "passed",
- *	  "output": "..."}, ...]}
+ *	  "visibility": "visible", "output": "..."}, ...]}
  * with one test per line, so that a person (or the selftest) can grep it;
  * a host unit test (grader -u) is "unit/ring/layout [host]".
  * junit.xml is what CI systems show: a testsuite, one testcase per test,
@@ -70,7 +70,9 @@ static void json(FILE *f, const struct result *res, int n)
 	for (int i = 0; i < n; i++) {
 		fputs("{\"name\": ", f);
 		json_str(f, res[i].label);
-		fprintf(f, ", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", \"output\": ",
+		fprintf(f,
+			", \"score\": %d, \"max_score\": %d, \"status\": \"%s\", "
+			"\"visibility\": \"visible\", \"output\": ",
 			score(&res[i]), res[i].run.test->points,
 			res[i].passed ? "passed" : "failed");
 		json_str(f, res[i].output);

@@ -12,6 +12,17 @@
 /* Boot into the shell and wait for its first prompt. */
 struct vm *shell(struct run *r);
 
+/*
+ * Type a command line whose program runs in the foreground: until the
+ * next typing, an expect fails as soon as the prompt is back (the
+ * program ended, or never started) rather than at its time limit.
+ */
+#define command(vm, ...)                                                                           \
+	do {                                                                                       \
+		type(vm, __VA_ARGS__);                                                             \
+		(vm)->idle = "$ ";                                                                 \
+	} while (0)
+
 /* Run prog, which asks for a line of input ("<prog>: type a line"), and type w. */
 struct vm *answer(struct run *r, const char *prog, const char *w, int ms);
 

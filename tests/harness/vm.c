@@ -135,6 +135,7 @@ static void readsome(struct vm *vm, int ms)
 int vm_send(struct vm *vm, const char *s)
 {
 	size_t n = strlen(s);
+	vm->idle = NULL; /* what is typed may start something that prints later */
 	while (n > 0) {
 		ssize_t w = write(vm->in, s, n);
 		if (w < 0 && errno == EINTR)
@@ -179,6 +180,16 @@ static int search(struct vm *vm, regex_t *rx, size_t from, size_t *start, size_t
 	return 0;
 }
 
+/* Is the unfinished last line, after the cursor, exactly vm->idle? */
+static int idle(struct vm *vm)
+{
+	size_t n = vm->idle ? strlen(vm->idle) : 0;
+	if (!n || vm->len < vm->pos + n)
+		return 0;
+	size_t at = vm->len - n;
+	return (at == 0 || vm->log[at - 1] == '\n') && memcmp(vm->log + at, vm->idle, n) == 0;
+}
+
 static int compile(struct vm *vm, regex_t *rx, const char *re)
 {
 	int err = regcomp(rx, re, REG_EXTENDED | REG_NEWLINE);
@@ -221,6 +232,10 @@ const char *vm_expect(struct vm *vm, const char *re, int ms)
 		}
 		if (vm->dropped) {
 			why(vm, "it printed more than %d MiB without it", LOG_MAX >> 20);
+			break;
+		}
+		if (idle(vm)) {
+			why(vm, "\"%s\" came back first: the program ended without it", vm->idle);
 			break;
 		}
 		if (left <= 0) {

@@ -28,7 +28,14 @@ struct vm {
 	size_t scan;	/* where the next search starts (see vm.c) */
 	size_t dropped; /* output dropped because the transcript was full */
 	char *line;	/* the line vm_expect() or vm_seen() last matched */
-	char why[512];	/* why the last call failed */
+	/*
+	 * While set (vm_send() clears it): a last line that ends every wait.
+	 * vm_expect() fails at once when the console's unfinished last line,
+	 * after the cursor, is exactly this - the shell's prompt back, the
+	 * program the test waits on has ended - instead of at its time limit.
+	 */
+	const char *idle;
+	char why[512]; /* why the last call failed */
 };
 
 /* Run cmd with /bin/sh -c, its console on pipes. Returns NULL if it cannot start. */

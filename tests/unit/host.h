@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 
 #include "kernel.h"
+#include "res.h"
 
 /* The host's printf is the C library's; vformat is tested on its own. */
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include "res.h"
 
 #include "../../user/lib/fstree.c"
 
@@ -79,10 +80,10 @@ static void create_write_read(void **state)
 			 -EEXIST);
 	assert_int_equal(fs_lookup("/tmp/a", USER, USER, O_TRUNC | O_WRONLY, 0, &again), 0);
 	assert_int_equal(ip->size, 0);
-	assert_int_equal(fs_lookup("/tmp/none", USER, USER, O_RDONLY, 0, &ip), -ENOENT);
+	assert_res(fs_lookup("/tmp/none", USER, USER, O_RDONLY, 0, &ip), -ENOENT);
 	u8 *p;
-	assert_int_equal(fs_writeptr(ip, FS_FILE_MAX, 1, &p), -ENOSPC);
-	assert_int_equal(fs_writeptr(ip, ~0ull - 2, 8, &p), -ENOSPC); /* no wrap-around */
+	assert_res(fs_writeptr(ip, FS_FILE_MAX, 1, &p), -ENOSPC);
+	assert_res(fs_writeptr(ip, ~0ull - 2, 8, &p), -ENOSPC); /* no wrap-around */
 	assert_int_equal(fs_trunc(ip, 3), 0);
 	assert_int_equal(ip->size, 3);
 }
@@ -93,10 +94,10 @@ static void directories(void **state)
 	struct fs_stat st;
 	struct inode *d, *ip;
 	assert_int_equal(fs_mkdir("/tmp/d", USER, USER, 0755), 0);
-	assert_int_equal(fs_mkdir("/tmp/d", USER, USER, 0755), -EEXIST);
-	assert_int_equal(fs_mkdir("/tmp/d/e/f", USER, USER, 0755), -ENOENT);
+	assert_res(fs_mkdir("/tmp/d", USER, USER, 0755), -EEXIST);
+	assert_res(fs_mkdir("/tmp/d/e/f", USER, USER, 0755), -ENOENT);
 	assert_int_equal(fs_lookup("/tmp/d/x", USER, USER, O_CREAT | O_WRONLY, 0644, &ip), 0);
-	assert_int_equal(fs_lookup("/tmp/d/x/y", USER, USER, O_CREAT, 0644, &ip), -ENOTDIR);
+	assert_res(fs_lookup("/tmp/d/x/y", USER, USER, O_CREAT, 0644, &ip), -ENOTDIR);
 	assert_int_equal(fs_mkdir("/tmp/d/sub", USER, USER, 0755), 0);
 	assert_int_equal(fs_stat("/tmp/d", USER, USER, &st), 0);
 	assert_int_equal(st.mode, S_IFDIR | 0755);
@@ -110,12 +111,12 @@ static void directories(void **state)
 	assert_int_equal(e[1].mode, S_IFDIR | 0755);
 	assert_int_equal(fs_readdir(d, 1, 10, &e), 1);
 	assert_int_equal(fs_readdir(d, 2, 10, &e), 0);
-	assert_int_equal(fs_unlink("/tmp/d", USER, USER), -ENOTEMPTY);
+	assert_res(fs_unlink("/tmp/d", USER, USER), -ENOTEMPTY);
 	assert_int_equal(fs_unlink("/tmp/d/x", USER, USER), 0);
 	assert_int_equal(fs_unlink("/tmp/d/sub", USER, USER), 0);
 	assert_int_equal(fs_unlink("/tmp/d", USER, USER), 0);
-	assert_int_equal(fs_stat("/tmp/d", USER, USER, &st), -ENOENT);
-	assert_int_equal(fs_unlink("/", 0, 0), -EBUSY);
+	assert_res(fs_stat("/tmp/d", USER, USER, &st), -ENOENT);
+	assert_res(fs_unlink("/", 0, 0), -EBUSY);
 }
 
 static void paths(void **state)
@@ -129,17 +130,17 @@ static void paths(void **state)
 	assert_int_equal(st.ino, motd.ino);
 	assert_int_equal(fs_stat("/etc/motd/..", 0, 0, &st), 0); /* by its text: /etc */
 	assert_int_equal(st.mode & S_IFMT, S_IFDIR);
-	assert_int_equal(fs_stat("/etc/motd/x", 0, 0, &st), -ENOTDIR);
+	assert_res(fs_stat("/etc/motd/x", 0, 0, &st), -ENOTDIR);
 	char longname[80];
 	memset(longname, 'a', sizeof(longname));
 	longname[0] = '/';
 	longname[79] = '\0';
-	assert_int_equal(fs_stat(longname, 0, 0, &st), -ENAMETOOLONG);
+	assert_res(fs_stat(longname, 0, 0, &st), -ENAMETOOLONG);
 	char longpath[FS_PATH + 10];
 	for (size_t i = 0; i < sizeof(longpath); i += 2)
 		longpath[i] = '/', longpath[i + 1] = 'a';
 	longpath[sizeof(longpath) - 1] = '\0';
-	assert_int_equal(fs_stat(longpath, 0, 0, &st), -ENAMETOOLONG);
+	assert_res(fs_stat(longpath, 0, 0, &st), -ENAMETOOLONG);
 	assert_int_equal(fs_stat("/", USER, USER, &st), 0);
 	assert_int_equal(st.mode, S_IFDIR | 0755);
 	assert_int_equal(fs_stat("", USER, USER, &st), 0); /* the root too */
@@ -157,22 +158,22 @@ static void permissions(void **state)
 	/* ...but does not empty a file the open will be refused */
 	assert_int_equal(fs_lookup("/etc/secret", USER, USER, O_TRUNC | O_WRONLY, 0, &ip), 0);
 	assert_int_equal(ip->size, 10);
-	assert_int_equal(fs_lookup("/etc/x", USER, USER, O_CREAT | O_WRONLY, 0644, &ip), -EACCES);
-	assert_int_equal(fs_mkdir("/etc/d", USER, USER, 0755), -EACCES);
-	assert_int_equal(fs_unlink("/etc/motd", USER, USER), -EACCES);
-	assert_int_equal(fs_rename("/etc/motd", "/tmp/motd", USER, USER), -EACCES);
-	assert_int_equal(fs_stat("/private/file", USER, USER, &st), -EACCES);
-	assert_int_equal(fs_lookup("/private/file", USER, USER, O_RDONLY, 0, &ip), -EACCES);
-	assert_int_equal(fs_stat("/private/none", USER, USER, &st), -EACCES); /* not -ENOENT */
-	assert_int_equal(fs_chmod("/etc/motd", USER, USER, 0666), -EPERM);
-	assert_int_equal(fs_chown("/home/user", USER, USER, USER, USER), -EPERM);
+	assert_res(fs_lookup("/etc/x", USER, USER, O_CREAT | O_WRONLY, 0644, &ip), -EACCES);
+	assert_res(fs_mkdir("/etc/d", USER, USER, 0755), -EACCES);
+	assert_res(fs_unlink("/etc/motd", USER, USER), -EACCES);
+	assert_res(fs_rename("/etc/motd", "/tmp/motd", USER, USER), -EACCES);
+	assert_res(fs_stat("/private/file", USER, USER, &st), -EACCES);
+	assert_res(fs_lookup("/private/file", USER, USER, O_RDONLY, 0, &ip), -EACCES);
+	assert_res(fs_stat("/private/none", USER, USER, &st), -EACCES); /* not -ENOENT */
+	assert_res(fs_chmod("/etc/motd", USER, USER, 0666), -EPERM);
+	assert_res(fs_chown("/home/user", USER, USER, USER, USER), -EPERM);
 	/* the group's bits count for the group, not the owner's */
 	assert_int_equal(fs_mkdir("/tmp/g", OTHER, USER, 0070), 0);
 	assert_int_equal(fs_lookup("/tmp/g/f", USER, USER, O_CREAT, 0644, &ip), 0);
-	assert_int_equal(fs_lookup("/tmp/g/f", OTHER, USER, O_RDONLY, 0, &ip), -EACCES);
+	assert_res(fs_lookup("/tmp/g/f", OTHER, USER, O_RDONLY, 0, &ip), -EACCES);
 	/* one's own home, and root anywhere */
 	assert_int_equal(fs_mkdir("/home/user/d", USER, USER, 0700), 0);
-	assert_int_equal(fs_lookup("/home/user/d/f", OTHER, OTHER, O_RDONLY, 0, &ip), -EACCES);
+	assert_res(fs_lookup("/home/user/d/f", OTHER, OTHER, O_RDONLY, 0, &ip), -EACCES);
 	assert_int_equal(fs_stat("/private/file", 0, 0, &st), 0);
 	assert_int_equal(fs_lookup("/etc/x", 0, 0, O_CREAT | O_WRONLY, 0600, &ip), 0);
 	assert_int_equal(fs_chown("/etc/x", 0, 0, USER, -1), 0);
@@ -192,7 +193,7 @@ static void chmod_replaces(void **state)
 	put(old, 0, "version one");
 	fs_hold(old); /* a connection has it open */
 	assert_int_equal(fs_stat("/tmp/f", USER, USER, &before), 0);
-	assert_int_equal(fs_chmod("/tmp/f", OTHER, OTHER, 0600), -EPERM);
+	assert_res(fs_chmod("/tmp/f", OTHER, OTHER, 0600), -EPERM);
 	assert_int_equal(fs_chmod("/tmp/f", USER, USER, 0600), 0);
 	assert_int_equal(fs_stat("/tmp/f", USER, USER, &after), 0);
 	fs_statof(old, &held);
@@ -227,7 +228,7 @@ static void chmod_directory(void **state)
 	assert_int_equal(fs_chmod("/home/user", USER, USER, 0700), 0);
 	assert_int_equal(fs_stat("/home/user/f", USER, USER, &st), 0);
 	assert_int_equal(st.ino, ip->ino);
-	assert_int_equal(fs_stat("/home/user/f", OTHER, OTHER, &st), -EACCES);
+	assert_res(fs_stat("/home/user/f", OTHER, OTHER, &st), -EACCES);
 	const struct fs_dirent *e;
 	assert_int_equal(fs_readdir(d, 0, 10, &e), 0); /* the old one: empty, unlinked */
 	fs_put(d);
@@ -265,22 +266,22 @@ static void rename_cases(void **state)
 	put(a, 0, "A");
 	put(b, 0, "B");
 	assert_int_equal(fs_rename("/tmp/a", "/tmp/b", USER, USER), 0); /* b replaced */
-	assert_int_equal(fs_stat("/tmp/a", USER, USER, &st), -ENOENT);
+	assert_res(fs_stat("/tmp/a", USER, USER, &st), -ENOENT);
 	assert_int_equal(fs_lookup("/tmp/b", USER, USER, O_RDONLY, 0, &ip), 0);
 	assert_ptr_equal(ip, a);
 	assert_int_equal(fs_ninodes(), live + 1); /* the old b is gone */
 	assert_int_equal(fs_rename("/tmp/b", "/tmp/b", USER, USER), 0);
 	assert_int_equal(fs_rename("/tmp/b", "/home/user/b", USER, USER), 0);
-	assert_int_equal(fs_rename("/home/user/b", "/tmp/none/b", USER, USER), -ENOENT);
+	assert_res(fs_rename("/home/user/b", "/tmp/none/b", USER, USER), -ENOENT);
 	assert_int_equal(fs_mkdir("/tmp/d", USER, USER, 0755), 0);
 	assert_int_equal(fs_mkdir("/tmp/d/e", USER, USER, 0755), 0);
-	assert_int_equal(fs_rename("/tmp/d", "/tmp/d/e/f", USER, USER), -EINVAL);
-	assert_int_equal(fs_rename("/home/user/b", "/tmp/d", USER, USER), -EISDIR);
-	assert_int_equal(fs_rename("/tmp/d/e", "/home/user/b", USER, USER), -ENOTDIR);
+	assert_res(fs_rename("/tmp/d", "/tmp/d/e/f", USER, USER), -EINVAL);
+	assert_res(fs_rename("/home/user/b", "/tmp/d", USER, USER), -EISDIR);
+	assert_res(fs_rename("/tmp/d/e", "/home/user/b", USER, USER), -ENOTDIR);
 	assert_int_equal(fs_rename("/tmp/d/e", "/tmp/e", USER, USER), 0);
 	assert_int_equal(fs_rename("/tmp/e", "/tmp/d", USER, USER), 0); /* onto an empty dir */
 	assert_int_equal(fs_stat("/tmp/d", USER, USER, &st), 0);
-	assert_int_equal(fs_rename("/", "/tmp/x", 0, 0), -EBUSY);
+	assert_res(fs_rename("/", "/tmp/x", 0, 0), -EBUSY);
 	assert_int_equal(fs_unlink("/tmp/d", USER, USER), 0);
 	assert_int_equal(fs_unlink("/home/user/b", USER, USER), 0);
 	assert_int_equal(fs_ninodes(), live);
@@ -296,14 +297,14 @@ static void sticky(void **state)
 	mk("/st/mine", S_IFREG | 0644, USER);
 	mk("/st/mine2", S_IFREG | 0644, USER);
 	mk("/st/r2", S_IFREG | 0644, 0);
-	assert_int_equal(fs_unlink("/st/root", USER, USER), -EPERM);
-	assert_int_equal(fs_rename("/st/root", "/st/x", USER, USER), -EPERM);
-	assert_int_equal(fs_rename("/st/mine", "/st/root", USER, USER), -EPERM); /* over it */
-	assert_int_equal(fs_rename("/st/mine", "/st/m", USER, USER), 0);	 /* our own */
+	assert_res(fs_unlink("/st/root", USER, USER), -EPERM);
+	assert_res(fs_rename("/st/root", "/st/x", USER, USER), -EPERM);
+	assert_res(fs_rename("/st/mine", "/st/root", USER, USER), -EPERM); /* over it */
+	assert_int_equal(fs_rename("/st/mine", "/st/m", USER, USER), 0);   /* our own */
 	assert_int_equal(fs_unlink("/st/m", USER, USER), 0);
-	assert_int_equal(fs_unlink("/st/mine2", OTHER, OTHER), 0); /* the directory's owner */
-	assert_int_equal(fs_unlink("/st/r2", 0, 0), 0);		   /* root */
-	assert_int_equal(fs_chmod("/st/root", USER, USER, 0666), -EPERM); /* not a way round */
+	assert_int_equal(fs_unlink("/st/mine2", OTHER, OTHER), 0);  /* the directory's owner */
+	assert_int_equal(fs_unlink("/st/r2", 0, 0), 0);		    /* root */
+	assert_res(fs_chmod("/st/root", USER, USER, 0666), -EPERM); /* not a way round */
 	/* not sticky: writing the directory is enough */
 	mk("/tmp/root", S_IFREG | 0644, 0);
 	assert_int_equal(fs_unlink("/tmp/root", USER, USER), 0);

@@ -14,20 +14,20 @@ static void test_create_refuses(void **state)
 {
 	(void)state;
 	struct ring *x;
-	assert_int_equal(setup_ring(0, 4, 0), -EINVAL);
-	assert_int_equal(setup_ring(8, 0, 0), -EINVAL);
-	assert_int_equal(setup_ring(3, 4, 0), -EINVAL);
-	assert_int_equal(setup_ring(2 * RING_MAX, 4, 0), -EINVAL);
-	assert_int_equal(setup_ring(8, 2 * RING_MAX, 0), -EINVAL);
-	assert_int_equal(setup_ring(8, 8, 1u << 5), -EINVAL);
-	assert_int_equal(setup_ring(8, 8, RING_POLL_PIN), -EINVAL); /* pinning needs a poller */
-	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 0, 2, &x), -EINVAL);
+	assert_res(setup_ring(0, 4, 0), -EINVAL);
+	assert_res(setup_ring(8, 0, 0), -EINVAL);
+	assert_res(setup_ring(3, 4, 0), -EINVAL);
+	assert_res(setup_ring(2 * RING_MAX, 4, 0), -EINVAL);
+	assert_res(setup_ring(8, 2 * RING_MAX, 0), -EINVAL);
+	assert_res(setup_ring(8, 8, 1u << 5), -EINVAL);
+	assert_res(setup_ring(8, 8, RING_POLL_PIN), -EINVAL); /* pinning needs a poller */
+	assert_res(ring_setup(&thread, 8, 8, RING_POLL | RING_POLL_PIN, 0, 2, &x), -EINVAL);
 	assert_int_equal(ring_setup(&thread, 8, 8, RING_POLL, RING_IDLE_MAX_US + 1, -1, &x),
 			 -EINVAL);
 	/* NRING rings per thread, then -EMFILE */
 	for (int i = 0; i < NRING; i++)
 		assert_int_equal(ring_setup(&thread, 4, 4, 0, 0, -1, &x), 0);
-	assert_int_equal(ring_setup(&thread, 4, 4, 0, 0, -1, &x), -EMFILE);
+	assert_res(ring_setup(&thread, 4, 4, 0, 0, -1, &x), -EMFILE);
 	for (int i = 0; i < NRING; i++)
 		ring_teardown(thread.rings[i]);
 }
@@ -78,7 +78,7 @@ static void test_no_sleep_after_late_tail(void **state)
 	poll_sleep(r);
 	assert_int_equal(host_blocks, 0);
 	assert_false(r->hdr->sq_flags & RING_NEED_WAKEUP);
-	assert_int_equal(consume(r, ENTER_MAX), 1); /* and the poller takes it */
+	assert_res(consume(r, ENTER_MAX), 1); /* and the poller takes it */
 	assert_int_equal(nrun, 1);
 }
 
@@ -90,12 +90,12 @@ static void test_enter_only_wakes(void **state)
 	int res[4];
 	assert_int_equal(setup_ring(8, 8, RING_POLL), 0);
 	submit(ud, 2, 0);
-	assert_int_equal(ring_enter(r->id, 2, 0), 0);
+	assert_res(ring_enter(r->id, 2, 0), 0);
 	assert_null(host_woken);
-	assert_int_equal(ring_enter(r->id, 2, RING_ENTER_WAKEUP), 0);
+	assert_res(ring_enter(r->id, 2, RING_ENTER_WAKEUP), 0);
 	assert_ptr_equal(host_woken, &host_poller);
 	assert_int_equal(nrun, 0);
-	assert_int_equal(consume(r, ENTER_MAX), 2);
+	assert_res(consume(r, ENTER_MAX), 2);
 	assert_int_equal(reap(got, res), 2);
 }
 

@@ -47,12 +47,12 @@ static void test_completions_in_order(void **state)
 	u64 ud[3] = {5, 6, 7}, got[8];
 	int res[8];
 	submit(ud, 3, 0);
-	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	assert_res(ring_enter(r->id, 3, 0), 3);
 	assert_int_equal(r->hdr->sq_head, 3);
 	assert_int_equal(reap(got, res), 3);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(got[i], ud[i]);
-		assert_int_equal(res[i], (int)ud[i]);
+		assert_res(res[i], (int)ud[i]);
 	}
 }
 
@@ -62,8 +62,8 @@ static void test_only_what_is_published(void **state)
 	u64 ud[2] = {1, 2}, got[8];
 	int res[8];
 	submit(ud, 2, 0);
-	assert_int_equal(ring_enter(r->id, 100, 0), 2); /* asks for more than there is */
-	assert_int_equal(ring_enter(r->id, 1, 0), 0);	/* nothing new */
+	assert_res(ring_enter(r->id, 100, 0), 2); /* asks for more than there is */
+	assert_res(ring_enter(r->id, 1, 0), 0);	  /* nothing new */
 	assert_int_equal(reap(got, res), 2);
 }
 
@@ -71,7 +71,7 @@ static void test_hostile_indexes(void **state)
 {
 	(void)state;
 	r->hdr->sq_tail = 1000; /* more than the ring holds */
-	assert_int_equal(ring_enter(r->id, 1, 0), -EINVAL);
+	assert_res(ring_enter(r->id, 1, 0), -EINVAL);
 	assert_int_equal(nrun, 0);
 	r->hdr->sq_tail = 0;
 	r->hdr->sq_head = 77; /* the kernel ignores what it published before */
@@ -79,16 +79,16 @@ static void test_hostile_indexes(void **state)
 	u64 ud[1] = {3}, got[8];
 	int res[8];
 	submit(ud, 1, 0);
-	assert_int_equal(ring_enter(r->id, 1, 0), 1);
+	assert_res(ring_enter(r->id, 1, 0), 1);
 	assert_int_equal(r->hdr->cq_tail, 1); /* rewritten from the kernel's own copy */
 	assert_int_equal(reap(got, res), 1);
 	/* a cq_head ahead of the tail reads as "full": completions wait, none is lost */
 	r->hdr->cq_head = 500;
 	submit(ud, 1, 0);
-	assert_int_equal(ring_enter(r->id, 1, 0), 1);
+	assert_res(ring_enter(r->id, 1, 0), 1);
 	assert_true(r->hdr->sq_flags & RING_CQ_OVERFLOW);
 	r->hdr->cq_head = r->hdr->cq_tail;
-	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	assert_res(ring_enter(r->id, 0, 0), 0);
 	assert_int_equal(reap(got, res), 1);
 	assert_int_equal(got[0], 3);
 }
@@ -96,9 +96,9 @@ static void test_hostile_indexes(void **state)
 static void test_bad_ring_and_flags(void **state)
 {
 	(void)state;
-	assert_int_equal(ring_enter(NRING, 1, 0), -EBADF);
-	assert_int_equal(ring_enter(r->id + 1, 1, 0), -EBADF);
-	assert_int_equal(ring_enter(r->id, 1, 0x80), -EINVAL);
+	assert_res(ring_enter(NRING, 1, 0), -EBADF);
+	assert_res(ring_enter(r->id + 1, 1, 0), -EBADF);
+	assert_res(ring_enter(r->id, 1, 0x80), -EINVAL);
 }
 
 /* CQ of 4, six submissions: nothing is dropped, -EBUSY until the program reaps. */
@@ -108,13 +108,13 @@ static void test_overflow_backlog(void **state)
 	u64 ud[6] = {10, 11, 12, 13, 14, 15}, got[16];
 	int res[16], n = 0;
 	submit(ud, 6, 0);
-	assert_int_equal(ring_enter(r->id, 6, 0), 5); /* stops once one is backlogged */
+	assert_res(ring_enter(r->id, 6, 0), 5); /* stops once one is backlogged */
 	assert_true(r->hdr->sq_flags & RING_CQ_OVERFLOW);
 	assert_int_equal(r->hdr->cq_overflow, 1);
-	assert_int_equal(ring_enter(r->id, 1, 0), -EBUSY);
+	assert_res(ring_enter(r->id, 1, 0), -EBUSY);
 	n += reap(got + n, res + n);
 	assert_int_equal(n, 4);
-	assert_int_equal(ring_enter(r->id, 1, 0), 1); /* backlog drains, the 6th runs */
+	assert_res(ring_enter(r->id, 1, 0), 1); /* backlog drains, the 6th runs */
 	assert_false(r->hdr->sq_flags & RING_CQ_OVERFLOW);
 	n += reap(got + n, res + n);
 	assert_int_equal(n, 6);
@@ -141,13 +141,13 @@ static void test_batches_keep_order(void **state)
 	submit(ud, 10, 0);
 	submit(ud + 10, 3, SQE_LINK); /* a chain: 210 -> 211 -> 212 */
 	submit(ud + 13, 27, 0);
-	assert_int_equal(ring_enter(r->id, 40, 0), 40);
+	assert_res(ring_enter(r->id, 40, 0), 40);
 	assert_int_equal(reap(got, res), 39);
 	for (int i = 0, k = 0; i < 40; i++) {
 		if (i == 13)
 			continue;
 		assert_int_equal(got[k], ud[i]);
-		assert_int_equal(res[k], i == 5 ? -EINVAL : (int)ud[i]);
+		assert_res(res[k], i == 5 ? -EINVAL : (int)ud[i]);
 		k++;
 	}
 	assert_int_equal(nparked, 1);
@@ -164,10 +164,10 @@ static void test_batch_stops_at_overflow(void **state)
 	for (int i = 0; i < 20; i++)
 		ud[i] = 300 + i;
 	submit(ud, 20, 0);
-	assert_int_equal(ring_enter(r->id, 20, 0), 17);
+	assert_res(ring_enter(r->id, 20, 0), 17);
 	assert_int_equal(r->hdr->cq_overflow, 1);
 	assert_int_equal(reap(got, res), 16);
-	assert_int_equal(ring_enter(r->id, 3, 0), 3); /* the backlog drains, the rest run */
+	assert_res(ring_enter(r->id, 3, 0), 3); /* the backlog drains, the rest run */
 	assert_int_equal(reap(got + 16, res + 16), 4);
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(got[i], ud[i]);
@@ -180,14 +180,14 @@ static void test_scribbled_cq_tail_recovers(void **state)
 	u64 ud[5] = {20, 21, 22, 23, 24}, got[16];
 	int res[16], n = 0;
 	submit(ud, 5, 0);
-	assert_int_equal(ring_enter(r->id, 5, 0), 5); /* four in the CQ, one backlogged */
-	r->hdr->cq_tail = r->hdr->cq_head + 4000;     /* garbage */
+	assert_res(ring_enter(r->id, 5, 0), 5);	  /* four in the CQ, one backlogged */
+	r->hdr->cq_tail = r->hdr->cq_head + 4000; /* garbage */
 	r->hdr->sq_head = 12345;
-	assert_int_equal(ring_enter(r->id, 0, 0), -EBUSY); /* the truth is back... */
+	assert_res(ring_enter(r->id, 0, 0), -EBUSY); /* the truth is back... */
 	assert_int_equal(r->hdr->sq_head, 5);
 	n += reap(got + n, res + n); /* ...so the program can reap */
 	assert_int_equal(n, 4);
-	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	assert_res(ring_enter(r->id, 0, 0), 0);
 	n += reap(got + n, res + n);
 	assert_int_equal(n, 5);
 	for (int i = 0; i < 5; i++)
@@ -203,8 +203,8 @@ static void test_enter_is_bounded(void **state)
 	for (int i = 0; i < 300; i++)
 		ud[i] = i;
 	submit(ud, 300, 0);
-	assert_int_equal(ring_enter(r->id, 300, 0), ENTER_MAX);
-	assert_int_equal(ring_enter(r->id, 300, 0), 300 - ENTER_MAX);
+	assert_res(ring_enter(r->id, 300, 0), ENTER_MAX);
+	assert_res(ring_enter(r->id, 300, 0), 300 - ENTER_MAX);
 }
 
 static void test_link_cancels_after_failure(void **state)
@@ -214,12 +214,12 @@ static void test_link_cancels_after_failure(void **state)
 	int res[8];
 	submit(chain, 3, SQE_LINK);
 	submit(after, 1, 0);
-	assert_int_equal(ring_enter(r->id, 4, 0), 4);
+	assert_res(ring_enter(r->id, 4, 0), 4);
 	assert_int_equal(reap(got, res), 4);
-	assert_int_equal(res[0], 1);
-	assert_int_equal(res[1], -EINVAL);
-	assert_int_equal(res[2], -ECANCELED); /* never ran */
-	assert_int_equal(res[3], 4);	      /* not part of the chain */
+	assert_res(res[0], 1);
+	assert_res(res[1], -EINVAL);
+	assert_res(res[2], -ECANCELED); /* never ran */
+	assert_res(res[3], 4);		/* not part of the chain */
 	assert_int_equal(nrun, 3);
 }
 
@@ -229,18 +229,18 @@ static void test_pending_op_continues_its_chain(void **state)
 	u64 chain[2] = {LATER | 1, 2}, got[8];
 	int res[8];
 	submit(chain, 2, SQE_LINK);
-	assert_int_equal(ring_enter(r->id, 2, 0), 2);
+	assert_res(ring_enter(r->id, 2, 0), 2);
 	assert_int_equal(reap(got, res), 0); /* the first waits, the second waits for it */
 	assert_int_equal(nparked, 1);
 	op_complete(unpark(), 42, 0); /* as an interrupt handler would */
 	assert_int_equal(reap(got, res), 1);
 	assert_int_equal(got[0], LATER | 1);
-	assert_int_equal(res[0], 42);
+	assert_res(res[0], 42);
 	assert_int_equal(nrun, 1); /* the rest waits for its owner... */
-	assert_int_equal(ring_enter(r->id, 0, 0), 0);
+	assert_res(ring_enter(r->id, 0, 0), 0);
 	assert_int_equal(nrun, 2); /* ...who runs it on its next way through */
 	assert_int_equal(reap(got, res), 1);
-	assert_int_equal(res[0], 2);
+	assert_res(res[0], 2);
 }
 
 static void test_failed_pending_op_cancels_its_chain(void **state)
@@ -249,13 +249,13 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	u64 chain[3] = {LATER | 1, 2, 3}, got[8];
 	int res[8];
 	submit(chain, 3, SQE_LINK);
-	assert_int_equal(ring_enter(r->id, 3, 0), 3);
+	assert_res(ring_enter(r->id, 3, 0), 3);
 	op_complete(unpark(), -ENOENT, 0);
 	op_continue_thread(&thread);
 	assert_int_equal(reap(got, res), 3);
-	assert_int_equal(res[0], -ENOENT);
-	assert_int_equal(res[1], -ECANCELED);
-	assert_int_equal(res[2], -ECANCELED);
+	assert_res(res[0], -ENOENT);
+	assert_res(res[1], -ECANCELED);
+	assert_res(res[2], -ECANCELED);
 	assert_int_equal(nrun, 1);
 }
 
@@ -271,7 +271,7 @@ static void test_indexes_wrap(void **state)
 	for (u64 round = 0; round < 10; round++) { /* 30 entries: across the wrap */
 		u64 ud[3] = {round * 3, round * 3 + 1, round * 3 + 2};
 		submit(ud, 3, 0);
-		assert_int_equal(ring_enter(r->id, 3, 0), 3);
+		assert_res(ring_enter(r->id, 3, 0), 3);
 		assert_int_equal(reap(got, res), 3);
 		for (int i = 0; i < 3; i++)
 			assert_int_equal(got[i], ud[i]);
@@ -291,13 +291,13 @@ static void test_chain_is_cut_at_link_max(void **state)
 	for (int i = 1; i < LINK_MAX + 4; i++)
 		ud[i] = 100 + i;
 	submit(ud, LINK_MAX + 4, SQE_LINK);
-	assert_int_equal(ring_enter(r->id, LINK_MAX + 4, 0), LINK_MAX + 4);
+	assert_res(ring_enter(r->id, LINK_MAX + 4, 0), LINK_MAX + 4);
 	assert_int_equal(reap(got, res), LINK_MAX + 4);
-	assert_int_equal(res[0], -EINVAL);
+	assert_res(res[0], -EINVAL);
 	for (int i = 1; i < LINK_MAX; i++)
-		assert_int_equal(res[i], -ECANCELED);
+		assert_res(res[i], -ECANCELED);
 	for (int i = LINK_MAX; i < LINK_MAX + 4; i++)
-		assert_int_equal(res[i], 100 + i);
+		assert_res(res[i], 100 + i);
 }
 
 /*

@@ -504,11 +504,11 @@ static void test_handler_refused(void **state)
 	struct uintr_recv r = {0};
 	struct trapframe tf = pattern(), old = tf;
 
-	assert_int_equal(arch_uintr_register(&r, KERNEL, 0), -EINVAL);
-	assert_int_equal(arch_uintr_register(&r, USER_TOP, 0), -EINVAL);
-	assert_int_equal(arch_uintr_register(&r, 0, 0), -EINVAL);
-	assert_int_equal(arch_uintr_register(&r, HANDLER + 2, 0), -EINVAL); /* utvec needs 4 */
-	assert_int_equal(arch_uintr_register(&r, HANDLER, KERNEL), -EINVAL);
+	assert_res(arch_uintr_register(&r, KERNEL, 0), -EINVAL);
+	assert_res(arch_uintr_register(&r, USER_TOP, 0), -EINVAL);
+	assert_res(arch_uintr_register(&r, 0, 0), -EINVAL);
+	assert_res(arch_uintr_register(&r, HANDLER + 2, 0), -EINVAL); /* utvec needs 4 */
+	assert_res(arch_uintr_register(&r, HANDLER, KERNEL), -EINVAL);
 	assert_int_equal(r.handler, 0);
 	assert_int_equal(arch_uintr_register(&r, HANDLER, 0), 0);
 	assert_int_equal(r.ie, 1);

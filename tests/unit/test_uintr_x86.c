@@ -593,10 +593,10 @@ static void test_handler_kernel(void **state)
 	struct uintr_recv r = {0};
 	struct trapframe tf = pattern(), old = tf;
 
-	assert_int_equal(arch_uintr_register(&r, KERNEL, 0), -EINVAL);
-	assert_int_equal(arch_uintr_register(&r, 0x800000000000ul, 0), -EINVAL);
-	assert_int_equal(arch_uintr_register(&r, 0, 0), -EINVAL);
-	assert_int_equal(arch_uintr_register(&r, HANDLER, KERNEL), -EINVAL);
+	assert_res(arch_uintr_register(&r, KERNEL, 0), -EINVAL);
+	assert_res(arch_uintr_register(&r, 0x800000000000ul, 0), -EINVAL);
+	assert_res(arch_uintr_register(&r, 0, 0), -EINVAL);
+	assert_res(arch_uintr_register(&r, HANDLER, KERNEL), -EINVAL);
 	assert_int_equal(r.handler, 0);
 	assert_int_equal(arch_uintr_register(&r, HANDLER, 0), 0);
 	assert_int_equal(r.stack_adjust, UINTR_REDZONE);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "res.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

@@ -675,14 +675,16 @@ int main(int argc, char **argv)
 	struct kstats ks;
 	kstats(&ks);
 	srand(ks.cpu[0][KS_INTERRUPT] * 31 + ks.thread[KS_SYSCALL] + getpid());
-	happy();
-	faults();
-	refusals();
-	chains();
-	chain_context();
-	park_limit();
-	overflow();
-	hostile();
-	console();
+	/* each group of checks names itself first: if one hangs, the console says which */
+#define GROUP(f) (printf("ringtest: %s\n", #f), f())
+	GROUP(happy);
+	GROUP(faults);
+	GROUP(refusals);
+	GROUP(chains);
+	GROUP(chain_context);
+	GROUP(park_limit);
+	GROUP(overflow);
+	GROUP(hostile);
+	GROUP(console);
 	return summary("ringtest");
 }
