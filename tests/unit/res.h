@@ -22,6 +22,6 @@ static inline const char *res_name(long r)
 	do {                                                                                       \
 		long got_ = (long)(got), want_ = (long)(want);                                     \
 		if (got_ != want_)                                                                 \
-			fail_msg("%s is %ld %s, expected %ld %s", #got, got_, res_name(got_),       \
-				 want_, res_name(want_));                                           \
+			fail_msg("%s is %ld %s, expected %ld %s", #got, got_, res_name(got_),      \
+				 want_, res_name(want_));                                          \
 	} while (0)

@@ -400,13 +400,6 @@ static bool serve(struct conn *c, bool *more)
 
 /* ---- the control descriptor ------------------------------------------ */
 
-static bool ctl_ready(void)
-{
-	struct wait_item it = {.type = WAIT_READ, .id = ctl};
-	struct wait_event ev;
-	return wait(&it, 1, &ev, 1, 0) > 0;
-}
-
 /*
  * FS_EXEC: the kernel loads a program to spawn (it checked the execute
  * bit with the lookup before): exactly q->len bytes of inode q->ino from
@@ -665,7 +658,7 @@ int main(int argc, char **argv)
 		   13,944 instructions per 4 KiB read on x86_64, 28,608 ->
 		   27,268 on riscv64 (bench file-read-4k-1cpu). */
 		if (round % 16 == 0 || (woke && !busy))
-			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
+			for (int k = 0; k < NCTL && fd_readable(ctl); k++, busy = true)
 				control();
 		woke = false;
 		if (busy)

@@ -417,13 +417,6 @@ static int connect(const struct fs_req *q)
 	return 0;
 }
 
-static bool ctl_ready(void)
-{
-	struct wait_item it = {.type = WAIT_READ, .id = ctl};
-	struct wait_event ev;
-	return wait(&it, 1, &ev, 1, 0) > 0;
-}
-
 static void control(void)
 {
 	static struct fs_req q;
@@ -544,7 +537,7 @@ int main(void)
 			if (conns[i].fd >= 0)
 				busy |= serve(&conns[i], &more);
 		if (!busy || round % 16 == 0)
-			for (int k = 0; k < NCTL && ctl_ready(); k++, busy = true)
+			for (int k = 0; k < NCTL && fd_readable(ctl); k++, busy = true)
 				control();
 		if (busy || loop_head != loop_tail || irq)
 			continue;

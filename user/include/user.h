@@ -25,6 +25,7 @@ long wait(const struct wait_item *items, unsigned n, struct wait_event *events, 
 long read(int fd, void *buf, size_t n);
 long write(int fd, const void *buf, size_t n);
 int close(int fd);
+bool fd_readable(int fd); /* a read of fd would not block now (a server's control descriptor) */
 /* pipe.c: fds[0] reads, fds[1] writes. A hardware pipe: bytes move in user
    space, the kernel only wakes a sleeping end; pipe_kernel: every byte
    through the kernel (the baseline). */

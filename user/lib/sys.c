@@ -94,6 +94,13 @@ int msleep(unsigned ms)
 	return sleep_ns(ms * 1000000ull);
 }
 
+bool fd_readable(int fd)
+{
+	struct wait_item it = {.type = WAIT_READ, .id = fd};
+	struct wait_event ev;
+	return wait(&it, 1, &ev, 1, 0) > 0; /* timeout 0: look, do not sleep */
+}
+
 int ps(struct procinfo *procs, int max)
 {
 	return call(OP_PS, 0, 0, procs, max * sizeof(*procs), NULL);
