@@ -4,30 +4,30 @@
  * caught by unit: test_pipe reader_gone
  */
 /* REGION user/lib/pipe.c pipe 2 2 */
-unsigned o = !h->end; /* we write the other end's inbox */
-for (int tries = 0;; tries++) {
-	unsigned tail = h->hdr->tail[o].v; /* ours */
-	unsigned head = __atomic_load_n(&h->hdr->head[o].v, __ATOMIC_ACQUIRE);
-	unsigned used = tail - head;
-	if (used > PIPE_SIZE)
-		return -EIO;
-	if (used < PIPE_SIZE) {
-		size_t k = MIN(n, PIPE_SIZE - used);
-		for (size_t i = 0; i < k;) {
-			unsigned at = (tail + i) & (PIPE_SIZE - 1);
-			size_t piece = MIN(k - i, PIPE_SIZE - at);
-			memcpy(h->ring[o] + at, buf + i, piece);
-			i += piece;
+	unsigned o = !h->end; /* we write the other end's inbox */
+	for (int tries = 0;; tries++) {
+		unsigned tail = h->hdr->tail[o].v; /* ours */
+		unsigned head = __atomic_load_n(&h->hdr->head[o].v, __ATOMIC_ACQUIRE);
+		unsigned used = tail - head;
+		if (used > PIPE_SIZE)
+			return -EIO;
+		if (used < PIPE_SIZE) {
+			size_t k = MIN(n, PIPE_SIZE - used);
+			for (size_t i = 0; i < k;) {
+				unsigned at = (tail + i) & (PIPE_SIZE - 1);
+				size_t piece = MIN(k - i, PIPE_SIZE - at);
+				memcpy(h->ring[o] + at, buf + i, piece);
+				i += piece;
+			}
+			/* release: the bytes are there before the reader sees the tail */
+			__atomic_store_n(&h->hdr->tail[o].v, tail + k, __ATOMIC_RELEASE);
+			wake(fd, h);
+			return k;
 		}
-		/* release: the bytes are there before the reader sees the tail */
-		__atomic_store_n(&h->hdr->tail[o].v, tail + k, __ATOMIC_RELEASE);
-		wake(fd, h);
-		return k;
+		if (tries >= spin_tries) {
+			long r = sleep_until(h, writable);
+			if (r < 0)
+				return r;
+			tries = 0;
+		}
 	}
-	if (tries >= spin_tries) {
-		long r = sleep_until(h, writable);
-		if (r < 0)
-			return r;
-		tries = 0;
-	}
-}

@@ -6,13 +6,13 @@
  * (about 7 minutes an arch), too slow for make test-labs: not run there.
  */
 /* REGION kernel/pipe.c pipe 1 1 */
-struct pipe *p = f->priv;
-int end = f->arg;
-__atomic_store_n(&p->hdr->closed[end], 1, __ATOMIC_SEQ_CST);
-spin_lock(&p->lock);
-struct urecv *mine = p->recv[end];
-p->recv[end] = NULL;
-spin_unlock(&p->lock);
-if (mine)
-	uintr_put(mine);
-pipe_put(p);
+	struct pipe *p = f->priv;
+	int end = f->arg;
+	__atomic_store_n(&p->hdr->closed[end], 1, __ATOMIC_SEQ_CST);
+	spin_lock(&p->lock);
+	struct urecv *mine = p->recv[end];
+	p->recv[end] = NULL;
+	spin_unlock(&p->lock);
+	if (mine)
+		uintr_put(mine);
+	pipe_put(p);
