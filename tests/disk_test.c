@@ -293,8 +293,45 @@ static void corrupt(struct run *r)
 	}
 }
 
+/*
+ * A full disk: files of 4 MiB (the most one file holds) until a write
+ * fails with -ENOSPC; the file system is still whole (fsck after the
+ * power-off), and removing a file makes room again.
+ */
+static void full(struct run *r)
+{
+	private_image(r);
+	struct vm *vm = boot_image(r);
+	char name[12];
+	int i;
+	for (i = 0; i < 16; i++) { /* a 32 MiB disk holds fewer than 8 */
+		randword(name, sizeof(name));
+		type(vm, "gen 4194304 %d > /home/user/%s\r", i, name);
+		char l[160]; /* expect's line lasts only until the next call */
+		snprintf(l, sizeof(l), "%s", expect(vm, WRITE_MS, "^gen: (4194304 bytes|write: )"));
+		expect(vm, CMD_MS, PROMPT);
+		if (strstr(l, "write: ")) {
+			check(vm, strstr(l, "No space left on device"), "not -ENOSPC: %s", l);
+			break;
+		}
+	}
+	check(vm, i < 16, "64 MiB of files on a 32 MiB disk");
+	note("full after %d files of 4 MiB", i);
+	type(vm, "rm /home/user/%s\r", name);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "gen 100000 > /home/user/%s\r", name);
+	expect(vm, WRITE_MS, "^gen: 100000 bytes");
+	expect(vm, CMD_MS, PROMPT);
+	clean_poweroff(vm);
+	fsck();
+}
+
 const struct test disk_tests[] = {
-    {"disk/persist", 4, ALL, persist, 2}, {"disk/persist-1cpu", 2, ALL, persist, 1},
-    {"disk/crash", 6, ALL, crash, 2},	  {"disk/crash-1cpu", 3, ALL, crash, 1},
-    {"disk/corrupt", 4, ALL, corrupt, 2}, {0},
+    {"disk/persist", 4, ALL, persist, 2},
+    {"disk/persist-1cpu", 2, ALL, persist, 1},
+    {"disk/crash", 6, ALL, crash, 2},
+    {"disk/crash-1cpu", 3, ALL, crash, 1},
+    {"disk/corrupt", 4, ALL, corrupt, 2},
+    {"disk/full", 4, ALL, full, 2},
+    {0},
 };
