@@ -3,7 +3,8 @@
  * what a boot wrote is there in the next, byte-exact; a power cut at a
  * random moment loses no operation that had completed and leaves an
  * image the host's fsck passes; an image with bad metadata is refused
- * with a clear message, and the system still comes up.
+ * with a clear message, and the system still comes up; a full disk
+ * says -ENOSPC and stays whole.
  *
  * Each test boots its own copy of the grader's pristine disk0.img
  * without snapshot=on (`make print-qemu DISKIMG=path`), so the writes
