@@ -161,9 +161,11 @@ qemu-gdb: deps kernel gdb-target $(DISK)
 	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER))) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
 
 # The grader asks for the command lines instead of repeating them.
-# NODISK=1 leaves the disk out (the benchmarks: tests/bench/bench.mk).
+# NODISK=1 leaves the disk out (the benchmarks: tests/bench/bench.mk);
+# DISKIMG=path boots that image instead, and keeps its writes (the disk
+# tests: tests/disk_test.c).
 print-qemu: $(DISK0)
-	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(call disk_opts,$(DISK0),$(comma)snapshot=on)) $(call net_opts,$(NETPORT))'
+	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(if $(DISKIMG),$(call disk_opts,$(DISKIMG)),$(call disk_opts,$(DISK0),$(comma)snapshot=on))) $(call net_opts,$(NETPORT))'
 print-qemu-uboot:
 	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
 
