@@ -190,9 +190,9 @@ static void raw_peer(void)
 	for (int round = 0; round < 6; round++) {
 		long n = PIPE_SIZE - 5000 + round * 997; /* a whole ring at most */
 		/* the peer writes, the library reads */
-		unsigned t = h->tail[e].v;
+		unsigned t = h->tail[e].v, s = h->skew[e]; /* where byte i goes: pipe.h */
 		for (long i = 0; i < n; i++)
-			ring[(t + i) & (PIPE_SIZE - 1)] = pattern(pos + i);
+			ring[(t + i + s) & (PIPE_SIZE - 1)] = pattern(pos + i);
 		__atomic_store_n(&h->tail[e].v, t + n, __ATOMIC_RELEASE);
 		for (long k = 0; k < n;) {
 			long r = read(fds[0], buf, n - k);
@@ -211,8 +211,9 @@ static void raw_peer(void)
 		unsigned hd = h->head[e].v;
 		bad += writeall(fds[1], buf, n) != n;
 		bad += __atomic_load_n(&h->tail[e].v, __ATOMIC_ACQUIRE) != hd + n;
+		s = __atomic_load_n(&h->skew[e], __ATOMIC_RELAXED); /* after the tail, as a reader */
 		for (long i = 0; i < n; i++)
-			bad += ring[(hd + i) & (PIPE_SIZE - 1)] != pattern(pos + i);
+			bad += ring[(hd + i + s) & (PIPE_SIZE - 1)] != pattern(pos + i);
 		__atomic_store_n(&h->head[e].v, hd + n, __ATOMIC_RELEASE);
 		pos += n;
 	}
