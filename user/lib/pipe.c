@@ -110,6 +110,7 @@ static void wake(int fd, struct hwfd *h)
 }
 
 /* wait()'s timeout for a sleep on h: none (-1), or what is left of h->until. */
+__attribute__((unused)) /* a region may solve its task without it */
 static long long timeout(struct hwfd *h)
 {
 	u64 now = now_ns();
@@ -185,6 +186,7 @@ static unsigned at(struct hwfd *h, unsigned ring, unsigned i)
  * instructions (x86_64's rep movs do not care: 393 k either way). The reader has taken every byte
  * (head == tail, loaded with acquire): no byte is read under the old skew after this.
  */
+__attribute__((unused)) /* a region may solve its task without it */
 static void align_to(struct hwfd *h, unsigned o, unsigned tail, const u8 *buf)
 {
 	__atomic_store_n(&h->hdr->skew[o], (unsigned)((uptr)buf - tail) & 7, __ATOMIC_RELAXED);
