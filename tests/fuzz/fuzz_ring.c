@@ -129,6 +129,23 @@ void file_put(struct file *f)
 {
 	(void)f;
 }
+/* Completion interrupts: this target's rings never ask for one
+   (op_ring_create copies out nothing here), so none is ever bound. */
+int uintr_vector_own(struct thread *t, int fd, struct urecv **u, unsigned *vector)
+{
+	(void)t, (void)fd, (void)u, (void)vector;
+	return -EBADF;
+}
+void uintr_kick(struct urecv *u, unsigned vector)
+{
+	(void)u, (void)vector;
+	abort(); /* no ring here has a completion interrupt */
+}
+void uintr_put(struct urecv *u)
+{
+	(void)u;
+	abort();
+}
 /* The process table ring.c counts a user's rings in: no other process. */
 static struct proc others[NPROC];
 struct proc *proc_table(void)
