@@ -5,10 +5,15 @@
 #                       the student tree of a lab (default build/handout/<name>)
 #   make grade LAB=<name> [ARCH=...]
 #                       that lab's tests (labs/<name>/tests), its host unit
-#                       tests and its grader tests, in one score
-#   make test-labs      for every lab with a folder, on both arches: its
+#                       tests and its grader tests, in one score; with
+#                       LAB='<name> <name>...' those labs' tests together
+#   make test-labs [LAB_REF=listed]
+#                       for every lab with a folder, on both arches: its
 #                       handout builds, its tests fail there, the earlier
 #                       labs' tests pass there, and the reference passes them
+#                       (LAB_REF=listed: only listed, not run; `make test`
+#                       runs them all on the reference in test-grade and
+#                       test-unit)
 #   make lab-list LAB=<name> [ARCH=...]
 #                       the tests `make grade LAB=<name>` runs, without running them
 #   make gradescope LAB=<name> [GRADESCOPE_DIR=<path>]
@@ -42,8 +47,8 @@
 
 HANDOUT_DIR ?= build/handout/$(LAB)
 
-LAB_MANIFEST = labs/$(LAB)/tests
-lab_lines = $(shell grep -v '^\#' $(LAB_MANIFEST) 2>/dev/null)
+LAB_MANIFEST = $(foreach l,$(LAB),labs/$(l)/tests)
+lab_lines = $(shell cat $(LAB_MANIFEST) 2>/dev/null | grep -v '^\#')
 # Read by GRADE_TESTS in tests/tests.mk.
 LAB_TESTS = $(filter-out unit:%,$(lab_lines))
 # The manifest's unit entries for the arches graded (GRADE_ARCHES, tests.mk):
@@ -60,7 +65,8 @@ GRADESCOPE_DIR ?= build/gradescope/$(LAB)
 
 lab-check:
 	@[ -n "$(LAB)" ] || { echo "LAB=<name> is missing; the labs: $$(grep -v '^#' labs/labs.txt | tr '\n' ' ')"; exit 1; }
-	@[ -f $(LAB_MANIFEST) ] || { echo "lab $(LAB) has no $(LAB_MANIFEST) (not out yet?)"; exit 1; }
+	@for l in $(LAB); do [ -f labs/$$l/tests ] || \
+		{ echo "lab $$l has no labs/$$l/tests (not out yet?)"; exit 1; }; done
 
 handout: lab-check
 	@sh labs/handout.sh $(LAB) $(HANDOUT_DIR)
@@ -83,7 +89,7 @@ GRADE_FLAGS += $(foreach u,$(LAB_UNIT),-u $(u))
 endif
 
 test-labs:
-	@sh labs/test-labs.sh
+	@LAB_REF=$(LAB_REF) sh labs/test-labs.sh
 
 lab-list: lab-check $(GRADER)
 	@$(GRADER) -l -a $(ARCH) $(GRADE_FLAGS) $(foreach t,$(GRADE_TESTS),'$(t)')

@@ -36,6 +36,7 @@ struct opts {
 	const char *dir; /* results go here */
 	unsigned seed;	 /* of the random inputs: -s repeats a run */
 	int verbose;	 /* show every test's output, not only failures' */
+	int first;	 /* -x: start no QEMU test once one test has failed */
 	char **filters;	 /* select tests by name */
 	int nfilters;
 	char **units; /* -u: host unit test programs, "bin[:points]" */
@@ -63,9 +64,11 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: grader [-a riscv64|x86_64|all] [-c cpus] [-j jobs] [-t secs] [-o dir]\n"
-		"              [-s seed] [-l] [-v] [-u bin[:points]]... [filter...]\n"
+		"              [-s seed] [-l] [-v] [-x] [-u bin[:points]]... [filter...]\n"
 		"  a filter selects the tests whose name starts with it or matches it as a glob\n"
 		"  -l lists the selected tests; -v shows the output of passed tests too\n"
+		"  -x starts no QEMU test once a test has failed (each scores 0, \"not run\"):\n"
+		"     enough to show that a tree fails, in a moment (labs/test-labs.sh)\n"
 		"  -u grades each test of the host unit test program bin (source\n"
 		"     tests/unit/<bin's name>.c) as unit/<suite>/<test>, worth points (1);\n"
 		"     with -u and no filter, no QEMU test runs\n");
@@ -226,7 +229,8 @@ static void print(const struct result *r, const struct opts *o)
 {
 	const struct test *t = r->run.test;
 	printf("%-8s %-*s %-4s %3d/%-3d %6.1fs\n", r->run.arch, o->namew, t->name,
-	       r->passed ? "ok" : "FAIL", r->passed ? t->points : 0, t->points, r->secs);
+	       r->passed ? "ok" : r->skipped ? "SKIP" : "FAIL", r->passed ? t->points : 0,
+	       t->points, r->secs);
 	if (!r->passed || o->verbose) {
 		/* Indented, so the eye finds the next result line. */
 		for (const char *p = r->output; *p;) {
@@ -249,12 +253,29 @@ static void list(const struct result *res, int n, const struct opts *o)
 	}
 }
 
-/* Run them all, at most o->jobs at once, printing each result in table order. */
-static void run_all(struct result *res, int n, const struct opts *o)
+/* -x: a test not started because an earlier one failed. It fails (scores 0). */
+static void not_run(struct result *r)
+{
+	r->skipped = 1;
+	r->output = strdup("not run: an earlier test failed (grader -x)\n");
+}
+
+/*
+ * Run them all, at most o->jobs at once, printing each result in table
+ * order. With -x, once a test has failed (failed: a unit test already
+ * had) the tests not yet started are skipped; those running finish.
+ */
+static void run_all(struct result *res, int n, const struct opts *o, int failed)
 {
 	int next = 0, shown = 0, running = 0;
 	while (shown < n) {
 		for (; running < o->jobs && next < n; next++) {
+			for (int i = 0; i < next; i++)
+				failed |= res[i].output && !res[i].passed;
+			if (o->first && failed) {
+				not_run(&res[next]);
+				continue;
+			}
 			launch(&res[next], o);
 			running += res[next].pid > 0;
 		}
@@ -278,7 +299,7 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 	struct opts o = {.arches = ALL, .cpus = 2, .jobs = 2, .limit = 900, .dir = "build/results"};
 	o.seed = time(NULL) ^ getpid();
 	int c, listing = 0;
-	while ((c = getopt(argc, argv, "a:c:j:t:o:s:lvu:")) != -1) {
+	while ((c = getopt(argc, argv, "a:c:j:t:o:s:lvxu:")) != -1) {
 		switch (c) {
 		case 'a':
 			o.arches = 0;
@@ -308,6 +329,9 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 			break;
 		case 'v':
 			o.verbose = 1;
+			break;
+		case 'x':
+			o.first = 1;
 			break;
 		case 'u':
 			o.units = realloc(o.units, (o.nunits + 1) * sizeof(*o.units));
@@ -360,9 +384,12 @@ int grade_main(int argc, char **argv, const struct test *const *suites)
 	setvbuf(stdout, NULL, _IOLBF, 0); /* a line as soon as a test ends, even into a pipe */
 	printf("grading %d test%s, %d at a time (seed %u: -s %u repeats the random inputs)\n", n,
 	       n == 1 ? "" : "s", o.jobs, o.seed, o.seed);
-	for (int i = 0; i < nunit; i++)
+	int failed = 0;
+	for (int i = 0; i < nunit; i++) {
 		print(&res[i], &o);
-	run_all(res + nunit, n - nunit, &o);
+		failed |= !res[i].passed;
+	}
+	run_all(res + nunit, n - nunit, &o, failed);
 
 	int score = 0, max = 0, passed = 0;
 	for (int i = 0; i < n; i++) {

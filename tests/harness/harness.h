@@ -19,6 +19,7 @@ struct result {
 	long start;	/* when it started, in ms */
 	double secs;	/* how long it took */
 	int passed;
+	int skipped;	 /* not run (grader -x): it fails */
 	char *output;	 /* what it wrote: notes and failure messages */
 	int unit;	 /* a host unit test (unit.c): its struct test is malloc'ed */
 	char cmocka[80]; /* a unit test's name in cmocka: "test_layout" */
