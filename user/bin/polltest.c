@@ -387,8 +387,12 @@ static long destroy_busy(void)
 	for (int i = 2; i < 8; i++)
 		sq[i] = (struct sqe){.opcode = OP_NOP};
 	__atomic_store_n(&h->sq_tail, 8, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&h->sq_head, __ATOMIC_ACQUIRE) != 8) /* the poller takes them */
-		;
+	/* the poller takes them; if it went to sleep first, it must be
+	   woken (docs/polling.md: the tail, a full barrier, then the flag) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&h->sq_head, __ATOMIC_ACQUIRE) != 8)
+		if (__atomic_load_n(&h->sq_flags, __ATOMIC_ACQUIRE) & RING_NEED_WAKEUP)
+			ring_enter(id, 0, RING_ENTER_WAKEUP);
 	return ring_destroy(id);
 }
 
