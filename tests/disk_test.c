@@ -323,7 +323,7 @@ static void corrupt(struct run *r)
 
 /*
  * A full disk: files of 1 MiB until a write fails with -ENOSPC; the file
- * system is still whole (fsck after the power-off), and removing a file
+ * system is still whole (fsck after the power-off), and removing a whole file
  * makes room again. The disk is a small one (FULL_MB) made for the test:
  * filling the grader's 32 MiB disk took five minutes under TCG.
  */
@@ -331,10 +331,12 @@ static void full(struct run *r)
 {
 	private_image_of(r, FULL_MB);
 	struct vm *vm = boot_image(r);
-	char name[12];
+	char name[12], first[12];
 	int i;
 	for (i = 0; i < 2 * FULL_MB; i++) { /* it holds fewer than FULL_MB */
 		randword(name, sizeof(name));
+		if (i == 0)
+			memcpy(first, name, sizeof(first));
 		type(vm, "gen 1048576 %d > /home/user/%s\r", i, name);
 		char l[160]; /* expect's line lasts only until the next call */
 		/* whole lines only: a line half printed matches a shorter pattern
@@ -349,9 +351,11 @@ static void full(struct run *r)
 	}
 	check(vm, i < 2 * FULL_MB, "%d MiB of files on a %d MiB disk", 2 * FULL_MB, FULL_MB);
 	note("full after %d files of 1 MiB", i);
-	type(vm, "rm /home/user/%s\r", name);
+	/* a whole 1 MiB file (the last one holds only what fitted) */
+	check(vm, i > 0, "not even one file of 1 MiB fitted");
+	type(vm, "rm /home/user/%s\r", first);
 	expect(vm, CMD_MS, PROMPT);
-	type(vm, "gen 100000 > /home/user/%s\r", name);
+	type(vm, "gen 100000 > /home/user/%s\r", first);
 	expect(vm, WRITE_MS, "^gen: 100000 bytes");
 	expect(vm, CMD_MS, PROMPT);
 	clean_poweroff(vm);
