@@ -36,16 +36,19 @@ excluded() {
 	return 1
 }
 
+# Copy everything at once, then rewrite the few sources that have regions
+# (a file without one comes out of regions.awk unchanged).
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
 git ls-files --cached --others --exclude-standard | sort -u | while read -r f; do
 	[ -f "$f" ] || continue # deleted but still in the index
 	excluded "$f" && continue
-	mkdir -p "$dir/$(dirname "$f")"
-	case $f in
-	*.c | *.h | *.S)
-		awk -v lab="$lab" -v order="$order" -v file="$f" -f labs/regions.awk "$f" >"$dir/$f" ||
-			exit 1
-		;;
-	*) cp -p "$f" "$dir/$f" ;;
-	esac
+	echo "$f"
+done >"$list"
+tar -cf - -T "$list" | tar -xpf - -C "$dir"
+grep -E '\.(c|h|S)$' "$list" | while read -r f; do
+	grep -q '/\* LAB [a-z0-9_]* ' "$f" || continue
+	awk -v lab="$lab" -v order="$order" -v file="$f" -f labs/regions.awk "$f" >"$dir/$f" ||
+		exit 1
 done
 echo "handout: lab $lab in $dir"
