@@ -372,6 +372,27 @@ static void filters(void **state)
 	}
 }
 
+/* -x: after the first failure (fake/timeout), no later test starts, each
+   "SKIP" and 0; one running alongside (-j 1 here: none) would finish. */
+static void first_failure(void **state)
+{
+	struct grading *g = *state;
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd),
+		 "/proc/%d/exe fake -a riscv64 -j 1 -x -o %s fake/pass fake/timeout "
+		 "fake/status fake/hang",
+		 getpid(), g->dir);
+	struct vm *vm = vm_start(cmd);
+	assert_int_equal(vm_wait_exit(vm, 30000), 1);
+	assert_non_null(vm_seen(vm, "^riscv64 +fake/pass +ok +1/1 "));
+	assert_non_null(vm_seen(vm, "^riscv64 +fake/timeout +FAIL +0/2 "));
+	assert_non_null(vm_seen(vm, "^riscv64 +fake/status +SKIP +0/2 "));
+	assert_non_null(vm_seen(vm, "^riscv64 +fake/hang +SKIP +0/1 "));
+	assert_non_null(vm_seen(vm, "not run: an earlier test failed"));
+	assert_string_equal(vm_tail(vm, 2), "Score: 1/6\n1 passed, 3 failed\n");
+	vm_free(vm);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "fake")) {
@@ -389,6 +410,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(failed_expect),   cmocka_unit_test(failed_status),
 	    cmocka_unit_test(failed_assert),   cmocka_unit_test(hang_stopped),
 	    cmocka_unit_test(junit),	       cmocka_unit_test(filters),
+	    cmocka_unit_test(first_failure),
 	};
 	int failed = cmocka_run_group_tests_name("console driver", vm_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("grading", grading_tests, grade_fakes, clean_fakes);
