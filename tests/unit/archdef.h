@@ -50,6 +50,10 @@ static inline void arch_irq_disable(void)
 	host_irq_on = 0;
 }
 static inline void arch_relax(void) {}
+static inline _Bool arch_uintr_native(void)
+{
+	return 0;
+}
 static inline unsigned long long arch_tf_sysno(struct trapframe *tf)
 {
 	return tf->sysno;
