@@ -142,10 +142,10 @@ void op_complete(struct op *op, int res, u32 cflags)
 	if (rest) {
 		rest->cancel = res < 0;
 		rest->next = NULL;
-		spin_lock(&r->lock);
+		spin_lock_irqoff(&r->lock);
 		*r->deferred_end = rest;
 		r->deferred_end = &rest->next;
-		spin_unlock(&r->lock);
+		spin_unlock_irqoff(&r->lock);
 		spin_lock(&sched_lock);
 		/* blocked in wait() or asleep: come and run it (a poller that has
 		   stopped cannot be freed while we hold sched_lock) */
@@ -164,11 +164,11 @@ void op_complete(struct op *op, int res, u32 cflags)
 void op_continue(struct ring *r)
 {
 	while (__atomic_load_n(&r->deferred, __ATOMIC_ACQUIRE)) {
-		spin_lock(&r->lock);
+		spin_lock_irqoff(&r->lock);
 		struct op *c = r->deferred;
 		if (c && !(r->deferred = c->next))
 			r->deferred_end = &r->deferred;
-		spin_unlock(&r->lock);
+		spin_unlock_irqoff(&r->lock);
 		if (c)
 			op_chain(c, true, c->cancel);
 	}

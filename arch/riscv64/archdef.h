@@ -144,4 +144,10 @@ static inline void arch_tf_set_ret(struct trapframe *tf, u64 val)
 {
 	tf->a0 = val;
 }
+
+/* No RISC-V hart delivers user interrupts itself: uintr.c emulates. */
+static inline bool arch_uintr_native(void)
+{
+	return false;
+}
 #endif

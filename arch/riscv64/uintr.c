@@ -369,12 +369,9 @@ const char *arch_uintr_fault(int err, u64 *cause)
 /*
  * Native user interrupts (kernel/arch.h): no RISC-V hart has them (the
  * N extension was never ratified, and our send instruction is ours), so
- * the kernel always emulates; kernel/uintr.c never calls the others.
+ * the kernel always emulates (arch_uintr_native() is false, archdef.h);
+ * kernel/uintr.c never calls the others.
  */
-bool arch_uintr_native(void)
-{
-	return false;
-}
 
 void arch_uintr_load(struct uintr_recv *r, struct uintr_send *s)
 {

@@ -180,4 +180,10 @@ static inline void arch_tf_set_ret(struct trapframe *tf, u64 val)
 {
 	tf->rax = val;
 }
+
+extern bool uintr_native; /* uintr.c: decided once, on the boot CPU */
+static inline bool arch_uintr_native(void)
+{
+	return uintr_native;
+}
 #endif

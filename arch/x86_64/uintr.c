@@ -405,13 +405,8 @@ static inline u64 uintr_tt(const struct uintr_send *s)
  * ------------------------------------------------------------------- */
 #include "machine.h"
 
-static bool native;	 /* decided once, on the boot CPU */
+bool uintr_native;	 /* decided once, on the boot CPU (archdef.h) */
 static bool x2apic_mode; /* the LAPIC's mode, for NDST */
-
-bool arch_uintr_native(void)
-{
-	return native;
-}
 
 static void stui(void)
 {
@@ -456,13 +451,13 @@ void uintr_cpu_init(void)
 			has = d & CPUID_7_UINTR;
 		}
 		bool forced = cmdline_get("uintr", mode, sizeof(mode)) && !strcmp(mode, "emulate");
-		native = has && !forced;
+		uintr_native = has && !forced;
 		x2apic_mode = rdmsr(MSR_APIC_BASE) >> 10 & 1;
-		printf("uintr: %s\n", native ? "native (UIPI)"
-				      : has  ? "emulated (uintr=emulate)"
-					     : "emulated (the CPU has no UINTR)");
+		printf("uintr: %s\n", uintr_native ? "native (UIPI)"
+				      : has	   ? "emulated (uintr=emulate)"
+						   : "emulated (the CPU has no UINTR)");
 	}
-	if (!native)
+	if (!uintr_native)
 		return;
 	u64 cr4;
 	asm volatile("movq %%cr4, %0" : "=r"(cr4));

@@ -318,6 +318,23 @@ static void chains(void)
 		fail("kept-completion", "getpid %s, then %d completions, user_data %llx", show(me),
 		     n, c.user_data);
 
+	/* ... and so is one already submitted when the call starts: the
+	   library's straight-through path (nothing prepared) finds it
+	   first in the CQ, not its own, and must keep it and go on */
+	s = sq_get();
+	s->opcode = OP_NOP;
+	s->user_data = 0x5678;
+	long sub = sq_submit();
+	me = getpid();
+	c = (struct cqe){0};
+	n = cq_reap(&c, 1);
+	if (sub == 1 && me > 0 && n == 1 && c.user_data == 0x5678 && c.res == 0)
+		ok("kept-completion-submitted");
+	else
+		fail("kept-completion-submitted",
+		     "submit %ld, getpid %s, then %d completions, user_data %llx", sub, show(me), n,
+		     c.user_data);
+
 	/* a LINK left on the program's last, unsubmitted entry must not tie
 	   the library's own entry to it: the blocking call still answers */
 	s = sq_get();

@@ -414,12 +414,12 @@ static inline __attribute__((always_inline)) struct sqe *call_slot(struct uring 
 	return s;
 }
 
-/* The second half: tag the entry in slot s, submit it, wait for its completion. */
-static inline __attribute__((always_inline)) long call_run(struct uring *u, struct sqe *s,
-							   unsigned *cflags)
+/* The second half, once the entry tagged `tag` is in the slot just
+ * before u->sq_tail: submit it, wait for its completion. */
+static inline __attribute__((always_inline)) long call_wait(struct uring *u, u64 tag,
+							    unsigned *cflags)
 {
 	long r;
-	u64 tag = s->user_data = UD_LIB | ++u->seq;
 	unsigned next = u->sq_tail; /* one past our entry */
 
 	/* 1. push: ring_enter (or, polled, publish) until the kernel has
@@ -456,6 +456,14 @@ static inline __attribute__((always_inline)) long call_run(struct uring *u, stru
 	}
 }
 
+/* Both halves after call_slot(): tag the entry in slot s, then call_wait(). */
+static inline __attribute__((always_inline)) long call_run(struct uring *u, struct sqe *s,
+							   unsigned *cflags)
+{
+	u64 tag = s->user_data = UD_LIB | ++u->seq;
+	return call_wait(u, tag, cflags);
+}
+
 long ring_call(const struct sqe *e, unsigned *cflags)
 {
 	struct uring *u = self();
@@ -477,9 +485,11 @@ long ring_call(const struct sqe *e, unsigned *cflags)
  * the entry cost a getpid() 7 more instructions on x86_64. The slot is
  * the program's until sq_tail covers it: the kernel reads it only then.
  */
-long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *cflags)
+/* ring_call_fields() but for its common case: a function of its own, so
+ * that the common case saves no registers for it (noinline). */
+static __attribute__((noinline)) long call_fields(struct uring *u, u8 opcode, int fd, u64 off,
+						  u64 addr, u32 len, unsigned *cflags)
 {
-	struct uring *u = self();
 	long err;
 	busy(u);
 	struct sqe *s = call_slot(u, &err);
@@ -489,6 +499,50 @@ long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *c
 	}
 	unbusy(u);
 	return err;
+}
+
+/* call_wait(), out of line for the same reason */
+static __attribute__((noinline)) long call_wait_slow(struct uring *u, u64 tag, unsigned *cflags)
+{
+	return call_wait(u, tag, cflags);
+}
+
+long ring_call_fields(u8 opcode, int fd, u64 off, u64 addr, u32 len, unsigned *cflags)
+{
+	struct uring *u = self();
+	/*
+	 * The common case, straight through: no completion handler (so no
+	 * busy marks), not polled, nothing prepared (sq_head has caught up
+	 * with our tail, so the SQ has room and sq_flush has nothing to
+	 * do): fill the slot, publish, one ring_enter, and if the next
+	 * completion is ours, done: the library's part of a getpid() went
+	 * from 150 instructions to 93 on x86_64. Anything else - a completion
+	 * that is not ours first, the entry not taken, an error - goes on
+	 * as the general path would after its submit (call_wait: it
+	 * submits again, which is harmless once the entry is taken).
+	 */
+	if (!u->fn && !u->polled &&
+	    __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE) == u->sq_tail) {
+		struct sqe *s = &u->sq[u->sq_tail++ & u->sqmask];
+		sqe_set(s, opcode, fd, off, addr, len);
+		u64 tag = s->user_data = UD_LIB | ++u->seq;
+		/* release: the entry is written before the tail that covers it */
+		__atomic_store_n(&u->hdr->sq_tail, u->sq_tail, __ATOMIC_RELEASE);
+		ring_enter(u->id, 1, 0);
+		/* acquire: the kernel wrote the entry before it published cq_tail */
+		if (__atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE) != u->cq_head) {
+			struct cqe c = u->cq[u->cq_head & u->cqmask];
+			if (c.user_data == tag) {
+				/* release: done reading the slot before the kernel may reuse it */
+				__atomic_store_n(&u->hdr->cq_head, ++u->cq_head, __ATOMIC_RELEASE);
+				if (cflags)
+					*cflags = c.flags;
+				return c.res;
+			}
+		}
+		return call_wait_slow(u, tag, cflags);
+	}
+	return call_fields(u, opcode, fd, off, addr, len, cflags);
 }
 
 /* Drop every completion, then submit: what exit() does until it is gone. */
