@@ -29,8 +29,14 @@ FNR == 1 {
 	else
 		cell[key] = sprintf("%s/s, %.2f MB/s, %s lost", field("dgps"), field("mbps"), field("lost"))
 	if (field("client_calls") != "" && field("client_calls") != "-" || field("netd_intr") != "-" && field("netd_intr") != "")
-		ent[key] = sprintf("| %s | %s | %s | %s | %s | %s | %s |", name[run], c, field("client_calls"),
-			field("client_exc"), field("client_intr"), field("netd_intr"), field("netd_entries"))
+	{
+		ent[key] = sprintf("| %s | %s | %s | %s | %s | %s | %s |", name[run], c,
+			field("client_calls"), field("client_exc"), field("client_intr"), field("client_sleeps"),
+			field("client_wakes"))
+		drv[key] = sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", name[run], c,
+			field("netd_intr"), field("netd_entries"), field("netd_calls"), field("netd_exc"),
+			field("netd_intr_entries"), field("netd_sleeps"), field("netd_wakes"))
+	}
 }
 END {
 	print "# UDP between the host and the guest" > md
@@ -47,15 +53,25 @@ END {
 			cell[r SUBSEP "udp-stream-64"], cell[r SUBSEP "udp-stream-1400"], loadv[r] > md
 	}
 	print "" > md
-	print "duet'"'"'s kernel entries per datagram: udpecho'"'"'s own (system calls," > md
-	print "exceptions, interrupts), and netd'"'"'s per frame the card received." > md
+	split("udp-rtt-64 udp-rtt-1400 udp-stream-64 udp-stream-1400", cs, " ")
+	print "duet'"'"'s kernel entries per datagram in the client, udpecho: its own" > md
+	print "system calls, exceptions and interrupts, and the sleeps on its" > md
+	print "connection and the wake-ups it sent netd that cause them." > md
 	print "" > md
-	print "| run | case | udpecho calls | udpecho exceptions | udpecho interrupts | netd interrupts | netd entries |" > md
+	print "| run | case | calls | exceptions | interrupts | sleeps | wake-ups sent |" > md
 	print "| --- | --- | --- | --- | --- | --- | --- |" > md
 	for (i = 1; i <= nrun; i++)
-		for (j = 1; j <= 4; j++) {
-			split("udp-rtt-64 udp-rtt-1400 udp-stream-64 udp-stream-1400", cs, " ")
+		for (j = 1; j <= 4; j++)
 			if ((runs[i] SUBSEP cs[j]) in ent) print ent[runs[i] SUBSEP cs[j]] > md
-		}
+	print "" > md
+	print "And in netd, per frame the card received: the card'"'"'s interrupts (each" > md
+	print "one re-arm, a system call), netd'"'"'s kernel entries, by kind, its sleeps" > md
+	print "and the wake-ups it sent." > md
+	print "" > md
+	print "| run | case | interrupts | entries | calls | exceptions | interrupts taken | sleeps | wake-ups sent |" > md
+	print "| --- | --- | --- | --- | --- | --- | --- | --- | --- |" > md
+	for (i = 1; i <= nrun; i++)
+		for (j = 1; j <= 4; j++)
+			if ((runs[i] SUBSEP cs[j]) in drv) print drv[runs[i] SUBSEP cs[j]] > md
 }' "$@"
 echo "bench-udp: wrote $dir/udp.md, $dir/udp.tsv"

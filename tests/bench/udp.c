@@ -30,10 +30,10 @@
  * udpecho's lines (its own thread's system calls, exceptions and
  * interrupts every 128 datagrams it echoed, and how often it slept and
  * woke netd up) and netd's (every 256
- * frames the card received: interrupts and netd's kernel entries so
- * far). A case gets the udpecho lines printed while it ran, and the
- * difference between the first and last netd line printed while it
- * ran, per frame. Linux has no such counters for us: "-".
+ * frames the card received: interrupts, and netd's kernel entries so
+ * far by kind, its sleeps and wake-ups sent). A case gets the udpecho lines printed while it ran,
+ *and the difference between the first and last netd line printed while it ran, per frame. Linux has
+ *no such counters for us: "-".
  *
  * OUT gets "# qemu", "# load" and one BENCH line per case; OUT.console
  * the transcript. Exit status 0 only if every case ran.
@@ -54,6 +54,7 @@
 
 #define EVERY	       128   /* udpecho -s: a line every this many datagrams */
 #define WARM	       EVERY /* round trips before the first case (ARP, caches) */
+#define WARM_LOST      10    /* lost in a row: the echo does not work */
 #define RTT_N	       512
 #define RTT_LOST_MS    2000
 #define STREAM_N       4096
@@ -144,7 +145,10 @@ static void drain(int ms)
 static void entries(size_t from, char *s, size_t len)
 {
 	double dg = 0, k[5] = {0, 0, 0, 0, 0};
-	double in0 = -1, irq0 = 0, ent0 = 0, in1 = 0, irq1 = 0, ent1 = 0;
+	/* netd's lines: frames in, interrupts, then its entries by kind,
+	   sleeps and wake-ups; the first and the last printed in the case */
+	double d0[7] = {-1}, d1[7], d[7];
+	int nd = 0;
 	for (char *l = vm->log + from; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		long n;
 		unsigned long long c, x, i, a, b, e, z, w;
@@ -156,27 +160,38 @@ static void entries(size_t from, char *s, size_t len)
 		} else if (
 		    sscanf(l, "netd: card: %llu in, %llu out, %llu interrupts, %llu kernel entries",
 			   &a, &b, &i, &e) == 4) {
-			if (in0 < 0)
-				in0 = a, irq0 = i, ent0 = e;
-			in1 = a, irq1 = i, ent1 = e;
+			d[0] = a, d[1] = i;
+		} else if (sscanf(
+			       l,
+			       "netd: entries: %llu calls, %llu exceptions, %llu interrupts, %llu "
+			       "sleeps, %llu wake-ups",
+			       &c, &x, &i, &z, &w) == 5) {
+			d[2] = c, d[3] = x, d[4] = i, d[5] = z, d[6] = w;
+			memcpy(nd++ ? d1 : d0, d, sizeof(d));
 		}
 	}
-	int w = 0;
+	int o = 0;
 	if (dg > 0)
-		w = snprintf(
+		o = snprintf(
 		    s, len,
 		    " client_dgrams=%.0f client_calls=%.4f client_exc=%.4f client_intr=%.4f"
 		    " client_sleeps=%.4f client_wakes=%.4f",
 		    dg, k[0] / dg, k[1] / dg, k[2] / dg, k[3] / dg, k[4] / dg);
 	else
-		w = snprintf(s, len,
+		o = snprintf(s, len,
 			     " client_dgrams=0 client_calls=- client_exc=- client_intr=-"
 			     " client_sleeps=- client_wakes=-");
-	if (in1 > in0 && in0 >= 0)
-		snprintf(s + w, len - w, " netd_frames=%.0f netd_intr=%.4f netd_entries=%.4f",
-			 in1 - in0, (irq1 - irq0) / (in1 - in0), (ent1 - ent0) / (in1 - in0));
+	double f = nd > 1 ? d1[0] - d0[0] : 0;
+	if (f > 0)
+		snprintf(s + o, len - o,
+			 " netd_frames=%.0f netd_intr=%.4f netd_entries=%.4f netd_calls=%.4f"
+			 " netd_exc=%.4f netd_intr_entries=%.4f netd_sleeps=%.4f netd_wakes=%.4f",
+			 f, (d1[1] - d0[1]) / f,
+			 (d1[2] + d1[3] + d1[4] - d0[2] - d0[3] - d0[4]) / f, (d1[2] - d0[2]) / f,
+			 (d1[3] - d0[3]) / f, (d1[4] - d0[4]) / f, (d1[5] - d0[5]) / f,
+			 (d1[6] - d0[6]) / f);
 	else
-		snprintf(s + w, len - w, " netd_frames=0 netd_intr=- netd_entries=-");
+		snprintf(s + o, len - o, " netd_frames=0 netd_intr=- netd_entries=-");
 }
 
 /* Before a case: the console read up to now; returns where the case's lines start. */
@@ -188,7 +203,7 @@ static size_t begin(void)
 
 static void finish(size_t from, const char *line)
 {
-	char k[512] = "";
+	char k[768] = "";
 	drain(1000); /* the guest's last lines of the case */
 	if (!is_linux)
 		entries(from, k, sizeof(k));
@@ -344,12 +359,16 @@ int main(int argc, char **argv)
 	fprintf(out, "BENCH start os=%s window=%d rtt_lost_ms=%d stream_lost_ms=%d\n",
 		is_linux ? "linux" : "duet", WINDOW, RTT_LOST_MS, STREAM_LOST_MS);
 	/* warm-up: ARP on both sides, the first frames through QEMU */
-	int warm = 0;
-	for (int i = 0; i < 10 * WARM && warm < WARM; i++)
-		warm += round_trip(64) >= 0;
+	int warm = 0, lost = 0;
+	while (warm < WARM && lost < WARM_LOST)
+		if (round_trip(64) >= 0)
+			warm++, lost = 0;
+		else
+			lost++;
 	if (warm < WARM) {
-		snprintf(vm->why, sizeof(vm->why), "%d echoes of %d", warm, WARM);
-		return fail(o, "the warm-up lost echoes");
+		drain(1000);
+		snprintf(vm->why, sizeof(vm->why), "%d lost in a row after %d echoes", lost, warm);
+		return fail(o, "the warm-up lost its echoes");
 	}
 	rtt_case(64);
 	rtt_case(1400);
