@@ -20,6 +20,9 @@
 #       -icount with one CPU (instructions), then under plain TCG with
 #       two vCPUs (time: the 2-CPU pipe ping-pongs). Writes
 #       docs/bench/linux.md and linux.tsv, the ratios.
+#   make bench-udp
+#       UDP from the host to an echo in the guest, duet and Linux
+#       (below, "UDP between the host and the guest"): docs/bench/udp.md.
 #   make test-budget
 #       the budget test (part of `make test`): on each arch, one boot
 #       under -icount with one CPU runs the cases of
