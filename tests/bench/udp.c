@@ -6,10 +6,11 @@
  *
  * picks a free host UDP port, puts it where the command says @PORT@
  * (`make print-qemu NETPORT=@PORT@`: QEMU forwards the host's loopback
- * UDP port to the guest's port 7), boots the guest, starts the echo in it (duet: types `udpecho
- * -s 128 7 &` at the shell's prompt; with -l the guest is Linux whose
- * /init, tests/bench/linux.c, echoes on port 7 when its command line
- * says udpecho=7), then measures from the host:
+ * UDP port to the guest's port 7), boots the guest, starts the echo in
+ * it (duet: types `udpecho -s 128 7 &` at the shell's prompt; with -l
+ * the guest is Linux whose /init, tests/bench/linux.c, echoes on port
+ * 7 when its command line says udpecho=7), warms up with 128 round
+ * trips, then measures from the host:
  *
  *	udp-rtt-SIZE     one datagram of SIZE bytes (64, 1400) there and
  *	                 back, one at a time (RTT_N of them): the median,
@@ -27,13 +28,16 @@
  * vary with the host's load (the "# load" lines say how loaded it was).
  *
  * duet's kernel entries per datagram come from the guest's console:
- * udpecho's lines (its own thread's system calls, exceptions and
- * interrupts every 128 datagrams it echoed, and how often it slept and
- * woke netd up) and netd's (every 256
- * frames the card received: interrupts, and netd's kernel entries so
- * far by kind, its sleeps and wake-ups sent). A case gets the udpecho lines printed while it ran,
- *and the difference between the first and last netd line printed while it ran, per frame. Linux has
- *no such counters for us: "-".
+ * udpecho's lines (every 128 datagrams it echoed: its own thread's
+ * system calls, exceptions and interrupts, and how often it slept and
+ * woke netd up) and netd's (every 256 frames the card received: its
+ * interrupts, netd's kernel entries so far by kind, its sleeps and
+ * wake-ups sent). A case gets the udpecho lines printed while it ran,
+ * and the difference between the first and the last netd lines printed
+ * while it ran, per frame. Every case's count of datagrams is a
+ * multiple of 128, so udpecho's lines fall on the cases' edges unless
+ * a datagram was lost on its way in. Linux has no such counters for
+ * us: "-".
  *
  * OUT gets "# qemu", "# load" and one BENCH line per case; OUT.console
  * the transcript. Exit status 0 only if every case ran.
