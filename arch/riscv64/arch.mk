@@ -39,12 +39,15 @@ QEMU_HW := -smp $(CPUS) -m 256M
 
 # -no-reboot: a reset request (a crash in firmware) exits QEMU instead of
 # looping; the kernel itself exits through arch_poweroff().
-QEMU_OPTS := -machine virt $(QEMU_HW) -bios $(OPENSBI) -kernel $(KERNEL_IMG) -nographic -no-reboot
-# The disk (drive hd0, the Makefile's disk_opts) on a virtio-mmio transport,
-# as a modern (virtio 1.x) device: QEMU's default there is the legacy interface.
-QEMU_DISK := -device virtio-blk-device,drive=hd0 -global virtio-mmio.force-legacy=false
-# The network card (netdev n0, the Makefile's net_opts), on another
-# virtio-mmio transport: modern too, by QEMU_DISK's -global, always with it.
+# Every virtio-mmio transport is a modern (virtio 1.x) device: QEMU's
+# default there is the legacy interface, which blkd and netd refuse. In
+# QEMU_OPTS, not with the disk: a boot without one (the benchmarks'
+# NODISK=1) still has a modern network card.
+QEMU_OPTS := -machine virt $(QEMU_HW) -bios $(OPENSBI) -kernel $(KERNEL_IMG) -nographic -no-reboot \
+	-global virtio-mmio.force-legacy=false
+# The disk (drive hd0, the Makefile's disk_opts) on a virtio-mmio transport.
+QEMU_DISK := -device virtio-blk-device,drive=hd0
+# The network card (netdev n0, the Makefile's net_opts), on another.
 QEMU_NET := -device virtio-net-device,netdev=n0
 
 # ---- U-Boot ---------------------------------------------------------------

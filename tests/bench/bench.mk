@@ -20,6 +20,9 @@
 #       -icount with one CPU (instructions), then under plain TCG with
 #       two vCPUs (time: the 2-CPU pipe ping-pongs). Writes
 #       docs/bench/linux.md and linux.tsv, the ratios.
+#   make bench-udp
+#       UDP from the host to an echo in the guest, duet and Linux
+#       (below, "UDP between the host and the guest"): docs/bench/udp.md.
 #   make test-budget
 #       the budget test (part of `make test`): on each arch, one boot
 #       under -icount with one CPU runs the cases of
@@ -50,7 +53,7 @@ BENCH_REPORT := sh tests/bench/report.sh
 BENCH_DEPS := gnuplot:gnuplot-nox cpio:cpio apt-get:apt dpkg-deb:dpkg \
 	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 
-.PHONY: bench bench-quick bench-linux bench-deps test-budget
+.PHONY: bench bench-quick bench-linux bench-udp bench-deps test-budget
 
 # The same check and install as `make deps`, with our packages added.
 bench-deps:
@@ -236,3 +239,60 @@ bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD)
 	$(BENCH_REPORT) linux $(BENCH_DOCS) $(BENCH_SHIFT) \
 		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt \
 		$(BENCH_RAW)/linux-tcg.txt $(BENCH_RAW)/linux-duet-tcg.txt
+
+# ---- UDP between the host and the guest ------------------------------------
+#
+#   make bench-udp [ARCH=...]
+#       UDP round trips and streams from the host to an echo in the guest
+#       through QEMU's user network and a forwarded port
+#       (tests/bench/udp.c): duet's udpecho on each arch, and Linux's
+#       (tests/bench/linux.c with udpecho=7) on x86_64, under plain TCG
+#       with BENCH_UDP_CPUS vCPUs: times, so a benchmark only, never a
+#       test. Writes docs/bench/udp.md and udp.tsv.
+
+BENCH_UDP := $(BENCH_B)/bench-udp
+BENCH_UDP_CPUS := 2 1
+LINUX_INITRD_UDP := $(BENCH_LINUX)/initrd-udp.cpio
+# Debian's virtio-net driver and what it needs, in load order.
+LINUX_NET_MODULES := virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+	failover net_failover virtio_net
+
+$(BENCH_UDP): tests/bench/udp.c tests/harness/vm.c tests/harness/vm.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/bench/udp.c tests/harness/vm.c
+
+# /init and the modules, from the same .deb as the kernel, numbered in /m
+# in the order /init loads them.
+$(LINUX_INITRD_UDP): tests/bench/linux.c $(LINUX_KERNEL)
+	@rm -rf $(BENCH_LINUX)/root-udp && mkdir -p $(BENCH_LINUX)/root-udp/m
+	$(HOSTCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $(BENCH_LINUX)/root-udp/init $<
+	@set -e; deb=$$(ls $(BENCH_LINUX)/linux-image-6.1*-amd64_*.deb | tail -1); \
+	t=$(BENCH_LINUX)/root-udp/deb; mkdir -p $$t; \
+	dpkg-deb --fsys-tarfile $$deb | tar -x -C $$t --wildcards $(LINUX_NET_MODULES:%='*/%.ko'); \
+	i=10; for m in $(LINUX_NET_MODULES); do \
+		f=$$(find $$t -name $$m.ko); \
+		[ -n "$$f" ] || { echo "bench-udp: no $$m.ko in $$deb"; exit 1; }; \
+		mv $$f $(BENCH_LINUX)/root-udp/m/$$i-$$m.ko; i=$$((i + 1)); \
+	done; rm -rf $$t
+	cd $(BENCH_LINUX)/root-udp && find init m | cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd-udp.cpio
+
+bench-udp: bench-deps $(BENCH_UDP) $(LINUX_KERNEL) $(LINUX_INITRD_UDP)
+	@$(call bench_kernels,$(BENCH_ARCHES))
+	@mkdir -p $(BENCH_RAW) $(BENCH_DOCS)
+	@set -e; files=""; for n in $(BENCH_UDP_CPUS); do \
+		for a in $(BENCH_ARCHES); do \
+			q=$$($(MAKE) -s --no-print-directory print-qemu ARCH=$$a CPUS=$$n NODISK=1 NETPORT=@PORT@); \
+			f=$(BENCH_RAW)/udp-duet-$$a-$${n}cpu.txt; \
+			echo "bench-udp: duet $$a, $$n CPU(s), under TCG"; \
+			$(BENCH_UDP) $$f "$$q"; files="$$files $$f"; \
+			if [ $$a = x86_64 ]; then \
+				f=$(BENCH_RAW)/udp-linux-$$a-$${n}cpu.txt; \
+				echo "bench-udp: Linux $$a, $$n CPU(s), under the same options"; \
+				$(BENCH_UDP) -l $$f "$$(echo "$$q" | \
+					sed 's|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD_UDP)|') \
+					-append '$(LINUX_APPEND) udpecho=7'"; \
+				files="$$files $$f"; \
+			fi; \
+		done; \
+	done; \
+	sh tests/bench/udp-report.sh $(BENCH_DOCS) $$files

@@ -43,22 +43,37 @@
  * that we could read as cheaply as duet's OP_STATS, so entries are "-":
  * not measured, rather than guessed.
  *
+ * With udpecho=PORT on the kernel's command line (which the kernel
+ * hands to /init as an environment variable) it is instead the UDP echo
+ * of `make bench-udp` (tests/bench/udp.c): it loads the virtio-net
+ * driver's modules (Debian builds them as modules; bench.mk puts them in
+ * /m of this initramfs, in load order), gives eth0 the address duet's
+ * netd has, 10.0.2.15/24 on QEMU's user network, and sends every UDP
+ * datagram to PORT back to its sender, one recvfrom and one sendto
+ * each, as duet's udpecho does, until QEMU is stopped.
+ *
  * Built with the host's gcc -static; runs as PID 1, so it must not exit:
  * it ends with reboot(POWER_OFF), which QEMU's PC machine turns into an
  * exit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -431,6 +446,76 @@ fail:
 		close(ffd);
 }
 
+/* ---- udpecho=PORT: the UDP echo (make bench-udp) ------------------------ */
+
+static void stop(const char *what)
+{
+	printf("BENCH udpecho error=\"%s: %m\"\n", what);
+	fflush(stdout);
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+/* Load /m's modules in the order of their names (bench.mk numbers them). */
+static void modules(void)
+{
+	struct dirent **e;
+	int n = scandir("/m", &e, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char path[300];
+		snprintf(path, sizeof(path), "/m/%s", e[i]->d_name);
+		int fd = e[i]->d_name[0] == '.' ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+			stop(path);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up, by hand */
+static void address(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq r;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.ifr_name, "eth0");
+	struct sockaddr_in *a = (struct sockaddr_in *)&r.ifr_addr;
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = inet_addr("10.0.2.15");
+	if (s < 0 || ioctl(s, SIOCSIFADDR, &r) < 0)
+		stop("eth0's address");
+	a->sin_addr.s_addr = inet_addr("255.255.255.0");
+	if (ioctl(s, SIOCSIFNETMASK, &r) < 0)
+		stop("eth0's netmask");
+	if (ioctl(s, SIOCGIFFLAGS, &r) < 0)
+		stop("eth0's flags");
+	r.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &r) < 0)
+		stop("eth0 up");
+	close(s);
+}
+
+static void udpecho(int port)
+{
+	modules();
+	address();
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		stop("bind");
+	printf("\nBENCH udpecho ready port=%d\n",
+	       port); /* a new line first: the firmware's escapes */
+	fflush(stdout);
+	static char buf[65536];
+	for (;;) {
+		socklen_t len = sizeof(a);
+		long n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&a, &len);
+		if (n >= 0)
+			sendto(s, buf, n, 0, (struct sockaddr *)&a, len);
+	}
+}
+
 int main(void)
 {
 	/* PID 1 gets the console from the kernel only if the initramfs has
@@ -441,6 +526,8 @@ int main(void)
 		dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("udpecho"))
+		udpecho(atoi(getenv("udpecho")));
 	/* a new line first: the firmware's last escape sequence has none */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	printf("\nBENCH start arch=x86_64 os=linux cpus=%ld mode=full warm=%d reps=%d\n", cpus,

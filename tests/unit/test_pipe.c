@@ -5,7 +5,8 @@
  * kernel/abi/pipe.h. So a mistake made the same way in the library's
  * reader and writer (the wrap-around, say) still shows, and so do the
  * rules of sleeping: user interrupts masked and the flag up while
- * waiting, the flag down after, a wake-up sent only to an end that sleeps,
+ * waiting, the flag down after, a wake-up sent only to an end that sleeps
+ * (by pipe_take, only to one that may sleep for room),
  * an index that lies, a reader that is gone.
  */
 #include <setjmp.h>
@@ -158,6 +159,22 @@ static void test_wake_only_sleepers(void **state)
 	assert_int_equal(host_sends, 1);
 }
 
+/* pipe_take wakes the writer only if it may sleep for room: on a full ring. */
+static void test_take_wakes_only_for_room(void **state)
+{
+	(void)state;
+	u8 b[8];
+	peer_write(8, 1);
+	hdr->waiting[1] = 1; /* the peer sleeps, for bytes in its own inbox */
+	assert_int_equal(pipe_take(FD, b, 8), 8);
+	assert_int_equal(host_sends, 0);
+	assert_int_equal(hdr->waiting[1], 1); /* not taken: still asleep */
+	peer_write(PIPE_SIZE, 2);	      /* full: it may sleep for room now */
+	assert_int_equal(pipe_take(FD, b, 8), 8);
+	assert_int_equal(host_sends, 1);
+	assert_int_equal(hdr->waiting[1], 0);
+}
+
 /* A tail claiming more than the ring holds is an error, not bytes. */
 static void test_lying_index(void **state)
 {
@@ -195,6 +212,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_wrap_against_peer, setup),
 	    cmocka_unit_test_setup(test_sleep_protocol, setup),
 	    cmocka_unit_test_setup(test_wake_only_sleepers, setup),
+	    cmocka_unit_test_setup(test_take_wakes_only_for_room, setup),
 	    cmocka_unit_test_setup(test_lying_index, setup),
 	    cmocka_unit_test_setup(test_reader_gone, setup),
 	    cmocka_unit_test_setup(test_bytes_then_eof, setup),

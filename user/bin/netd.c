@@ -148,16 +148,26 @@ static void rx_post(u16 k)
 	virtio_offer(&v, RXQ, k);
 }
 
-/* What the card has cost so far: tests/net_test.c divides two of these
-   lines (docs/servers.md, "Network"). */
+/* What the card has cost so far: tests/net_test.c and `make bench-udp`
+   (tests/bench/udp.c) divide two of these lines (docs/servers.md,
+   "Network"). The second says what the entries were: system calls
+   (a re-arm per interrupt, sleeps), exceptions (emulated user-interrupt
+   instructions: CLUI and STUI around a sleep, a wake-up sent, a UIRET),
+   interrupts; and the sleeps and wake-ups sent that cause most of them
+   (pipe_stats). */
 static void report(void)
 {
 	struct kstats ks;
 	if (kstats(&ks) < 0)
 		return;
+	unsigned long long *k = ks.thread;
+	u64 sleeps, wakes;
+	pipe_stats(&sleeps, &wakes);
 	printf("netd: card: %llu in, %llu out, %llu interrupts, %llu kernel entries\n", card_in,
-	       card_out, irqs,
-	       ks.thread[KS_SYSCALL] + ks.thread[KS_EXCEPTION] + ks.thread[KS_INTERRUPT]);
+	       card_out, irqs, k[KS_SYSCALL] + k[KS_EXCEPTION] + k[KS_INTERRUPT]);
+	printf("netd: entries: %llu calls, %llu exceptions, %llu interrupts, %llu sleeps, %llu "
+	       "wake-ups\n",
+	       k[KS_SYSCALL], k[KS_EXCEPTION], k[KS_INTERRUPT], sleeps, wakes);
 }
 
 /* Every frame the card has received, through the stack; true if any. */

@@ -407,7 +407,21 @@ long pipe_take(int fd, void *buf, size_t n)
 	if (buf)
 		copy(h, e, head, buf, n, false);
 	__atomic_store_n(&h->hdr->head[e].v, head + n, __ATOMIC_RELEASE);
-	wake(fd, h);
+	/*
+	 * Wake the writer only if it may sleep for room. A writer sleeps
+	 * only on a full ring (writable()), so unless the ring was full
+	 * before this take, with the tail as it is now, the other end's flag
+	 * is up for bytes of its own inbox (a client waiting for the answer
+	 * to what we just took), and a wake-up would only make it look and
+	 * sleep again: on one CPU, a second sleep and wake-up per UDP round
+	 * trip (docs/benchmarks.md, "UDP between the host and the guest").
+	 * The tail is loaded after a full barrier, as wake() loads the flag:
+	 * a writer that put the flag up and then missed our head sees its
+	 * own full ring here, through its tail.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->hdr->tail[e].v, __ATOMIC_RELAXED) - head >= PIPE_SIZE)
+		wake(fd, h);
 	return n;
 }
 
