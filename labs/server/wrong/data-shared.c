@@ -1,0 +1,35 @@
+/*
+ * Wrong: the new inode shares the old one's data instead of a copy: a
+ * holder of the old file writes into the new one (and both free it).
+ * caught by unit: test_fsd chmod_replaces
+ */
+/* REGION user/lib/fstree.c server 3 1 */
+	u8 *data = isdir(ip) ? NULL : ip->data; /* the same bytes */
+	struct inode *nip = ialloc(mode, uid, gid);
+	if (!nip) {
+		free(data);
+		return -ENOMEM;
+	}
+	nip->gen = ip->gen + 1;
+	if (isdir(ip)) {
+		nip->de = ip->de;
+		nip->sub = ip->sub;
+		nip->size = ip->size;
+		nip->cap = ip->cap;
+		ip->de = NULL;
+		ip->sub = NULL;
+		ip->size = ip->cap = 0;
+	} else {
+		nip->data = data;
+		nip->size = nip->cap = ip->size;
+	}
+	if (d) {
+		char name[NAME];
+		memcpy(name, d->de[k].name, NAME);
+		dir_set(d, k, name, nip); /* the switch: the entry now names the copy */
+	} else {
+		root = nip;
+	}
+	ip->nlink = 0;
+	maybe_free(ip);
+	return 0;

@@ -1,0 +1,17 @@
+/*
+ * Wrong: the owner is checked against the group's bits (shift 3 where
+ * the owner's are at 6): a file 0600 is closed to its owner, 0060 open.
+ * caught by unit: test_allowed owner
+ */
+/* REGION kernel/fs.c server 1 1 */
+	unsigned t = st->mode & S_IFMT;
+	if (t != S_IFREG && t != S_IFDIR)
+		return -EIO; /* the server answered nonsense */
+	bool rd = q->access != O_WRONLY, wr = q->access != O_RDONLY || q->write_needed;
+	if (t == S_IFDIR && wr)
+		return -EISDIR;
+	if (q->req.uid == 0)
+		return 0;
+	unsigned shift = q->req.uid == st->uid ? 3 : q->req.gid == st->gid ? 3 : 0;
+	unsigned bits = st->mode >> shift & 7;
+	return (rd && !(bits & 4)) || (wr && !(bits & 2)) ? -EACCES : 0;

@@ -1,0 +1,18 @@
+/*
+ * Wrong: a WAIT_CHILD item is ready when any child has exited, not the
+ * one it names: waiting for one job wakes at another's end.
+ * caught by unit: test_wait child_item
+ */
+/* REGION kernel/wait.c wait 1 1 */
+	switch (it->type) {
+	case WAIT_RING: /* destroyed since validate() (by a chain): ready, -EBADF next */
+		return !t->rings[it->id] || ring_ready(t->rings[it->id]);
+	case WAIT_CHILD:
+		return child_exited(t->proc, -1);
+	case WAIT_UINTR: /* taking a vector: reported here, so it is never delivered too */
+		return it->id ? uintr_take(t, it->id & (UINTR_NVEC - 1)) : uintr_pending(t);
+	case WAIT_READ:
+		return !f || f->ops->readable(f);
+	default: /* WAIT_WRITE: the console never makes a writer wait */
+		return true;
+	}
