@@ -107,10 +107,6 @@ const char *arch_uintr_fault(int err, u64 *cause)
 	*cause = (u64)-err;
 	return "uintr fault";
 }
-bool arch_uintr_native(void)
-{
-	return false;
-}
 void arch_uintr_load(struct uintr_recv *r, struct uintr_send *s)
 {
 	(void)r, (void)s;
