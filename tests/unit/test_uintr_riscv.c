@@ -91,7 +91,7 @@ static struct uintr_recv receiver(void)
 static u64 csr(struct uintr_recv *r, int n)
 {
 	struct trapframe tf = pattern();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	assert_int_equal(run(r, NULL, &tf, CSRI(n, X0, RS, A0), &post), UINTR_DONE);
 	return tf.a0;
 }
@@ -200,7 +200,7 @@ static void test_csr_access(void **state)
 {
 	(void)state;
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), want;
 
 	/* csrrw a0, uscratch, a1: old value out, new in */
@@ -273,7 +273,7 @@ static void test_csr_warl(void **state)
 {
 	(void)state;
 	const u64 want[] = {0x11, 1, ~2ull, ~0ull, ~1ull, ~0ull, ~0ull, 0};
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	for (size_t c = 0; c < ARRAY_SIZE(csrs); c++) {
 		struct uintr_recv r = {0};
 		struct trapframe tf = pattern();
@@ -299,7 +299,7 @@ static void test_uip(void **state)
 {
 	(void)state;
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern();
 
 	assert_int_equal(csr(&r, 0x044), 0);
@@ -360,7 +360,7 @@ static void test_masking(void **state)
 	(void)state;
 	struct uintr_mem m = {0};
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old = tf;
 
 	uintr_post(&r, 9);
@@ -387,7 +387,7 @@ static void test_uret(void **state)
 {
 	(void)state;
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), want;
 
 	r.epc = CODE + 0x202;
@@ -423,7 +423,7 @@ static void test_roundtrip(void **state)
 	struct fakemem f = {0};
 	struct uintr_mem m = fake_mem(&f);
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old = tf;
 
 	u8 *code = fake_map(&f, CODE, 0x1000, false, 0);
@@ -566,7 +566,7 @@ static void test_send(void **state)
 static void test_no_receiver(void **state)
 {
 	(void)state;
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old = tf;
 	assert_int_equal(run(NULL, NULL, &tf, URET_W, &post), UINTR_EILL);
 	assert_int_equal(run(NULL, NULL, &tf, CSRI(0x000, 1, RSI, X0), &post), UINTR_EILL);
@@ -582,7 +582,7 @@ static void test_trap_fetch(void **state)
 	struct uintr_mem m = fake_mem(&f);
 	struct uintr_recv r = receiver();
 	struct uintr_send s = {0};
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old;
 	u8 *code = fake_map(&f, CODE, 0x1000, false, 0);
 
@@ -620,7 +620,7 @@ static void test_trap_reported(void **state)
 	struct uintr_mem m = fake_mem(&f);
 	struct uintr_recv r = receiver();
 	struct uintr_send s = {0};
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern();
 
 	r.enabled = true;

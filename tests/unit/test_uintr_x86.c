@@ -235,7 +235,7 @@ static void test_testui(void **state)
 {
 	(void)state;
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), want;
 
 	tf.rflags = RF_FIXED | RF_IF | RF_DF | RF_TF | RF_OSZAPC;
@@ -260,7 +260,7 @@ static void test_clui_stui(void **state)
 {
 	(void)state;
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), want = tf;
 	const u8 clui5[] = {0x2e, 0xf3, 0x0f, 0x01, 0xee};
 
@@ -282,7 +282,7 @@ static void test_clui_stui(void **state)
 static void test_no_receiver(void **state)
 {
 	(void)state;
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), want = tf;
 	assert_int_equal(run(NULL, NULL, &tf, stui_b, 4, &post), UINTR_EILL);
 	assert_int_equal(run(NULL, NULL, &tf, uiret_b, 4, &post), UINTR_EILL);
@@ -382,7 +382,7 @@ static void test_uiret_roundtrip(void **state)
 	struct fakemem f;
 	struct uintr_mem m = setup_mem(&f);
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old = tf;
 
 	uintr_post(&r, 33);
@@ -405,7 +405,7 @@ static void test_uiret_flags_mask(void **state)
 	struct uintr_mem m = setup_mem(&f);
 	struct uintr_recv r = receiver();
 	struct uintr_insn in;
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern();
 	u64 sp = STACK + 0x100;
 
@@ -439,7 +439,7 @@ static void test_uiret_bad(void **state)
 	struct uintr_mem m = setup_mem(&f);
 	struct uintr_recv r = receiver();
 	struct uintr_insn in;
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old;
 	u64 sp = STACK + 0x100;
 
@@ -473,7 +473,7 @@ static void test_uif_masks(void **state)
 	struct fakemem f;
 	struct uintr_mem m = setup_mem(&f);
 	struct uintr_recv r = receiver();
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old = tf;
 
 	r.enabled = false;
@@ -701,7 +701,7 @@ static void test_trap_fetch(void **state)
 	struct uintr_mem m = setup_mem(&f);
 	struct uintr_recv r = receiver();
 	struct uintr_send s = {0};
-	struct uintr_post post;
+	struct uintr_post post = {0}; // a stub (lab uintr) may leave it
 	struct trapframe tf = pattern(), old;
 
 	/* STUI in the last 4 bytes of the code page: the fetch stops at the page end */
