@@ -178,7 +178,7 @@ DEPS := qemu-system-riscv64:qemu-system-misc qemu-system-x86_64:qemu-system-x86 
 	/usr/sbin/mkfs.fat:dosfstools /usr/sbin/sfdisk:fdisk gcc:gcc make:make \
 	/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin:opensbi \
 	/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin:u-boot-qemu \
-	/usr/include/cmocka.h:libcmocka-dev cpio:cpio
+	/usr/include/cmocka.h:libcmocka-dev cpio:cpio ccache:ccache
 
 deps:
 	@missing=""; for d in $(DEPS); do \

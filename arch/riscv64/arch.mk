@@ -5,7 +5,8 @@
 # Or, for `make qemu-uboot`: OpenSBI -> U-Boot -> boot.scr on a FAT disk
 # -> bootm of a uImage -> our kernel, at the same address.
 
-CC := riscv64-unknown-elf-gcc
+# CCACHE: a compiler cache put in front, if set (labs/test-labs.sh sets it)
+CC := $(CCACHE) riscv64-unknown-elf-gcc
 OBJCOPY := riscv64-unknown-elf-objcopy
 NM := riscv64-unknown-elf-nm
 

@@ -2,7 +2,8 @@
 # QEMU boots, the U-Boot ROM and disk, and the QEMU command lines.
 # Included by the top Makefile, which defines B (build/x86_64) and CPUS.
 
-CC := gcc
+# CCACHE: a compiler cache put in front, if set (labs/test-labs.sh sets it)
+CC := $(CCACHE) gcc
 OBJCOPY := objcopy
 NM := nm
 
