@@ -680,8 +680,8 @@ int main(int argc, char **argv)
 	   meanwhile is seen or wakes us (kernel/abi/pipe.h). */
 	struct kstats ks;
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
-	int fds[NCONN];
-	bool woke = false; /* the last round ended in a sleep */
+	int fds[NCONN + 1]; /* the connections, and blkd's */
+	bool woke = false;  /* the last round ended in a sleep */
 	for (unsigned round = 0;; round++) {
 		bool busy = false, more = false;
 		long long due = disk_back(); /* -1, or ns: the disk needs looking at then */
@@ -703,11 +703,15 @@ int main(int argc, char **argv)
 		if (busy)
 			continue;
 		/* nothing to do: look a little longer, then sleep */
+		if (fs == &disk_fs && blkdev_gone(&disk))
+			continue; /* blkd died while we were idle: disk_back() */
 		int n = 0;
 		for (u32 m = live, i = 0; m; m >>= 1, i++)
 			if (m & 1)
 				fds[n++] = conns[i].fd;
 		bool ready = false;
+		if (fs == &disk_fs && disk.fd >= 0)
+			fds[n++] = disk.fd; /* its end closing wakes us */
 		for (int s = 0; s < spin && !ready && !more; s++)
 			for (u32 m = live, i = 0; m && !ready; m >>= 1, i++)
 				ready =

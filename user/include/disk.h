@@ -134,6 +134,10 @@ int blkdev_open(struct blkdev *d, const char *path);
    how many ns until calling again is worth it (an open in flight, or
    the back-off while blkd is away). Never waits for blkd. */
 long long blkdev_reopen(struct blkdev *d);
+/* Between requests: has blkd died (or sent what nobody asked)? Then the
+   device is down. A sleeping client waits on d->fd too: the end closing
+   wakes it, so a restart is noticed before the next request needs it. */
+bool blkdev_gone(struct blkdev *d);
 
 /* ---- bcache.c ------------------------------------------------------ */
 

@@ -121,6 +121,15 @@ int blkdev_open(struct blkdev *d, const char *path)
 	return fd < 0 ? fd : attach(d, fd);
 }
 
+bool blkdev_gone(struct blkdev *d)
+{
+	/* between requests nothing may come: bytes, or the end closed (blkd
+	   died), both mean the connection is no good */
+	if (d->fd >= 0 && pipe_ready(d->fd))
+		down(d);
+	return d->b.down;
+}
+
 long long blkdev_reopen(struct blkdev *d)
 {
 	struct cqe c;
