@@ -211,7 +211,8 @@ static unsigned gen_sum(long n, long seed)
 }
 
 /* A line that may already have come (the console's order is not the
-   events' when several programs print): seen, or wait for it. */
+   events' when several programs print): seen, or wait for it. A
+   background program's line may follow the shell's prompt on its line. */
 static const char *came(struct vm *vm, int ms, const char *re)
 {
 	const char *l = vm_seen(vm, re);
@@ -244,7 +245,7 @@ static void blkd_restart(struct run *r)
 	/* kill it once the file has some bytes: in the middle of the write
 	   (the checks hold wherever the kill lands) */
 	long size = 0;
-	for (int i = 0; i < STATS_MAX && size == 0 && !vm_seen(vm, "^gen: "); i++) {
+	for (int i = 0; i < STATS_MAX && size == 0 && !vm_seen(vm, "^(\\$ )?gen: "); i++) {
 		type(vm, "stat /home/user/%s\r", w);
 		l = expect(vm, CMD_MS, "/home/user/%s: (No such file or directory|file mode .*)$",
 			   w);
@@ -260,14 +261,14 @@ static void blkd_restart(struct run *r)
 	seen(vm, "init: blkd exited with status 137: restarting it in 0 ms$");
 	seen(vm, "fsd: lost /dev/disk");
 	/* the writer: done, or an error; never a hang */
-	l = came(vm, DISK_MS, "^gen: ([0-9]+ bytes, checksum [0-9a-f]{8}|write: .+)$");
+	l = came(vm, DISK_MS, "^(\\$ )?gen: ([0-9]+ bytes, checksum [0-9a-f]{8}|write: .+)$");
 	note("the writer: %s", l);
 	char sum[9] = "";
 	if (strstr(l, "checksum")) {
-		check(vm, atol(l + 5) == BIG, "the writer says %s", l);
+		check(vm, atol(strstr(l, "gen: ") + 5) == BIG, "the writer says %s", l);
 		snprintf(sum, sizeof(sum), "%s", strstr(l, "checksum ") + 9);
 	}
-	came(vm, DISK_MS, "^\\[[0-9]+\\] done, status [01]$");
+	came(vm, DISK_MS, "^(\\$ )?\\[[0-9]+\\] done, status [01]$");
 	/* the shell's prompt came before some of those lines, or after: a
 	   word of our own, then the prompt after it */
 	type(vm, "echo %s\r", x);

@@ -718,7 +718,7 @@ int main(int argc, char **argv)
 				    (m & 1) && (inbox(&conns[i]) != 0 || client_gone(&conns[i]));
 		if (ready)
 			continue;
-		if (more || due == 0) {
+		if (more) {
 			msleep(1); /* a client is half-way through a message: it will not wake us */
 		} else if (n == 0) {
 			/* no connection: only the kernel can have work for us (and

@@ -156,7 +156,8 @@ long long blkdev_reopen(struct blkdev *d)
 	if (c.res >= 0 && attach(d, c.res) == 0)
 		return 0;
 	/* no blkd yet (fsd answered the lookup itself), or it died again */
-	d->next = now_ns() + (BACKOFF_NS << MIN(d->fails, BACKOFF_MAX));
+	now = now_ns();
+	d->next = now + (BACKOFF_NS << MIN(d->fails, BACKOFF_MAX));
 	d->fails++;
-	return d->next - now_ns();
+	return d->next - now;
 }
