@@ -41,19 +41,20 @@ static int spawn_args(struct op *op, struct spawn_args *a, int *uid, int *gid)
 		return -EINVAL;
 	if (copyin(op->proc->pt, a, op->sqe.addr, sizeof(*a)) < 0)
 		return -EFAULT;
-	if ((a->flags & ~SPAWN_FG) || a->nfds > NFD)
+	if ((a->flags & ~(SPAWN_FG | SPAWN_ARCHIVE)) || a->nfds > NFD)
 		return -EINVAL;
 	struct ring *r = op->ring; /* its credentials are the caller's */
 	*uid = a->uid == -1 ? r->uid : a->uid;
 	*gid = a->gid == -1 ? r->gid : a->gid;
-	return (*uid != r->uid || *gid != r->gid) && r->uid != 0 ? -EPERM : 0;
+	bool other = *uid != r->uid || *gid != r->gid || (a->flags & SPAWN_ARCHIVE);
+	return other && r->uid != 0 ? -EPERM : 0;
 }
 
 /*
  * OP_SPAWN. A file server holds the program files, their modes and their bytes:
  * where one is mounted, fs.c checks the caller may execute the program,
- * loads it, then calls spawn_run. Where none is (early in boot), the
- * program comes from the boot archive.
+ * loads it, then calls spawn_run. Where none is (early in boot), or
+ * with SPAWN_ARCHIVE (root only), the program comes from the boot archive.
  */
 int op_spawn(struct op *op)
 {
@@ -66,7 +67,11 @@ int op_spawn(struct op *op)
 		return r;
 	if (!path[0])
 		return -ENOENT;
-	if ((r = fs_exec(op, path)) != 0 || (r = archive_find(path, &image, &size)) < 0)
+	/* SPAWN_ARCHIVE: the file server is not asked. The disk driver's
+	   restart needs it: the server cannot load a program from a disk
+	   whose driver is the program (docs/servers.md). */
+	if ((!(a.flags & SPAWN_ARCHIVE) && (r = fs_exec(op, path)) != 0) ||
+	    (r = archive_find(path, &image, &size)) < 0)
 		return r;
 	return spawn_run(op, path, image, size);
 }

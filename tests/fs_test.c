@@ -8,12 +8,15 @@
  * run: a line goes into a file through a pipe (`echo ... | tee`), comes
  * back through another (`cat | wc`), and the file is stat'ed, chmod'ed
  * (a new identity, and the unprivileged user is now refused), renamed,
- * listed and removed.
+ * listed and removed. And the servers die: init restarts fsd (its
+ * clients fail, none hangs), and blkd under fsd's writes (fsd reconnects,
+ * the disk stays whole).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/disk.h"
 #include "harness/shell.h"
 #include "harness/vm.h"
 
@@ -193,6 +196,118 @@ static void giveup(struct run *r)
 	expect(vm, CMD_MS, PROMPT);
 }
 
+#define BIG	  1048576 /* the writer's file: a transaction per 64 KiB, many of them */
+#define DISK_MS	  600000  /* a MiB through blkd, a restart, under TCG, busy host */
+#define STATS_MAX 200	  /* looks at the writer's file before the kill, at most */
+
+/* gen's checksum of the first n bytes it writes with seed (user/bin/gen.c:
+   its pattern, FNV-1a) */
+static unsigned gen_sum(long n, long seed)
+{
+	unsigned h = 2166136261u;
+	for (long i = 0; i < n; i++)
+		h = (h ^ (unsigned char)(i * 7 + seed + (i >> 11))) * 16777619u;
+	return h;
+}
+
+/* A line that may already have come (the console's order is not the
+   events' when several programs print): seen, or wait for it. A
+   background program's line may follow the shell's prompt on its line. */
+static const char *came(struct vm *vm, int ms, const char *re)
+{
+	const char *l = vm_seen(vm, re);
+	return l ? l : expect(vm, ms, "%s", re);
+}
+
+/*
+ * blkd killed while a client writes a big file (docs/servers.md,
+ * "Restarting servers"): init starts it again from the boot archive,
+ * fsd reconnects and mounts the disk again under its open files. The
+ * writer gets an error or completes; afterwards files are written and
+ * read back byte-exact, the old ones are still there, and after a clean
+ * power-off the host's fsck finds the image clean. On the test's own
+ * copy of the disk (tests/harness/disk.h), so that fsck can read it.
+ */
+static void blkd_restart(struct run *r)
+{
+	char w[10], x[10];
+	randword(w, sizeof(w));
+	randword(x, sizeof(x));
+	private_image(r);
+	struct vm *vm = boot_image(r);
+	type(vm, "ps\r");
+	const char *l = expect(vm, CMD_MS, "^[0-9]+ +1 +[a-z]+ +[0-9]+ +0 +blkd$");
+	int pid = atoi(l);
+	expect(vm, CMD_MS, PROMPT);
+	long seed = random() % 256;
+	type(vm, "gen %d %ld > /home/user/%s &\r", BIG, seed, w);
+	expect(vm, CMD_MS, PROMPT);
+	/* kill it once the file has some bytes: in the middle of the write
+	   (the checks hold wherever the kill lands) */
+	long size = 0;
+	for (int i = 0; i < STATS_MAX && size == 0 && !vm_seen(vm, "^(\\$ )?gen: "); i++) {
+		type(vm, "stat /home/user/%s\r", w);
+		l = expect(vm, CMD_MS, "/home/user/%s: (No such file or directory|file mode .*)$",
+			   w);
+		const char *at = strstr(l, " size ");
+		size = at ? atol(at + 6) : 0;
+		expect(vm, CMD_MS, PROMPT);
+	}
+	note("blkd (pid %d) killed with %ld bytes of %d written", pid, size, BIG);
+	type(vm, "kill %d\r", pid);
+	l = expect(vm, DISK_MS,
+		   "(fsd: /dev/disk is back.*|init: blkd (could not start|failed to start).*)$");
+	check(vm, strstr(l, "is back"), "blkd did not come back for fsd: %s", l);
+	seen(vm, "init: blkd exited with status 137: restarting it in 0 ms$");
+	seen(vm, "fsd: lost /dev/disk");
+	/* the writer: done, or an error; never a hang */
+	l = came(vm, DISK_MS, "^(\\$ )?gen: ([0-9]+ bytes, checksum [0-9a-f]{8}|write: .+)$");
+	note("the writer: %s", l);
+	char sum[9] = "";
+	if (strstr(l, "checksum")) {
+		check(vm, atol(strstr(l, "gen: ") + 5) == BIG, "the writer says %s", l);
+		snprintf(sum, sizeof(sum), "%s", strstr(l, "checksum ") + 9);
+	}
+	came(vm, DISK_MS, "^(\\$ )?\\[[0-9]+\\] done, status [01]$");
+	/* the shell's prompt came before some of those lines, or after: a
+	   word of our own, then the prompt after it */
+	type(vm, "echo %s\r", x);
+	expect(vm, CMD_MS, "(^|^\\$ )%s$", x);
+	expect(vm, CMD_MS, PROMPT);
+
+	/* served again, from the disk: a new file, byte-exact */
+	type(vm, "gen 100000 %ld > /home/user/%s\r", seed + 1, x);
+	l = expect(vm, DISK_MS, "^gen: (100000 bytes, checksum [0-9a-f]{8}|write: .+)$");
+	check(vm, strstr(l, "checksum"), "a write after blkd's restart: %s", l);
+	char sum2[9];
+	snprintf(sum2, sizeof(sum2), "%s", strstr(l, "checksum ") + 9);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "sum < /home/user/%s\r", x);
+	expect(vm, CMD_MS, "^sum: 100000 bytes, checksum %s$", sum2);
+	expect(vm, CMD_MS, PROMPT);
+	/* the writer's file: all of it if it completed, else what it wrote
+	   up to some write - byte-exact, and at least what was there before
+	   the kill (a completed write is durable) */
+	type(vm, "sum < /home/user/%s\r", w);
+	l = expect(vm, CMD_MS, "^sum: [0-9]+ bytes, checksum [0-9a-f]{8}$");
+	long got = atol(l + 5);
+	unsigned h = strtoul(strstr(l, "checksum ") + 9, NULL, 16);
+	note("the writer's file: %ld bytes", got);
+	check(vm, sum[0] ? got == BIG : got >= size && got <= BIG,
+	      "the writer's file has %ld bytes (%ld before the kill, writer: %s)", got, size,
+	      sum[0] ? "done" : "failed");
+	check(vm, h == gen_sum(got, seed), "the writer's file's %ld bytes are not what it wrote",
+	      got);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat /etc/motd | wc\r");
+	expect(vm, CMD_MS, "^2 12 60$");
+	expect(vm, CMD_MS, PROMPT);
+	l = vm_seen(vm, "panic");
+	check(vm, !l, "a panic: %s", l);
+	clean_poweroff(vm);
+	fsck();
+}
+
 const struct test fs_tests[] = {
     {"fs/fstest", 6, ALL, fstest, 2},
     {"fs/fstest-1cpu", 4, ALL, fstest, 1},
@@ -203,5 +318,7 @@ const struct test fs_tests[] = {
     {"fs/restart-1cpu", 2, ALL, restart, 1},
     {"fs/giveup", 1, ALL, giveup, 2},
     {"fs/giveup-1cpu", 1, ALL, giveup, 1},
+    {"fs/blkd-restart", 3, ALL, blkd_restart, 2},
+    {"fs/blkd-restart-1cpu", 2, ALL, blkd_restart, 1},
     {0},
 };

@@ -50,5 +50,6 @@ static int filedev_open(struct filedev *f, const char *path, int rw)
 	f->b.write = filedev_write;
 	f->b.flush = filedev_flush;
 	f->b.nblocks = bytes / BSIZE;
+	f->b.down = false; /* a file on the host does not go away */
 	return 0;
 }

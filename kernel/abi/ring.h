@@ -243,7 +243,7 @@ struct spawn_args {
 				    caller's fds[i] (-1: closed); 0: inherit 0, 1, 2 */
 	unsigned nfds;
 	int uid, gid;		/* -1: the caller's; another: root only (-EPERM) */
-	unsigned flags;		/* SPAWN_FG, or 0 */
+	unsigned flags;		/* SPAWN_FG, SPAWN_ARCHIVE, or 0 */
 	int job;		/* 0: the caller's job; SPAWN_NEW_JOB: a new job, numbered by the
 				   child's pid; else a job the caller or one of its children is in */
 	unsigned long long cwd; /* user address of the child's working directory: an
@@ -253,6 +253,10 @@ struct spawn_args {
 #define SPAWN_FG                                                                                   \
 	(1u << 0) /* with SPAWN_NEW_JOB: the new job is the console's                              \
 		     foreground before the child runs (OP_CONSOLE_FG's rule) */
+#define SPAWN_ARCHIVE                                                                              \
+	(1u << 1) /* root only: the program from the boot archive even where a file server         \
+		     is mounted (init restarting the disk driver the file server needs to load     \
+		     any program: docs/servers.md) */
 
 /* OP_STATS: kernel entries by kind. */
 enum { KS_SYSCALL, KS_EXCEPTION, KS_INTERRUPT };

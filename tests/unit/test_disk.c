@@ -6,7 +6,9 @@
  * (-ENOSPC, nothing corrupted), images the mount must refuse, and
  * crashes: every operation is cut after each of its block writes (and
  * with that write torn in half), and the disk, mounted again, must pass
- * the check and show the operation either not done or done.
+ * the check and show the operation either not done or done. And the
+ * driver dying at each write (blkd killed): disk_recover() under the
+ * running tree, the same either-or, and the tree usable again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,7 +29,10 @@
  * every one after it never arrive (torn: that one arrives half). With a
  * write cache (cache), writes wait in `pend` until a flush, as a real
  * disk's may, and the power cut lets only some of them arrive, in any
- * order (`keep`: none, all, every other one, only the last).
+ * order (`keep`: none, all, every other one, only the last). Or, with
+ * `dies`, the driver dies at write crash_at instead (blkd killed): that
+ * write reaches the disk if `torn`, else not, and every call fails
+ * (bdev.down) until the test brings the device back.
  */
 enum { KEEP_NONE, KEEP_ALL, KEEP_ODD, KEEP_LAST, NKEEP };
 #define NPEND 256
@@ -36,7 +41,7 @@ struct memdev {
 	struct bdev b;
 	u8 *img;
 	long writes, crash_at; /* crash_at < 0: never */
-	bool torn, cache;
+	bool torn, cache, dies;
 	int keep;
 	int npend;
 	u32 pblk[NPEND];
@@ -46,7 +51,7 @@ struct memdev {
 static int mem_read(struct bdev *d, u64 blk, u32 n, void *buf)
 {
 	struct memdev *m = (struct memdev *)d;
-	if (blk + n > d->nblocks)
+	if (blk + n > d->nblocks || d->down)
 		return -EIO;
 	memcpy(buf, m->img + blk * BSIZE, (size_t)n * BSIZE);
 	for (int i = 0; i < m->npend; i++) /* the cache has the latest */
@@ -68,11 +73,18 @@ static void power_cut(struct memdev *m)
 static int mem_write(struct bdev *d, u64 blk, u32 n, const void *buf)
 {
 	struct memdev *m = (struct memdev *)d;
-	if (blk + n > d->nblocks)
+	if (blk + n > d->nblocks || d->down)
 		return -EIO;
 	for (u32 i = 0; i < n; i++, m->writes++) {
 		const u8 *src = (const u8 *)buf + (size_t)i * BSIZE;
 		size_t len = BSIZE;
+		if (m->dies && m->writes == m->crash_at) {
+			if (m->torn) /* blkd had sent it to the disk */
+				memcpy(m->img + (blk + i) * BSIZE, src, len);
+			m->writes++;
+			d->down = true;
+			return -EIO;
+		}
 		if (m->crash_at >= 0 && m->writes > m->crash_at)
 			continue; /* the power is off: the program runs on, the disk is gone */
 		if (m->writes == m->crash_at) {
@@ -94,6 +106,8 @@ static int mem_write(struct bdev *d, u64 blk, u32 n, const void *buf)
 static int mem_flush(struct bdev *d)
 {
 	struct memdev *m = (struct memdev *)d;
+	if (d->down)
+		return -EIO;
 	if (m->crash_at < 0 || m->writes <= m->crash_at) {
 		int keep = m->keep;
 		m->keep = KEEP_ALL;
@@ -114,8 +128,9 @@ static void mem_init(u32 nblocks)
 	dev.npend = 0;
 	dev.cache = false;
 	dev.img = calloc(nblocks, BSIZE);
-	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks};
+	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks, false};
 	dev.crash_at = -1;
+	dev.dies = false;
 	dev.writes = 0;
 }
 
@@ -730,6 +745,69 @@ static void crash_big_write(void **state)
 	free(snap);
 }
 
+/*
+ * The driver dies at each write of each operation in turn, the write
+ * arriving or not (docs/disk.md, "When blkd dies"): the operation fails,
+ * and so does everything after it until the device is back; then
+ * disk_recover() mounts it again under the running tree. The disk is
+ * clean, the running tree shows the operation not done or done - no
+ * stale cached block or inode says otherwise - and takes the next
+ * operation, which a fresh mount then sees too.
+ */
+static void driver_dies(void **state)
+{
+	(void)state;
+	u8 *snap = malloc((size_t)dev.b.nblocks * BSIZE);
+	for (int arrives = 0; arrives < 2; arrives++)
+		for (size_t o = 0; o < ARRAY_SIZE(ops); o++) {
+			const struct crashop *op = &ops[o];
+			setup(NULL);
+			op->prep();
+			disk_unmount();
+			memcpy(snap, dev.img, (size_t)dev.b.nblocks * BSIZE);
+			for (long k = 0;; k++) {
+				memcpy(dev.img, snap, (size_t)dev.b.nblocks * BSIZE);
+				mount();
+				dev.writes = 0;
+				dev.crash_at = k;
+				dev.dies = true;
+				dev.torn = arrives;
+				op->run();
+				bool whole = dev.writes <= k;
+				dev.crash_at = -1;
+				dev.dies = false;
+				if (!whole) {
+					assert_true(dev.b.down);
+					assert_int_equal(create("/tmp/z", USER, 0644), -EIO);
+					assert_int_equal(disk_recover(msg, sizeof(msg)), -EIO);
+					dev.b.down = false; /* blkd is back */
+					if (disk_recover(msg, sizeof(msg)) < 0)
+						fail_msg(
+						    "%s, driver dead at write %ld: recover: %s",
+						    op->name, k, msg);
+				}
+				check_clean();
+				bool b = op->before(), a = op->after();
+				if (!b && !a)
+					fail_msg("%s, driver dead at write %ld: neither before nor "
+						 "after",
+						 op->name, k);
+				assert_int_equal(create("/tmp/z", USER, 0644), 0);
+				assert_int_equal(put("/tmp/z", 0, "zed", 3), 3);
+				remount();
+				check_clean();
+				assert_true(has("/tmp/z", "zed"));
+				assert_true(b ? op->before() : op->after());
+				if (whole) {
+					assert_true(a);
+					break;
+				}
+			}
+			disk_unmount();
+		}
+	free(snap);
+}
+
 /* ---- images the mount must refuse ----------------------------------------- */
 
 static u8 *blockp(u32 b)
@@ -823,6 +901,7 @@ int main(void)
 	    cmocka_unit_test_teardown(crash_torn, teardown),
 	    cmocka_unit_test_teardown(crash_cache, teardown),
 	    cmocka_unit_test_teardown(crash_big_write, teardown),
+	    cmocka_unit_test_teardown(driver_dies, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

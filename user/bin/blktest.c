@@ -9,8 +9,9 @@
  *       on one connection; blocks past the end refused, and the
  *       connection still works after a refused write; a count that
  *       cannot be framed closes the connection;
- *     - as uid 1000 (a child): /dev/disk and every device operation
- *       refused;
+ *     - as uid 1000 (a child): /dev/disk, every device operation and
+ *       spawn's SPAWN_ARCHIVE (init's restart of blkd) refused; root's
+ *       SPAWN_ARCHIVE works;
  *     - devices: the disk blkd holds is busy; with a second disk (the
  *       grader attaches one), a claim, its mappings, DMA and interrupt
  *       all come back when the descriptor is closed, and when the
@@ -232,6 +233,9 @@ static int user_part(void)
 	expect("uid 1000: DMA allocation", dev_op(OP_DEV_DMA, 0, 0, &d, 4096, 0), -EPERM);
 	expect("uid 1000: interrupt bind", dev_op(OP_DEV_IRQ, 0, 0, NULL, 0, 1), -EPERM);
 	expect("uid 1000: interrupt re-arm", dev_op(OP_DEV_ARM, 0, 0, NULL, 0, 0), -EPERM);
+	char *argv[] = {"true", NULL};
+	expect("uid 1000: spawn from the boot archive",
+	       spawn_job("/bin/true", argv, NULL, 0, -1, -1, 0, SPAWN_ARCHIVE), -EPERM);
 	return 0;
 }
 
@@ -337,6 +341,11 @@ int main(int argc, char **argv)
 	char *uargv[] = {"blktest", "user", NULL};
 	int st = -1, pid = spawn(SELF, uargv, NULL, 0, USER, USER);
 	expect("uid 1000 refused (child)", pid > 0 && waitpid(pid, &st) == pid && st == 0, true);
+	/* how init restarts blkd: fsd, mounted at /, is not asked */
+	char *targv[] = {"true", NULL};
+	pid = spawn_job("/bin/true", targv, NULL, 0, -1, -1, 0, SPAWN_ARCHIVE);
+	expect("spawn from the boot archive (root)", pid > 0 && waitpid(pid, &st) == pid && st == 0,
+	       true);
 	devices();
 	return summary("blktest");
 }

@@ -88,6 +88,7 @@ struct conn {
 };
 
 static struct conn conns[NCONN];
+static struct blkdev disk;		  /* the connection to blkd, when the tree is on the disk */
 static int nconn;			  /* open connections: every stat reports it (st.conns) */
 static const struct fs_ops *fs = &ram_fs; /* the tree: in memory, or disk_fs */
 static int ctl;				  /* the control descriptor */
@@ -263,7 +264,9 @@ static bool answer(struct conn *c)
 			n += k;
 		}
 		c->off += at ? 0 : n;
-		a.res = n;
+		/* nothing, short of the end: the disk failed (readptr has no
+		   error to give) - not an end of file */
+		a.res = n == 0 && want && off < c->ip->size ? -EIO : (int)n;
 		break;
 	}
 	case FS_WRITE: {
@@ -319,12 +322,13 @@ static bool answer(struct conn *c)
 			a.res = !rd ? -EBADF : -ENOTDIR;
 			break;
 		}
-		u64 k = fs->readdir(c->ip, c->off, MIN(q->len, FS_IO_MAX) / sizeof(*e), &e);
+		u64 max = MIN(q->len, FS_IO_MAX) / sizeof(*e);
+		u64 k = fs->readdir(c->ip, c->off, max, &e);
+		a.res = k == 0 && max && c->off < c->ip->size ? -EIO : (int)(k * sizeof(*e));
 		c->off += k;
 		n = k * sizeof(*e);
 		piece[np] = e;
 		len[np++] = n;
-		a.res = n;
 		break;
 	}
 	default:
@@ -588,7 +592,6 @@ static bool blank(struct bdev *d)
  */
 static int root_tree(void)
 {
-	static struct blkdev disk;
 	static char msg[160];
 	int r = blkdev_open(&disk, "/dev/disk");
 	if (r == -ENOENT || r == -ENOSYS) {
@@ -615,6 +618,41 @@ static int root_tree(void)
 	fprintf(2, "fsd: /dev/disk: refusing to mount it: %s\n", r == -EINVAL ? msg : errstr(r));
 	if (r != -EINVAL && msg[0])
 		fprintf(2, "fsd: %s\n", msg);
+	return -1;
+}
+
+/*
+ * blkd died (init restarts it: docs/servers.md): the disk's connection
+ * broke, and every operation fails with -EIO until it is back. Open
+ * /dev/disk again - without waiting for blkd, so that the clients are
+ * answered meanwhile - and mount the disk again under the open files
+ * (disk_recover: the log replayed, the cache dropped). Returns how many
+ * ns until it is worth looking again, or -1: the disk works.
+ */
+static long long disk_back(void)
+{
+	static bool lost;
+	static char msg[160];
+	if (fs != &disk_fs || (!disk.b.down && !lost))
+		return -1;
+	if (!lost) {
+		lost = true;
+		fprintf(2, "fsd: lost /dev/disk: requests fail until blkd is back\n");
+	}
+	long long ns = blkdev_reopen(&disk);
+	if (ns > 0)
+		return ns;
+	int r = disk_recover(msg, sizeof(msg));
+	if (r == -EIO)
+		return blkdev_reopen(&disk); /* it broke again: from the start */
+	if (r < 0) {
+		/* init starts a new fsd, whose mount checks the disk afresh */
+		fprintf(2, "fsd: /dev/disk after blkd's restart: %s: stopping\n",
+			msg[0] ? msg : errstr(r));
+		exit(1);
+	}
+	lost = false;
+	fprintf(2, "fsd: /dev/disk is back: the log replayed, the cache dropped\n");
 	return -1;
 }
 
@@ -647,10 +685,11 @@ int main(int argc, char **argv)
 	   meanwhile is seen or wakes us (kernel/abi/pipe.h). */
 	struct kstats ks;
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
-	int fds[NCONN];
-	bool woke = false; /* the last round ended in a sleep */
+	int fds[NCONN + 1]; /* the connections, and blkd's */
+	bool woke = false;  /* the last round ended in a sleep */
 	for (unsigned round = 0;; round++) {
 		bool busy = false, more = false;
+		long long due = disk_back(); /* -1, or ns: the disk needs looking at then */
 		for (u32 m = live, i = 0; m; m >>= 1, i++)
 			if (m & 1)
 				busy |= serve(&conns[i], &more);
@@ -669,11 +708,15 @@ int main(int argc, char **argv)
 		if (busy)
 			continue;
 		/* nothing to do: look a little longer, then sleep */
+		if (fs == &disk_fs && blkdev_gone(&disk))
+			continue; /* blkd died while we were idle: disk_back() */
 		int n = 0;
 		for (u32 m = live, i = 0; m; m >>= 1, i++)
 			if (m & 1)
 				fds[n++] = conns[i].fd;
 		bool ready = false;
+		if (fs == &disk_fs && disk.fd >= 0)
+			fds[n++] = disk.fd; /* its end closing wakes us */
 		for (int s = 0; s < spin && !ready && !more; s++)
 			for (u32 m = live, i = 0; m && !ready; m >>= 1, i++)
 				ready =
@@ -688,9 +731,9 @@ int main(int argc, char **argv)
 			   set up before the first connection attached) */
 			struct wait_item it = {.type = WAIT_READ, .id = ctl};
 			struct wait_event ev;
-			wait(&it, 1, &ev, 1, -1);
+			wait(&it, 1, &ev, 1, due);
 		} else {
-			pipe_wait_any(fds, n, ctl);
+			pipe_wait_for(fds, n, ctl, due);
 		}
 		woke = true;
 	}

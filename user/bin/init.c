@@ -12,9 +12,11 @@
  * reincarnation server does (docs/servers.md, "Restarting servers"): the
  * kernel has already failed what was in flight to it and unmounted it,
  * so the new one mounts the same path, and spawn meanwhile loads it from
- * the boot archive. A server that dies before it comes up (before its
- * mount answers) is started again after a back-off, at most START_TRIES
- * times in a row: then init gives up on it rather than spin the machine.
+ * the boot archive (blkd always comes from there: the file server needs
+ * blkd to read any program from the disk). A server that dies before it
+ * comes up (before its mount answers) is started again after a back-off,
+ * at most START_TRIES times in a row: then init gives up on it rather
+ * than spin the machine.
  * If the shell exits, init starts a new one, so the console always has
  * a prompt.
  *
@@ -30,12 +32,15 @@
 static struct server {
 	const char *name;  /* the program, /bin/<name> */
 	const char *mount; /* what it mounts: it is up once stat() of it answers */
+	unsigned flags;	   /* spawn's: SPAWN_ARCHIVE, from the boot archive always */
 	int pid;	   /* 0: not running */
 	bool up;	   /* it answered since it was started */
 	int fails;	   /* starts in a row that died before coming up */
 	u64 due;	   /* ns: when to start it (0: not waiting to) */
 } servers[] = {
-    {.name = "blkd", .mount = "/dev/disk"}, /* from the boot archive: no fsd yet */
+    /* from the boot archive, at boot and at every restart: fsd cannot
+       load it from a disk that only blkd reaches */
+    {.name = "blkd", .mount = "/dev/disk", .flags = SPAWN_ARCHIVE},
     {.name = "fsd", .mount = "/"},
     {.name = "netd", .mount = "/net"}, /* the network */
 };
@@ -53,7 +58,7 @@ static int start(struct server *s)
 	snprintf(path, sizeof(path), "/bin/%s", s->name);
 	s->due = 0;
 	s->up = false;
-	int pid = spawn(path, argv, NULL, 0, -1, -1);
+	int pid = spawn_job(path, argv, NULL, 0, -1, -1, 0, s->flags);
 	if (pid < 0)
 		return pid;
 	s->pid = pid;

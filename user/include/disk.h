@@ -107,21 +107,37 @@ struct loghdr {
 /* ---- the block device ------------------------------------------------- */
 
 /* Blocks of BSIZE bytes. Results: 0 or -E*. A write is on stable storage
-   once a later flush has returned. */
+   once a later flush has returned. `down`: the way to the device broke
+   (blkd died): every call fails with -EIO until its owner reconnects it
+   (blkdev_reopen); a write in flight then may or may not have reached
+   the disk. A host file never breaks. */
 struct bdev {
 	int (*read)(struct bdev *d, u64 blk, u32 n, void *buf);
 	int (*write)(struct bdev *d, u64 blk, u32 n, const void *buf);
 	int (*flush)(struct bdev *d);
 	u64 nblocks;
+	bool down;
 };
 
 /* blkdev.c (in duet): the disk blkd serves at path ("/dev/disk"): 0 or -E* */
 struct blkdev {
 	struct bdev b;
-	int fd;
+	int fd; /* the connection; -1 while b.down */
 	u32 tag;
+	const char *path;
+	bool opening;	/* an open of path is in flight (blkdev_reopen) */
+	unsigned fails; /* reopens in a row that failed: the back-off */
+	u64 next;	/* now_ns() before which no new open is tried */
 };
 int blkdev_open(struct blkdev *d, const char *path);
+/* After d->b.down: 0 once a new connection works (d->b.down false), else
+   how many ns until calling again is worth it (an open in flight, or
+   the back-off while blkd is away). Never waits for blkd. */
+long long blkdev_reopen(struct blkdev *d);
+/* Between requests: has blkd died (or sent what nobody asked)? Then the
+   device is down. A sleeping client waits on d->fd too: the end closing
+   wakes it, so a restart is noticed before the next request needs it. */
+bool blkdev_gone(struct blkdev *d);
 
 /* ---- bcache.c ------------------------------------------------------ */
 
@@ -167,6 +183,13 @@ int sb_check(const struct superblock *sb, u64 devblocks, char *msg, size_t len);
 int disk_format(struct bdev *d, u32 nblocks, u32 ninodes);
 /* Mount d (replay, check, free orphans): 0, or -E* with why in msg. */
 int disk_mount(struct bdev *d, char *msg, size_t len);
+/* The device came back after it broke (bdev.down): mount it again under
+   the open files - replay, check, free the orphans nobody holds, drop
+   every cached block and re-read every open file's inode. Until this
+   succeeds every operation fails with -EIO. 0; -EIO: the device broke
+   again (call again once it is back); -EINVAL: the disk is not what it
+   was (why in msg): nothing cached can be trusted. */
+int disk_recover(char *msg, size_t len);
 void disk_unmount(void);
 struct inode;
 /* Filling the tree (mkfs, fsd on an empty disk), as fstree.h's fs_make:

@@ -8,29 +8,60 @@
  * input: a reply with the wrong tag, a status that is not an error
  * number, a connection that ends - each is -EIO, never a hang on bytes
  * that do not match.
+ *
+ * The driver may die (init restarts it: docs/servers.md). A connection
+ * that ends or goes out of step is closed and the device marked down:
+ * every call fails with -EIO at once, and blkdev_reopen() opens
+ * /dev/disk again. That open must not block fsd: while no blkd has
+ * mounted /dev/disk the path is fsd's own, and the kernel would ask fsd
+ * itself - which waits in the open - for it. So the open goes on the
+ * ring without waiting, fsd answers its own lookup (-EIO: the disk is
+ * down) as it serves, and a later call takes the completion.
  */
-#include "user.h"
+#include "async.h"
 #include "blk.h"
 #include "disk.h"
 
-#define CHUNK 16 /* blocks a request: 64 KiB (blkd's most) */
+#define CHUNK	    16			/* blocks a request: 64 KiB (blkd's most) */
+#define OPEN_TAG    0x626c6b6f70656eull /* user_data of the reopen's OP_OPEN */
+#define POLL_NS	    10000000ull		/* an open in flight: look again in 10 ms */
+#define BACKOFF_NS  100000000ull	/* after a failed open: 100 ms, doubled up to 1.6 s */
+#define BACKOFF_MAX 4
+
+/* The connection broke: nothing more goes to it. */
+static void down(struct blkdev *d)
+{
+	close(d->fd);
+	d->fd = -1;
+	d->b.down = true;
+	d->fails = 0;
+	d->next = 0; /* try at once: init restarts blkd at once */
+}
 
 static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void *in, u64 *value)
 {
 	struct blk_req q = {.op = op, .tag = ++d->tag, .block = blk, .count = n};
 	struct blk_reply a;
 	long bytes = (long)n * BLK_SIZE;
+	if (d->fd < 0)
+		return -EIO;
+	/* no deadline: a request abandoned while blkd still holds it could
+	   reach the disk after fsd has moved on, which the log cannot order
+	   (docs/disk.md); a blkd that hangs is killed, and that ends this */
 	if (pipe_write_all(d->fd, &q, sizeof(q)) != sizeof(q) ||
 	    (out && pipe_write_all(d->fd, out, bytes) != bytes) ||
 	    pipe_read_all(d->fd, &a, sizeof(a)) != sizeof(a) || a.tag != q.tag)
-		return -EIO;
+		goto broke;
 	if (a.status < 0)
 		return a.status >= -4095 ? a.status : -EIO;
 	if (a.status > 0 || (in && pipe_read_all(d->fd, in, bytes) != bytes))
-		return -EIO;
+		goto broke;
 	if (value)
 		*value = a.value;
 	return 0;
+broke:
+	down(d); /* dead, or out of step: half a reply may still come */
+	return -EIO;
 }
 
 static int rw(struct bdev *b, u64 blk, u32 n, const void *out, void *in)
@@ -64,20 +95,69 @@ static int bd_flush(struct bdev *b)
 	return call((struct blkdev *)b, BLK_FLUSH, 0, 0, NULL, NULL, NULL);
 }
 
-int blkdev_open(struct blkdev *d, const char *path)
+/* fd is a new connection to the driver: ask the disk's size. */
+static int attach(struct blkdev *d, int fd)
 {
 	_Static_assert(BLK_SIZE == BSIZE, "a file system block is a device block");
-	int fd = open(path, O_RDWR, 0);
-	if (fd < 0)
-		return fd;
+	u64 n;
 	d->fd = fd;
 	d->tag = 0;
-	u64 n;
 	int r = call(d, BLK_INFO, 0, 0, NULL, NULL, &n);
 	if (r < 0) {
-		close(fd);
+		if (d->fd >= 0)
+			close(d->fd);
+		d->fd = -1;
 		return r;
 	}
-	d->b = (struct bdev){bd_read, bd_write, bd_flush, n};
+	d->b = (struct bdev){bd_read, bd_write, bd_flush, n, false};
 	return 0;
+}
+
+int blkdev_open(struct blkdev *d, const char *path)
+{
+	d->path = path;
+	d->opening = false;
+	int fd = open(path, O_RDWR, 0);
+	return fd < 0 ? fd : attach(d, fd);
+}
+
+bool blkdev_gone(struct blkdev *d)
+{
+	/* between requests nothing may come: bytes, or the end closed (blkd
+	   died), both mean the connection is no good */
+	if (d->fd >= 0 && pipe_ready(d->fd))
+		down(d);
+	return d->b.down;
+}
+
+long long blkdev_reopen(struct blkdev *d)
+{
+	struct cqe c;
+	u64 now = now_ns();
+	if (!d->b.down)
+		return 0;
+	if (!d->opening) {
+		if (now < d->next)
+			return d->next - now;
+		struct sqe *e = sq_get();
+		if (!e)
+			return POLL_NS;
+		e->opcode = OP_OPEN;
+		e->addr = (uptr)d->path; /* absolute: as the kernel wants it */
+		e->op_flags = O_RDWR;
+		e->user_data = OPEN_TAG;
+		d->opening = true;
+		sq_submit(); /* if it fails, the entry stays queued for the next one */
+	}
+	/* fsd submits nothing else of its own: a completion is the open's */
+	if (cq_reap(&c, 1) != 1 || c.user_data != OPEN_TAG)
+		return POLL_NS;
+	d->opening = false;
+	if (c.res >= 0 && attach(d, c.res) == 0)
+		return 0;
+	/* no blkd yet (fsd answered the lookup itself), or it died again */
+	now = now_ns();
+	d->next = now + (BACKOFF_NS << MIN(d->fails, BACKOFF_MAX));
+	d->fails++;
+	return d->next - now;
 }

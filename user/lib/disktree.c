@@ -40,6 +40,8 @@ struct dnode {
 };
 
 static struct superblock sb;
+static struct bdev *dev;
+static bool stale; /* the device broke: nothing cached is trusted until disk_recover() */
 static struct dnode icache[NINODE];
 static u64 opno;
 static bool dirty; /* the operation changed a cached inode */
@@ -165,6 +167,20 @@ static void reload(void)
 	}
 }
 
+/*
+ * May the tree be used? Not from the moment the device breaks (blkd
+ * died) until disk_recover() has mounted it again: every operation fails
+ * with -EIO at once. The cache cannot say what the disk holds meanwhile
+ * - a transaction cut in its commit is on the disk, or not, or half
+ * installed - so nothing is served from it either.
+ */
+static int ready(void)
+{
+	if (dev && dev->down)
+		stale = true;
+	return stale ? -EIO : 0;
+}
+
 /* End the operation: commit it if r >= 0, else undo it. */
 static long end(long r)
 {
@@ -178,6 +194,8 @@ static long end(long r)
 		if (!dirty)
 			return r; /* nothing changed: a lookup that found nothing... */
 	}
+	if (ready() < 0)
+		return r; /* the device broke: disk_recover() reads everything again */
 	reload();
 	return r;
 }
@@ -530,6 +548,8 @@ static struct path p1, p2; /* big: off the stack (one thread serves) */
 static int dlookup(const char *path, int uid, int gid, unsigned flags, unsigned mode,
 		   struct inode **ipp)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d, *ip;
 	long k;
 	begin();
@@ -571,6 +591,8 @@ static void dstatof(struct inode *ip, struct fs_stat *st)
 
 static int dstat(const char *path, int uid, int gid, struct fs_stat *st)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d, *ip;
 	long k;
 	opno++;
@@ -584,6 +606,8 @@ static int dstat(const char *path, int uid, int gid, struct fs_stat *st)
 
 static int dmkdir(const char *path, int uid, int gid, unsigned mode)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d, *ip;
 	long k;
 	begin();
@@ -609,6 +633,8 @@ static int unname(struct dnode *ip)
 
 static int dunlink(const char *path, int uid, int gid)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d, *ip;
 	long k;
 	begin();
@@ -669,6 +695,8 @@ static int rename_in(struct dnode *d1, long k1, struct dnode *ip, struct dnode *
 
 static int drename(const char *from, const char *to, int uid, int gid)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d1, *d2, *ip, *old;
 	long k1, k2;
 	begin();
@@ -765,6 +793,8 @@ static int replace(struct dnode *d, long k, struct dnode *ip, unsigned mode, int
 
 static int dchmod(const char *path, int uid, int gid, unsigned mode)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d, *ip;
 	long k;
 	begin();
@@ -780,6 +810,8 @@ static int dchmod(const char *path, int uid, int gid, unsigned mode)
 
 static int dchown(const char *path, int uid, int gid, int uid2, int gid2)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *d, *ip;
 	long k;
 	begin();
@@ -798,6 +830,8 @@ static int dchown(const char *path, int uid, int gid, int uid2, int gid2)
 
 static struct inode *diget(u64 ino)
 {
+	if (ready() < 0)
+		return NULL;
 	struct dnode *dn;
 	opno++;
 	return iget_ino(ino, &dn) < 0 ? NULL : &dn->i;
@@ -811,7 +845,9 @@ static void dhold(struct inode *ip)
 static void dput(struct inode *ip)
 {
 	ip->refs--;
-	if (!ip->refs && !ip->nlink) {
+	/* with the device broken, nlink may be stale: an orphan stays on the
+	   disk, and disk_recover() (or the next mount) frees it */
+	if (!ip->refs && !ip->nlink && ready() == 0) {
 		begin();
 		end(maybe_free(DN(ip)));
 	}
@@ -822,6 +858,8 @@ static u64 dreadptr(struct inode *ip, u64 off, u64 len, const u8 **p)
 	struct dnode *dn = DN(ip);
 	u32 a;
 	*p = zeros;
+	if (ready() < 0)
+		return 0; /* fsd answers a read that stops short of the end with -EIO */
 	if (off >= dn->d.size || bmap(dn, off / BSIZE, false, &a) < 0)
 		return 0;
 	u64 n = MIN(MIN(len, dn->d.size - off), BSIZE - off % BSIZE);
@@ -837,6 +875,8 @@ static u64 dreadptr(struct inode *ip, u64 off, u64 len, const u8 **p)
 
 static int dwriteptr(struct inode *ip, u64 off, u64 len, u8 **p)
 {
+	if (ready() < 0)
+		return -EIO;
 	(void)ip;
 	if (off > DISK_FILE_MAX || len > DISK_FILE_MAX - off)
 		return -ENOSPC;
@@ -848,6 +888,8 @@ static int dwriteptr(struct inode *ip, u64 off, u64 len, u8 **p)
 
 long disk_write(struct inode *ip, u64 off, const void *buf, u64 len)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *dn = DN(ip);
 	const u8 *src = buf;
 	u64 done = 0;
@@ -890,6 +932,8 @@ static long dwrote(struct inode *ip, u64 off, u64 len)
 
 static int dtrunc(struct inode *ip, u64 size)
 {
+	if (ready() < 0)
+		return -EIO;
 	if (isdir(ip))
 		return -EISDIR;
 	if (size > DISK_FILE_MAX)
@@ -903,6 +947,8 @@ static u64 dreaddir(struct inode *ip, u64 at, u64 max, const struct fs_dirent **
 	struct buf *b;
 	struct fs_dirent *e;
 	*p = (const struct fs_dirent *)zeros;
+	if (ready() < 0)
+		return 0;
 	if (!isdir(ip) || at >= ip->size || dent(DN(ip), at, &b, &e) < 0)
 		return 0;
 	*p = e; /* good until the cache is used again */
@@ -931,6 +977,8 @@ const struct fs_ops disk_fs = {
 
 int disk_make(const char *path, unsigned mode, int uid, int gid, struct inode **ipp)
 {
+	if (ready() < 0)
+		return -EIO;
 	struct dnode *cur = NULL;
 	int r = path_split(path, &p1);
 	if (r < 0)
@@ -1007,11 +1055,33 @@ void disk_unmount(void)
 	bc_fini();
 }
 
+/* Free the n orphans (nlink 0) the check found, but those a connection
+   still has open (maybe_free leaves them): one transaction each. */
+static int free_orphans(unsigned n, char *msg, size_t len)
+{
+	for (u32 inum = ROOT_INUM + 1; n && inum < sb.ninodes; inum++) {
+		struct dnode *dn;
+		int r;
+		begin();
+		if ((r = iget(inum, &dn)) == 0 && dn->d.mode && !dn->d.nlink) {
+			n--;
+			r = maybe_free(dn);
+		}
+		if ((r = end(r)) < 0) {
+			snprintf(msg, len, "cannot free an orphan inode %u", inum);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int disk_mount(struct bdev *d, char *msg, size_t len)
 {
 	static u8 blk[BSIZE];
 	unsigned orphans;
 	disk_unmount();
+	dev = d;
+	stale = false;
 	int r = d->read(d, 0, 1, blk);
 	if (r < 0) {
 		snprintf(msg, len, "cannot read the superblock");
@@ -1031,17 +1101,59 @@ int disk_mount(struct bdev *d, char *msg, size_t len)
 	if ((r = disk_check(d, msg, len, &orphans)) < 0)
 		return r;
 	/* files unlinked while open when the system went down */
-	for (u32 inum = ROOT_INUM + 1; orphans && inum < sb.ninodes; inum++) {
-		struct dnode *dn;
-		begin();
-		if ((r = iget(inum, &dn)) == 0 && dn->d.mode && !dn->d.nlink) {
-			orphans--;
-			r = maybe_free(dn);
+	return free_orphans(orphans, msg, len);
+}
+
+/*
+ * The mount again, under the open files. The operation the device broke
+ * in was answered -EIO, but its transaction may have reached its commit
+ * point, or been half installed: the disk decides, and log_mount
+ * installs it again if it did - before anything is read. Every cached
+ * block may be older than the disk now, and a cached inode may hold the
+ * failed operation's changes: the cache starts empty, and each inode a
+ * connection holds is read again (its file is the same one: nothing
+ * frees an inode that is open). The check then vouches for the whole
+ * image, as at mount.
+ */
+int disk_recover(char *msg, size_t len)
+{
+	static u8 blk[BSIZE];
+	unsigned orphans;
+	int r;
+	msg[0] = '\0';
+	stale = true;
+	if (dev->down)
+		return -EIO;
+	if ((r = bc_init(dev, NBUF)) < 0) {
+		snprintf(msg, len, "no memory for the buffer cache");
+		return r;
+	}
+	if ((r = dev->read(dev, 0, 1, blk)) < 0)
+		return r;
+	if (memcmp(blk, &sb, sizeof(sb))) {
+		snprintf(msg, len, "the superblock changed");
+		return -EINVAL;
+	}
+	if ((r = log_mount(dev, &sb)) < 0 || (r = disk_check(dev, msg, len, &orphans)) < 0)
+		return dev->down ? -EIO : r;
+	for (int k = 0; k < NINODE; k++) {
+		struct dnode *dn = &icache[k];
+		if (!dn->valid)
+			continue;
+		if (!dn->i.refs) {
+			dn->valid = false;
+			continue;
 		}
-		if ((r = end(r)) < 0) {
-			snprintf(msg, len, "cannot free an orphan inode %u", inum);
+		u64 ino = dn->i.ino;
+		if ((r = iload(dn)) < 0)
 			return r;
+		if (!dn->d.mode || dn->i.ino != ino) {
+			snprintf(msg, len, "inode %u, open, is another file now", dn->inum);
+			return -EINVAL;
 		}
 	}
+	stale = false;
+	if ((r = free_orphans(orphans, msg, len)) < 0)
+		return dev->down ? -EIO : r;
 	return 0;
 }
