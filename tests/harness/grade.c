@@ -229,8 +229,10 @@ static void print(const struct result *r, const struct opts *o)
 {
 	const struct test *t = r->run.test;
 	printf("%-8s %-*s %-4s %3d/%-3d %6.1fs\n", r->run.arch, o->namew, t->name,
-	       r->passed ? "ok" : r->skipped ? "SKIP" : "FAIL", r->passed ? t->points : 0,
-	       t->points, r->secs);
+	       r->passed    ? "ok"
+	       : r->skipped ? "SKIP"
+			    : "FAIL",
+	       r->passed ? t->points : 0, t->points, r->secs);
 	if (!r->passed || o->verbose) {
 		/* Indented, so the eye finds the next result line. */
 		for (const char *p = r->output; *p;) {

@@ -598,8 +598,7 @@ static int root_tree(void)
 		/* no disk driver, or (in a lab's handout) no open() yet: the
 		   RAM tree, rather than dying and being restarted in vain */
 		if (r == -ENOSYS)
-			fprintf(2, "fsd: /dev/disk: %s: the files are kept in memory\n",
-				errstr(r));
+			fprintf(2, "fsd: /dev/disk: %s: the files are kept in memory\n", errstr(r));
 		fs_init();
 		return fill() < 0 || extras() < 0 ? -1 : 0;
 	}

@@ -109,9 +109,9 @@ static void wake(int fd, struct hwfd *h)
 	/* LAB pipe END */
 }
 
-/* wait()'s timeout for a sleep on h: none (-1), or what is left of h->until. */
-__attribute__((unused)) /* a region may solve its task without it */
-static long long timeout(struct hwfd *h)
+/* wait()'s timeout for a sleep on h: none (-1), or what is left of
+   h->until. Unused is fine: a region may solve its task without it. */
+static __attribute__((unused)) long long timeout(struct hwfd *h)
 {
 	u64 now = now_ns();
 	return !h->until ? -1 : now < h->until ? (long long)(h->until - now) : 0;
@@ -185,9 +185,9 @@ static unsigned at(struct hwfd *h, unsigned ring, unsigned i)
  * Measured: 1 MiB through a hardware pipe on riscv64, 2.53 M -> 791 k
  * instructions (x86_64's rep movs do not care: 393 k either way). The reader has taken every byte
  * (head == tail, loaded with acquire): no byte is read under the old skew after this.
+ * Unused is fine: a region may solve its task without it.
  */
-__attribute__((unused)) /* a region may solve its task without it */
-static void align_to(struct hwfd *h, unsigned o, unsigned tail, const u8 *buf)
+static __attribute__((unused)) void align_to(struct hwfd *h, unsigned o, unsigned tail, const u8 *buf)
 {
 	__atomic_store_n(&h->hdr->skew[o], (unsigned)((uptr)buf - tail) & 7, __ATOMIC_RELAXED);
 }
