@@ -187,7 +187,8 @@ static unsigned at(struct hwfd *h, unsigned ring, unsigned i)
  * (head == tail, loaded with acquire): no byte is read under the old skew after this.
  * Unused is fine: a region may solve its task without it.
  */
-static __attribute__((unused)) void align_to(struct hwfd *h, unsigned o, unsigned tail, const u8 *buf)
+static __attribute__((unused)) void align_to(struct hwfd *h, unsigned o, unsigned tail,
+					     const u8 *buf)
 {
 	__atomic_store_n(&h->hdr->skew[o], (unsigned)((uptr)buf - tail) & 7, __ATOMIC_RELAXED);
 }
