@@ -421,9 +421,9 @@ void trap_return_user(struct trapframe *tf);
 bool uintr_emulated(struct trapframe *tf);
 
 /* ---------------------------------------------------------------------
- * User interrupts: arch/<arch>/uintr.c. The model and its structures
- * are kernel/uintr.h; the kernel's side, kernel/uintr.c, calls all of
- * these.
+ * User interrupts: arch/<arch>/uintr.c, and archdef.h for the inline
+ * arch_uintr_native(). The model and its structures are kernel/uintr.h;
+ * the kernel's side, kernel/uintr.c, calls all of these.
  *
  * Emulation (required: kernel/uintr.c emulates wherever
  * arch_uintr_native() is false). The arch knows its instructions and
