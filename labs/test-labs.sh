@@ -145,7 +145,7 @@ for a in $arches; do
 done
 echo "== wrong solutions"
 sh labs/test-wrong.sh || fail=1
-ref="pass on the reference"
-[ "${LAB_REF:-}" = listed ] && ref="are the reference's (test-grade and test-unit grade them)"
-[ $fail = 0 ] && echo "test-labs: every lab's tests fail on its handout and $ref"
+ref="and pass on the reference"
+[ "${LAB_REF:-}" = listed ] && ref="(on the reference: test-grade and test-unit)"
+[ $fail = 0 ] && echo "test-labs: every lab's tests fail on its handout $ref"
 exit $fail
