@@ -37,8 +37,12 @@
  */
 #pragma once
 
-#define FS_PATH	      128  /* the longest path, with its NUL */
-#define FS_TIMEOUT_MS 2000 /* how long the kernel waits for the server */
+#define FS_PATH 128 /* the longest path, with its NUL */
+/* How long the kernel (and the C library) waits for a server's answer
+   before calling it hung. Only a hang may reach it: 2 s was reached by a
+   healthy fsd on a host loaded far past its two cores (a shell's spawn
+   timed out in a loaded grader run). */
+#define FS_TIMEOUT_MS 10000
 /* Most bytes one FS_READ / FS_WRITE moves. A request and its bytes, or
    an answer and its bytes, fit in an empty connection ring (PIPE_SIZE,
    16 KiB), so neither side waits for room half-way through a message.
