@@ -25,9 +25,12 @@
  */
 #include "user.h"
 
-#define UP_WAIT_MS  5000 /* how long a server may take to fill its tree and mount */
-#define START_TRIES 5	 /* failed starts in a row before init gives up on a server */
-#define BACKOFF_MS  100	 /* before the 2nd try; doubled before each one after it */
+/* How long a server may take to fill its tree and mount. Only a hang
+   may reach it: at 5 s a loaded host's blkd came up after init had
+   moved on, and fsd, finding no /dev/disk yet, served the RAM tree. */
+#define UP_WAIT_MS  60000
+#define START_TRIES 5	/* failed starts in a row before init gives up on a server */
+#define BACKOFF_MS  100 /* before the 2nd try; doubled before each one after it */
 
 static struct server {
 	const char *name;  /* the program, /bin/<name> */
