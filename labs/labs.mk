@@ -9,8 +9,8 @@
 #                       LAB='<name> <name>...' those labs' tests together
 #   make test-labs [LAB_REF=listed]
 #                       for every lab with a folder, on both arches: its
-#                       handout builds, its tests fail there, the earlier
-#                       labs' tests pass there, and the reference passes them
+#                       handout builds, its tests fail there, the lab before
+#                       it passes its tests there, and the reference passes them
 #                       (LAB_REF=listed: only listed, not run; `make test`
 #                       runs them all on the reference in test-grade and
 #                       test-unit)
