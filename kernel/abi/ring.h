@@ -193,7 +193,7 @@ enum {
 #define RING_MAX	     4096      /* most entries in either queue */
 #define NRING		     8	       /* most rings of one thread, its first included */
 #define RING_IDLE_DEFAULT_US 2000      /* the poller sleeps after this long with no work */
-#define RING_IDLE_MAX_US     1000000   /* ... at most a second */
+#define RING_IDLE_MAX_US     60000000  /* ... at most a minute (docs/polling.md) */
 
 /*
  * Threads. A process has at most NTHREAD at once; each runs on a stack of
