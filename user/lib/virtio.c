@@ -236,8 +236,9 @@ static int queue(struct virtio *v, unsigned i, u16 size)
 	/* STUB: (void)q, (void)avail_off, (void)used_off, (void)bus;
 	   fprintf(2, "lab driver task 1: the queue's layout is not written yet\n");
 	   return -ENODEV; // the driver finds no device it can drive */
-	/* descriptors, then the available ring, then the used ring (its
-	   entries are 32-bit: 4-aligned) */
+	/* n descriptors of 16 bytes; the available ring (flags, idx,
+	   ring[n], used_event: 16-bit each); the used ring (flags, idx,
+	   ring[n] of 8 bytes, avail_event), 4-aligned for its 32-bit fields */
 	avail_off = 16 * n, used_off = ROUND_UP(avail_off + 6 + 2 * n, 4);
 	if (used_off + 6 + 8 * n > 4096)
 		return -EINVAL;
