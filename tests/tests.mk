@@ -49,6 +49,8 @@ $(H)/test_uintr_riscv: UNIT_ARCH := -Iarch/riscv64
 $(H)/test_uintr_x86 $(H)/test_upid: UNIT_ARCH := -Iarch/x86_64
 # The network stack's files include its header from user/include.
 $(H)/test_net: UNIT_ARCH := -Iuser/include
+# test_virtq runs the virtio driver's queue (user/lib/virtio.c) against a fake device.
+$(H)/test_virtq: UNIT_ARCH := -Iuser/include
 # The *_race tests run code on two threads under ThreadSanitizer
 # (tests/unit/race.h); it does not model standalone fences (-Wno-tsan).
 # test_pipe runs the C library's pipe.c with host user interrupts (tests/unit/pipehost).

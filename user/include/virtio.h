@@ -25,6 +25,11 @@ struct vq_desc {
 #define VQ_NEXT	 1 /* the chain goes on at `next` */
 #define VQ_WRITE 2 /* the device writes this buffer (else it reads it) */
 
+/* The used ring's flags (the device writes them): it needs no
+   notification now - it is at work on the queue and will look at the
+   available index again before it stops (virtio 1.x, 2.7.7). */
+#define VQ_USED_NO_NOTIFY 1
+
 struct vq_used_elem {
 	u32 id;	 /* head of the chain the device is done with */
 	u32 len; /* bytes it wrote */
@@ -37,9 +42,14 @@ struct vq {
 	u16 size;			    /* entries (0: not set up) */
 	struct vq_desc *desc;		    /* desc[size] */
 	volatile u16 *avail;		    /* flags, idx, ring[size] */
+	volatile u16 *used_flags;	    /* the used ring's flags (VQ_USED_NO_NOTIFY) */
 	volatile u16 *used_idx;		    /* the used ring's idx */
 	volatile struct vq_used_elem *used; /* ring[size] */
-	u16 avail_idx, used_seen;
+	u16 avail_idx, used_seen;	    /* ours: offered so far, and used entries taken */
+	/* LAB driver 3: BEGIN what virtio_notify keeps between calls */
+	/* STUB: // what it needs, if anything */
+	u16 notified; /* avail_idx when the device was last told */
+	/* LAB driver END */
 	volatile u16 *notify; /* virtio-pci: where this queue is notified */
 };
 
@@ -70,7 +80,9 @@ u32 virtio_cfg32(struct virtio *v, unsigned off);
 u64 virtio_cfg64(struct virtio *v, unsigned off);
 
 /* Offer the chain starting at descriptor head of queue q; with notify,
-   tell the device (a batch: offer them all, tell once). */
+   tell the device (a batch: offer them all, tell once). notify tells it
+   only what it needs: nothing if nothing was offered since it was last
+   told, or if it said it needs no telling (VQ_USED_NO_NOTIFY). */
 void virtio_offer(struct virtio *v, unsigned q, u16 head);
 void virtio_notify(struct virtio *v, unsigned q);
 /* Both at once: one chain. */

@@ -229,20 +229,29 @@ static int queue(struct virtio *v, unsigned i, u16 size)
 		n *= 2;
 	if (max == 0 || n > size)
 		return -ENODEV;
-	/* one page: descriptors, then the available ring, then the used ring */
-	u32 avail_off = 16 * n, used_off = ROUND_UP(avail_off + 6 + 2 * n, 4);
+	struct vq *q = &v->q[i];
+	u32 avail_off, used_off; /* where the rings start in the page */
+	u64 bus;		 /* the page's bus address (the device's view) */
+	/* LAB driver 1: BEGIN lay out the queue of n entries in one DMA page */
+	/* STUB: (void)q, (void)avail_off, (void)used_off, (void)bus;
+	   fprintf(2, "lab driver task 1: the queue's layout is not written yet\n");
+	   return -ENODEV; // the driver finds no device it can drive */
+	/* n descriptors of 16 bytes; the available ring (flags, idx,
+	   ring[n], used_event: 16-bit each); the used ring (flags, idx,
+	   ring[n] of 8 bytes, avail_event), 4-aligned for its 32-bit fields */
+	avail_off = 16 * n, used_off = ROUND_UP(avail_off + 6 + 2 * n, 4);
 	if (used_off + 6 + 8 * n > 4096)
 		return -EINVAL;
 	u8 *page;
-	u64 bus = virtio_dma(v, 4096, (void **)&page);
-	if (!bus)
+	if (!(bus = virtio_dma(v, 4096, (void **)&page)))
 		return -ENOMEM;
-	struct vq *q = &v->q[i];
 	q->size = n;
 	q->desc = (struct vq_desc *)page;
 	q->avail = (volatile u16 *)(page + avail_off);
+	q->used_flags = (volatile u16 *)(page + used_off);
 	q->used_idx = (volatile u16 *)(page + used_off + 2);
 	q->used = (volatile struct vq_used_elem *)(page + used_off + 4);
+	/* LAB driver END */
 	if (v->mmio) {
 		*m32(v, 0x038) = n;
 		*m32(v, 0x080) = (u32)bus;
@@ -305,24 +314,48 @@ u64 virtio_cfg64(struct virtio *v, unsigned off)
 void virtio_offer(struct virtio *v, unsigned i, u16 head)
 {
 	struct vq *q = &v->q[i];
+	/* LAB driver 1: BEGIN the chain at head into the available ring, then publish it */
+	/* STUB: (void)q, (void)head;
+	   fprintf(2, "lab driver task 1: virtio_offer is not written yet\n");
+	   exit(1); // the device would never see it: nothing to wait for */
 	q->avail[2 + q->avail_idx % q->size] = head;
 	barrier(); /* the entry before the index */
 	q->avail[1] = ++q->avail_idx;
+	/* LAB driver END */
 }
 
 void virtio_notify(struct virtio *v, unsigned i)
 {
-	barrier(); /* the index before the notification */
+	struct vq *q = &v->q[i];
+	/* LAB driver 3: BEGIN tell the device only what it needs to hear */
+	/* STUB: (void)q;
+	   barrier(); // the slow way: every call tells the device */
+	if (q->notified == q->avail_idx)
+		return; /* nothing offered since it was last told */
+	q->notified = q->avail_idx;
+	/* A full barrier: our store of the index before our load of its
+	   flags. The device clears NO_NOTIFY and then looks at the index; if
+	   we could see the flag still set and it the old index, both would
+	   wait for the other (the lost wake-up of docs/pipes.md). */
+	barrier();
+	if (*q->used_flags & VQ_USED_NO_NOTIFY)
+		return; /* it is working on the queue and looks again before it stops */
+	/* LAB driver END */
 	if (v->mmio)
 		*m32(v, 0x050) = i;
 	else
-		*v->q[i].notify = i;
+		*q->notify = i;
 }
 
 void virtio_submit(struct virtio *v, unsigned i, u16 head)
 {
+	/* LAB driver 1: BEGIN one chain, and the device told */
+	/* STUB: (void)v, (void)i, (void)head;
+	   fprintf(2, "lab driver task 1: virtio_submit is not written yet\n");
+	   exit(1); */
 	virtio_offer(v, i, head);
 	virtio_notify(v, i);
+	/* LAB driver END */
 }
 
 bool virtio_pending(struct virtio *v, unsigned i)
@@ -333,9 +366,13 @@ bool virtio_pending(struct virtio *v, unsigned i)
 int virtio_next_used(struct virtio *v, unsigned i, struct vq_used_elem *e)
 {
 	struct vq *q = &v->q[i];
-	u16 idx = *q->used_idx;
+	/* LAB driver 2: BEGIN the next entry: the index read once, bounded; the id checked */
+	/* STUB: (void)q, (void)e;
+	   fprintf(2, "lab driver task 2: virtio_next_used is not written yet\n");
+	   return -EIO; // as a device that lies: the driver stops */
+	u16 idx = *q->used_idx; /* once: the device may change it any time */
 	if ((u16)(idx - q->used_seen) > q->size)
-		return -EIO;
+		return -EIO; /* more done than we ever offered, or backwards: it lies */
 	if (idx == q->used_seen)
 		return 0;
 	barrier(); /* the index before the entry */
@@ -344,6 +381,7 @@ int virtio_next_used(struct virtio *v, unsigned i, struct vq_used_elem *e)
 	e->len = u->len;
 	q->used_seen++;
 	return e->id < q->size ? 1 : -EIO;
+	/* LAB driver END */
 }
 
 u32 virtio_intr_ack(struct virtio *v)
