@@ -191,3 +191,23 @@ static inline void trap_enter(enum entry_kind kind)
 	if (c->thread)
 		c->thread->entries[kind]++;
 }
+
+/*
+ * Is there anything to do on the way back to user mode, in
+ * trap_return_user() (kernel/trap.c)? One test of the words that say
+ * so, inline in the system call's path (kernel/syscall.c), which then
+ * skips the call. Safe: interrupts are off, so no tick sets
+ * need_resched behind our back; a flag another CPU raises just after
+ * we looked (killed, deferred, a user interrupt) is one the full path
+ * could miss just the same, and the next way out, or the IPI or wake-up
+ * that comes with it, sees it. A thread with user-interrupt state, or a
+ * CPU that keeps that state in hardware (arch_uintr_native), always has
+ * work: uintr_return() loads or delivers it.
+ */
+static inline bool trap_return_work(struct cpu *c, struct thread *t)
+{
+	return (t->proc->killed | c->need_resched |
+		__atomic_load_n(&t->deferred, __ATOMIC_RELAXED) | (t->urecv != NULL) |
+		(t->usend != NULL)) ||
+	       arch_uintr_native();
+}

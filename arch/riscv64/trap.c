@@ -125,9 +125,9 @@ void trap_user(struct trapframe *tf)
 	if (cause & SCAUSE_INTR) {
 		interrupt(cause);
 	} else if (cause == EXC_ECALL_U) {
-		trap_enter(ENTRY_SYSCALL);
 		tf->sepc += 4; /* return past the ecall, not onto it again */
-		syscall(tf);
+		syscall(tf);   /* counts it, and ends with trap_return_user() if need be */
+		return;
 	} else {
 		trap_enter(ENTRY_EXCEPTION);
 		if (cause != EXC_ILLEGAL || !uintr_emulated(tf))

@@ -69,6 +69,10 @@
  * 22 words: 176 bytes, a multiple of 16, so a frame at the top of a
  * 16-byte aligned stack leaves the stack aligned below it.
  */
+/* Where struct percpu (machine.h) keeps its struct cpu pointer, for
+ * arch_mycpu() below (checked in start.c). */
+#define PERCPU_CPU 0x18
+
 #define TF_RIP	136
 #define TF_CS	144
 #define TF_RSP	160
@@ -117,6 +121,14 @@ static inline int arch_cpu_id(void)
 	int id;
 	asm volatile("movl %%gs:0, %0" : "=r"(id)); /* struct percpu's first field */
 	return id;
+}
+
+struct cpu;
+static inline struct cpu *arch_mycpu(void)
+{
+	struct cpu *c;
+	asm volatile("movq %%gs:%c1, %0" : "=r"(c) : "i"(PERCPU_CPU)); /* struct percpu's cpu */
+	return c;
 }
 
 /* sti holds interrupts off for one more instruction: the nop is that

@@ -105,10 +105,11 @@ struct tss {
  * MSR_KERNEL_GS_BASE), and back on the way out.
  */
 struct percpu {
-	int id;	      /* must stay first: arch_cpu_id() reads %gs:0 */
-	u64 kstack;   /* top of the running thread's kernel stack, where
-			 syscall_entry builds its frame (PERCPU_KSTACK) */
-	u64 user_rsp; /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
+	int id;		 /* must stay first: arch_cpu_id() reads %gs:0 */
+	u64 kstack;	 /* top of the running thread's kernel stack, where
+			    syscall_entry builds its frame (PERCPU_KSTACK) */
+	u64 user_rsp;	 /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
+	struct cpu *cpu; /* &cpus[id], for arch_mycpu() (PERCPU_CPU, archdef.h) */
 	/* native user interrupts (uintr.c): whose state the CPU holds, if anyone's */
 	struct uintr_recv *ui_recv;
 	struct uintr_send *ui_send;

@@ -208,9 +208,7 @@ void trap(struct trapframe *tf)
  */
 bool trap_syscall(struct trapframe *tf)
 {
-	trap_enter(ENTRY_SYSCALL);
-	syscall(tf);
-	trap_return_user(tf);
+	syscall(tf); /* counts it, and ends with trap_return_user() if need be */
 	user_leave(tf);
 	return tf->rcx == tf->rip && tf->r11 == tf->rflags;
 }
