@@ -113,8 +113,9 @@ void trap_kernel(struct trapframe *tf)
 }
 
 /*
- * A trap from user mode; tf is at the top of the thread's kernel stack.
- * Interrupts stay off throughout, as everywhere in the kernel but the
+ * A trap from user mode but a system call (trap.S calls syscall() for
+ * an ecall, kernel/syscall.c); tf is at the top of the thread's kernel
+ * stack. Interrupts stay off throughout, as everywhere in the kernel but the
  * idle loop. trap.S returns to user mode with tf afterwards - perhaps
  * much later, on another hart, if trap_return_user() switches threads.
  */
@@ -124,10 +125,6 @@ void trap_user(struct trapframe *tf)
 
 	if (cause & SCAUSE_INTR) {
 		interrupt(cause);
-	} else if (cause == EXC_ECALL_U) {
-		tf->sepc += 4; /* return past the ecall, not onto it again */
-		syscall(tf);   /* counts it, and ends with trap_return_user() if need be */
-		return;
 	} else {
 		trap_enter(ENTRY_EXCEPTION);
 		if (cause != EXC_ILLEGAL || !uintr_emulated(tf))
