@@ -27,23 +27,25 @@
  *     mode, tp is ours now, sscratch holds the user's tp".
  *
  * A trap from user mode may not trust the user's sp. It parks it in the
- * hart record and loads the stack the hart record names: the top of the
- * running thread's kernel stack, where the user's registers live
+ * hart record and loads the stack pointer the hart record names: the
+ * frame at the top of the running thread's kernel stack, where the
+ * user's registers go
  *
- *    hart->kstack --> +----------------------+  top of the thread's kernel stack
+ *                     +----------------------+  top of the thread's kernel stack
  *                     | stval, scause,       |
  *                     | sstatus, sepc, pad   |  struct trapframe:
  *                     | x31 (t6)             |  the user's registers,
  *                     |  ...                 |  TF_REG(n) = 8 * (n - 1)
  *                     | x2 (sp), x1 (ra)     |
- *              tf --> +----------------------+  sp while trap_user() runs
+ *   hart->tf == tf--> +----------------------+  sp while trap_user() runs
  *                     | trap_user's frame,   |
  *                     | syscall's, ...       |  the thread's kernel code
  *                     v                      v
  *
- * and every return to user mode writes tf + TF_SIZE back into
- * hart->kstack, because the thread may have moved to another hart, and
- * this hart may run another thread next (kernel/arch.h).
+ * and every return to user mode writes tf back into hart->tf, because
+ * the thread may have moved to another hart, and this hart may run
+ * another thread next (kernel/arch.h). (The frame's address, not the
+ * stack's top: no add on the way in or out.)
  */
 
 #include "archdef.h"
@@ -136,8 +138,7 @@ trap_from_user:
 	.cfi_signal_frame
 	.cfi_return_column DWARF_SEPC
 	sd sp, HART_USER_SP(tp)
-	ld sp, HART_KSTACK(tp)
-	addi sp, sp, -TF_SIZE
+	ld sp, HART_TF(tp)
 	.cfi_def_cfa sp, TF_SIZE
 	.irp n, 1,3,5,6,7,10,11,12,13,14,15,16,17,28,29,30,31 /* all but s0..s11 */
 	sd x\n, TF_REG(\n)(sp)
@@ -160,7 +161,6 @@ trap_from_user:
 	.cfi_offset DWARF_SEPC, TF_SEPC - TF_SIZE
 	mv a0, sp
 	call syscall /* counts it; ends in trap_return_user() if need be, which may switch threads */
-	mv a0, sp
 	li t1, 0 /* "after an ecall": no s0..s11 to load */
 	j ret_user
 
@@ -176,7 +176,6 @@ trap_from_user:
 	sd t0, TF_STVAL(sp)
 	mv a0, sp
 	call trap_user /* ends in trap_return_user(), which may switch threads */
-	mv a0, sp
 	li t1, 1 /* load every register: an emulated instruction may have written any */
 	j ret_user
 	.cfi_endproc
@@ -193,12 +192,12 @@ trapret_user:
 	.cfi_undefined ra /* nothing to return to: gdb's backtrace ends here */
 	li t1, 1 /* load every register */
 	csrc sstatus, SSTATUS_SIE /* no trap may see the half-restored state */
-	/* The end of every trap from user mode comes in here, from C code,
-	   which always returns with interrupts off (the kernel runs so). */
-ret_user:
 	mv sp, a0
-	addi t0, sp, TF_SIZE
-	sd t0, HART_KSTACK(tp) /* where this thread's next trap from user goes */
+	/* The end of every trap from user mode comes in here, from C code,
+	   which always returns with interrupts off (the kernel runs so),
+	   with sp at the frame (the C code restored it). */
+ret_user:
+	sd sp, HART_TF(tp) /* where this thread's next trap from user goes */
 	ld t0, TF_SEPC(sp)
 	csrw sepc, t0
 	/*
