@@ -62,7 +62,8 @@
  *        128 |   err    |     pushed by the CPU or the stub
  *        120 |  vector  |     pushed by the stub
  *        112 |   rax    |
- *            |   ...    |     pushed by alltraps / syscall_entry
+ *            |   ...    |     pushed by alltraps / syscall_entry (which
+ *            |          |     leaves r15..rbx, the lowest six, stale)
  *          0 |   r15    |  <- struct trapframe *tf
  *            +----------+
  *
@@ -97,8 +98,8 @@
 #include "types.h"
 
 struct trapframe {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 r15, r14, r13, r12, rbp, rbx; /* what a C function preserves: first (trap.S) */
+	u64 r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
 	u64 vector, err;
 	u64 rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };

@@ -12,6 +12,9 @@
 #include "proc.h" /* trap_enter() */
 
 _Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, rbp) == 32 &&
+		   __builtin_offsetof(struct trapframe, rbx) == 40,
+	       "trap.S layout: syscall_entry fills in r15, r14, r13, r12, rbp, rbx at 0..40");
 _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trap.S layout");
 _Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "trap.S layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 16 == 0, "trap.S layout");
