@@ -72,12 +72,15 @@
  */
 /* Where struct percpu (machine.h) keeps its struct cpu pointer, for
  * arch_mycpu() below (checked in start.c). */
-#define PERCPU_CPU 0x18
+#define PERCPU_CPU 0x10
 
-#define TF_RIP	136
-#define TF_CS	144
-#define TF_RSP	160
-#define TF_SIZE 176
+#define TF_R11	  48 /* what syscall_entry's way out compares */
+#define TF_RCX	  104
+#define TF_RFLAGS 152
+#define TF_RIP	  136
+#define TF_CS	  144
+#define TF_RSP	  160
+#define TF_SIZE	  176
 
 /*
  * What arch_switch() (trap.S) saves: the registers the C calling

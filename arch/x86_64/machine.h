@@ -65,9 +65,9 @@
 #define T_SYSCALL    0x100 /* not a vector: marks a frame built by syscall_entry */
 
 /* struct percpu field offsets, for trap.S and this_cpu() (checked in start.c). */
-#define PERCPU_KSTACK	0x08
-#define PERCPU_USER_RSP 0x10
-#define PERCPU_SELF	0x20
+#define PERCPU_USER_RSP 0x08
+#define PERCPU_SELF	0x18
+#define PERCPU_RSP0	0x74 /* tss.rsp[0] */
 
 #ifndef __ASSEMBLY__
 #include "kernel.h"
@@ -107,8 +107,6 @@ struct tss {
  */
 struct percpu {
 	int id;		     /* must stay first: arch_cpu_id() reads %gs:0 */
-	u64 kstack;	     /* top of the running thread's kernel stack, where
-				syscall_entry builds its frame (PERCPU_KSTACK) */
 	u64 user_rsp;	     /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
 	struct cpu *cpu;     /* &cpus[id], for arch_mycpu() (PERCPU_CPU, archdef.h) */
 	struct percpu *self; /* this block, for this_cpu() (PERCPU_SELF) */
@@ -222,7 +220,7 @@ extern u64 ram_end_high; /* end of RAM above 4 GiB, or 0 */
 
 /* trap.c */
 void trap(struct trapframe *tf);
-bool trap_syscall(struct trapframe *tf);
+void syscall_bad_rip(struct trapframe *tf);
 void idt_init(void);
 void idt_load(void);
 void syscall_setup(void);
