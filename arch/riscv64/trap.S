@@ -125,9 +125,9 @@ trap_entry:
  * along, and no kernel code reads or writes them in an ecall's frame
  * (only the exceptions that emulate an instruction use the frame's
  * registers, and those take the general path, which saves all). Its
- * frame's slots for them, for sstatus and for stval are stale: nothing
- * reads them (the sstatus of a way back to user mode is trapret_user's
- * own; stval matters to an illegal instruction only). It steps sepc
+ * frame's slots for them, for sstatus, scause and stval are stale:
+ * nothing reads them (the sstatus of a way back to user mode is
+ * trapret_user's own; scause and stval are trap_user()'s). It steps sepc
  * past the ecall and calls syscall() directly, without trap_user().
  * The unwind information says so too: at its call, s0..s11 are where
  * the user left them, in the registers.
@@ -152,7 +152,6 @@ trap_from_user:
 	.cfi_offset 4, TF_REG(4) - TF_SIZE
 	csrr t0, sepc
 	csrr t1, scause
-	sd t1, TF_SCAUSE(sp)
 	addi t1, t1, -EXC_ECALL_U
 	bnez t1, 1f
 
@@ -166,6 +165,8 @@ trap_from_user:
 
 	/* Any other trap: the frame holds every register and CSR. */
 1:	sd t0, TF_SEPC(sp)
+	addi t1, t1, EXC_ECALL_U
+	sd t1, TF_SCAUSE(sp)
 	.irp n, 8,9,18,19,20,21,22,23,24,25,26,27 /* s0..s11 */
 	sd x\n, TF_REG(\n)(sp)
 	.cfi_offset \n, TF_REG(\n) - TF_SIZE
