@@ -21,7 +21,12 @@
 void syscall(struct trapframe *tf)
 {
 	long r;
-	trap_enter(ENTRY_SYSCALL);
+	/* trap_enter(ENTRY_SYSCALL), without its test for a thread: a system
+	   call always comes from one (a ring call 2 instructions fewer on
+	   x86_64, 1 on riscv64, measured) */
+	struct cpu *c = mycpu();
+	c->entries[ENTRY_SYSCALL]++;
+	c->thread->entries[ENTRY_SYSCALL]++;
 	switch (arch_tf_sysno(tf)) {
 	case SYS_RING_ENTER:
 		r = ring_enter((u32)arch_tf_arg(tf, 0), (u32)arch_tf_arg(tf, 1),
@@ -38,7 +43,7 @@ void syscall(struct trapframe *tf)
 		break;
 	}
 	arch_tf_set_ret(tf, (u64)r);
-	struct cpu *c = mycpu(); /* perhaps not the CPU we came in on: the call may have slept */
+	c = mycpu(); /* perhaps not the CPU we came in on: the call may have slept */
 	if (trap_return_work(c, c->thread))
 		trap_return_user(tf);
 }
