@@ -84,13 +84,6 @@ int uintr_trap(struct uintr_recv *r, struct uintr_send *s, struct trapframe *tf,
 #ifndef UINTR_HOST_TEST
 #include "proc.h"
 
-struct urecv {
-	struct uintr_recv r; /* first: sender tables point here */
-	int ref;
-	struct thread *t; /* NULL once it stopped receiving; under sched_lock */
-	void *alloc;	  /* what kzalloc() gave, for kfree() */
-};
-
 static struct urecv *urecv_of(struct uintr_recv *r)
 {
 	return (struct urecv *)r;
