@@ -67,6 +67,10 @@ void trap_init_hart(void)
 	csr_write(stvec, trap_entry);
 	csr_write(sscratch, 0);
 	csr_clear(sstatus, SSTATUS_FS);
+	/* the state every sret leaves, which trap.S's way into user mode
+	   relies on (it does not write SPP or SPIE itself) */
+	csr_clear(sstatus, SSTATUS_SPP);
+	csr_set(sstatus, SSTATUS_SPIE);
 	csr_set(sie, SIE_SSIE);
 	csr_write(scounteren, 1 << 1); /* TM: programs may read time (rdtime) */
 }
