@@ -97,6 +97,15 @@ void arch_init(void);
  * by kernel/cpu.c, spinlock.c, ipi.c, printf.c, trap.c. */
 static inline int arch_cpu_id(void);
 
+/* This CPU's struct cpu, &cpus[arch_cpu_id()], in one load: the arch
+ * keeps the pointer next to the id, in the block its per-CPU register
+ * names (x86 GS, RISC-V tp), and sets it before the CPU runs kernel C
+ * code that takes a lock. Called by mycpu() (kernel.h), the kernel's
+ * most frequent lookup: a shift and an add fewer on x86_64, five
+ * instructions fewer on riscv64 (sign-extend, shift, the address of
+ * cpus[] in two, add), each time. */
+static inline struct cpu *arch_mycpu(void);
+
 /* The firmware's/hardware's name for a CPU (hart id, APIC id). Called
  * by kernel/main.c and monitor.c, to print it. */
 u32 arch_cpu_hwid(int cpu);
@@ -400,13 +409,15 @@ void trap_fatal(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe 
     __attribute__((noreturn));
 
 /*
- * For traps from user mode, after trap_enter(): syscall()
- * (kernel/syscall.c) for a system call (the arch has already stepped
- * the saved pc past the instruction); trap_user_fault() (kernel/trap.c) for an
- * exception the arch does not handle itself (the process is killed, the
- * kernel stays up). Before restoring user registers, every trap from
- * user mode ends with trap_return_user() (kernel/trap.c), which may
- * switch to another thread or end this one.
+ * For traps from user mode. A system call is all syscall()'s
+ * (kernel/syscall.c), after the arch has stepped the saved pc past the
+ * instruction: it counts the entry (trap_enter), runs the call, and
+ * ends with trap_return_user() if there is work on the way out. Any
+ * other trap: trap_enter() first; trap_user_fault() (kernel/trap.c) for
+ * an exception the arch does not handle itself (the process is killed,
+ * the kernel stays up); and before restoring user registers
+ * trap_return_user() (kernel/trap.c), which may switch to another
+ * thread or end this one.
  */
 void syscall(struct trapframe *tf);
 void trap_user_fault(const char *name, u64 cause, u64 pc, u64 addr, struct trapframe *tf);

@@ -40,10 +40,8 @@ struct spinlock {
 	int cpu; /* holder, for debugging and holding() */
 };
 
-/* cpu.c: per-CPU state. Aligned to (and so sized as) a power of two:
- * &cpus[id], in every mycpu(), is then a shift, not a multiply (a ring
- * call 4 fewer instructions on x86_64, 11 on riscv64); and no two CPUs
- * share a cache line. */
+/* cpu.c: per-CPU state. Aligned to 256 bytes: no two CPUs share a
+ * cache line. mycpu() finds it through the arch (arch_mycpu). */
 struct thread;
 struct __attribute__((aligned(256))) cpu {
 	int id;
@@ -72,7 +70,7 @@ extern struct cpu cpus[NCPU];
  */
 static inline struct cpu *mycpu(void)
 {
-	return &cpus[arch_cpu_id()];
+	return arch_mycpu();
 }
 
 /* Returns this CPU, which stays ours while interrupts are off: a caller

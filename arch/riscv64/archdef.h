@@ -104,6 +104,17 @@ static inline int arch_cpu_id(void)
 	return (int)id;
 }
 
+/* struct hart's cpu field (machine.h; checked in start.c) */
+#define HART_CPU 40
+
+struct cpu;
+static inline struct cpu *arch_mycpu(void)
+{
+	struct cpu *c;
+	asm volatile("ld %0, %1(tp)" : "=r"(c) : "i"(HART_CPU));
+	return c;
+}
+
 static inline void arch_irq_enable(void)
 {
 	asm volatile("csrs sstatus, %0" : : "r"(SSTATUS_SIE) : "memory");

@@ -121,6 +121,7 @@ static void add_hart(u64 hartid)
 	if (hartid == boot_hartid || nharts == NCPU)
 		return;
 	harts[nharts].id = nharts;
+	harts[nharts].cpu = &cpus[nharts];
 	harts[nharts].hwid = hartid;
 	nharts++;
 }

@@ -40,7 +40,7 @@
 
 /* struct hart field offsets, for boot.S and trap.S (checked in start.c). */
 #define HART_STACK   16
-#define HART_KSTACK  24
+#define HART_TF	     24
 #define HART_USER_SP 32
 
 /* Hart ids boot.S's lottery can hand on (boot_release[]). */
@@ -67,12 +67,13 @@
  * while it runs user code, sscratch does (trap.S).
  */
 struct hart {
-	u64 id;	     /* dense CPU index, 0 = boot hart */
-	u64 hwid;    /* hart id, as the firmware and the PLIC know it */
-	u64 stack;   /* top of this hart's boot/scheduler stack (HART_STACK) */
-	u64 kstack;  /* where a trap from user mode puts its trapframe: the
-			top of the running thread's kernel stack (HART_KSTACK) */
-	u64 user_sp; /* the user's sp, parked here by trap entry (HART_USER_SP) */
+	u64 id;		 /* dense CPU index, 0 = boot hart */
+	u64 hwid;	 /* hart id, as the firmware and the PLIC know it */
+	u64 stack;	 /* top of this hart's boot/scheduler stack (HART_STACK) */
+	u64 tf;		 /* where a trap from user mode puts its trapframe: at the
+			    top of the running thread's kernel stack (HART_TF) */
+	u64 user_sp;	 /* the user's sp, parked here by trap entry (HART_USER_SP) */
+	struct cpu *cpu; /* &cpus[id], for arch_mycpu() (HART_CPU, archdef.h) */
 };
 extern struct hart harts[NCPU];
 extern int nharts; /* harts found in the device tree, at most NCPU */

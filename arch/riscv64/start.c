@@ -12,10 +12,13 @@
 
 _Static_assert(__builtin_offsetof(struct hart, id) == 0, "arch_cpu_id (archdef.h) reads 0(tp)");
 _Static_assert(__builtin_offsetof(struct hart, stack) == HART_STACK, "boot.S needs HART_STACK");
-_Static_assert(__builtin_offsetof(struct hart, kstack) == HART_KSTACK, "trap.S needs HART_KSTACK");
+_Static_assert(__builtin_offsetof(struct hart, tf) == HART_TF, "trap.S needs HART_TF");
 _Static_assert(__builtin_offsetof(struct hart, user_sp) == HART_USER_SP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct hart, cpu) == HART_CPU, "arch_mycpu (archdef.h)");
 
-struct hart harts[NCPU];
+/* The boot hart's cpu pointer is there from the first instruction: its
+ * first lock (a printf) comes before any code could set it. */
+struct hart harts[NCPU] = {[0] = {.cpu = &cpus[0]}};
 u64 boot_hartid;
 u64 boot_dtb;
 

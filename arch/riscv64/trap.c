@@ -67,6 +67,10 @@ void trap_init_hart(void)
 	csr_write(stvec, trap_entry);
 	csr_write(sscratch, 0);
 	csr_clear(sstatus, SSTATUS_FS);
+	/* the state every sret leaves, which trap.S's way into user mode
+	   relies on (it does not write SPP or SPIE itself) */
+	csr_clear(sstatus, SSTATUS_SPP);
+	csr_set(sstatus, SSTATUS_SPIE);
 	csr_set(sie, SIE_SSIE);
 	csr_write(scounteren, 1 << 1); /* TM: programs may read time (rdtime) */
 }
@@ -113,8 +117,9 @@ void trap_kernel(struct trapframe *tf)
 }
 
 /*
- * A trap from user mode; tf is at the top of the thread's kernel stack.
- * Interrupts stay off throughout, as everywhere in the kernel but the
+ * A trap from user mode but a system call (trap.S calls syscall() for
+ * an ecall, kernel/syscall.c); tf is at the top of the thread's kernel
+ * stack. Interrupts stay off throughout, as everywhere in the kernel but the
  * idle loop. trap.S returns to user mode with tf afterwards - perhaps
  * much later, on another hart, if trap_return_user() switches threads.
  */
@@ -124,10 +129,6 @@ void trap_user(struct trapframe *tf)
 
 	if (cause & SCAUSE_INTR) {
 		interrupt(cause);
-	} else if (cause == EXC_ECALL_U) {
-		trap_enter(ENTRY_SYSCALL);
-		tf->sepc += 4; /* return past the ecall, not onto it again */
-		syscall(tf);
 	} else {
 		trap_enter(ENTRY_EXCEPTION);
 		if (cause != EXC_ILLEGAL || !uintr_emulated(tf))

@@ -62,17 +62,25 @@
  *        128 |   err    |     pushed by the CPU or the stub
  *        120 |  vector  |     pushed by the stub
  *        112 |   rax    |
- *            |   ...    |     pushed by alltraps / syscall_entry
+ *            |   ...    |     pushed by alltraps / syscall_entry (which
+ *            |          |     leaves r15..rbx, the lowest six, stale)
  *          0 |   r15    |  <- struct trapframe *tf
  *            +----------+
  *
  * 22 words: 176 bytes, a multiple of 16, so a frame at the top of a
  * 16-byte aligned stack leaves the stack aligned below it.
  */
-#define TF_RIP	136
-#define TF_CS	144
-#define TF_RSP	160
-#define TF_SIZE 176
+/* Where struct percpu (machine.h) keeps its struct cpu pointer, for
+ * arch_mycpu() below (checked in start.c). */
+#define PERCPU_CPU 0x10
+
+#define TF_R11	  48 /* what syscall_entry's way out compares */
+#define TF_RCX	  104
+#define TF_RFLAGS 152
+#define TF_RIP	  136
+#define TF_CS	  144
+#define TF_RSP	  160
+#define TF_SIZE	  176
 
 /*
  * What arch_switch() (trap.S) saves: the registers the C calling
@@ -93,8 +101,8 @@
 #include "types.h"
 
 struct trapframe {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 r15, r14, r13, r12, rbp, rbx; /* what a C function preserves: first (trap.S) */
+	u64 r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
 	u64 vector, err;
 	u64 rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
@@ -117,6 +125,14 @@ static inline int arch_cpu_id(void)
 	int id;
 	asm volatile("movl %%gs:0, %0" : "=r"(id)); /* struct percpu's first field */
 	return id;
+}
+
+struct cpu;
+static inline struct cpu *arch_mycpu(void)
+{
+	struct cpu *c;
+	asm volatile("movq %%gs:%c1, %0" : "=r"(c) : "i"(PERCPU_CPU)); /* struct percpu's cpu */
+	return c;
 }
 
 /* sti holds interrupts off for one more instruction: the nop is that

@@ -64,9 +64,10 @@
 #define T_SPURIOUS   0xff  /* LAPIC spurious interrupt */
 #define T_SYSCALL    0x100 /* not a vector: marks a frame built by syscall_entry */
 
-/* struct percpu field offsets, for trap.S (checked in start.c). */
-#define PERCPU_KSTACK	0x08
-#define PERCPU_USER_RSP 0x10
+/* struct percpu field offsets, for trap.S and this_cpu() (checked in start.c). */
+#define PERCPU_USER_RSP 0x08
+#define PERCPU_SELF	0x18
+#define PERCPU_RSP0	0x74 /* tss.rsp[0] */
 
 #ifndef __ASSEMBLY__
 #include "kernel.h"
@@ -105,10 +106,10 @@ struct tss {
  * MSR_KERNEL_GS_BASE), and back on the way out.
  */
 struct percpu {
-	int id;	      /* must stay first: arch_cpu_id() reads %gs:0 */
-	u64 kstack;   /* top of the running thread's kernel stack, where
-			 syscall_entry builds its frame (PERCPU_KSTACK) */
-	u64 user_rsp; /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
+	int id;		     /* must stay first: arch_cpu_id() reads %gs:0 */
+	u64 user_rsp;	     /* syscall_entry parks the user's rsp here (PERCPU_USER_RSP) */
+	struct cpu *cpu;     /* &cpus[id], for arch_mycpu() (PERCPU_CPU, archdef.h) */
+	struct percpu *self; /* this block, for this_cpu() (PERCPU_SELF) */
 	/* native user interrupts (uintr.c): whose state the CPU holds, if anyone's */
 	struct uintr_recv *ui_recv;
 	struct uintr_send *ui_send;
@@ -192,10 +193,13 @@ extern struct percpu percpu[NCPU];
 
 /* This CPU's arch state. Inline: every system call's way out sets this
  * CPU's kernel stack through it (user_leave), and the call cost a ring
- * call 5 more instructions. */
+ * call 5 more instructions. One load of the block's pointer to itself:
+ * &percpu[arch_cpu_id()] took three (load, sign-extend, multiply). */
 static inline struct percpu *this_cpu(void)
 {
-	return &percpu[arch_cpu_id()];
+	struct percpu *c;
+	asm volatile("movq %%gs:%c1, %0" : "=r"(c) : "i"(PERCPU_SELF));
+	return c;
 }
 
 /* firmware.c: what the firmware tables said */
@@ -216,7 +220,7 @@ extern u64 ram_end_high; /* end of RAM above 4 GiB, or 0 */
 
 /* trap.c */
 void trap(struct trapframe *tf);
-bool trap_syscall(struct trapframe *tf);
+void syscall_bad_rip(struct trapframe *tf);
 void idt_init(void);
 void idt_load(void);
 void syscall_setup(void);

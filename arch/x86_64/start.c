@@ -8,8 +8,10 @@
 struct percpu percpu[NCPU];
 
 _Static_assert(__builtin_offsetof(struct percpu, id) == 0, "arch_cpu_id (archdef.h) reads %gs:0");
-_Static_assert(__builtin_offsetof(struct percpu, kstack) == PERCPU_KSTACK, "trap.S layout");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "arch_mycpu (archdef.h)");
+_Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "this_cpu (machine.h)");
+_Static_assert(__builtin_offsetof(struct percpu, tss.rsp[0]) == PERCPU_RSP0, "trap.S layout");
 
 /*
  * A code or data segment descriptor. In long mode the CPU ignores base
@@ -105,6 +107,8 @@ void cpu_setup(int id, void *stack_top)
 	} __attribute__((packed)) desc = {sizeof(c->gdt) - 1, (u64)c->gdt};
 
 	c->id = id;
+	c->cpu = &cpus[id];
+	c->self = c;
 	c->gdt[SEG_KCODE >> 3] = seg(SEG_TYPE_CODE, 0);
 	c->gdt[SEG_KDATA >> 3] = seg(SEG_TYPE_DATA, 0);
 	c->gdt[SEG_UDATA >> 3] = seg(SEG_TYPE_DATA, 3);

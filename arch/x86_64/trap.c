@@ -1,6 +1,7 @@
 /*
- * trap.c - the interrupt descriptor table; trap() and trap_syscall(),
- * where trap.S's entry paths end up; the way back to user mode; the
+ * trap.c - the interrupt descriptor table; trap(), where trap.S's
+ * entry path for vectors ends up (system calls go to the portable
+ * syscall() directly); the way back to user mode; the
  * MSRs that route the syscall instruction; new threads' registers.
  *
  * The kernel runs with interrupts off, so traps from kernel mode are
@@ -12,6 +13,12 @@
 #include "proc.h" /* trap_enter() */
 
 _Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, r11) == TF_R11, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, rcx) == TF_RCX, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, rflags) == TF_RFLAGS, "trap.S layout");
+_Static_assert(__builtin_offsetof(struct trapframe, rbp) == 32 &&
+		   __builtin_offsetof(struct trapframe, rbx) == 40,
+	       "trap.S layout: syscall_entry fills in r15, r14, r13, r12, rbp, rbx at 0..40");
 _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trap.S layout");
 _Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "trap.S layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE && TF_SIZE % 16 == 0, "trap.S layout");
@@ -148,8 +155,9 @@ static void interrupt(u64 v)
  * The last C code on every way back to user mode, after
  * trap_return_user() (which may have switched threads and CPUs): tf is
  * at the top of this thread's kernel stack, and the next trap from user
- * mode on this CPU must put its frame exactly there - through TSS.RSP0
- * for interrupts and exceptions, through the per-CPU block for syscall.
+ * mode on this CPU must put its frame exactly there: TSS.RSP0, where
+ * the CPU switches for interrupts and exceptions and syscall_entry
+ * switches itself. (syscall_entry does the same in place, trap.S.)
  *
  * iretq and sysretq both fault in ring 0 on a non-canonical rip (see
  * trap.S). The kernel's own rips are fine (ELF entry points are checked),
@@ -166,8 +174,7 @@ static inline __attribute__((always_inline)) void user_leave(struct trapframe *t
 		trap_user_fault(exceptions[T_GPFLT], T_GPFLT, tf->rip, 0, tf);
 		trap_return_user(tf); /* the process was killed: this ends it */
 	}
-	struct percpu *c = this_cpu();
-	c->kstack = c->tss.rsp[0] = (u64)(tf + 1);
+	this_cpu()->tss.rsp[0] = (u64)(tf + 1);
 }
 
 /*
@@ -199,20 +206,14 @@ void trap(struct trapframe *tf)
 }
 
 /*
- * Called by syscall_entry, with the user's registers in tf. syscall
- * already pointed the saved rip past itself. Returns whether trap.S may
- * go back with sysretq, which sets rip from rcx and rflags from r11:
- * that gives the user exactly the registers iretq would only while the
- * frame's rcx and r11 still hold its rip and rflags, as syscall left
- * them. Kernel code that redirects a thread (a new rip) gets iretq.
+ * syscall_entry's way out (trap.S) found a saved rip that is not a user
+ * address: user_leave() makes it the program's general protection
+ * fault, which ends the thread.
  */
-bool trap_syscall(struct trapframe *tf)
+void syscall_bad_rip(struct trapframe *tf)
 {
-	trap_enter(ENTRY_SYSCALL);
-	syscall(tf);
-	trap_return_user(tf);
 	user_leave(tf);
-	return tf->rcx == tf->rip && tf->r11 == tf->rflags;
+	panic("syscall_bad_rip: rip %llx: the thread did not end", tf->rip);
 }
 
 /* A new thread's way into user mode (kernel/proc.c), interrupts off. */

@@ -37,6 +37,12 @@ static inline int arch_cpu_id(void)
 {
 	return 0;
 }
+struct cpu;
+extern struct cpu *const host_cpu0; /* host.h: &cpus[0] */
+static inline struct cpu *arch_mycpu(void)
+{
+	return host_cpu0;
+}
 static inline _Bool arch_irq_enabled(void)
 {
 	return host_irq_on;

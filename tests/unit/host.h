@@ -24,6 +24,7 @@
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
 struct cpu cpus[NCPU];
+struct cpu *const host_cpu0 = &cpus[0];
 
 /*
  * Spinlocks on one host thread: nothing to wait for, but the discipline
