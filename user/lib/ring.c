@@ -60,6 +60,7 @@ struct uring {
 	/* Our own copies of the indexes we produce: the shared ones are only
 	   ever written by us, so we never need to read them back. */
 	unsigned sq_tail;	/* one past the last prepared entry */
+	unsigned sq_end;	/* sq_tail may reach this without a look at sq_head */
 	unsigned cq_head;	/* the next completion to reap */
 	bool polled;		/* a kernel poller takes our entries */
 	bool alone;		/* polled, one CPU: the poller runs only when we let it */
@@ -93,6 +94,7 @@ static void ring_init(struct uring *u, struct ring_hdr *hdr, bool polled)
 	u->sqmask = hdr->sq_mask;
 	u->cqmask = hdr->cq_mask;
 	u->sq_tail = hdr->sq_tail;
+	u->sq_end = u->sq_tail; /* the first sq_slot() looks */
 	u->cq_head = hdr->cq_head;
 	u->polled = polled;
 }
@@ -129,11 +131,19 @@ struct ring_hdr *ring_hdr(void)
 /* The next free SQ slot, as the program left it; NULL if the SQ is full. */
 static struct sqe *sq_slot(struct uring *u)
 {
-	/* acquire: the kernel finished copying an entry before it moved
-	   sq_head past it, so that slot is free to fill again */
-	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
-	if (u->sq_tail - head > u->sqmask)
-		return NULL;
+	/* The slots up to sq_end were free when we last looked, and stay
+	   ours (only we fill them): sq_head is read once per ring's worth
+	   of entries, not once each (4 instructions an entry of a batch on
+	   x86_64). Signed: ring_call_fields' fast path may take a slot
+	   past sq_end, having seen the SQ empty. */
+	if ((int)(u->sq_end - u->sq_tail) <= 0) {
+		/* acquire: the kernel finished copying an entry before it
+		   moved sq_head past it, so that slot is free to fill again */
+		unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
+		u->sq_end = head + u->sqmask + 1;
+		if (u->sq_tail - head > u->sqmask)
+			return NULL;
+	}
 	return &u->sq[u->sq_tail++ & u->sqmask];
 }
 
@@ -320,16 +330,28 @@ static int reap(struct uring *u, struct cqe *c, int max)
 				n++;
 			continue;
 		}
-		/* Every completion there now, with the tail read once and
-		   cq_head published once: a cq_next() call each cost a batch
-		   of NOPs 24 instructions an entry on x86_64, 20 on riscv64. */
-		while (u->cq_head != tail && n < max) {
-			c[n] = u->cq[u->cq_head++ & u->cqmask];
-			if (!(c[n].user_data & UD_LIB))
-				n++;
-		}
+		/* Every completion there now that fits, with the tail read
+		   once and cq_head published once (a cq_next() call each
+		   cost a batch of NOPs 24 instructions an entry on x86_64,
+		   20 on riscv64), copied as at most two runs (the CQ wraps)
+		   by memcpy's word moves; then the library's own (UD_LIB,
+		   rare) squeezed out. A copy and a test per entry rather
+		   than a test per entry and a copy per field: 18
+		   instructions an entry became about 7 on x86_64. */
+		unsigned k = MIN(tail - u->cq_head, (unsigned)(max - n));
+		unsigned at = u->cq_head & u->cqmask;
+		unsigned run = MIN(k, u->cqmask + 1 - at);
+		memcpy(c + n, &u->cq[at], run * sizeof(*c));
+		memcpy(c + n + run, u->cq, (k - run) * sizeof(*c));
+		u->cq_head += k;
 		/* release: we are done reading the slots before the kernel may reuse them */
 		__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
+		int end = n + (int)k, i = n;
+		while (i < end && !(c[i].user_data & UD_LIB))
+			i++;
+		for (n = i; i < end; i++)
+			if (!(c[i].user_data & UD_LIB))
+				c[n++] = c[i];
 	}
 	return n;
 }
