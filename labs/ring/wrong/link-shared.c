@@ -4,23 +4,8 @@
  * program may have reused the slot by then.
  * caught by unit: test_ring_race two_threads
  */
-/* REGION kernel/ring.c ring 1 2 */
-	/* acquire: the entries are written before the tail that covers them */
-	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
-	u32 avail = tail - r->sq_head;
-	if (avail > r->sq_entries) {
-		post_batch(r, NULL, 0); /* empty: it republishes cq_tail and the flags */
-		return -EINVAL;
-	}
-	u32 n = MIN(MIN(max, avail), ENTER_MAX);
-	if (n == 1 && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED))
-		return consume_one(r);
-	/* The completions of entries alone that finish at once, gathered
-	   (b[0..nb)) and posted together when there are `limit` of them:
-	   BATCH, or fewer if the CQ may fill up first - one more than its
-	   room, so that a full CQ puts one in the backlog and the loop
-	   stops, as with post(). A completion posted meanwhile on another
-	   CPU only makes us post a batch sooner or later. */
+/* REGION kernel/ring.c ring 1 3 */
+	struct proc *p = r->proc;
 	struct cqe b[BATCH];
 	u32 nb = 0, room = r->cq_entries - cq_used(r);
 	u32 limit = MIN(BATCH, room + 1);

@@ -13,14 +13,11 @@
 		return -EINVAL;
 	}
 	u32 n = MIN(max, ENTER_MAX);
-	if (n == 1 && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED))
+	if (n == 1 && !r->proc->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED))
 		return consume_one(r);
-	/* The completions of entries alone that finish at once, gathered
-	   (b[0..nb)) and posted together when there are `limit` of them:
-	   BATCH, or fewer if the CQ may fill up first - one more than its
-	   room, so that a full CQ puts one in the backlog and the loop
-	   stops, as with post(). A completion posted meanwhile on another
-	   CPU only makes us post a batch sooner or later. */
+	return consume_batch(r, n);
+/* REGION kernel/ring.c ring 1 3 */
+	struct proc *p = r->proc;
 	struct cqe b[BATCH];
 	u32 nb = 0, room = r->cq_entries - cq_used(r);
 	u32 limit = MIN(BATCH, room + 1);
