@@ -565,7 +565,13 @@ static long consume_batch(struct ring *r, u32 n)
 	u32 nb = 0, room = r->cq_entries - cq_used(r);
 	u32 limit = MIN(BATCH, room + 1);
 	u32 done = 0;
-	while (done < n && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
+	/* Killed, or completions in the backlog: stop. Looked at when no
+	   completion is gathered (nb 0: at the start, after each post and
+	   each chain), not before every entry (3 instructions an entry):
+	   what a batch gathers is at most BATCH entries more, each bounded,
+	   and post_batch() keeps the backlog's order. */
+	while (done < n &&
+	       (nb || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
 		struct op first;
 		take(r, &first);
 		done++;
