@@ -216,10 +216,15 @@ static void cq_put(struct ring *r, u64 user_data, int res, u32 flags)
  * program may have scribbled over them). Holds r->lock. */
 static void publish_flags(struct ring *r)
 {
-	r->sq_flags =
-	    r->nbacklog ? r->sq_flags | RING_CQ_OVERFLOW : r->sq_flags & ~RING_CQ_OVERFLOW;
-	__atomic_store_n(&r->hdr->sq_flags, r->sq_flags, __ATOMIC_RELEASE);
-	__atomic_store_n(&r->hdr->cq_overflow, r->nbacklog, __ATOMIC_RELEASE);
+	/* locals: after the first atomic store the compiler would load
+	   each field again (a blocking call 2 instructions fewer on
+	   x86_64) */
+	struct ring_hdr *h = r->hdr;
+	u32 n = r->nbacklog;
+	u32 flags = n ? r->sq_flags | RING_CQ_OVERFLOW : r->sq_flags & ~RING_CQ_OVERFLOW;
+	r->sq_flags = flags;
+	__atomic_store_n(&h->sq_flags, flags, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->cq_overflow, n, __ATOMIC_RELEASE);
 }
 
 /* Move backlogged completions into the CQ while there is room. Holds r->lock. */
@@ -305,8 +310,10 @@ static __attribute__((noinline)) bool post_backlog(struct ring *r, struct op *op
 }
 
 /* ring_post(), inline in consume()'s one-entry path: the call and its
- * saved registers cost a ring call 10 instructions on x86_64. */
-static inline __attribute__((always_inline)) bool post(struct op *op, bool heap)
+ * saved registers cost a ring call 10 instructions on x86_64. `owner`:
+ * the caller knows it is r's owner, running, so there is nobody to
+ * wake (wake_owner() would find that out with current()). */
+static inline __attribute__((always_inline)) bool post(struct op *op, bool heap, bool owner)
 {
 	struct ring *r = op->ring;
 	spin_lock_irqoff(&r->lock);
@@ -322,7 +329,8 @@ static inline __attribute__((always_inline)) bool post(struct op *op, bool heap)
 		return false;
 	}
 	cq_notify(r);
-	wake_owner(r);
+	if (!owner)
+		wake_owner(r);
 	return true;
 }
 
@@ -333,7 +341,7 @@ static inline __attribute__((always_inline)) bool post(struct op *op, bool heap)
  */
 bool ring_post(struct op *op, bool heap)
 {
-	return post(op, heap);
+	return post(op, heap, false);
 }
 
 /*
@@ -471,7 +479,11 @@ static __attribute__((noinline)) long consume_one(struct ring *r)
 	/* alone, so a LINK links nothing; OP_EXIT may not return:
 	   nothing waits to be posted before it */
 	one.res = op_run(&one);
-	if (one.res != OP_PENDING && post(&one, false))
+	/* A ring without a poller is consumed by its owner (ring_enter
+	   on the thread's own ring): no wake-up to look for (a
+	   blocking call 1 instruction fewer on x86_64; 5 on riscv64
+	   with publish_flags' locals). */
+	if (one.res != OP_PENDING && post(&one, false, !r->poller))
 		return 1;
 	if (one.res != OP_PENDING)
 		proc_die(r->proc, STATUS_KILLED); /* no memory even for the backlog */
