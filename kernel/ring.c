@@ -435,7 +435,11 @@ static u32 post_batch(struct ring *r, const struct cqe *b, u32 n)
 		proc_die(r->proc, STATUS_KILLED); /* no memory even for the backlog */
 	if (n) {
 		cq_notify(r);
-		wake_owner(r);
+		/* Only consume() posts batches: on a ring with no poller it
+		   runs as the ring's owner, so there is nobody to wake (as
+		   in consume_one) */
+		if (r->poller)
+			wake_owner(r);
 	}
 	return room;
 }
