@@ -104,6 +104,7 @@ struct ring {
 	struct sqe *sq;
 	struct cqe *cq;
 	u32 sq_entries, cq_entries;
+	u64 sq_mask; /* sq_entries - 1, for take() */
 	/* The kernel's own copies of what it produces: the ones in the
 	 * shared header are only published, never read back. */
 	u32 sq_head, cq_tail, sq_flags;

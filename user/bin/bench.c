@@ -424,9 +424,10 @@ static long batches(long n, long b)
 		for (long got = 0; got < b; got += r) {
 			if ((r = cq_wait(done, b - got)) < 0)
 				return r;
-			for (long k = 0; k < r; k++)
-				if (done[k].res < 0)
-					return done[k].res;
+			/* a pointer, not an index: the loop is counted too */
+			for (const struct cqe *d = done; d < done + r; d++)
+				if (d->res < 0)
+					return d->res;
 		}
 	}
 	return 0;

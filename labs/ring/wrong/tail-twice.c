@@ -6,42 +6,55 @@
  */
 /* REGION kernel/ring.c ring 1 2 */
 	/* acquire: the entries are written before the tail that covers them */
-	struct batch b;
-	b.n = 0;
 	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
 	u32 avail = tail - r->sq_head;
 	if (avail > r->sq_entries) {
-		post_batch(r, &b); /* empty: it republishes cq_tail and the flags */
+		post_batch(r, NULL, 0); /* empty: it republishes cq_tail and the flags */
 		return -EINVAL;
 	}
 	u32 n = MIN(max, ENTER_MAX);
+	if (n == 1 && !r->proc->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED))
+		return consume_one(r);
+	return consume_batch(r, n);
+/* REGION kernel/ring.c ring 1 3 */
+	struct proc *p = r->proc;
+	struct cqe b[BATCH];
+	u32 nb = 0, room = r->cq_entries - cq_used(r);
+	u32 limit = MIN(BATCH, room + 1);
 	u32 done = 0;
-	while (done < n && r->sq_head != __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE) && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
+	/* Killed, or completions in the backlog: stop. Looked at when no
+	   completion is gathered (nb 0: at the start, after each post and
+	   each chain), not before every entry (3 instructions an entry):
+	   what a batch gathers is at most BATCH entries more, each bounded,
+	   and post_batch() keeps the backlog's order. */
+	while (done < n && r->sq_head != __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE) &&
+	       (nb || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
 		struct op first;
 		take(r, &first);
 		done++;
 		/* Fast path: an entry alone (no LINK) that finishes at once
-		   needs no chain: its completion joins the batch, posted
-		   with the others when the batch is full, when the CQ may
-		   be (the loop stops once one is in the backlog, as with
-		   post), or at the end. Not OP_EXIT/OP_THREAD_EXIT: they may
-		   not return, and what the batch holds must be posted
-		   first. */
+		   needs no chain: its completion joins the batch. Not
+		   OP_EXIT/OP_THREAD_EXIT: they may not return, and what the
+		   batch holds must be posted first. */
 		if (!(first.sqe.flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
 		    first.sqe.opcode != OP_THREAD_EXIT) {
 			int res = op_run(&first);
 			if (res != OP_PENDING) {
-				b.c[b.n].user_data = first.sqe.user_data;
-				b.c[b.n].res = res;
-				b.c[b.n].flags = first.cflags;
-				if (++b.n == BATCH || b.n > room)
-					room = post_batch(r, &b);
+				b[nb].user_data = first.sqe.user_data;
+				b[nb].res = res;
+				b[nb].flags = first.cflags;
+				if (++nb == limit) {
+					room = post_batch(r, b, nb);
+					nb = 0;
+					limit = MIN(BATCH, room + 1);
+				}
 			}
 			continue;
 		}
-		if (b.n) /* what ran before a chain completes before it */
-			post_batch(r, &b);
-		room = 0; /* the chain's completions take room: look again next time */
+		if (nb) /* what ran before a chain completes before it */
+			post_batch(r, b, nb);
+		nb = 0;
+		limit = 1; /* the chain's completions take room: look again next time */
 		/* gather the entries linked after it */
 		struct op *prev = &first;
 		for (int len = 1; (prev->sqe.flags & SQE_LINK) && done < n && len < LINK_MAX;
@@ -56,5 +69,5 @@
 		}
 		op_chain(&first, false, false);
 	}
-	post_batch(r, &b); /* even empty: it republishes cq_tail and the flags */
+	post_batch(r, b, nb); /* even empty: it republishes cq_tail and the flags */
 	return done;

@@ -5,55 +5,13 @@
  */
 /* REGION kernel/ring.c ring 1 2 */
 	/* acquire: the entries are written before the tail that covers them */
-	struct batch b;
-	b.n = 0;
 	u32 tail = __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE);
 	u32 avail = tail - r->sq_head;
 	if (false) {
-		post_batch(r, &b); /* empty: it republishes cq_tail and the flags */
+		post_batch(r, NULL, 0); /* empty: it republishes cq_tail and the flags */
 		return -EINVAL;
 	}
 	u32 n = MIN(MIN(max, avail), ENTER_MAX);
-	u32 done = 0;
-	while (done < n && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
-		struct op first;
-		take(r, &first);
-		done++;
-		/* Fast path: an entry alone (no LINK) that finishes at once
-		   needs no chain: its completion joins the batch, posted
-		   with the others when the batch is full, when the CQ may
-		   be (the loop stops once one is in the backlog, as with
-		   post), or at the end. Not OP_EXIT/OP_THREAD_EXIT: they may
-		   not return, and what the batch holds must be posted
-		   first. */
-		if (!(first.sqe.flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
-		    first.sqe.opcode != OP_THREAD_EXIT) {
-			int res = op_run(&first);
-			if (res != OP_PENDING) {
-				b.c[b.n].user_data = first.sqe.user_data;
-				b.c[b.n].res = res;
-				b.c[b.n].flags = first.cflags;
-				if (++b.n == BATCH || b.n > room)
-					room = post_batch(r, &b);
-			}
-			continue;
-		}
-		if (b.n) /* what ran before a chain completes before it */
-			post_batch(r, &b);
-		room = 0; /* the chain's completions take room: look again next time */
-		/* gather the entries linked after it */
-		struct op *prev = &first;
-		for (int len = 1; (prev->sqe.flags & SQE_LINK) && done < n && len < LINK_MAX;
-		     len++) {
-			struct op *o = kmalloc(sizeof(*o));
-			if (!o)
-				break; /* the chain ends here; the rest stays queued */
-			take(r, o);
-			done++;
-			prev->chain = o;
-			prev = o;
-		}
-		op_chain(&first, false, false);
-	}
-	post_batch(r, &b); /* even empty: it republishes cq_tail and the flags */
-	return done;
+	if (n == 1 && !r->proc->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED))
+		return consume_one(r);
+	return consume_batch(r, n);
