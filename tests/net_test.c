@@ -274,6 +274,123 @@ static void host_hostile(struct run *r)
 	close(s);
 }
 
+/* ---- TCP, from the host through a forwarded port -------------------------- */
+
+#define TCP_BYTES  (100 * 1024) /* random bytes the host sends tcpecho, and reads back */
+#define TCP_SECOND 5000		/* a second connection's, after the first closed */
+#define STALL_MS   120000	/* no byte moved either way for this long: a hang */
+
+/* A free host TCP port for QEMU to forward (it binds it a moment later). */
+static int free_tcp_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		fail_at(__FILE__, __LINE__, NULL, "no free TCP port: %s", strerror(errno));
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* A host TCP connection to QEMU's forwarded port (QEMU accepts it, then
+   opens one to the guest's port 7), not blocking. */
+static int tcp_connect(struct vm *vm, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	check(vm, s >= 0, "host TCP socket: %s", strerror(errno));
+	int r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	check(vm, r == 0 || errno == EINPROGRESS, "host connect: %s", strerror(errno));
+	struct pollfd p = {.fd = s, .events = POLLOUT};
+	check(vm, poll(&p, 1, STALL_MS) == 1, "host connect: no answer");
+	return s;
+}
+
+/*
+ * Send n random bytes on s while reading what comes back, then say we
+ * are done (shutdown: our FIN) and read on until the guest's FIN. Every
+ * byte must come back, in order, and nothing more. Fails if nothing
+ * moves either way for STALL_MS.
+ */
+static void tcp_echo_once(struct vm *vm, int s, size_t n)
+{
+	static unsigned char out[TCP_BYTES], in[TCP_BYTES];
+	for (size_t k = 0; k < n; k++)
+		out[k] = random();
+	size_t sent = 0, got = 0;
+	bool shut = false;
+	for (;;) {
+		if (got == n && !shut) {
+			check(vm, shutdown(s, SHUT_WR) == 0, "host shutdown: %s", strerror(errno));
+			shut = true;
+		}
+		struct pollfd p = {.fd = s, .events = POLLIN | (sent < n ? POLLOUT : 0)};
+		check(vm, poll(&p, 1, STALL_MS) == 1,
+		      "TCP: nothing moved in %d ms: %zu sent, %zu back", STALL_MS, sent, got);
+		if (p.revents & POLLOUT) {
+			ssize_t k =
+			    send(s, out + sent, n - sent < 8192 ? n - sent : 8192, MSG_NOSIGNAL);
+			check(vm, k > 0 || errno == EAGAIN, "host send: %s", strerror(errno));
+			sent += k > 0 ? k : 0;
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			unsigned char extra[1];
+			ssize_t k = got < n ? recv(s, in + got, n - got, 0) : recv(s, extra, 1, 0);
+			check(vm, k >= 0 || errno == EAGAIN, "host recv after %zu bytes: %s", got,
+			      strerror(errno));
+			check(vm, k != 0 || got == n, "the guest closed after %zu of %zu bytes",
+			      got, n);
+			check(vm, k <= 0 || got < n, "more bytes back than were sent");
+			if (k == 0)
+				break; /* the guest's FIN, after every byte */
+			got += k > 0 ? k : 0;
+		}
+	}
+	check(vm, memcmp(in, out, n) == 0, "the bytes that came back are not the bytes sent");
+}
+
+/*
+ * The host connects through a forwarded TCP port to tcpecho 7 and gets
+ * 100 KiB of random bytes back exactly, sending and reading at once
+ * (more than netd's send buffer and the socket's window: flow control
+ * both ways); both sides close. tcpecho listens again, and a second
+ * connection does the same. Before tcpecho runs, nobody listens on 7:
+ * the guest answers QEMU's SYN with a reset and the host's connection
+ * ends at once, with no byte.
+ */
+static void tcp_echo(struct run *r)
+{
+	char how[64];
+	int port = free_tcp_port();
+	snprintf(how, sizeof(how), "print-qemu TCPPORT=%d", port);
+	struct vm *vm = boot(r, how, "");
+	expect(vm, BOOT_MS, PROMPT);
+	/* refused: QEMU accepted the host's connection, the guest reset its own */
+	int s = tcp_connect(vm, port);
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	check(vm, poll(&p, 1, STALL_MS) == 1, "no port 7: the host's connection was never ended");
+	char c;
+	check(vm, recv(s, &c, 1, 0) <= 0, "a byte from a port nobody listens on");
+	close(s);
+	type(vm, "tcpecho 7 &\r");
+	expect(vm, START_MS, "^\\[[0-9]+\\]$|tcpecho: port 7$");
+	expect(vm, START_MS, "^\\[[0-9]+\\]$|tcpecho: port 7$");
+	seen(vm, "tcpecho: port 7$");
+	long long t0 = ms_now();
+	s = tcp_connect(vm, port);
+	tcp_echo_once(vm, s, TCP_BYTES);
+	close(s);
+	note("%d bytes echoed exactly over TCP in %lld ms", TCP_BYTES, ms_now() - t0);
+	expect(vm, CMD_MS, "tcpecho: connection 1: %d bytes echoed$", TCP_BYTES);
+	s = tcp_connect(vm, port);
+	tcp_echo_once(vm, s, TCP_SECOND);
+	close(s);
+	expect(vm, CMD_MS, "tcpecho: connection 2: %d bytes echoed$", TCP_SECOND);
+}
+
 /* Ports below 1024 are root's; a bound port is nobody else's. */
 static void ports(struct run *r)
 {
@@ -363,6 +480,8 @@ const struct test net_tests[] = {
     {"net/host-echo-1cpu", 2, ALL, host_echo, 1},
     {"net/host-hostile", 2, ALL, host_hostile, 2},
     {"net/host-hostile-1cpu", 1, ALL, host_hostile, 1},
+    {"net/tcp-echo", 3, ALL, tcp_echo, 2},
+    {"net/tcp-echo-1cpu", 2, ALL, tcp_echo, 1},
     {"net/ports", 2, ALL, ports, 0},
     {"net/killed", 2, ALL, killed, 2},
     {"net/killed-1cpu", 1, ALL, killed, 1},
