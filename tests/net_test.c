@@ -391,6 +391,44 @@ static void tcp_echo(struct run *r)
 	expect(vm, CMD_MS, "tcpecho: connection 2: %d bytes echoed$", TCP_SECOND);
 }
 
+/*
+ * In the guest, over the loopback: tcpsend opens a connection (an
+ * active open, /net/tcp/10.0.2.15:7) to tcpecho and gets 200,000
+ * random bytes back exactly; both print their counts, so both saw the
+ * close. To a port nobody listens on: the reset ends tcpsend at once.
+ * TCP ports below 1024 are root's too, and a port one user listens on
+ * is not another's.
+ */
+static void tcp_loop(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "tcpsend 10.0.2.15 9\r");
+	expect(vm, CMD_MS, "^tcpsend: 10\\.0\\.2\\.15:9: .* after 0 bytes$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "tcpecho 7 &\r");
+	expect(vm, START_MS, "^\\[[0-9]+\\]$|tcpecho: port 7$");
+	expect(vm, START_MS, "^\\[[0-9]+\\]$|tcpecho: port 7$");
+	seen(vm, "tcpecho: port 7$");
+	type(vm, "tcpsend -n 200000 10.0.2.15 7\r");
+	/* in either order: tcpecho's count comes when tcpsend's close reaches it */
+	const char *l = expect(vm, ECHO_MS, "tcp(send|echo): .*echoed.*$");
+	note("%s", l);
+	expect(vm, ECHO_MS, "tcp(send|echo): .*echoed.*$");
+	seen(vm, "tcpsend: 200000 sent, 200000 echoed exactly$");
+	seen(vm, "tcpecho: connection 1: 200000 bytes echoed$");
+	/* the prompt may have come before tcpecho's line, on its line */
+	type(vm, "su 1000 tcpecho 80\r");
+	expect(vm, CMD_MS, "tcpecho: /net/tcp/80: Permission denied$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 tcpecho 7\r");
+	expect(vm, CMD_MS, "tcpecho: /net/tcp/7: Permission denied$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 tcpecho 5000 &\r");
+	expect(vm, START_MS, "tcpecho: port 5000$");
+	type(vm, "tcpecho 5000\r");
+	expect(vm, CMD_MS, "tcpecho: /net/tcp/5000: Address already in use$");
+}
+
 /* Ports below 1024 are root's; a bound port is nobody else's. */
 static void ports(struct run *r)
 {
@@ -482,6 +520,8 @@ const struct test net_tests[] = {
     {"net/host-hostile-1cpu", 1, ALL, host_hostile, 1},
     {"net/tcp-echo", 3, ALL, tcp_echo, 2},
     {"net/tcp-echo-1cpu", 2, ALL, tcp_echo, 1},
+    {"net/tcp-loop", 2, ALL, tcp_loop, 2},
+    {"net/tcp-loop-1cpu", 1, ALL, tcp_loop, 1},
     {"net/ports", 2, ALL, ports, 0},
     {"net/killed", 2, ALL, killed, 2},
     {"net/killed-1cpu", 1, ALL, killed, 1},

@@ -73,15 +73,16 @@
 
 #define WINDOW_MS 5 /* a TCP window short of the program's room: look again this often */
 
-enum { DIR = 1, UDP, PING, TCP }; /* what a name is: ino = kind << 16 | port */
+/* what a name is: ino = kind << 16 | port; TCPC: TCPC << 48 | address << 16 | port */
+enum { DIR = 1, UDP, PING, TCP, TCPC };
 
 struct conn {
 	int fd; /* -1: free */
 	int kind;
 	u16 port; /* UDP, TCP: the bound port; PING: the echo identifier */
 	int uid;
-	int tcb;   /* TCP: the stack's connection; -1: listening still */
-	bool fin;  /* TCP: the peer sent all it will */
+	int tcb;   /* TCP, TCPC: the stack's connection; -1: listening still */
+	bool fin;  /* TCP, TCPC: the peer sent all it will */
 	bool have; /* msg is a header whose bytes have not all come */
 	struct net_msg msg;
 	u64 since;
@@ -424,8 +425,33 @@ static bool serve(struct conn *c, bool *more)
 
 /* ---- the control descriptor --------------------------------------------- */
 
-/* "/udp/PORT" (0..65535), "/tcp/PORT" (1..65535), "/ping", "/", "/udp"
-   or "/tcp": its ino, or -ENOENT. */
+static int kind_of(long ino)
+{
+	return ino >> 48 ? ino >> 48 : ino >> 16;
+}
+
+/* "A.B.C.D:PORT" (PORT 1..65535): the ino of a connection there, or -ENOENT. */
+static long peer_name(const char *p)
+{
+	char a[16];
+	const char *colon = strchr(p, ':');
+	u32 ip;
+	long port = 0;
+	if (!colon || colon - p >= (long)sizeof(a) || !colon[1] || colon[1] == '0')
+		return -ENOENT;
+	memcpy(a, p, colon - p);
+	a[colon - p] = '\0';
+	if (net_parse_ip(a, &ip) < 0 || ip == 0)
+		return -ENOENT;
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+			return -ENOENT;
+	}
+	return (long)TCPC << 48 | (long)ip << 16 | port;
+}
+
+/* "/udp/PORT" (0..65535), "/tcp/PORT" (1..65535), "/tcp/A.B.C.D:PORT",
+   "/ping", "/", "/udp" or "/tcp": its ino, or -ENOENT. */
 static long name(const char *p)
 {
 	if (!strcmp(p, "/"))
@@ -437,6 +463,8 @@ static long name(const char *p)
 	if (!strcmp(p, "/ping"))
 		return PING << 16;
 	int kind = !strncmp(p, "/udp/", 5) ? UDP : !strncmp(p, "/tcp/", 5) ? TCP : 0;
+	if (kind == TCP && strchr(p, ':'))
+		return peer_name(p + 5);
 	if (!kind || !p[5] || (p[5] == '0' && (p[6] || kind == TCP)))
 		return -ENOENT;
 	long port = 0;
@@ -448,10 +476,11 @@ static long name(const char *p)
 }
 
 /* May uid have this name? The one permission check of a socket. A TCP
-   port may have many listening sockets, all one user's. */
+   port may have many listening sockets, all one user's; anyone may open
+   a connection out (TCPC), from a port the stack picks. */
 static int may(long ino, int uid)
 {
-	int kind = ino >> 16;
+	int kind = kind_of(ino);
 	u16 port = ino & 0xffff;
 	if ((kind != UDP && kind != TCP) || port == 0)
 		return 0;
@@ -470,7 +499,7 @@ static int lookup(const struct fs_req *q, struct fs_stat *st)
 	if (r < 0)
 		return r;
 	st->ino = ino;
-	st->mode = ino >> 16 == DIR ? S_IFDIR | 0555 : S_IFREG | 0666;
+	st->mode = kind_of(ino) == DIR ? S_IFDIR | 0555 : S_IFREG | 0666;
 	st->nlink = 1;
 	return 0;
 }
@@ -488,12 +517,12 @@ static int connect(const struct fs_req *q)
 		mine += conns[i].fd >= 0 && conns[i].uid == q->uid;
 		users += conns[i].fd >= 0 && conns[i].uid != 0;
 	}
-	int kind = ino >> 16;
+	int kind = kind_of(ino);
 	u16 port = ino & 0xffff;
 	/* checked again: another open may have bound the port since the lookup */
-	int r = kind == DIR				     ? -EISDIR
-		: kind != UDP && kind != PING && kind != TCP ? -ENOENT
-		: (q->flags & O_ACCMODE) != O_RDWR	     ? -EINVAL
+	int r = kind == DIR			   ? -EISDIR
+		: kind < UDP || kind > TCPC	   ? -ENOENT
+		: (q->flags & O_ACCMODE) != O_RDWR ? -EINVAL
 		: !c || (q->uid != 0 && (mine >= USER_CONNS || users >= USERS_CONNS))
 		    ? -ENFILE
 		    : may(ino, q->uid);
@@ -518,6 +547,15 @@ static int connect(const struct fs_req *q)
 	}
 	bind_irq();
 	*c = (struct conn){.fd = q->conn, .kind = kind, .port = port, .uid = q->uid, .tcb = -1};
+	if (kind == TCPC) { /* the SYN goes now; the program may write before the answer */
+		int t = net_tcp_connect(&net, c - conns, ino >> 16 & 0xffffffff, port);
+		if (t < 0) {
+			drop(c);
+			return t; /* every tcb busy: -EAGAIN */
+		}
+		c->tcb = t;
+		c->port = net.tcp[t].lport;
+	}
 	c->h = (struct pipe_hdr *)(uptr)a.hdr;
 	c->end = a.end;
 	return 0;
@@ -648,7 +686,7 @@ int main(void)
 		card_check();
 		for (int i = 0; i < NCONN; i++) {
 			full[i] = false;
-			if (conns[i].fd >= 0 && conns[i].kind == TCP)
+			if (conns[i].fd >= 0 && conns[i].kind >= TCP)
 				busy |= serve_tcp(&conns[i], &full[i], &short_window);
 			else if (conns[i].fd >= 0)
 				busy |= serve(&conns[i], &more);
