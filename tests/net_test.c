@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -429,6 +431,50 @@ static void tcp_loop(struct run *r)
 	expect(vm, CMD_MS, "tcpecho: /net/tcp/5000: Address already in use$");
 }
 
+/*
+ * An active open to the host: QEMU's guestfwd (restrict=on still)
+ * hands the guest's connection to 10.0.2.100:7 to a host socket, which
+ * the test listens on before QEMU starts (QEMU connects to it once, at
+ * start); a child process echoes what comes. tcpsend in the guest gets
+ * 100,000 random bytes back exactly.
+ */
+static void tcp_out(struct run *r)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &len) < 0)
+		fail_at(__FILE__, __LINE__, NULL, "host TCP listener: %s", strerror(errno));
+	char how[64];
+	snprintf(how, sizeof(how), "print-qemu GUESTFWD=%d", ntohs(a.sin_port));
+	struct vm *vm = boot(r, how, "");
+	struct pollfd p = {.fd = l, .events = POLLIN};
+	check(vm, poll(&p, 1, START_MS) == 1, "QEMU never connected its guestfwd device");
+	int s = accept(l, NULL, NULL);
+	check(vm, s >= 0, "accept: %s", strerror(errno));
+	close(l);
+	pid_t echo = fork();
+	check(vm, echo >= 0, "fork: %s", strerror(errno));
+	if (echo == 0) { /* the host's echo server, until QEMU closes or the test kills it */
+		static char buf[65536];
+		ssize_t n;
+		while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
+			for (ssize_t k = 0, w; k < n; k += w)
+				if ((w = send(s, buf + k, n - k, MSG_NOSIGNAL)) <= 0)
+					_exit(1);
+		_exit(0);
+	}
+	close(s);
+	expect(vm, BOOT_MS, PROMPT);
+	type(vm, "tcpsend -n 100000 10.0.2.100 7\r");
+	const char *out = expect(vm, ECHO_MS, "^tcpsend: [0-9]+ sent, [0-9]+ echoed exactly$");
+	kill(echo, SIGKILL);
+	waitpid(echo, NULL, 0);
+	check(vm, strstr(out, "tcpsend: 100000 sent, 100000 echoed exactly"), "%s", out);
+}
+
 /* Ports below 1024 are root's; a bound port is nobody else's. */
 static void ports(struct run *r)
 {
@@ -522,6 +568,8 @@ const struct test net_tests[] = {
     {"net/tcp-echo-1cpu", 2, ALL, tcp_echo, 1},
     {"net/tcp-loop", 2, ALL, tcp_loop, 2},
     {"net/tcp-loop-1cpu", 1, ALL, tcp_loop, 1},
+    {"net/tcp-out", 2, ALL, tcp_out, 2},
+    {"net/tcp-out-1cpu", 1, ALL, tcp_out, 1},
     {"net/ports", 2, ALL, ports, 0},
     {"net/killed", 2, ALL, killed, 2},
     {"net/killed-1cpu", 1, ALL, killed, 1},
