@@ -47,8 +47,10 @@
  * (pipe_take moves all of it or nothing, never waits), one stopped
  * half-way is dropped after STALL_NS, one whose length lies is dropped,
  * and netd never blocks on one client. One thread: when nothing is
- * ready it sleeps in pipe_wait_any() on every connection and the
- * control descriptor.
+ * ready it sleeps in pipe_wait_for() on every connection and the
+ * control descriptor, until TCP's next timer (net_tcp_tick) at most,
+ * or WINDOW_MS while a TCP window is short of its program's room (a
+ * program's read does not wake netd).
  */
 #include "async.h"
 #include "net.h"
@@ -288,13 +290,17 @@ static void on_echo(void *arg, u32 src, u16 id, u16 seq, const u8 *data, size_t 
 
 /* ---- TCP: what the stack asks of the sockets ----------------------------- */
 
-/* A listening socket on port, the oldest first: the connection tcb (>= 0) is its now. */
+static bool client_gone(struct conn *c);
+
+/* A listening socket on port whose program is still there: the
+   connection tcb (>= 0) is its now. */
 static int tcp_accept(void *arg, u16 port, int tcb)
 {
 	(void)arg;
 	for (int i = 0; i < NCONN; i++) {
 		struct conn *c = &conns[i];
-		if (c->fd >= 0 && c->kind == TCP && c->port == port && c->tcb < 0) {
+		if (c->fd >= 0 && c->kind == TCP && c->port == port && c->tcb < 0 &&
+		    !client_gone(c)) {
 			if (tcb >= 0)
 				c->tcb = tcb;
 			return i;
