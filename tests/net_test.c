@@ -322,47 +322,86 @@ static int tcp_connect(struct vm *vm, int port)
 	return s;
 }
 
+#define TCP_CONNS 3 /* connections at once (net/tcp-many) */
+
+/* One host connection's side of an echo: what it sent, what came back. */
+struct echo {
+	int s;
+	unsigned char out[TCP_BYTES], in[TCP_BYTES];
+	size_t sent, got;
+	bool shut, done;
+};
+
 /*
- * Send n random bytes on s while reading what comes back, then say we
- * are done (shutdown: our FIN) and read on until the guest's FIN. Every
- * byte must come back, in order, and nothing more. Fails if nothing
- * moves either way for STALL_MS.
+ * Send n random bytes on each of k connections while reading what comes
+ * back, then say we are done (shutdown: our FIN) and read on until the
+ * guest's FIN. Every byte must come back, in order, and nothing more.
+ * With stall, the first connection reads nothing until the others are
+ * done: they must finish while its bytes pile up in the guest. Fails if
+ * nothing moves on any connection for STALL_MS.
  */
-static void tcp_echo_once(struct vm *vm, int s, size_t n)
+static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, size_t n, bool stall)
 {
-	static unsigned char out[TCP_BYTES], in[TCP_BYTES];
-	for (size_t k = 0; k < n; k++)
-		out[k] = random();
-	size_t sent = 0, got = 0;
-	bool shut = false;
-	for (;;) {
-		if (got == n && !shut) {
-			check(vm, shutdown(s, SHUT_WR) == 0, "host shutdown: %s", strerror(errno));
-			shut = true;
+	for (unsigned i = 0; i < k; i++) {
+		for (size_t j = 0; j < n; j++)
+			e[i].out[j] = random();
+		e[i].sent = e[i].got = 0;
+		e[i].shut = e[i].done = false;
+	}
+	for (unsigned left = k; left;) {
+		struct pollfd p[TCP_CONNS];
+		for (unsigned i = 0; i < k; i++) {
+			if (e[i].got == n && !e[i].shut) {
+				check(vm, shutdown(e[i].s, SHUT_WR) == 0, "host shutdown: %s",
+				      strerror(errno));
+				e[i].shut = true;
+			}
+			bool reads = !e[i].done && !(stall && i == 0 && left > 1);
+			p[i] = (struct pollfd){.fd = e[i].s,
+					       .events = (reads ? POLLIN : 0) |
+							 (e[i].sent < n ? POLLOUT : 0)};
 		}
-		struct pollfd p = {.fd = s, .events = POLLIN | (sent < n ? POLLOUT : 0)};
-		check(vm, poll(&p, 1, STALL_MS) == 1,
-		      "TCP: nothing moved in %d ms: %zu sent, %zu back", STALL_MS, sent, got);
-		if (p.revents & POLLOUT) {
-			ssize_t k =
-			    send(s, out + sent, n - sent < 8192 ? n - sent : 8192, MSG_NOSIGNAL);
-			check(vm, k > 0 || errno == EAGAIN, "host send: %s", strerror(errno));
-			sent += k > 0 ? k : 0;
-		}
-		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+		check(vm, poll(p, k, STALL_MS) > 0,
+		      "TCP: nothing moved in %d ms: %zu sent, %zu back", STALL_MS, e[0].sent,
+		      e[0].got);
+		for (unsigned i = 0; i < k; i++) {
+			struct echo *c = &e[i];
+			if (p[i].revents & POLLOUT) {
+				size_t m = n - c->sent < 8192 ? n - c->sent : 8192;
+				ssize_t w = send(c->s, c->out + c->sent, m, MSG_NOSIGNAL);
+				check(vm, w > 0 || errno == EAGAIN, "host send: %s",
+				      strerror(errno));
+				c->sent += w > 0 ? w : 0;
+			}
+			if (!(p[i].events & POLLIN) ||
+			    !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
 			unsigned char extra[1];
-			ssize_t k = got < n ? recv(s, in + got, n - got, 0) : recv(s, extra, 1, 0);
-			check(vm, k >= 0 || errno == EAGAIN, "host recv after %zu bytes: %s", got,
-			      strerror(errno));
-			check(vm, k != 0 || got == n, "the guest closed after %zu of %zu bytes",
-			      got, n);
-			check(vm, k <= 0 || got < n, "more bytes back than were sent");
-			if (k == 0)
-				break; /* the guest's FIN, after every byte */
-			got += k > 0 ? k : 0;
+			ssize_t g = c->got < n ? recv(c->s, c->in + c->got, n - c->got, 0)
+					       : recv(c->s, extra, 1, 0);
+			check(vm, g >= 0 || errno == EAGAIN, "host recv after %zu bytes: %s",
+			      c->got, strerror(errno));
+			check(vm, g != 0 || c->got == n, "the guest closed after %zu of %zu bytes",
+			      c->got, n);
+			check(vm, g <= 0 || c->got < n, "more bytes back than were sent");
+			if (g == 0) { /* the guest's FIN, after every byte */
+				c->done = true;
+				left--;
+			}
+			c->got += g > 0 ? g : 0;
 		}
 	}
-	check(vm, memcmp(in, out, n) == 0, "the bytes that came back are not the bytes sent");
+	for (unsigned i = 0; i < k; i++)
+		check(vm, memcmp(e[i].in, e[i].out, n) == 0,
+		      "the bytes that came back are not the bytes sent");
+}
+
+static struct echo conns[TCP_CONNS];
+
+static void tcp_echo_once(struct vm *vm, int s, size_t n)
+{
+	conns[0].s = s;
+	tcp_echo_all(vm, conns, 1, n, false);
 }
 
 /*
@@ -485,6 +524,32 @@ static void tcp_out(struct run *r)
 	check(vm, strstr(out, "tcpsend: 100000 sent, 100000 echoed exactly"), "%s", out);
 }
 
+/*
+ * Netd never waits for one connection: three tcpecho 7 listen at once
+ * (one user may have several sockets on a port) and the host opens
+ * three connections; the first reads nothing until the other two have
+ * had their 100 KiB back exactly and closed (its echo waits meanwhile,
+ * in the guest's pipes and windows and in QEMU), then it reads, and all
+ * of its bytes come back too.
+ */
+static void tcp_many(struct run *r)
+{
+	char how[64];
+	int port = free_tcp_port();
+	snprintf(how, sizeof(how), "print-qemu TCPPORT=%d", port);
+	struct vm *vm = boot(r, how, "");
+	expect(vm, BOOT_MS, PROMPT);
+	for (int i = 0; i < TCP_CONNS; i++)
+		tcpecho_bg(vm, 7);
+	for (int i = 0; i < TCP_CONNS; i++)
+		conns[i].s = tcp_connect(vm, port);
+	tcp_echo_all(vm, conns, TCP_CONNS, TCP_BYTES, true);
+	for (int i = 0; i < TCP_CONNS; i++) {
+		close(conns[i].s);
+		expect(vm, CMD_MS, "tcpecho: connection 1: %d bytes echoed$", TCP_BYTES);
+	}
+}
+
 /* Ports below 1024 are root's; a bound port is nobody else's. */
 static void ports(struct run *r)
 {
@@ -576,6 +641,8 @@ const struct test net_tests[] = {
     {"net/host-hostile-1cpu", 1, ALL, host_hostile, 1},
     {"net/tcp-echo", 3, ALL, tcp_echo, 2},
     {"net/tcp-echo-1cpu", 2, ALL, tcp_echo, 1},
+    {"net/tcp-many", 2, ALL, tcp_many, 2},
+    {"net/tcp-many-1cpu", 1, ALL, tcp_many, 1},
     {"net/tcp-loop", 2, ALL, tcp_loop, 2},
     {"net/tcp-loop-1cpu", 1, ALL, tcp_loop, 1},
     {"net/tcp-out", 2, ALL, tcp_out, 2},
