@@ -605,6 +605,27 @@ static void killed(struct run *r)
 	check(vm, !strstr(l, "ping: "), "the restarted netd never answered: %s", l);
 }
 
+/* netd killed mid-stream: both ends of a TCP connection end, never hang. */
+static void tcp_killed(struct run *r)
+{
+	struct vm *vm = shell(r);
+	tcpecho_bg(vm, 7);
+	type(vm, "tcpsend -n 1000000000 10.0.2.15 7 &\r");
+	expect(vm, CMD_MS, "^\\[[0-9]+\\]$");
+	type(vm, "sleep 1; ps\r"); /* bytes moving, most likely: not required */
+	const char *l = expect(vm, CMD_MS, "^[0-9]+ +[0-9]+ +[a-z]+ +[-0-9]+ +0 +netd$");
+	int netd = atoi(l);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "kill %d\r", netd);
+	/* tcpsend: its stream ended early; tcpecho: its connection ended
+	   (end of file), and its next open is the new netd's, or fails */
+	l = expect(vm, START_MS, "tcpsend: 10\\.0\\.2\\.15:7: .* after [0-9]+ bytes$");
+	note("%s", l);
+	expect(vm, START_MS, "tcpecho: connection 1: [0-9]+ bytes echoed");
+	type(vm, "echo alive\r");
+	expect(vm, CMD_MS, "^(\\$ )?alive$");
+}
+
 /* nettest's checks of netd's sockets from inside (user/bin/nettest.c). */
 static void nettest(struct run *r)
 {
@@ -643,6 +664,8 @@ const struct test net_tests[] = {
     {"net/tcp-echo-1cpu", 2, ALL, tcp_echo, 1},
     {"net/tcp-many", 2, ALL, tcp_many, 2},
     {"net/tcp-many-1cpu", 1, ALL, tcp_many, 1},
+    {"net/tcp-killed", 2, ALL, tcp_killed, 2},
+    {"net/tcp-killed-1cpu", 1, ALL, tcp_killed, 1},
     {"net/tcp-loop", 2, ALL, tcp_loop, 2},
     {"net/tcp-loop-1cpu", 1, ALL, tcp_loop, 1},
     {"net/tcp-out", 2, ALL, tcp_out, 2},
