@@ -6,10 +6,10 @@
  * Like fsd it serves two kinds of descriptor:
  *
  *   the control descriptor: the kernel's FS_LOOKUP and FS_CONNECT for
- *     an open of /net/udp/PORT, /net/tcp/PORT or /net/ping, on behalf
- *     of a program whose uid the kernel wrote into the request. Here is
- *     the one check: a port below 1024 is root's, a bound port nobody
- *     else's.
+ *     an open of /net/udp/PORT, /net/tcp/PORT, /net/tcp/A.B.C.D:PORT
+ *     (a connection out) or /net/ping, on behalf of a program whose
+ *     uid the kernel wrote into the request. Here is the one check: a
+ *     port below 1024 is root's, a bound port nobody else's.
  *
  *   connections (hardware pipes, one per socket). UDP and ping: struct
  *     net_msg and its bytes, both ways. A datagram out goes to the
