@@ -638,6 +638,33 @@ static void test_tcp_refused(void **state)
 	pump();
 	assert_int_equal(a.accepts, 0);
 	assert_int_equal(b.gones, 2);
+	/* nobody answers at all: the SYN goes TCP_TRIES more times, then the
+	   opener hears; the listener's half-open tcb is forgotten as quietly */
+	a.listen = 7;
+	b.drop = -1;
+	b.tcb = net_tcp_connect(&b.n, 1, A_IP, 7);
+	for (int i = 0; i <= TCP_TRIES; i++) {
+		assert_int_equal(b.gones, 2);
+		b.n.ms += TCP_RTO_MAX;
+		net_tcp_tick(&b.n);
+	}
+	assert_int_equal(b.gones, 3);
+	assert_int_equal(b.n.stats.tcp_rexmit, TCP_TRIES);
+	b.drop = 0;
+	a.drop = -1; /* a SYN-ACK nobody gets */
+	net_tcp_connect(&b.n, 1, A_IP, 7);
+	pump();
+	int half = 0;
+	for (int i = 0; i < TCP_CONNS; i++)
+		half += a.n.tcp[i].state == TCP_SYN_RCVD;
+	assert_int_equal(half, 1);
+	for (int i = 0; i <= TCP_TRIES; i++) {
+		a.n.ms += TCP_RTO_MAX;
+		net_tcp_tick(&a.n);
+	}
+	for (int i = 0; i < TCP_CONNS; i++)
+		assert_int_equal(a.n.tcp[i].state, TCP_FREE);
+	assert_int_equal(a.accepts + a.gones, 0);
 }
 
 /* B's segment on the connection as a frame, not delivered. */
