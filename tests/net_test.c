@@ -288,8 +288,8 @@ static void tcpecho_bg(struct vm *vm, int port)
 {
 	type(vm, "tcpecho %d &\r", port);
 	/* the shell's "[pid]" and tcpecho's line come in either order */
-	expect(vm, START_MS, "^\\[[0-9]+\\]$|tcpecho: port %d$", port);
-	expect(vm, START_MS, "^\\[[0-9]+\\]$|tcpecho: port %d$", port);
+	expect(vm, START_MS, "^(\\$ )?\\[[0-9]+\\]$|tcpecho: port %d$", port);
+	expect(vm, START_MS, "^(\\$ )?\\[[0-9]+\\]$|tcpecho: port %d$", port);
 	seen(vm, "tcpecho: port %d$", port);
 }
 
@@ -611,8 +611,8 @@ static void tcp_killed(struct run *r)
 	struct vm *vm = shell(r);
 	tcpecho_bg(vm, 7);
 	type(vm, "tcpsend -n 1000000000 10.0.2.15 7 &\r");
-	expect(vm, CMD_MS, "^\\[[0-9]+\\]$");
-	type(vm, "sleep 1; ps\r"); /* bytes moving, most likely: not required */
+	expect(vm, CMD_MS, "^(\\$ )?\\[[0-9]+\\]$"); /* the prompt may come first, on its line */
+	type(vm, "sleep 1; ps\r");		     /* bytes moving, most likely: not required */
 	const char *l = expect(vm, CMD_MS, "^[0-9]+ +[0-9]+ +[a-z]+ +[-0-9]+ +0 +netd$");
 	int netd = atoi(l);
 	expect(vm, CMD_MS, PROMPT);
