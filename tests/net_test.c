@@ -322,13 +322,14 @@ static int tcp_connect(struct vm *vm, int port)
 	return s;
 }
 
-#define TCP_CONNS 3 /* connections at once (net/tcp-many) */
+#define TCP_CONNS   3	      /* connections at once (net/tcp-many) */
+#define STALL_BYTES (1 << 20) /* the one that does not read: more than QEMU and netd hold */
 
 /* One host connection's side of an echo: what it sent, what came back. */
 struct echo {
 	int s;
-	unsigned char out[TCP_BYTES], in[TCP_BYTES];
-	size_t sent, got;
+	unsigned char out[STALL_BYTES], in[STALL_BYTES];
+	size_t n, sent, got; /* n: bytes to send */
 	bool shut, done;
 };
 
@@ -340,10 +341,10 @@ struct echo {
  * done: they must finish while its bytes pile up in the guest. Fails if
  * nothing moves on any connection for STALL_MS.
  */
-static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, size_t n, bool stall)
+static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, bool stall)
 {
 	for (unsigned i = 0; i < k; i++) {
-		for (size_t j = 0; j < n; j++)
+		for (size_t j = 0; j < e[i].n; j++)
 			e[i].out[j] = random();
 		e[i].sent = e[i].got = 0;
 		e[i].shut = e[i].done = false;
@@ -351,6 +352,7 @@ static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, size_t n, bo
 	for (unsigned left = k; left;) {
 		struct pollfd p[TCP_CONNS];
 		for (unsigned i = 0; i < k; i++) {
+			size_t n = e[i].n;
 			if (e[i].got == n && !e[i].shut) {
 				check(vm, shutdown(e[i].s, SHUT_WR) == 0, "host shutdown: %s",
 				      strerror(errno));
@@ -366,6 +368,7 @@ static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, size_t n, bo
 		      e[0].got);
 		for (unsigned i = 0; i < k; i++) {
 			struct echo *c = &e[i];
+			size_t n = c->n;
 			if (p[i].revents & POLLOUT) {
 				size_t m = n - c->sent < 8192 ? n - c->sent : 8192;
 				ssize_t w = send(c->s, c->out + c->sent, m, MSG_NOSIGNAL);
@@ -386,13 +389,16 @@ static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, size_t n, bo
 			check(vm, g <= 0 || c->got < n, "more bytes back than were sent");
 			if (g == 0) { /* the guest's FIN, after every byte */
 				c->done = true;
-				left--;
+				if (--left == 1 && stall)
+					note("the others done, the one not reading had sent %zu of "
+					     "%zu bytes",
+					     e[0].sent, e[0].n);
 			}
 			c->got += g > 0 ? g : 0;
 		}
 	}
 	for (unsigned i = 0; i < k; i++)
-		check(vm, memcmp(e[i].in, e[i].out, n) == 0,
+		check(vm, memcmp(e[i].in, e[i].out, e[i].n) == 0,
 		      "the bytes that came back are not the bytes sent");
 }
 
@@ -401,7 +407,8 @@ static struct echo conns[TCP_CONNS];
 static void tcp_echo_once(struct vm *vm, int s, size_t n)
 {
 	conns[0].s = s;
-	tcp_echo_all(vm, conns, 1, n, false);
+	conns[0].n = n;
+	tcp_echo_all(vm, conns, 1, false);
 }
 
 /*
@@ -527,10 +534,12 @@ static void tcp_out(struct run *r)
 /*
  * Netd never waits for one connection: three tcpecho 7 listen at once
  * (one user may have several sockets on a port) and the host opens
- * three connections; the first reads nothing until the other two have
- * had their 100 KiB back exactly and closed (its echo waits meanwhile,
- * in the guest's pipes and windows and in QEMU), then it reads, and all
- * of its bytes come back too.
+ * three connections; the first sends 1 MiB and reads nothing until the
+ * other two have had their 100 KiB back exactly and closed (its echo
+ * piles up in QEMU's buffers and, past them, in the guest's pipes and
+ * windows: more than both hold, most likely, though the host's own
+ * socket buffers decide), then it reads, and all of its bytes come back
+ * too.
  */
 static void tcp_many(struct run *r)
 {
@@ -541,13 +550,15 @@ static void tcp_many(struct run *r)
 	expect(vm, BOOT_MS, PROMPT);
 	for (int i = 0; i < TCP_CONNS; i++)
 		tcpecho_bg(vm, 7);
-	for (int i = 0; i < TCP_CONNS; i++)
-		conns[i].s = tcp_connect(vm, port);
-	tcp_echo_all(vm, conns, TCP_CONNS, TCP_BYTES, true);
 	for (int i = 0; i < TCP_CONNS; i++) {
-		close(conns[i].s);
-		expect(vm, CMD_MS, "tcpecho: connection 1: %d bytes echoed$", TCP_BYTES);
+		conns[i].s = tcp_connect(vm, port);
+		conns[i].n = i ? TCP_BYTES : STALL_BYTES;
 	}
+	tcp_echo_all(vm, conns, TCP_CONNS, true);
+	for (int i = 0; i < TCP_CONNS; i++)
+		close(conns[i].s);
+	expect(vm, CMD_MS, "tcpecho: connection 1: %d bytes echoed$", STALL_BYTES);
+	seen(vm, "tcpecho: connection 1: %d bytes echoed$", TCP_BYTES);
 }
 
 /* Ports below 1024 are root's; a bound port is nobody else's. */
