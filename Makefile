@@ -133,9 +133,14 @@ disk_opts = -drive file=$(1),format=raw,if=none,id=hd0$(2) $(QEMU_DISK)
 # of QEMU 7.2) drops every UDP datagram a restricted guest sends, the
 # answers to a forwarded port too. The guest then could reach out, but
 # only sends where a program asks it to; no test asks beyond 10.0.2.2.
+# TCPPORT=p also forwards the host's loopback TCP port p to the guest's
+# TCP port 7 (`tcpecho 7`); TCP needs no unrestricted network. GUESTFWD=p
+# (print-qemu) sends the guest's TCP connection to 10.0.2.100:7 to the
+# host's loopback port p, where something must listen before QEMU starts.
 NETPORT_USER := $(shell expr `id -u` % 5000 + 30000)
-net_opts = -netdev user,id=n0,$(if $(1),restrict=off$(comma)hostfwd=udp:127.0.0.1:$(1)-:7,restrict=on) \
-	$(QEMU_NET)
+net_opts = -netdev user,id=n0,$(if $(1),restrict=off$(comma)hostfwd=udp:127.0.0.1:$(1)-:7,restrict=on)$(if \
+	$(2),$(comma)hostfwd=tcp:127.0.0.1:$(2)-:7)$(if \
+	$(3),$(comma)guestfwd=tcp:10.0.2.100:7-tcp:127.0.0.1:$(3)) $(QEMU_NET)
 
 disk-reset:
 	rm -f $(DISK)
@@ -143,7 +148,7 @@ disk-reset:
 qemu: deps kernel $(DISK)
 	@echo "duet: type poweroff at the \$$ prompt to shut down; Ctrl-a x quits QEMU at once"
 	@echo "duet: host UDP port $(or $(NETPORT),$(NETPORT_USER)) reaches the guest's port 7"
-	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER))) $(KCMDLINE)
+	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER)),$(TCPPORT)) $(KCMDLINE)
 
 qemu-uboot: deps kernel $(UBOOT_FILES)
 	$(QEMU) $(QEMU_UBOOT_OPTS)
@@ -158,14 +163,14 @@ qemu-gdb: deps kernel gdb-target $(DISK)
 	@echo "*** Now run 'gdb-multiarch' in another window (in $(CURDIR))."
 	@echo "*** If gdb ignores .gdbinit, add this line to ~/.config/gdb/gdbinit:"
 	@echo "***   add-auto-load-safe-path $(CURDIR)/.gdbinit"
-	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER))) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
+	$(QEMU) $(QEMU_OPTS) $(call disk_opts,$(DISK)) $(call net_opts,$(or $(NETPORT),$(NETPORT_USER)),$(TCPPORT)) $(KCMDLINE) -S -gdb tcp::$(GDBPORT)
 
 # The grader asks for the command lines instead of repeating them.
 # NODISK=1 leaves the disk out (the benchmarks: tests/bench/bench.mk);
 # DISKIMG=path boots that image instead, and keeps its writes (the disk
 # tests: tests/disk_test.c).
 print-qemu: $(DISK0)
-	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(if $(DISKIMG),$(call disk_opts,$(DISKIMG)),$(call disk_opts,$(DISK0),$(comma)snapshot=on))) $(call net_opts,$(NETPORT))'
+	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(if $(DISKIMG),$(call disk_opts,$(DISKIMG)),$(call disk_opts,$(DISK0),$(comma)snapshot=on))) $(call net_opts,$(NETPORT),$(TCPPORT),$(GUESTFWD))'
 print-qemu-uboot:
 	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
 

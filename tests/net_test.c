@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +276,291 @@ static void host_hostile(struct run *r)
 	close(s);
 }
 
+/* ---- TCP, from the host through a forwarded port -------------------------- */
+
+#define TCP_BYTES  (100 * 1024) /* random bytes the host sends tcpecho, and reads back */
+#define TCP_SECOND 5000		/* a second connection's, after the first closed */
+#define STALL_MS   120000	/* no byte moved either way for this long: a hang */
+#define REFUSE_MS  60000	/* the guest's reset; QEMU's own give-up, 75 s, must not pass */
+
+/* Start tcpecho on port in the background, and wait until it listens. */
+static void tcpecho_bg(struct vm *vm, int port)
+{
+	type(vm, "tcpecho %d &\r", port);
+	/* the shell's "[pid]" and tcpecho's line come in either order */
+	expect(vm, START_MS, "^(\\$ )?\\[[0-9]+\\]$|tcpecho: port %d$", port);
+	expect(vm, START_MS, "^(\\$ )?\\[[0-9]+\\]$|tcpecho: port %d$", port);
+	seen(vm, "tcpecho: port %d$", port);
+}
+
+/* A free host TCP port for QEMU to forward (it binds it a moment later). */
+static int free_tcp_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
+		fail_at(__FILE__, __LINE__, NULL, "no free TCP port: %s", strerror(errno));
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* A host TCP connection to QEMU's forwarded port (QEMU accepts it, then
+   opens one to the guest's port 7), not blocking. */
+static int tcp_connect(struct vm *vm, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	check(vm, s >= 0, "host TCP socket: %s", strerror(errno));
+	int r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	check(vm, r == 0 || errno == EINPROGRESS, "host connect: %s", strerror(errno));
+	struct pollfd p = {.fd = s, .events = POLLOUT};
+	check(vm, poll(&p, 1, STALL_MS) == 1, "host connect: no answer");
+	return s;
+}
+
+#define TCP_CONNS   3	      /* connections at once (net/tcp-many) */
+#define STALL_BYTES (1 << 20) /* the one that does not read: more than QEMU and netd hold */
+
+/* One host connection's side of an echo: what it sent, what came back. */
+struct echo {
+	int s;
+	unsigned char out[STALL_BYTES], in[STALL_BYTES];
+	size_t n, sent, got; /* n: bytes to send */
+	bool shut, done;
+};
+
+/*
+ * Send n random bytes on each of k connections while reading what comes
+ * back, then say we are done (shutdown: our FIN) and read on until the
+ * guest's FIN. Every byte must come back, in order, and nothing more.
+ * With stall, the first connection reads nothing until the others are
+ * done: they must finish while its bytes pile up in the guest. Fails if
+ * nothing moves on any connection for STALL_MS.
+ */
+static void tcp_echo_all(struct vm *vm, struct echo *e, unsigned k, bool stall)
+{
+	for (unsigned i = 0; i < k; i++) {
+		for (size_t j = 0; j < e[i].n; j++)
+			e[i].out[j] = random();
+		e[i].sent = e[i].got = 0;
+		e[i].shut = e[i].done = false;
+	}
+	for (unsigned left = k; left;) {
+		struct pollfd p[TCP_CONNS];
+		for (unsigned i = 0; i < k; i++) {
+			size_t n = e[i].n;
+			if (e[i].got == n && !e[i].shut) {
+				check(vm, shutdown(e[i].s, SHUT_WR) == 0, "host shutdown: %s",
+				      strerror(errno));
+				e[i].shut = true;
+			}
+			bool reads = !e[i].done && !(stall && i == 0 && left > 1);
+			p[i] = (struct pollfd){.fd = e[i].s,
+					       .events = (reads ? POLLIN : 0) |
+							 (e[i].sent < n ? POLLOUT : 0)};
+		}
+		check(vm, poll(p, k, STALL_MS) > 0,
+		      "TCP: nothing moved in %d ms: %zu sent, %zu back", STALL_MS, e[0].sent,
+		      e[0].got);
+		for (unsigned i = 0; i < k; i++) {
+			struct echo *c = &e[i];
+			size_t n = c->n;
+			if (p[i].revents & POLLOUT) {
+				size_t m = n - c->sent < 8192 ? n - c->sent : 8192;
+				ssize_t w = send(c->s, c->out + c->sent, m, MSG_NOSIGNAL);
+				check(vm, w > 0 || errno == EAGAIN, "host send: %s",
+				      strerror(errno));
+				c->sent += w > 0 ? w : 0;
+			}
+			if (!(p[i].events & POLLIN) ||
+			    !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			unsigned char extra[1];
+			ssize_t g = c->got < n ? recv(c->s, c->in + c->got, n - c->got, 0)
+					       : recv(c->s, extra, 1, 0);
+			check(vm, g >= 0 || errno == EAGAIN, "host recv after %zu bytes: %s",
+			      c->got, strerror(errno));
+			check(vm, g != 0 || c->got == n, "the guest closed after %zu of %zu bytes",
+			      c->got, n);
+			check(vm, g <= 0 || c->got < n, "more bytes back than were sent");
+			if (g == 0) { /* the guest's FIN, after every byte */
+				c->done = true;
+				if (--left == 1 && stall)
+					note("the others done, the one not reading had sent %zu of "
+					     "%zu bytes",
+					     e[0].sent, e[0].n);
+			}
+			c->got += g > 0 ? g : 0;
+		}
+	}
+	for (unsigned i = 0; i < k; i++)
+		check(vm, memcmp(e[i].in, e[i].out, e[i].n) == 0,
+		      "the bytes that came back are not the bytes sent");
+}
+
+static struct echo conns[TCP_CONNS];
+
+static void tcp_echo_once(struct vm *vm, int s, size_t n)
+{
+	conns[0].s = s;
+	conns[0].n = n;
+	tcp_echo_all(vm, conns, 1, false);
+}
+
+/*
+ * The host connects through a forwarded TCP port to tcpecho 7 and gets
+ * 100 KiB of random bytes back exactly, sending and reading at once
+ * (more than netd's send buffer and the socket's window: flow control
+ * both ways); both sides close. tcpecho listens again, and a second
+ * connection does the same. Before tcpecho 7 runs (tcpecho 9 does, so
+ * that netd reads its card), nobody listens on 7:
+ * the guest answers QEMU's SYN with a reset and the host's connection
+ * ends at once, with no byte.
+ */
+static void tcp_echo(struct run *r)
+{
+	char how[64];
+	int port = free_tcp_port();
+	snprintf(how, sizeof(how), "print-qemu TCPPORT=%d", port);
+	struct vm *vm = boot(r, how, "");
+	expect(vm, BOOT_MS, PROMPT);
+	/* a socket on another port first: netd reads the card only once it
+	   has a client (docs/servers.md, "The driver") */
+	tcpecho_bg(vm, 9);
+	/* refused: QEMU accepted the host's connection, the guest reset its
+	   own; QEMU alone would give up only after 75 s */
+	int s = tcp_connect(vm, port);
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	check(vm, poll(&p, 1, REFUSE_MS) == 1, "no port 7: no reset in %d ms", REFUSE_MS);
+	char c;
+	check(vm, recv(s, &c, 1, 0) <= 0, "a byte from a port nobody listens on");
+	close(s);
+	tcpecho_bg(vm, 7);
+	long long t0 = ms_now();
+	s = tcp_connect(vm, port);
+	tcp_echo_once(vm, s, TCP_BYTES);
+	close(s);
+	note("%d bytes echoed exactly over TCP in %lld ms", TCP_BYTES, ms_now() - t0);
+	expect(vm, CMD_MS, "tcpecho: connection 1: %d bytes echoed$", TCP_BYTES);
+	s = tcp_connect(vm, port);
+	tcp_echo_once(vm, s, TCP_SECOND);
+	close(s);
+	expect(vm, CMD_MS, "tcpecho: connection 2: %d bytes echoed$", TCP_SECOND);
+}
+
+/*
+ * In the guest, over the loopback: tcpsend opens a connection (an
+ * active open, /net/tcp/10.0.2.15:7) to tcpecho and gets 200,000
+ * random bytes back exactly; both print their counts, so both saw the
+ * close. To a port nobody listens on: the reset ends tcpsend at once.
+ * TCP ports below 1024 are root's too, and a port one user listens on
+ * is not another's.
+ */
+static void tcp_loop(struct run *r)
+{
+	struct vm *vm = shell(r);
+	type(vm, "tcpsend 10.0.2.15 9\r");
+	expect(vm, CMD_MS, "^tcpsend: 10\\.0\\.2\\.15:9: .* after 0 bytes$");
+	expect(vm, CMD_MS, PROMPT);
+	tcpecho_bg(vm, 7);
+	type(vm, "tcpsend -n 200000 10.0.2.15 7\r");
+	/* in either order: tcpecho's count comes when tcpsend's close reaches it */
+	const char *l = expect(vm, ECHO_MS, "tcp(send|echo): .*echoed.*$");
+	note("%s", l);
+	expect(vm, ECHO_MS, "tcp(send|echo): .*echoed.*$");
+	seen(vm, "tcpsend: 200000 sent, 200000 echoed exactly$");
+	seen(vm, "tcpecho: connection 1: 200000 bytes echoed$");
+	/* the prompt may have come before tcpecho's line, on its line */
+	type(vm, "su 1000 tcpecho 80\r");
+	expect(vm, CMD_MS, "tcpecho: /net/tcp/80: Permission denied$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 tcpecho 7\r");
+	expect(vm, CMD_MS, "tcpecho: /net/tcp/7: Permission denied$");
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "su 1000 tcpecho 5000 &\r");
+	expect(vm, START_MS, "tcpecho: port 5000$");
+	type(vm, "tcpecho 5000\r");
+	expect(vm, CMD_MS, "tcpecho: /net/tcp/5000: Address already in use$");
+}
+
+/*
+ * An active open to the host: QEMU's guestfwd (restrict=on still)
+ * hands the guest's connection to 10.0.2.100:7 to a host socket, which
+ * the test listens on before QEMU starts (QEMU connects to it once, at
+ * start); a child process echoes what comes. tcpsend in the guest gets
+ * 100,000 random bytes back exactly.
+ */
+static void tcp_out(struct run *r)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &len) < 0)
+		fail_at(__FILE__, __LINE__, NULL, "host TCP listener: %s", strerror(errno));
+	char how[64];
+	snprintf(how, sizeof(how), "print-qemu GUESTFWD=%d", ntohs(a.sin_port));
+	struct vm *vm = boot(r, how, "");
+	struct pollfd p = {.fd = l, .events = POLLIN};
+	check(vm, poll(&p, 1, START_MS) == 1, "QEMU never connected its guestfwd device");
+	int s = accept(l, NULL, NULL);
+	check(vm, s >= 0, "accept: %s", strerror(errno));
+	close(l);
+	pid_t echo = fork();
+	check(vm, echo >= 0, "fork: %s", strerror(errno));
+	if (echo == 0) { /* the host's echo server, until QEMU closes or the test kills it */
+		static char buf[65536];
+		ssize_t n;
+		while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
+			for (ssize_t k = 0, w; k < n; k += w)
+				if ((w = send(s, buf + k, n - k, MSG_NOSIGNAL)) <= 0)
+					_exit(1);
+		_exit(0);
+	}
+	close(s);
+	expect(vm, BOOT_MS, PROMPT);
+	type(vm, "tcpsend -n 100000 10.0.2.100 7\r");
+	const char *out = expect(vm, ECHO_MS, "^tcpsend: [0-9]+ sent, [0-9]+ echoed exactly$");
+	kill(echo, SIGKILL);
+	waitpid(echo, NULL, 0);
+	check(vm, strstr(out, "tcpsend: 100000 sent, 100000 echoed exactly"), "%s", out);
+}
+
+/*
+ * Netd never waits for one connection: three tcpecho 7 listen at once
+ * (one user may have several sockets on a port) and the host opens
+ * three connections; the first sends 1 MiB and reads nothing until the
+ * other two have had their 100 KiB back exactly and closed (its echo
+ * piles up in QEMU's buffers and, past them, in the guest's pipes and
+ * windows: more than both hold, most likely, though the host's own
+ * socket buffers decide), then it reads, and all of its bytes come back
+ * too.
+ */
+static void tcp_many(struct run *r)
+{
+	char how[64];
+	int port = free_tcp_port();
+	snprintf(how, sizeof(how), "print-qemu TCPPORT=%d", port);
+	struct vm *vm = boot(r, how, "");
+	expect(vm, BOOT_MS, PROMPT);
+	for (int i = 0; i < TCP_CONNS; i++)
+		tcpecho_bg(vm, 7);
+	for (int i = 0; i < TCP_CONNS; i++) {
+		conns[i].s = tcp_connect(vm, port);
+		conns[i].n = i ? TCP_BYTES : STALL_BYTES;
+	}
+	tcp_echo_all(vm, conns, TCP_CONNS, true);
+	for (int i = 0; i < TCP_CONNS; i++)
+		close(conns[i].s);
+	expect(vm, CMD_MS, "tcpecho: connection 1: %d bytes echoed$", STALL_BYTES);
+	seen(vm, "tcpecho: connection 1: %d bytes echoed$", TCP_BYTES);
+}
+
 /* Ports below 1024 are root's; a bound port is nobody else's. */
 static void ports(struct run *r)
 {
@@ -329,6 +616,27 @@ static void killed(struct run *r)
 	check(vm, !strstr(l, "ping: "), "the restarted netd never answered: %s", l);
 }
 
+/* netd killed mid-stream: both ends of a TCP connection end, never hang. */
+static void tcp_killed(struct run *r)
+{
+	struct vm *vm = shell(r);
+	tcpecho_bg(vm, 7);
+	type(vm, "tcpsend -n 1000000000 10.0.2.15 7 &\r");
+	expect(vm, CMD_MS, "^(\\$ )?\\[[0-9]+\\]$"); /* the prompt may come first, on its line */
+	type(vm, "sleep 1; ps\r");		     /* bytes moving, most likely: not required */
+	const char *l = expect(vm, CMD_MS, "^[0-9]+ +[0-9]+ +[a-z]+ +[-0-9]+ +0 +netd$");
+	int netd = atoi(l);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "kill %d\r", netd);
+	/* tcpsend: its stream ended early; tcpecho: its connection ended
+	   (end of file), and its next open is the new netd's, or fails */
+	l = expect(vm, START_MS, "tcpsend: 10\\.0\\.2\\.15:7: .* after [0-9]+ bytes$");
+	note("%s", l);
+	expect(vm, START_MS, "tcpecho: connection 1: [0-9]+ bytes echoed");
+	type(vm, "echo alive\r");
+	expect(vm, CMD_MS, "^(\\$ )?alive$");
+}
+
 /* nettest's checks of netd's sockets from inside (user/bin/nettest.c). */
 static void nettest(struct run *r)
 {
@@ -363,6 +671,16 @@ const struct test net_tests[] = {
     {"net/host-echo-1cpu", 2, ALL, host_echo, 1},
     {"net/host-hostile", 2, ALL, host_hostile, 2},
     {"net/host-hostile-1cpu", 1, ALL, host_hostile, 1},
+    {"net/tcp-echo", 3, ALL, tcp_echo, 2},
+    {"net/tcp-echo-1cpu", 2, ALL, tcp_echo, 1},
+    {"net/tcp-many", 2, ALL, tcp_many, 2},
+    {"net/tcp-many-1cpu", 1, ALL, tcp_many, 1},
+    {"net/tcp-killed", 2, ALL, tcp_killed, 2},
+    {"net/tcp-killed-1cpu", 1, ALL, tcp_killed, 1},
+    {"net/tcp-loop", 2, ALL, tcp_loop, 2},
+    {"net/tcp-loop-1cpu", 1, ALL, tcp_loop, 1},
+    {"net/tcp-out", 2, ALL, tcp_out, 2},
+    {"net/tcp-out-1cpu", 1, ALL, tcp_out, 1},
     {"net/ports", 2, ALL, ports, 0},
     {"net/killed", 2, ALL, killed, 2},
     {"net/killed-1cpu", 1, ALL, killed, 1},

@@ -5,12 +5,16 @@
  * one.
  *
  * Random bytes rarely get past an Ethernet address and a checksum, so
- * the first byte of the input (mod 5) chooses how much of a frame is
+ * the first byte of the input (mod 7) chooses how much of a frame is
  * made right, and the rest is the fuzzer's: 0 none of it; an Ethernet
  * header for us with the rest as 1 IPv4 or 2 ARP; that and an IPv4
- * header with its checksum right, the rest as 3 UDP or 4 ICMP. Each
- * frame is in a heap block of exactly its size, so a byte read past it
- * is an AddressSanitizer report.
+ * header with its checksum right, the rest as 3 UDP, 4 ICMP or 5 TCP;
+ * 6 a TCP segment on a connection the stack has just accepted (from
+ * 10.0.2.2:1234 to port 7, our first sequence number 64000, theirs
+ * 1000), its ports and checksum made right, the rest (sequence numbers,
+ * offset, flags, window, options, data) the fuzzer's. Each frame is in
+ * a heap block of exactly its size, so a byte read past it is an
+ * AddressSanitizer report.
  *
  * Run: make fuzz-host (see docs/testing.md, "Host fuzzing").
  */
@@ -22,6 +26,7 @@
 #include "../../user/lib/net_ip.c"
 #include "../../user/lib/net_icmp.c"
 #include "../../user/lib/net_udp.c"
+#include "../../user/lib/net_tcp.c"
 
 static struct net net;
 static const u8 *frame;
@@ -62,6 +67,61 @@ static void on_echo(void *arg, u32 src, u16 id, u16 seq, const u8 *d, size_t n)
 	inside(d, n);
 }
 
+static int tcp_accept(void *arg, u16 port, int tcb)
+{
+	(void)arg, (void)tcb;
+	return port & 1 ? 1 : -1; /* some ports listened on, some not */
+}
+
+static size_t tcp_room(void *arg, int user)
+{
+	(void)arg;
+	CHECK(user == 1);
+	return 65536;
+}
+
+static size_t tcp_recv(void *arg, int user, const u8 *d, size_t n)
+{
+	(void)arg;
+	CHECK(user == 1 && n <= 65535);
+	inside(d, n);
+	return n;
+}
+
+static void tcp_event(void *arg, int user, int ev)
+{
+	(void)arg;
+	CHECK(user == 1 && (ev == TCP_FIN || ev == TCP_GONE));
+}
+
+/* A segment from 10.0.2.2:1234 to our port 7, as a frame, checksums right. */
+static void segment_in(u32 seq, u32 ack, u8 flags)
+{
+	u8 f[ETH_HLEN + IP_HLEN + TCP_HLEN] = {0};
+	memcpy(f, net.mac, 6);
+	memset(f + 6, 0x02, 6);
+	put16(f + 12, ETH_TYPE_IP);
+	u8 *p = f + ETH_HLEN, *t = p + IP_HLEN;
+	p[0] = 0x45;
+	put16(p + 2, IP_HLEN + TCP_HLEN);
+	p[8] = 64;
+	p[9] = IP_PROTO_TCP;
+	put32(p + 12, 0x0a000202);
+	put32(p + 16, 0x0a00020f);
+	put16(p + 10, net_csum(p, IP_HLEN, 0));
+	put16(t, 1234);
+	put16(t + 2, 7);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	put16(t + 14, 65535);
+	put16(t + 16, net_csum(t, TCP_HLEN, tcp_pseudo(0x0a000202, 0x0a00020f, TCP_HLEN)));
+	frame = f;
+	frame_len = sizeof(f);
+	net_input(&net, f, sizeof(f));
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static const u8 mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
@@ -71,7 +131,19 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	net.send = on_send;
 	net.on_udp = on_udp;
 	net.on_echo = on_echo;
-	u8 mode = data[0] % 5;
+	net.tcp_accept = tcp_accept;
+	net.tcp_room = tcp_room;
+	net.tcp_recv = tcp_recv;
+	net.tcp_event = tcp_event;
+	u8 mode = data[0] % 7;
+	if (mode == 6) { /* the gateway's MAC known, and a connection up */
+		net.arp[0] = (struct arp_entry){.ip = 0x0a000202, .known = true, .used = 1};
+		memset(net.arp[0].mac, 0x02, 6);
+		segment_in(1000, 0, 0x02);
+		CHECK(net.tcp[0].state == TCP_SYN_RCVD);
+		segment_in(1001, net.tcp[0].iss + 1, 0x10);
+		CHECK(net.tcp[0].state == TCP_ESTABLISHED);
+	}
 	data++, size--;
 	size_t head = mode == 0 ? 0 : mode <= 2 ? ETH_HLEN : ETH_HLEN + IP_HLEN;
 	u8 *f = malloc(head + size ? head + size : 1);
@@ -87,10 +159,17 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		p[0] = 0x45;
 		put16(p + 2, IP_HLEN + size);
 		p[8] = 64;
-		p[9] = mode == 4 ? IP_PROTO_ICMP : IP_PROTO_UDP;
+		p[9] = mode == 4 ? IP_PROTO_ICMP : mode >= 5 ? IP_PROTO_TCP : IP_PROTO_UDP;
 		put32(p + 12, 0x0a000202);
 		put32(p + 16, 0x0a00020f);
 		put16(p + 10, net_csum(p, IP_HLEN, 0));
+	}
+	if (mode == 6 && size >= TCP_HLEN) {
+		u8 *t = f + head;
+		put16(t, 1234);
+		put16(t + 2, 7);
+		put16(t + 16, 0);
+		put16(t + 16, net_csum(t, size, tcp_pseudo(0x0a000202, 0x0a00020f, size)));
 	}
 	frame = f;
 	frame_len = head + size;

@@ -264,6 +264,15 @@ static void frames(void)
 	static const unsigned char icmp[] = {4, 8, 0, 0xf7, 0xfd, 0, 1, 0, 1};
 	/* 3: both headers are made; a UDP header and data */
 	static const unsigned char udp2[] = {3, 0x30, 0x39, 0, 7, 0, 12, 0, 0, 'd', 'a', 't', 'a'};
+	/* 5: both headers are made; a SYN to port 7 (listened on), checksum right */
+	static const unsigned char syn[] = {5, 0x04, 0xd2, 0,	 7,    0,    0,	   0x03, 0xe8, 0, 0,
+					    0, 0,    0x50, 0x02, 0xff, 0xff, 0x8f, 0x11, 0,    0};
+	/* 6: a connection is up; 5 bytes on it, in order (ports and checksum made) */
+	static const unsigned char seg[] = {6, 0,    0,	  0,	0,    0,    0x03, 0xe9, 0,
+					    0, 0xfa, 1,	  0x50, 0x18, 0xff, 0xff, 0,	0,
+					    0, 0,    'h', 'e',	'l',  'l',  'o'};
+	put("net", "tcp", syn, sizeof(syn));
+	put("net", "tcp2", seg, sizeof(seg));
 	put("net", "udp", udp, sizeof(udp));
 	put("net", "arp", arp, sizeof(arp));
 	put("net", "icmp", icmp, sizeof(icmp));

@@ -7,6 +7,15 @@
  * length, wrong checksums, lengths that claim too much, IP options,
  * fragments, other machines' frames. Each must be dropped and counted
  * under its own reason, and nothing delivered.
+ *
+ * TCP the same way, with no clock but the one the test moves (n.ms):
+ * B opens a connection to A's listener, bytes go both ways through
+ * windows as small as the receiver's room, both sides close; frames
+ * dropped on the link come again when the timer fires, a peer that
+ * never answers is given up; a port nobody listens on answers with a
+ * reset; segments that lie are dropped and counted; a SYN flood fills
+ * the table of connections but never takes a listener, and a real
+ * client still gets in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +29,7 @@
 #include "../../user/lib/net_ip.c"
 #include "../../user/lib/net_icmp.c"
 #include "../../user/lib/net_udp.c"
+#include "../../user/lib/net_tcp.c"
 
 #define A_IP 0x0a00020f /* 10.0.2.15 */
 #define B_IP 0x0a000202 /* 10.0.2.2, also A's gateway */
@@ -28,9 +38,10 @@
 /* The fake link: frames each stack sent, until pump() hands them over. */
 struct side {
 	struct net n;
-	u8 frames[16][ETH_FRAME];
-	size_t len[16];
+	u8 frames[64][ETH_FRAME];
+	size_t len[64];
 	int nframes;
+	int drop; /* frames it sends that the link loses: the next this many (-1: all) */
 	/* what came up */
 	int udps, echoes;
 	u32 src;
@@ -38,6 +49,12 @@ struct side {
 	u8 data[ETH_FRAME];
 	size_t dlen;
 	bool bound; /* on_udp: a port is bound (else the datagram counts as noport) */
+	/* TCP: the port it listens on (0: none), the connection it has, what came */
+	u16 listen;
+	int tcb, accepts, fins, gones;
+	size_t room; /* for bytes: the window it may advertise */
+	u8 rx[100000];
+	size_t rxn;
 };
 
 static struct side a, b;
@@ -46,7 +63,11 @@ static void link_send(void *arg, const u8 *f, size_t n)
 {
 	struct side *s = arg;
 	assert_true(n >= ETH_HLEN && n <= ETH_FRAME);
-	assert_true(s->nframes < 16);
+	if (s->drop) {
+		s->drop -= s->drop > 0;
+		return;
+	}
+	assert_true(s->nframes < 64);
 	memcpy(s->frames[s->nframes], f, n);
 	s->len[s->nframes++] = n;
 }
@@ -76,6 +97,46 @@ static void got_echo(void *arg, u32 src, u16 id, u16 seq, const u8 *d, size_t n)
 	s->dlen = n;
 }
 
+static int tcp_accept(void *arg, u16 port, int tcb)
+{
+	struct side *s = arg;
+	if (!s->listen || port != s->listen)
+		return -1;
+	if (tcb >= 0) {
+		s->accepts++;
+		s->tcb = tcb;
+	}
+	return 1;
+}
+
+static size_t tcp_room(void *arg, int user)
+{
+	assert_int_equal(user, 1);
+	return ((struct side *)arg)->room;
+}
+
+static size_t tcp_recv(void *arg, int user, const u8 *d, size_t n)
+{
+	struct side *s = arg;
+	assert_int_equal(user, 1);
+	assert_true(n <= s->room); /* never more than the window it was given */
+	assert_true(s->rxn + n <= sizeof(s->rx));
+	memcpy(s->rx + s->rxn, d, n);
+	s->rxn += n;
+	s->room -= n;
+	return n;
+}
+
+static void tcp_event(void *arg, int user, int ev)
+{
+	struct side *s = arg;
+	assert_int_equal(user, 1);
+	if (ev == TCP_FIN)
+		s->fins++;
+	else
+		s->gones++;
+}
+
 static void mk(struct side *s, u8 last, u32 ip, u32 gw)
 {
 	memset(s, 0, sizeof(*s));
@@ -84,8 +145,14 @@ static void mk(struct side *s, u8 last, u32 ip, u32 gw)
 	s->n.send = link_send;
 	s->n.on_udp = got_udp;
 	s->n.on_echo = got_echo;
+	s->n.tcp_accept = tcp_accept;
+	s->n.tcp_room = tcp_room;
+	s->n.tcp_recv = tcp_recv;
+	s->n.tcp_event = tcp_event;
 	s->n.arg = s;
 	s->bound = true;
+	s->room = 65536; /* a listener's empty pipe */
+	s->tcb = -1;
 }
 
 static int setup(void **state)
@@ -310,7 +377,7 @@ static void test_hostile(void **state)
 	    {ETH_HLEN + 6, 0x60, true, &st->ip_frag},	    /* DF and more fragments */
 	    {ETH_HLEN + 7, 0x01, true, &st->ip_frag},	    /* an offset */
 	    {ETH_HLEN + 8, 0x01, false, &st->ip_csum},	    /* ttl changed, sum not */
-	    {ETH_HLEN + 9, 6, true, &st->ip_proto},	    /* TCP */
+	    {ETH_HLEN + 9, 47, true, &st->ip_proto},	    /* GRE */
 	    {ETH_HLEN + 16, 11, true, &st->ip_other},	    /* to 11.0.2.2 */
 	    {ETH_HLEN + 12, 0xe0, true, &st->ip_bad},	    /* from a multicast group */
 	    {ETH_HLEN + 20 + 5, 0xff, false, &st->udp_bad}, /* UDP length too long */
@@ -396,6 +463,344 @@ static void test_hostile_icmp_arp(void **state)
 	assert_int_equal(b.nframes, 0);
 }
 
+/* ---- TCP ----------------------------------------------------------------- */
+
+static u8 pattern[90000]; /* bytes to send: each its index's hash */
+
+static void fill(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = i * 2654435761u >> 13;
+}
+
+/* B connects to A's port 7: the handshake, ARP first. */
+static void tcp_connected(void)
+{
+	fill();
+	a.listen = 7;
+	b.tcb = net_tcp_connect(&b.n, 1, A_IP, 7);
+	assert_true(b.tcb >= 0);
+	pump();
+	assert_int_equal(a.accepts, 1);
+	assert_int_equal(a.n.tcp[a.tcb].state, TCP_ESTABLISHED);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_ESTABLISHED);
+	assert_int_equal(a.n.tcp[a.tcb].rport, b.n.tcp[b.tcb].lport);
+}
+
+/* from sends n bytes of pattern to; to's program reads them at once
+   (its room comes back after every pump). */
+static void stream(struct side *from, struct side *to, size_t n)
+{
+	size_t sent = 0, was = to->rxn;
+	for (int rounds = 0; to->rxn - was < n; rounds++) {
+		assert_true(rounds < 1000);
+		sent += net_tcp_send(&from->n, from->tcb, pattern + sent, n - sent);
+		pump();
+		to->room = 65536;
+		net_tcp_window(&to->n, to->tcb);
+		pump();
+	}
+	assert_int_equal(to->rxn - was, n);
+	assert_memory_equal(to->rx + was, pattern, n);
+}
+
+static void test_tcp_stream(void **state)
+{
+	(void)state;
+	tcp_connected();
+	stream(&b, &a, 40000); /* more than one send buffer */
+	stream(&a, &b, sizeof(pattern));
+	assert_int_equal(a.n.stats.tcp_ooo + b.n.stats.tcp_ooo, 0);
+	/* B closes: A's program sees the FIN, closes too; B waits, then is gone */
+	net_tcp_close(&b.n, b.tcb);
+	pump();
+	assert_int_equal(a.fins, 1);
+	assert_int_equal(a.n.tcp[a.tcb].state, TCP_CLOSE_WAIT);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_FIN_WAIT_2);
+	net_tcp_close(&a.n, a.tcb);
+	pump();
+	assert_int_equal(a.n.tcp[a.tcb].state, TCP_FREE);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_TIME_WAIT);
+	assert_int_equal(b.fins, 0); /* B's program had closed: nobody to tell */
+	b.n.ms += TCP_WAIT_MS;
+	assert_int_equal(net_tcp_tick(&b.n), 0);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_FREE);
+	assert_int_equal(a.gones + b.gones, 0);
+}
+
+/* A's window is its program's room: never a byte more, the rest when it reads. */
+static void test_tcp_window(void **state)
+{
+	(void)state;
+	tcp_connected();
+	/* A's program never reads: A takes exactly the room it advertised */
+	size_t sent = 0;
+	for (int i = 0; i < 20; i++) {
+		sent += net_tcp_send(&b.n, b.tcb, pattern + sent, sizeof(pattern) - sent);
+		pump();
+	}
+	assert_int_equal(a.room, 0);
+	assert_int_equal(a.rxn, 65536);
+	assert_int_equal(b.n.tcp[b.tcb].wnd, 0);
+	assert_true(net_tcp_window(&a.n, a.tcb)); /* still no room: still short */
+	assert_int_equal(a.nframes, 0);		  /* and nothing worth saying */
+	/* B's timer probes the closed window: a byte past it, refused */
+	b.n.ms += TCP_RTO_MS;
+	net_tcp_tick(&b.n);
+	pump();
+	assert_int_equal(a.rxn, 65536);
+	assert_int_equal(a.n.stats.tcp_ooo, 1);
+	/* the program reads: the window opens, B sends the rest */
+	for (int i = 0; a.rxn < sizeof(pattern); i++) {
+		assert_true(i < 100);
+		a.room = 65536;
+		net_tcp_window(&a.n, a.tcb);
+		sent += net_tcp_send(&b.n, b.tcb, pattern + sent, sizeof(pattern) - sent);
+		pump();
+	}
+	assert_memory_equal(a.rx, pattern, sizeof(pattern));
+}
+
+/* Frames lost on the link come again when the timer fires. */
+static void test_tcp_retransmit(void **state)
+{
+	(void)state;
+	tcp_connected();
+	b.drop = 2;
+	net_tcp_send(&b.n, b.tcb, pattern, 2000); /* two segments, both lost */
+	pump();
+	assert_int_equal(a.rxn, 0);
+	assert_int_equal(net_tcp_tick(&b.n), b.n.ms + TCP_RTO_MS);
+	b.n.ms += TCP_RTO_MS - 1;
+	net_tcp_tick(&b.n);
+	assert_int_equal(b.nframes, 0); /* not yet */
+	b.n.ms += 1;
+	net_tcp_tick(&b.n);
+	pump();
+	assert_int_equal(a.rxn, 2000);
+	assert_memory_equal(a.rx, pattern, 2000);
+	assert_int_equal(b.n.stats.tcp_rexmit, 1);
+	/* A's ACK lost: B sends again, A takes nothing twice */
+	a.drop = 1;
+	net_tcp_send(&b.n, b.tcb, pattern + 2000, 500);
+	pump();
+	b.n.ms += 10 * TCP_RTO_MS;
+	net_tcp_tick(&b.n);
+	pump();
+	assert_int_equal(a.rxn, 2500);
+	assert_memory_equal(a.rx, pattern, 2500);
+	assert_int_equal(a.n.stats.tcp_ooo, 0);
+	assert_int_equal(net_tcp_tick(&b.n), 0); /* all acknowledged: no timer */
+	/* a segment past a gap: dropped, and the duplicate ACK asks again */
+	b.drop = 1;
+	net_tcp_send(&b.n, b.tcb, pattern + 2500, 1460);
+	net_tcp_send(&b.n, b.tcb, pattern + 3960, 100);
+	pump();
+	assert_int_equal(a.n.stats.tcp_ooo, 1);
+	assert_int_equal(a.rxn, 2500);
+	b.n.ms += TCP_RTO_MAX;
+	net_tcp_tick(&b.n);
+	pump();
+	assert_int_equal(a.rxn, 4060);
+	assert_memory_equal(a.rx, pattern, 4060);
+	/* A gone silent: B gives up after TCP_TRIES timeouts, with a reset */
+	a.drop = -1;
+	net_tcp_send(&b.n, b.tcb, "z", 1);
+	for (int i = 0; i <= TCP_TRIES; i++) {
+		assert_int_equal(b.gones, 0);
+		b.n.ms += TCP_RTO_MAX;
+		net_tcp_tick(&b.n);
+		pump();
+	}
+	assert_int_equal(b.gones, 1);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_FREE);
+	assert_int_equal(a.gones, 1); /* B's reset reached A */
+	assert_int_equal(a.n.tcp[a.tcb].state, TCP_FREE);
+}
+
+/* Nobody listens: a reset, and the opener hears of it. */
+static void test_tcp_refused(void **state)
+{
+	(void)state;
+	b.tcb = net_tcp_connect(&b.n, 1, A_IP, 9);
+	pump();
+	assert_int_equal(a.n.stats.tcp_noport, 1);
+	assert_int_equal(b.gones, 1);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_FREE);
+	/* a listener gone by the handshake's last ACK: a reset too */
+	a.listen = 7;
+	a.drop = 1; /* A's SYN-ACK, so the last ACK comes later */
+	b.tcb = net_tcp_connect(&b.n, 1, A_IP, 7);
+	pump();
+	a.n.ms = b.n.ms = TCP_RTO_MS;
+	net_tcp_tick(&a.n);
+	a.listen = 0;
+	pump();
+	assert_int_equal(a.accepts, 0);
+	assert_int_equal(b.gones, 2);
+	/* nobody answers at all: the SYN goes TCP_TRIES more times, then the
+	   opener hears; the listener's half-open tcb is forgotten as quietly */
+	a.listen = 7;
+	b.drop = -1;
+	b.tcb = net_tcp_connect(&b.n, 1, A_IP, 7);
+	for (int i = 0; i <= TCP_TRIES; i++) {
+		assert_int_equal(b.gones, 2);
+		b.n.ms += TCP_RTO_MAX;
+		net_tcp_tick(&b.n);
+	}
+	assert_int_equal(b.gones, 3);
+	assert_int_equal(b.n.stats.tcp_rexmit, TCP_TRIES);
+	b.drop = 0;
+	a.drop = -1; /* a SYN-ACK nobody gets */
+	net_tcp_connect(&b.n, 1, A_IP, 7);
+	pump();
+	int half = 0;
+	for (int i = 0; i < TCP_CONNS; i++)
+		half += a.n.tcp[i].state == TCP_SYN_RCVD;
+	assert_int_equal(half, 1);
+	for (int i = 0; i <= TCP_TRIES; i++) {
+		a.n.ms += TCP_RTO_MAX;
+		net_tcp_tick(&a.n);
+	}
+	for (int i = 0; i < TCP_CONNS; i++)
+		assert_int_equal(a.n.tcp[i].state, TCP_FREE);
+	assert_int_equal(a.accepts + a.gones, 0);
+}
+
+/* B's segment on the connection as a frame, not delivered. */
+static size_t tcp_frame(u8 *f, const char *data, size_t n)
+{
+	net_tcp_send(&b.n, b.tcb, data, n);
+	assert_int_equal(b.nframes, 1);
+	b.nframes = 0;
+	memcpy(f, b.frames[0], b.len[0]);
+	return b.len[0];
+}
+
+/* Put the TCP checksum right again after a change. */
+static void tcp_sum(u8 *f, size_t n)
+{
+	u8 *p = f + ETH_HLEN + IP_HLEN;
+	put16(p + 16, 0);
+	put16(p + 16, net_csum(p, n - ETH_HLEN - IP_HLEN,
+			       tcp_pseudo(get32(f + ETH_HLEN + 12), get32(f + ETH_HLEN + 16),
+					  n - ETH_HLEN - IP_HLEN)));
+}
+
+static void test_tcp_hostile(void **state)
+{
+	(void)state;
+	tcp_connected();
+	u8 f[ETH_FRAME], g[ETH_FRAME];
+	size_t n = tcp_frame(f, "0123456789", 10);
+	struct net_stats *st = &a.n.stats;
+	const int T = ETH_HLEN + IP_HLEN;
+	/* truncated TCP headers (IP's length says so, checksum right): bad */
+	for (size_t k = 0; k < TCP_HLEN; k++) {
+		memcpy(g, f, n);
+		put16(g + ETH_HLEN + 2, IP_HLEN + k);
+		ip_sum(g);
+		net_input(&a.n, g, T + k);
+	}
+	assert_int_equal(st->tcp_bad, TCP_HLEN);
+	struct {
+		int at;
+		u8 value;
+		bool resum;
+		u64 *count;
+	} cases[] = {
+	    {T + 12, 0x40, true, &st->tcp_bad},	  /* offset 4: inside the fixed header */
+	    {T + 12, 0xf0, true, &st->tcp_bad},	  /* offset 60: past the segment */
+	    {T + 12, 0x60, false, &st->tcp_csum}, /* offset changed, checksum not */
+	    {T + 20, '9', false, &st->tcp_csum},  /* data changed */
+	    {T + 0, 0, true, &st->tcp_bad},	  /* from port 0 (both bytes) */
+	    {T + 7, 0x55, true, &st->tcp_ooo},	  /* a sequence number ahead: a gap */
+	    {T + 13, 0x04, true, NULL},		  /* a reset not at rcv exactly: ignored */
+	    {T + 13, 0x02, true, NULL},		  /* a SYN on a live connection: an ACK only */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		memcpy(g, f, n);
+		g[cases[i].at] = cases[i].value;
+		if (cases[i].at == T + 0)
+			g[T + 1] = 0;
+		if (cases[i].at == T + 13)
+			put32(g + T + 4, get32(f + T + 4) + 5000);
+		if (cases[i].resum)
+			tcp_sum(g, n);
+		u64 was = cases[i].count ? *cases[i].count : 0;
+		net_input(&a.n, g, n);
+		a.nframes = 0; /* a duplicate or challenge ACK, at most */
+		assert_int_equal(a.rxn, 0);
+		if (cases[i].count && *cases[i].count != was + 1)
+			fail_msg("case %zu (byte %d = %#x) was not counted", i, cases[i].at,
+				 cases[i].value);
+	}
+	assert_int_equal(a.n.tcp[a.tcb].state, TCP_ESTABLISHED);
+	assert_int_equal(a.gones, 0);
+	/* an ACK of bytes never sent: refused, nothing delivered */
+	memcpy(g, f, n);
+	put32(g + T + 8, get32(f + T + 8) + 100000);
+	tcp_sum(g, n);
+	net_input(&a.n, g, n);
+	assert_int_equal(a.rxn, 0);
+	/* the real one still goes through, once */
+	net_input(&a.n, f, n);
+	net_input(&a.n, f, n);
+	assert_int_equal(a.rxn, 10);
+	assert_memory_equal(a.rx, "0123456789", 10);
+	/* a segment for no connection, not a SYN: a reset with its ACK as seq */
+	a.nframes = 0;
+	memcpy(g, f, n);
+	put16(g + T, 4444);
+	tcp_sum(g, n);
+	net_input(&a.n, g, n);
+	assert_int_equal(a.nframes, 1);
+	assert_int_equal(a.frames[0][T + 13], 0x04);
+	assert_int_equal(get32(a.frames[0] + T + 4), get32(g + T + 8));
+	/* a reset for no connection: not answered */
+	a.nframes = 0;
+	g[T + 13] = 0x04;
+	tcp_sum(g, n);
+	net_input(&a.n, g, n);
+	assert_int_equal(a.nframes, 0);
+}
+
+/* A SYN flood fills the table, never takes the listener; a client still gets in. */
+static void test_tcp_synflood(void **state)
+{
+	(void)state;
+	tcp_connected(); /* one live connection, which the flood must not touch */
+	u8 f[ETH_FRAME];
+	size_t n = tcp_frame(f, "x", 1);
+	net_input(&a.n, f, n);
+	pump();
+	const int T = ETH_HLEN + IP_HLEN;
+	for (int i = 0; i < 3 * TCP_CONNS; i++) {
+		u8 g[ETH_FRAME];
+		memcpy(g, f, n);
+		put16(g + T, 20000 + i); /* a new peer each time */
+		g[T + 13] = 0x02;	 /* SYN */
+		a.n.ms = i;
+		tcp_sum(g, n);
+		net_input(&a.n, g, n);
+		a.nframes = 0; /* its SYN-ACK, lost on the way to nobody */
+	}
+	assert_int_equal(a.accepts, 1);
+	assert_true(a.n.stats.tcp_full >= 2 * TCP_CONNS);
+	assert_int_equal(a.n.tcp[a.tcb].state, TCP_ESTABLISHED);
+	/* B's second connection evicts the oldest half-open one */
+	int first = b.tcb;
+	b.tcb = net_tcp_connect(&b.n, 1, A_IP, 7);
+	pump();
+	assert_int_equal(a.accepts, 2);
+	assert_int_equal(b.n.tcp[b.tcb].state, TCP_ESTABLISHED);
+	a.rxn = 0;
+	stream(&b, &a, 5000);
+	b.tcb = first;
+	stream(&b, &a, 100);
+	assert_int_equal(a.gones, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +812,12 @@ int main(void)
 	    cmocka_unit_test_setup(test_arp_waiting, setup),
 	    cmocka_unit_test_setup(test_hostile, setup),
 	    cmocka_unit_test_setup(test_hostile_icmp_arp, setup),
+	    cmocka_unit_test_setup(test_tcp_stream, setup),
+	    cmocka_unit_test_setup(test_tcp_window, setup),
+	    cmocka_unit_test_setup(test_tcp_retransmit, setup),
+	    cmocka_unit_test_setup(test_tcp_refused, setup),
+	    cmocka_unit_test_setup(test_tcp_hostile, setup),
+	    cmocka_unit_test_setup(test_tcp_synflood, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

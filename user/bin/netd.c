@@ -6,14 +6,21 @@
  * Like fsd it serves two kinds of descriptor:
  *
  *   the control descriptor: the kernel's FS_LOOKUP and FS_CONNECT for
- *     an open of /net/udp/PORT or /net/ping, on behalf of a program
- *     whose uid the kernel wrote into the request. Here is the one
- *     check: a port below 1024 is root's, a bound port nobody else's.
+ *     an open of /net/udp/PORT, /net/tcp/PORT, /net/tcp/A.B.C.D:PORT
+ *     (a connection out) or /net/ping, on behalf of a program whose
+ *     uid the kernel wrote into the request. Here is the one check: a
+ *     port below 1024 is root's, a bound port nobody else's.
  *
- *   connections (hardware pipes, one per socket): struct net_msg and
- *     its bytes, both ways. A datagram out goes to the stack; one in
- *     for a bound port goes to its connection, if there is room in the
- *     program's inbox (else it is dropped, as a busy network drops it).
+ *   connections (hardware pipes, one per socket). UDP and ping: struct
+ *     net_msg and its bytes, both ways. A datagram out goes to the
+ *     stack; one in for a bound port goes to its connection, if there
+ *     is room in the program's inbox (else it is dropped, as a busy
+ *     network drops it). TCP: the stream's bytes, both ways. A socket
+ *     listens until the stack hands it a connection; then what the
+ *     program writes goes to the connection as the stack has room for
+ *     it, and the window the peer gets is the room in the program's
+ *     inbox, so every byte that comes fits. A program's bytes that the
+ *     stack has no room for stay in its pipe: netd never waits for them.
  *
  * The link: a virtio-net card driven here, in netd itself (virtio.c,
  * docs/drivers.md), queue 0 receiving and queue 1 transmitting. One
@@ -40,8 +47,10 @@
  * (pipe_take moves all of it or nothing, never waits), one stopped
  * half-way is dropped after STALL_NS, one whose length lies is dropped,
  * and netd never blocks on one client. One thread: when nothing is
- * ready it sleeps in pipe_wait_any() on every connection and the
- * control descriptor.
+ * ready it sleeps in pipe_wait_for() on every connection and the
+ * control descriptor, until TCP's next timer (net_tcp_tick) at most,
+ * or WINDOW_MS while a TCP window is short of its program's room (a
+ * program's read does not wake netd).
  */
 #include "async.h"
 #include "net.h"
@@ -64,13 +73,18 @@
 #define VIRTIO_NET_F_MAC (1ull << 5) /* the card's MAC is in its configuration, at 0 */
 #define REPORT		 256	     /* say what the card cost every this many frames in */
 
-enum { DIR = 1, UDP, PING }; /* what a name is: ino = kind << 16 | port */
+#define WINDOW_MS 5 /* a TCP window short of the program's room: look again this often */
+
+/* what a name is: ino = kind << 16 | port; TCPC: TCPC << 48 | address << 16 | port */
+enum { DIR = 1, UDP, PING, TCP, TCPC };
 
 struct conn {
 	int fd; /* -1: free */
 	int kind;
-	u16 port; /* UDP: the bound port; PING: the echo identifier */
+	u16 port; /* UDP, TCP: the bound port; PING: the echo identifier */
 	int uid;
+	int tcb;   /* TCP, TCPC: the stack's connection; -1: listening still */
+	bool fin;  /* TCP, TCPC: the peer sent all it will */
 	bool have; /* msg is a header whose bytes have not all come */
 	struct net_msg msg;
 	u64 since;
@@ -81,6 +95,7 @@ struct conn {
 static struct conn conns[NCONN];
 static int ctl;
 static struct net net;
+static u8 stream[TCP_BUF]; /* a program's bytes on their way to the stack */
 static u16 next_ping = 1;
 
 static struct {
@@ -273,6 +288,53 @@ static void on_echo(void *arg, u32 src, u16 id, u16 seq, const u8 *data, size_t 
 		deliver(c, src, seq, data, n);
 }
 
+/* ---- TCP: what the stack asks of the sockets ----------------------------- */
+
+static bool client_gone(struct conn *c);
+
+/* A listening socket on port whose program is still there: the
+   connection tcb (>= 0) is its now. */
+static int tcp_accept(void *arg, u16 port, int tcb)
+{
+	(void)arg;
+	for (int i = 0; i < NCONN; i++) {
+		struct conn *c = &conns[i];
+		if (c->fd >= 0 && c->kind == TCP && c->port == port && c->tcb < 0 &&
+		    !client_gone(c)) {
+			if (tcb >= 0)
+				c->tcb = tcb;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static size_t tcp_room(void *arg, int user)
+{
+	(void)arg;
+	long r = pipe_room(conns[user].fd);
+	return r > 0 ? r : 0;
+}
+
+static size_t tcp_recv(void *arg, int user, const u8 *data, size_t n)
+{
+	(void)arg;
+	size_t k = MIN(n, tcp_room(arg, user));
+	return pipe_give(conns[user].fd, data, k) == (long)k ? k : 0;
+}
+
+static void drop(struct conn *c);
+
+static void tcp_event(void *arg, int user, int ev)
+{
+	(void)arg;
+	struct conn *c = &conns[user];
+	if (ev == TCP_FIN)
+		c->fin = true; /* the pipe closes once the program's bytes are sent */
+	else
+		drop(c); /* reset, or given up: the stack has forgotten it */
+}
+
 /* ---- connections --------------------------------------------------------- */
 
 static void drop(struct conn *c)
@@ -284,6 +346,40 @@ static void drop(struct conn *c)
 static bool client_gone(struct conn *c)
 {
 	return __atomic_load_n(&c->h->closed[!c->end], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A TCP socket's turn: the program's bytes to the stack, as many as it
+ * has room for; the window opened if the program read; the pipe closed
+ * once the program closed, or the peer did, and its bytes are all
+ * taken. *full: bytes wait that the stack cannot take yet (its ACKs,
+ * not the pipe, will say when); *short_window: look again soon.
+ */
+static bool serve_tcp(struct conn *c, bool *full, bool *short_window)
+{
+	if (c->tcb < 0) {
+		if (!client_gone(c))
+			return false;
+		drop(c); /* a listener that gave up before anyone came */
+		return true;
+	}
+	long n = pipe_avail(c->fd);
+	if (n < 0) { /* an index that lies: the connection ends */
+		net_tcp_close(&net, c->tcb);
+		drop(c);
+		return true;
+	}
+	long k = MIN(MIN(n, (long)net_tcp_space(&net, c->tcb)), (long)sizeof(stream));
+	if (k > 0 && pipe_take(c->fd, stream, k) == k)
+		net_tcp_send(&net, c->tcb, stream, k);
+	if (n == k && (c->fin || client_gone(c))) {
+		net_tcp_close(&net, c->tcb); /* a FIN after the bytes; the stack finishes alone */
+		drop(c);
+		return true;
+	}
+	*full |= n > k;
+	*short_window |= net_tcp_window(&net, c->tcb);
+	return k > 0;
 }
 
 /* Serve one message of c if it is all there; *more: part of one is. */
@@ -335,34 +431,69 @@ static bool serve(struct conn *c, bool *more)
 
 /* ---- the control descriptor --------------------------------------------- */
 
-/* "/udp/PORT" (0..65535), "/ping", "/" or "/udp": its ino, or -ENOENT. */
+static int kind_of(long ino)
+{
+	return ino >> 48 ? ino >> 48 : ino >> 16;
+}
+
+/* "A.B.C.D:PORT" (PORT 1..65535): the ino of a connection there, or -ENOENT. */
+static long peer_name(const char *p)
+{
+	char a[16];
+	const char *colon = strchr(p, ':');
+	u32 ip;
+	long port = 0;
+	if (!colon || colon - p >= (long)sizeof(a) || !colon[1] || colon[1] == '0')
+		return -ENOENT;
+	memcpy(a, p, colon - p);
+	a[colon - p] = '\0';
+	if (net_parse_ip(a, &ip) < 0 || ip == 0)
+		return -ENOENT;
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+			return -ENOENT;
+	}
+	return (long)TCPC << 48 | (long)ip << 16 | port;
+}
+
+/* "/udp/PORT" (0..65535), "/tcp/PORT" (1..65535), "/tcp/A.B.C.D:PORT",
+   "/ping", "/", "/udp" or "/tcp": its ino, or -ENOENT. */
 static long name(const char *p)
 {
 	if (!strcmp(p, "/"))
 		return DIR << 16;
 	if (!strcmp(p, "/udp"))
 		return DIR << 16 | 1;
+	if (!strcmp(p, "/tcp"))
+		return DIR << 16 | 2;
 	if (!strcmp(p, "/ping"))
 		return PING << 16;
-	if (strncmp(p, "/udp/", 5) != 0 || !p[5] || (p[5] == '0' && p[6]))
+	int kind = !strncmp(p, "/udp/", 5) ? UDP : !strncmp(p, "/tcp/", 5) ? TCP : 0;
+	if (kind == TCP && strchr(p, ':'))
+		return peer_name(p + 5);
+	if (!kind || !p[5] || (p[5] == '0' && (p[6] || kind == TCP)))
 		return -ENOENT;
 	long port = 0;
 	for (p += 5; *p; p++) {
 		if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
 			return -ENOENT;
 	}
-	return UDP << 16 | port;
+	return kind << 16 | port;
 }
 
-/* May uid have this name? The one permission check of a socket. */
+/* May uid have this name? The one permission check of a socket. A TCP
+   port may have many listening sockets, all one user's; anyone may open
+   a connection out (TCPC), from a port the stack picks. */
 static int may(long ino, int uid)
 {
+	int kind = kind_of(ino);
 	u16 port = ino & 0xffff;
-	if (ino >> 16 != UDP || port == 0)
+	if ((kind != UDP && kind != TCP) || port == 0)
 		return 0;
 	if (port < 1024 && uid != 0)
 		return -EACCES;
-	return find(UDP, port) ? -EADDRINUSE : 0;
+	struct conn *c = find(kind, port);
+	return c && (kind == UDP || c->uid != uid) ? -EADDRINUSE : 0;
 }
 
 static int lookup(const struct fs_req *q, struct fs_stat *st)
@@ -374,7 +505,7 @@ static int lookup(const struct fs_req *q, struct fs_stat *st)
 	if (r < 0)
 		return r;
 	st->ino = ino;
-	st->mode = ino >> 16 == DIR ? S_IFDIR | 0555 : S_IFREG | 0666;
+	st->mode = kind_of(ino) == DIR ? S_IFDIR | 0555 : S_IFREG | 0666;
 	st->nlink = 1;
 	return 0;
 }
@@ -392,11 +523,11 @@ static int connect(const struct fs_req *q)
 		mine += conns[i].fd >= 0 && conns[i].uid == q->uid;
 		users += conns[i].fd >= 0 && conns[i].uid != 0;
 	}
-	int kind = ino >> 16;
+	int kind = kind_of(ino);
 	u16 port = ino & 0xffff;
 	/* checked again: another open may have bound the port since the lookup */
 	int r = kind == DIR			   ? -EISDIR
-		: kind != UDP && kind != PING	   ? -ENOENT
+		: kind < UDP || kind > TCPC	   ? -ENOENT
 		: (q->flags & O_ACCMODE) != O_RDWR ? -EINVAL
 		: !c || (q->uid != 0 && (mine >= USER_CONNS || users >= USERS_CONNS))
 		    ? -ENFILE
@@ -421,7 +552,16 @@ static int connect(const struct fs_req *q)
 		return r;
 	}
 	bind_irq();
-	*c = (struct conn){.fd = q->conn, .kind = kind, .port = port, .uid = q->uid};
+	*c = (struct conn){.fd = q->conn, .kind = kind, .port = port, .uid = q->uid, .tcb = -1};
+	if (kind == TCPC) { /* the SYN goes now; the program may write before the answer */
+		int t = net_tcp_connect(&net, c - conns, ino >> 16 & 0xffffffff, port);
+		if (t < 0) {
+			drop(c);
+			return t; /* every tcb busy: -EAGAIN */
+		}
+		c->tcb = t;
+		c->port = net.tcp[t].lport;
+	}
 	c->h = (struct pipe_hdr *)(uptr)a.hdr;
 	c->end = a.end;
 	return 0;
@@ -528,6 +668,10 @@ int main(void)
 	net.send = link_send;
 	net.on_udp = on_udp;
 	net.on_echo = on_echo;
+	net.tcp_accept = tcp_accept;
+	net.tcp_room = tcp_room;
+	net.tcp_recv = tcp_recv;
+	net.tcp_event = tcp_event;
 	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr) "/net"};
 	if ((ctl = ring_call(&m, NULL)) < 0) {
 		fprintf(2, "netd: cannot mount /net: %s\n", errstr(ctl));
@@ -538,23 +682,39 @@ int main(void)
 	struct kstats ks;
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
 	int fds[NCONN];
+	bool full[NCONN];
 	for (unsigned round = 0;; round++) {
+		net.ms = now_ns() / 1000000;
+		u64 timer = net_tcp_tick(&net);
 		if (irq)
 			card_intr();
-		bool busy = link_poll() | (card && card_poll()), more = false;
+		bool busy = link_poll() | (card && card_poll()), more = false, short_window = false;
 		card_check();
-		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0)
+		for (int i = 0; i < NCONN; i++) {
+			full[i] = false;
+			if (conns[i].fd >= 0 && conns[i].kind >= TCP)
+				busy |= serve_tcp(&conns[i], &full[i], &short_window);
+			else if (conns[i].fd >= 0)
 				busy |= serve(&conns[i], &more);
+		}
 		if (!busy || round % 16 == 0)
 			for (int k = 0; k < NCTL && fd_readable(ctl); k++, busy = true)
 				control();
 		if (busy || loop_head != loop_tail || irq)
 			continue;
+		/* a socket whose bytes the stack cannot take yet is not waited
+		   on (they are there: it would never sleep); nor a listener's */
 		int n = 0;
 		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0)
+			if (conns[i].fd >= 0 && !full[i] &&
+			    !(conns[i].kind == TCP && conns[i].tcb < 0 && pipe_avail(conns[i].fd)))
 				fds[n++] = conns[i].fd;
+		/* the next TCP timer, or a short window to look at again */
+		long long wait_ns = -1;
+		if (short_window)
+			timer = timer && timer < net.ms + WINDOW_MS ? timer : net.ms + WINDOW_MS;
+		if (timer)
+			wait_ns = timer > net.ms ? (timer - net.ms) * 1000000 : 0;
 		bool ready = false;
 		for (int s = 0; s < spin && !ready && !more; s++) {
 			ready = irq || (card && virtio_pending(&v, RXQ));
@@ -577,9 +737,9 @@ int main(void)
 			struct wait_item it[2] = {{.type = WAIT_READ, .id = ctl},
 						  {.type = WAIT_UINTR}};
 			struct wait_event ev[2];
-			wait(it, irq_bound ? 2 : 1, ev, 2, -1);
+			wait(it, irq_bound ? 2 : 1, ev, 2, wait_ns);
 		} else {
-			pipe_wait_any(fds, n, ctl);
+			pipe_wait_for(fds, n, ctl, wait_ns);
 		}
 		if (irq_bound)
 			uintr_enable();

@@ -12,6 +12,12 @@
  *                   1024 root only (-EACCES), bound already -EADDRINUSE;
  *                   /net/udp/0 binds a free port from NET_EPHEMERAL up
  *   /net/ping       ICMP echo: requests out, the replies to them back
+ *   /net/tcp/PORT   a TCP socket listening on PORT (1..65535; below 1024
+ *                   root only, -EACCES): the next connection to PORT is
+ *                   its, and then it is that connection's byte stream.
+ *                   A port may have several listeners, all one user's
+ *                   (another's: -EADDRINUSE); a server that wants one
+ *                   connection after another opens the name again.
  *
  * Open with O_RDWR. Each datagram is a message both ways: a struct
  * net_msg, then exactly `len` bytes. Out, addr and port say where it
@@ -19,6 +25,12 @@
  * sequence number and the bytes its data. A message longer than
  * NET_MSG_MAX ends the connection; a datagram that finds no room in
  * the program's inbox is dropped, as a network drops it.
+ *
+ * A TCP socket carries the stream's bytes, nothing else: net_read and
+ * net_write. End of file (0) once the peer has closed and every byte it
+ * sent is read, or the connection was reset; closing the socket closes
+ * the connection after every byte written is sent. No half-close: the
+ * peer's FIN ends the socket for both directions.
  */
 #pragma once
 
@@ -41,5 +53,9 @@ long net_send(int fd, u32 addr, u16 port, const void *data, size_t n);
 /* One datagram in: its length (bytes past max are thrown away), -ETIMEDOUT
    after timeout_ms (< 0: wait for ever), -EIO if netd went away. */
 long net_recv(int fd, u32 *addr, u16 *port, void *buf, size_t max, long timeout_ms);
+/* A TCP socket's bytes: what is there, at least 1 (waiting for it), 0 at
+   the end of the stream, -EIO if netd went away; all n out, or -EIO. */
+long net_read(int fd, void *buf, size_t n);
+long net_write(int fd, const void *buf, size_t n);
 /* "10.0.2.15" -> 0x0a00020f (net_ip.c); -EINVAL if it is not one */
 int net_parse_ip(const char *s, u32 *ip);

@@ -41,6 +41,16 @@
 #define ETH_TYPE_ARP  0x0806
 #define IP_PROTO_ICMP 1
 #define IP_PROTO_UDP  17
+#define IP_PROTO_TCP  6
+#define TCP_HLEN      20
+#define TCP_MSS	      (ETH_MTU - IP_HLEN - TCP_HLEN) /* 1460: one segment, one frame */
+#define TCP_CONNS     16    /* connections at once, half-open ones too: a SYN flood's bound */
+#define TCP_BUF	      16384 /* bytes of one connection sent and not yet acknowledged */
+#define TCP_WIN	      65535 /* the most we advertise: no window scaling */
+#define TCP_RTO_MS    500   /* the first retransmission's wait; doubled each time */
+#define TCP_RTO_MAX   8000  /* ... up to this */
+#define TCP_TRIES     10    /* retransmissions without an answer before a reset */
+#define TCP_WAIT_MS   2000  /* TIME-WAIT: answer a lost last ACK's FIN again */
 
 /* What went in and out, and why frames were dropped: each counter one reason. */
 struct net_stats {
@@ -57,13 +67,20 @@ struct net_stats {
 	u64 ip_csum;	  /* header checksum wrong */
 	u64 ip_frag;	  /* a fragment: no reassembly here */
 	u64 ip_other;	  /* for another address */
-	u64 ip_proto;	  /* a protocol we do not speak (TCP...) */
+	u64 ip_proto;	  /* a protocol we do not speak */
 	u64 icmp_bad;	  /* truncated or checksum wrong */
 	u64 icmp_echo;	  /* echo requests answered */
 	u64 icmp_other;	  /* types we do not answer (unreachable, redirect...) */
 	u64 udp_bad;	  /* truncated, length lying, or checksum wrong */
 	u64 udp_noport;	  /* for a port nobody has bound */
-	u64 no_route;	  /* packets not sent: no gateway, or pushed out of ARP's waiting room */
+	u64 tcp_bad;	  /* truncated, offset lying, to a broadcast, port 0 */
+	u64 tcp_csum;	  /* checksum wrong */
+	u64 tcp_noport;	  /* for no connection and no listener: answered by a reset */
+	u64 tcp_ooo;	  /* out of order, or past the window: dropped, the peer resends */
+	u64 tcp_full;	/* a SYN with every connection busy (a half-open one evicted, or dropped) */
+	u64 tcp_rexmit; /* retransmissions (timeouts) */
+	u64 tcp_reset;	/* connections reset by the peer, or given up after TCP_TRIES */
+	u64 no_route;	/* packets not sent: no gateway, or pushed out of ARP's waiting room */
 };
 
 struct arp_entry {
@@ -80,6 +97,43 @@ struct arp_wait {
 	u8 frame[ETH_FRAME];
 };
 
+/* TCP's states (RFC 793), and what a connection tells its owner. */
+enum {
+	TCP_FREE,
+	TCP_SYN_SENT,
+	TCP_SYN_RCVD,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSING,
+	TCP_TIME_WAIT,
+	TCP_CLOSE_WAIT,
+	TCP_LAST_ACK,
+};
+enum { TCP_FIN = 1, TCP_GONE }; /* the peer sent all it will; reset or given up (tcb freed) */
+
+/* One connection (a transmission control block). Sequence numbers are
+   u32 and wrap: compared by their signed difference. */
+struct tcb {
+	u8 state;
+	int user; /* the owner's number for it; -1: none (not accepted yet, or closed) */
+	u32 rip;  /* the peer */
+	u16 rport, lport;
+	u32 iss, una, nxt, max; /* first unacknowledged, next to send, highest sent */
+	u32 wnd;		/* the peer's window, from una */
+	u32 base;		/* the sequence number of buf[0] */
+	u32 len;		/* bytes in buf: sent and unacknowledged, then not sent yet */
+	bool fin;		/* the owner closed: a FIN after the last byte */
+	u32 irs, rcv;		/* the peer's first, and next expected, sequence number */
+	u32 redge;		/* rcv + the window last advertised: never moves left */
+	u16 mss;		/* the peer's */
+	u8 tries;		/* timeouts since the peer last answered */
+	u32 rto;		/* ms */
+	u64 at;			/* timer: retransmit (or TIME-WAIT ends) at this ms; 0 none */
+	u64 born;		/* ms: the oldest half-open connection is evicted first */
+	u8 buf[TCP_BUF];
+};
+
 struct net {
 	u8 mac[6];
 	u32 ip, mask, gw;
@@ -89,7 +143,18 @@ struct net {
 	   false if nobody has bound it: counted), an echo reply */
 	bool (*on_udp)(void *arg, u32 src, u16 sport, u16 dport, const u8 *data, size_t n);
 	void (*on_echo)(void *arg, u32 src, u16 id, u16 seq, const u8 *data, size_t n);
+	/* TCP (tcp.c). A listener waiting on port: its owner's number (>= 0),
+	   or -1; tcb >= 0: connection tcb takes it. The room the owner has
+	   for user's bytes (the window advertised), and the bytes (the number
+	   taken: all, since the window was never more than the room). */
+	int (*tcp_accept)(void *arg, u16 port, int tcb);
+	size_t (*tcp_room)(void *arg, int user);
+	size_t (*tcp_recv)(void *arg, int user, const u8 *data, size_t n);
+	void (*tcp_event)(void *arg, int user, int ev);
 	void *arg;
+	u64 ms; /* the owner's clock, in ms: TCP's timers (the stack never reads a clock) */
+	u32 tcp_seq;
+	struct tcb tcp[TCP_CONNS];
 	struct arp_entry arp[ARP_ENTRIES];
 	struct arp_wait waiting[ARP_WAITING];
 	u64 clock; /* counts uses, to find the oldest ARP entry */
@@ -130,6 +195,21 @@ int net_ping(struct net *n, u32 dst, u16 id, u16 seq, const void *data, size_t l
 /* udp.c */
 void net_udp_input(struct net *n, u32 src, u32 dst, const u8 *p, size_t len);
 int net_udp_send(struct net *n, u32 dst, u16 sport, u16 dport, const void *data, size_t len);
+
+/* tcp.c. Connections are numbered by their index in n->tcp. */
+void net_tcp_input(struct net *n, u32 src, u32 dst, const u8 *p, size_t len);
+/* queue up to len bytes of t's to send: the number taken (0: no room) */
+size_t net_tcp_send(struct net *n, int t, const void *data, size_t len);
+size_t net_tcp_space(struct net *n, int t);
+/* the owner is done with t: a FIN after its bytes, and t is no longer its */
+void net_tcp_close(struct net *n, int t);
+/* active open from an ephemeral port: t, or -EAGAIN (every tcb busy) */
+int net_tcp_connect(struct net *n, int user, u32 dst, u16 dport);
+/* n->ms moved on: retransmit what timed out; the next deadline (0: none) */
+u64 net_tcp_tick(struct net *n);
+/* the owner's room for t may have grown: tell the peer if it was short;
+   true while t's window stays short (look again later) */
+bool net_tcp_window(struct net *n, int t);
 
 /* Big-endian fields, read and written a byte at a time: no alignment to trust. */
 static inline u16 get16(const u8 *p)

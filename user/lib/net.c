@@ -1,7 +1,8 @@
 /*
  * net.c - the program's side of a socket (user/include/net.h): a
  * datagram is a struct net_msg and its bytes on the connection to netd,
- * with no kernel in between while both sides are awake.
+ * a TCP stream just its bytes, with no kernel in between while both
+ * sides are awake.
  */
 #include "user.h"
 #include "net.h"
@@ -47,4 +48,34 @@ long net_recv(int fd, u32 *addr, u16 *port, void *buf, size_t max, long timeout_
 	if (port)
 		*port = m.port;
 	return n;
+}
+
+long net_read(int fd, void *buf, size_t n)
+{
+	if (!pipe_is_conn(fd))
+		return -EBADF;
+	for (;;) {
+		long k = pipe_avail(fd);
+		if (k < 0)
+			return -EIO;
+		if (k > 0) {
+			k = MIN((size_t)k, n);
+			return pipe_take(fd, buf, k) == k ? k : -EIO;
+		}
+		/* ready with nothing to read: netd closed its end, and bytes
+		   never come after that (they would have been there) */
+		if (pipe_ready(fd) && pipe_avail(fd) == 0)
+			return 0;
+		long r = pipe_wait_for(&fd, 1, -1, -1);
+		if (r < 0)
+			return r;
+	}
+}
+
+long net_write(int fd, const void *buf, size_t n)
+{
+	if (!pipe_is_conn(fd))
+		return -EBADF;
+	long r = pipe_write_all(fd, buf, n);
+	return r < 0 ? -EIO : r;
 }

@@ -1,6 +1,6 @@
 /*
  * net_ip.c - IPv4 (RFC 791): the checks every packet that comes in must
- * pass before its payload goes to ICMP or UDP, the header of every packet
+ * pass before its payload goes to ICMP, UDP or TCP, the header of every packet
  * that goes out, the route (our subnet directly, the rest through the
  * gateway), and the Internet checksum (RFC 1071) all three use.
  *
@@ -84,6 +84,8 @@ void net_ip_input(struct net *n, const u8 *p, size_t len)
 		net_icmp_input(n, src, dst, p + hlen, total - hlen);
 	else if (p[9] == IP_PROTO_UDP)
 		net_udp_input(n, src, dst, p + hlen, total - hlen);
+	else if (p[9] == IP_PROTO_TCP)
+		net_tcp_input(n, src, dst, p + hlen, total - hlen);
 	else
 		n->stats.ip_proto++;
 }
