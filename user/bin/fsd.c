@@ -233,6 +233,26 @@ static bool isdir(struct inode *ip)
 	return (ip->mode & S_IFMT) == S_IFDIR;
 }
 
+/* A write's bytes, from the connection's ring straight into the file
+   (fs_ops.write's take): all n of them, or none and bad - serve() saw
+   the whole message, so fewer means the client took some back. */
+struct taker {
+	int fd;
+	u64 n;	  /* taken so far */
+	bool bad; /* the client lied about its ring */
+};
+
+static long take(void *arg, void *dst, u64 n)
+{
+	struct taker *t = arg;
+	if (pipe_take(t->fd, dst, n) != (long)n) {
+		t->bad = true;
+		return -EIO;
+	}
+	t->n += n;
+	return n;
+}
+
 /* Answer c's request (all of it is here). false: drop the connection. */
 static bool answer(struct conn *c)
 {
@@ -275,29 +295,17 @@ static bool answer(struct conn *c)
 		break;
 	}
 	case FS_WRITE: {
-		u8 *p;
-		u64 size = c->ip->size;
-		int r = -EBADF;
+		struct taker t = {c->fd, 0, false};
+		long w = -EBADF;
 		if (wr)
-			r = isdir(c->ip) ? -EISDIR
+			w = isdir(c->ip) ? -EISDIR
 			    : far	 ? -EINVAL
-					 : fs->writeptr(c->ip, off, q->len, &p);
-		if (r < 0) {
-			if (discard(c, q->len) != q->len)
-				return false;
-			a.res = r;
-			break;
-		}
-		/* from the ring into the file (on a disk: into the staging
-		   buffer wrote() writes from). The client took its bytes back:
-		   the file keeps its old size, and it loses the connection
-		   (take copies nothing unless all of it is there) */
-		if (pipe_take(c->fd, p, q->len) != q->len) {
-			if (c->ip->size != size)
-				fs->trunc(c->ip, size);
+					 : fs->write(c->ip, off, q->len, take, &t);
+		/* the client took its bytes back (the write was undone): it
+		   loses the connection. Else what the write did not take - all
+		   of it if refused, the rest if the disk filled up - goes. */
+		if (t.bad || discard(c, q->len - t.n) != (long)(q->len - t.n))
 			return false;
-		}
-		long w = fs->wrote(c->ip, off, q->len); /* on a disk: durable when it returns */
 		if (w > 0 && !at)
 			c->off += w;
 		a.res = w;
