@@ -353,8 +353,19 @@ static void fsd_waits(struct run *r)
 	check(vm, l && strstr(l, "holding"), "blkd got the disk back every time");
 	came(vm, DISK_MS, "init: fsd exited with status 137: restarting it in 0 ms$");
 	came(vm, DISK_MS, "fsd: waiting for a driver to serve /dev/disk$");
-	type(vm, "kill %d\r", pid_of(vm, "blktest"));
+	int grab = pid_of(vm, "blktest");
+	type(vm, "kill %d\r", grab);
 	expect(vm, CMD_MS, PROMPT);
+	/* kill returns before blktest is gone and the disk free: the shell
+	   says so at a prompt once it has reaped it */
+	char done[40];
+	snprintf(done, sizeof(done), "\\[%d\\] done, status 137$", grab);
+	for (int i = 0; i < 100 && !vm_seen(vm, done); i++) {
+		type(vm, "echo %s\r", x);
+		expect(vm, CMD_MS, "^%s$", x);
+		expect(vm, CMD_MS, PROMPT);
+	}
+	check(vm, vm_seen(vm, done), "the shell did not reap blktest (pid %d)", grab);
 	type(vm, "blkd &\r");
 	came(vm, DISK_MS, "fsd: /dev/disk is served: / mounted from it$");
 	/* the shell's prompt came before that line or after: a word of our
