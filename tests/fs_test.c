@@ -308,6 +308,80 @@ static void blkd_restart(struct run *r)
 	fsck();
 }
 
+/* The pid ps shows for a program named name, or -1. */
+static int pid_of(struct vm *vm, const char *name)
+{
+	type(vm, "ps\r");
+	const char *l = expect(vm, CMD_MS, "^[0-9]+ +[0-9]+ +[a-z]+ +[0-9]+ +0 +%s$", name);
+	int pid = atoi(l);
+	expect(vm, CMD_MS, PROMPT);
+	return pid;
+}
+
+/*
+ * fsd started while no driver serves /dev/disk (docs/servers.md,
+ * "Restarting servers"): it must wait for the disk, never serve the RAM
+ * tree in its place. `blktest grab` takes the disk as soon as blkd is
+ * killed, so that init's restarts of blkd fail, and kills fsd: init
+ * starts it with no blkd. It says it waits; once blktest is killed, a
+ * blkd started by hand gets the disk (or one of init's restarts, if
+ * init has not given up on it yet), and "/" is the disk's: a file
+ * written before is there. Without the wait, fsd served a RAM tree from
+ * the boot archive, without the file, and never said it waits.
+ * Meanwhile the shell's programs come from the boot archive: "/" is
+ * not mounted.
+ */
+static void fsd_waits(struct run *r)
+{
+	char w[10], x[10];
+	randword(w, sizeof(w));
+	randword(x, sizeof(x));
+	private_image(r);
+	struct vm *vm = boot_image(r);
+	type(vm, "echo %s > /tmp/%s\r", w, x);
+	expect(vm, CMD_MS, PROMPT);
+	int fsd = pid_of(vm, "fsd");
+	type(vm, "blktest grab %d &\r", fsd);
+	expect(vm, CMD_MS, PROMPT);
+	const char *l = NULL;
+	for (int i = 0; i < 5 && !(l && strstr(l, "holding")); i++) {
+		int blkd = pid_of(vm, "blkd");
+		type(vm, "kill %d\r", blkd);
+		/* blktest or init's new blkd got the disk: if blkd, again */
+		l = expect(vm, DISK_MS, "(blktest: holding the disk|fsd: /dev/disk is back)");
+	}
+	check(vm, l && strstr(l, "holding"), "blkd got the disk back every time");
+	came(vm, DISK_MS, "init: fsd exited with status 137: restarting it in 0 ms$");
+	came(vm, DISK_MS, "fsd: waiting for a driver to serve /dev/disk$");
+	int grab = pid_of(vm, "blktest");
+	type(vm, "kill %d\r", grab);
+	expect(vm, CMD_MS, PROMPT);
+	/* kill returns before blktest is gone and the disk free: the shell
+	   says so at a prompt once it has reaped it */
+	char done[40];
+	snprintf(done, sizeof(done), "\\[%d\\] done, status 137$", grab);
+	for (int i = 0; i < 100 && !vm_seen(vm, done); i++) {
+		type(vm, "echo %s\r", x);
+		expect(vm, CMD_MS, "^%s$", x);
+		expect(vm, CMD_MS, PROMPT);
+	}
+	check(vm, vm_seen(vm, done), "the shell did not reap blktest (pid %d)", grab);
+	type(vm, "blkd &\r");
+	came(vm, DISK_MS, "fsd: /dev/disk is served: / mounted from it$");
+	/* the shell's prompt came before that line or after: a word of our
+	   own, then the prompt after it */
+	type(vm, "echo %s\r", x);
+	expect(vm, CMD_MS, "(^|^\\$ )%s$", x);
+	expect(vm, CMD_MS, PROMPT);
+	type(vm, "cat /tmp/%s\r", x);
+	expect(vm, CMD_MS, "^%s$", w);
+	expect(vm, CMD_MS, PROMPT);
+	l = vm_seen(vm, "panic");
+	check(vm, !l, "a panic: %s", l);
+	clean_poweroff(vm);
+	fsck();
+}
+
 const struct test fs_tests[] = {
     {"fs/fstest", 6, ALL, fstest, 2},
     {"fs/fstest-1cpu", 4, ALL, fstest, 1},
@@ -320,5 +394,7 @@ const struct test fs_tests[] = {
     {"fs/giveup-1cpu", 1, ALL, giveup, 1},
     {"fs/blkd-restart", 3, ALL, blkd_restart, 2},
     {"fs/blkd-restart-1cpu", 2, ALL, blkd_restart, 1},
+    {"fs/fsd-waits", 2, ALL, fsd_waits, 2},
+    {"fs/fsd-waits-1cpu", 1, ALL, fsd_waits, 1},
     {0},
 };

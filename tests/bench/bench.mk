@@ -18,7 +18,8 @@
 #       system calls, io_uring, pipes, tmpfs reads) and duet's bench on
 #       x86_64, both under the same QEMU options, in one run: under
 #       -icount with one CPU (instructions), then under plain TCG with
-#       two vCPUs (time: the 2-CPU pipe ping-pongs). Writes
+#       two vCPUs (time: the 2-CPU pipe ping-pongs), then under plain TCG
+#       with one vCPU and the disk (time: the disk-* cases). Writes
 #       docs/bench/linux.md and linux.tsv, the ratios.
 #   make bench-udp
 #       UDP from the host to an echo in the guest, duet and Linux
@@ -218,16 +219,31 @@ $(LINUX_INITRD): tests/bench/linux.c
 	$(HOSTCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $(BENCH_LINUX)/root/init $<
 	cd $(BENCH_LINUX)/root && echo init | cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd.cpio
 
+# The disk run: one vCPU, plain TCG (time: under -icount with sleep=off
+# guest time leaps while the guest waits for the host to do a request,
+# so a time would not be the guest's), the disk `make print-qemu`
+# attaches (duet: disk0.img, fsd's tree; Linux: the same image as a raw
+# device, snapshot=on for both: the writes go nowhere). Linux's /init
+# (disk=1) loads the virtio-blk driver's modules.
+LINUX_INITRD_DISK := $(BENCH_LINUX)/initrd-disk.cpio
+LINUX_BLK_MODULES := virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+	virtio_blk
+BENCH_DISK := cpu-loop disk-write-1m disk-read-1m-cold disk-read-1m-warm disk-read-4k-rand
+
+$(LINUX_INITRD_DISK): tests/bench/linux.c $(LINUX_KERNEL)
+	$(call linux_initrd,disk,$(LINUX_BLK_MODULES))
+
 # duet's cases for the time comparison with two vCPUs (Linux's /init
 # picks its own by the number of CPUs it sees).
 BENCH_LINUX2 := cpu-loop pipe-kernel-pingpong-2cpu pipe-hw-pingpong-2cpu \
 	nop-polled-uintr-2cpu nop-polled-wait-2cpu
 
-bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD)
+bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD) $(LINUX_INITRD_DISK)
 	@$(MAKE) --no-print-directory ARCH=x86_64 kernel
 	@mkdir -p $(BENCH_RAW) $(BENCH_DOCS)
-	@set -e; linux() { echo "$$1" | sed 's|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD)|'; }; \
+	@set -e; linux() { echo "$$1" | sed "s|-kernel [^ ]*|-kernel $(LINUX_KERNEL) -initrd $${2:-$(LINUX_INITRD)}|"; }; \
 	q="$(call bench_qemu,x86_64,1) $(ICOUNT)"; q2="$(call bench_qemu,x86_64,2)"; \
+	q3=$$($(MAKE) -s --no-print-directory print-qemu ARCH=x86_64 CPUS=1); \
 	echo "bench-linux: Linux under -icount, 1 CPU"; \
 	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-icount.txt "$$(linux "$$q") -append '$(LINUX_APPEND)'"; \
 	echo "bench-linux: duet x86_64 under the same options"; \
@@ -236,9 +252,15 @@ bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD)
 	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-tcg.txt "$$(linux "$$q2") -append '$(LINUX_APPEND)'"; \
 	echo "bench-linux: duet x86_64 under the same options ($(BENCH_LINUX2))"; \
 	$(BENCH_RUN) -a "$(BENCH_LINUX2)" $(BENCH_RAW)/linux-duet-tcg.txt "$$q2"; \
+	echo "bench-linux: Linux under TCG, 1 vCPU, the disk"; \
+	$(BENCH_RUN) -l -t 900 $(BENCH_RAW)/linux-disk.txt \
+		"$$(linux "$$q3" $(LINUX_INITRD_DISK)) -append '$(LINUX_APPEND) disk=1'"; \
+	echo "bench-linux: duet x86_64 under the same options ($(BENCH_DISK))"; \
+	$(BENCH_RUN) -t 900 -a "$(BENCH_DISK)" $(BENCH_RAW)/linux-duet-disk.txt "$$q3"; \
 	$(BENCH_REPORT) linux $(BENCH_DOCS) $(BENCH_SHIFT) \
 		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt \
-		$(BENCH_RAW)/linux-tcg.txt $(BENCH_RAW)/linux-duet-tcg.txt
+		$(BENCH_RAW)/linux-tcg.txt $(BENCH_RAW)/linux-duet-tcg.txt \
+		$(BENCH_RAW)/linux-disk.txt $(BENCH_RAW)/linux-duet-disk.txt
 
 # ---- UDP between the host and the guest ------------------------------------
 #
@@ -261,20 +283,25 @@ $(BENCH_UDP): tests/bench/udp.c tests/harness/vm.c tests/harness/vm.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/bench/udp.c tests/harness/vm.c
 
+# $(call linux_initrd,NAME,MODULES): build/bench/linux/initrd-NAME.cpio:
 # /init and the modules, from the same .deb as the kernel, numbered in /m
 # in the order /init loads them.
-$(LINUX_INITRD_UDP): tests/bench/linux.c $(LINUX_KERNEL)
-	@rm -rf $(BENCH_LINUX)/root-udp && mkdir -p $(BENCH_LINUX)/root-udp/m
-	$(HOSTCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $(BENCH_LINUX)/root-udp/init $<
+define linux_initrd
+	@rm -rf $(BENCH_LINUX)/root-$(1) && mkdir -p $(BENCH_LINUX)/root-$(1)/m
+	$(HOSTCC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $(BENCH_LINUX)/root-$(1)/init $<
 	@set -e; deb=$$(ls $(BENCH_LINUX)/linux-image-6.1*-amd64_*.deb | tail -1); \
-	t=$(BENCH_LINUX)/root-udp/deb; mkdir -p $$t; \
-	dpkg-deb --fsys-tarfile $$deb | tar -x -C $$t --wildcards $(LINUX_NET_MODULES:%='*/%.ko'); \
-	i=10; for m in $(LINUX_NET_MODULES); do \
+	t=$(BENCH_LINUX)/root-$(1)/deb; mkdir -p $$t; \
+	dpkg-deb --fsys-tarfile $$deb | tar -x -C $$t --wildcards $(2:%='*/%.ko'); \
+	i=10; for m in $(2); do \
 		f=$$(find $$t -name $$m.ko); \
-		[ -n "$$f" ] || { echo "bench-udp: no $$m.ko in $$deb"; exit 1; }; \
-		mv $$f $(BENCH_LINUX)/root-udp/m/$$i-$$m.ko; i=$$((i + 1)); \
+		[ -n "$$f" ] || { echo "bench-linux: no $$m.ko in $$deb"; exit 1; }; \
+		mv $$f $(BENCH_LINUX)/root-$(1)/m/$$i-$$m.ko; i=$$((i + 1)); \
 	done; rm -rf $$t
-	cd $(BENCH_LINUX)/root-udp && find init m | cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd-udp.cpio
+	cd $(BENCH_LINUX)/root-$(1) && find init m | cpio -o -H newc -R 0:0 --reproducible --quiet > ../initrd-$(1).cpio
+endef
+
+$(LINUX_INITRD_UDP): tests/bench/linux.c $(LINUX_KERNEL)
+	$(call linux_initrd,udp,$(LINUX_NET_MODULES))
 
 bench-udp: bench-deps $(BENCH_UDP) $(LINUX_KERNEL) $(LINUX_INITRD_UDP)
 	@$(call bench_kernels,$(BENCH_ARCHES))

@@ -33,6 +33,24 @@
  *	                          (GETEVENTS) when the CQ is empty; duet's
  *	                          nop-polled-{uintr,wait}-2cpu
  *
+ * With disk=1 on the kernel's command line (`make bench-linux`'s disk
+ * run: one CPU, plain TCG, the virtio-blk disk duet's runs have, with
+ * the same QEMU options) it loads the virtio-blk driver's modules from
+ * /m and runs the disk cases on the whole device, /dev/vda, with no
+ * file system: the block layer and the driver, the least a file system
+ * on it could cost. One operation is one 4 KiB block; a repetition
+ * 1 MiB (256 blocks) from the disk's start:
+ *
+ *	disk-write-1m             pwrite 64 KiB at a time, then fdatasync:
+ *	                          on the disk when it returns, as duet's
+ *	                          write is when fsd answers
+ *	disk-read-1m-cold         pread 64 KiB at a time with O_DIRECT: no
+ *	                          page cache, every block from the disk
+ *	disk-read-1m-warm         pread 64 KiB at a time through the page
+ *	                          cache, which the warm-up filled
+ *	disk-read-4k-rand         pread 4 KiB with O_DIRECT at a random block
+ *	                          of that 1 MiB
+ *
  * io_uring is driven with its raw system calls (io_uring_setup,
  * io_uring_enter) and the rings mapped with mmap, as liburing does it,
  * so that nothing but a libc is needed to build this.
@@ -446,6 +464,71 @@ fail:
 		close(ffd);
 }
 
+/* ---- disk=1: the disk cases (make bench-linux) --------------------------- */
+
+#define DISK	 "/dev/vda"
+#define DISK_BLK 256 /* blocks per repetition: 1 MiB */
+static int dfd = -1;
+static char *dbuf; /* CHUNK bytes, aligned for O_DIRECT */
+
+static int disk_write(long n)
+{
+	for (long done = 0; done < n * 4096; done += CHUNK)
+		if (pwrite(dfd, dbuf, CHUNK, done) != CHUNK)
+			return -1;
+	return fdatasync(dfd);
+}
+
+static int disk_read(long n)
+{
+	for (long done = 0; done < n * 4096; done += CHUNK)
+		if (pread(dfd, dbuf, CHUNK, done) != CHUNK)
+			return -1;
+	return 0;
+}
+
+static int disk_rand(long n)
+{
+	for (long i = 0; i < n; i++)
+		if (pread(dfd, dbuf, 4096, (random() % DISK_BLK) * 4096) != 4096)
+			return -1;
+	return 0;
+}
+
+static void disk_case(const char *name, int (*f)(long), int flags)
+{
+	if ((dfd = open(DISK, flags)) < 0) {
+		printf("BENCH case=%s error=\"open %s: %m\"\n", name, DISK);
+		failed++;
+		return;
+	}
+	srandom(1);
+	measure(name, f, DISK_BLK);
+	close(dfd);
+}
+
+static void stop(const char *what);
+static void modules(void);
+
+static int disk_cases(void)
+{
+	/* the driver probes the device after its module loads: wait for the
+	   node (devtmpfs makes it), generously */
+	modules();
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	struct stat st;
+	for (int i = 0; i < 10000 && stat(DISK, &st) < 0; i++)
+		usleep(1000);
+	if (posix_memalign((void **)&dbuf, 4096, CHUNK) != 0)
+		stop("memory");
+	memset(dbuf, 7, CHUNK);
+	disk_case("disk-write-1m", disk_write, O_RDWR);
+	disk_case("disk-read-1m-cold", disk_read, O_RDONLY | O_DIRECT);
+	disk_case("disk-read-1m-warm", disk_read, O_RDONLY);
+	disk_case("disk-read-4k-rand", disk_rand, O_RDONLY | O_DIRECT);
+	return 4;
+}
+
 /* ---- udpecho=PORT: the UDP echo (make bench-udp) ------------------------ */
 
 static void stop(const char *what)
@@ -535,7 +618,9 @@ int main(void)
 	printf("BENCH clock src=clock_gettime\n");
 	int cases = 0;
 	measure("cpu-loop", spin, 200000), cases++;
-	if (cpus >= 2) {
+	if (getenv("disk")) {
+		cases += disk_cases();
+	} else if (cpus >= 2) {
 		start_peer(0, -1);
 		measure("pipe-kernel-pingpong-2cpu", pingpong, 256), cases++;
 		stop_peer();

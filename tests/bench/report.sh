@@ -8,10 +8,11 @@
 #                                        <arch>-<run>.skip file: a run that could
 #                                        not be made, and why) ->
 #                                        DIR/results.{tsv,md}, DIR/results-*.svg
-#   report.sh linux DIR SHIFT LINUX DUET [LINUX2 DUET2]
+#   report.sh linux DIR SHIFT LINUX DUET [LINUX2 DUET2 [LINUX3 DUET3]]
 #                                        the Linux and duet runs of one `make
-#                                        bench-linux`, under -icount with one CPU
-#                                        and (2) under TCG with two ->
+#                                        bench-linux`, under -icount with one CPU,
+#                                        (2) under TCG with two, (3) under TCG
+#                                        with one and a disk ->
 #                                        DIR/linux.{tsv,md,svg}
 #
 # Guest instructions per operation, for runs under -icount, are the time
@@ -381,6 +382,15 @@ linux() {
 		: > "$tmp/linux2"
 		: > "$tmp/duet2"
 	fi
+	disk=
+	if [ $# -ge 6 ]; then
+		tsv "$5" > "$tmp/linux3"
+		tsv "$6" > "$tmp/duet3"
+		disk=1
+	else
+		: > "$tmp/linux3"
+		: > "$tmp/duet3"
+	fi
 	# Which duet case each Linux case is set against: its true anchor
 	# (a batch against io_uring at the same batch size), and in words.
 	# run: 1 (one CPU, -icount: instructions) or 2 (two CPUs, TCG: time).
@@ -409,6 +419,10 @@ linux() {
 		2 pipe-kernel-pingpong-2cpu-onecpu pipe-hw-pingpong-2cpu pipe 1-byte round trip, Linux's ends pinned to the same vCPU / hardware pipes
 		2 uring-sqpoll-2cpu nop-polled-uintr-2cpu NOPs, 32 in flight, SQPOLL, io_uring_enter(GETEVENTS) when the CQ is empty / polled ring, completed by the interrupt
 		2 uring-sqpoll-2cpu nop-polled-wait-2cpu NOPs, 32 in flight, SQPOLL, io_uring_enter(GETEVENTS) when the CQ is empty / polled ring, cq_wait
+		3 disk-write-1m disk-write-1m write 1 MiB, 64 KiB a call, durable: /dev/vda and fdatasync / a file through fsd's log
+		3 disk-read-1m-cold disk-read-1m-cold read 1 MiB, 64 KiB a call, from the disk: O_DIRECT / after another file's read
+		3 disk-read-1m-warm disk-read-1m-warm read 1 MiB again: from the page cache / fsd's 96-block cache, smaller than the file
+		3 disk-read-4k-rand disk-read-4k-rand read 4 KiB at a random block of 1 MiB: O_DIRECT / through fsd's cache
 	EOF
 	# One row per pair: run, both cases, status, Linux's and duet's
 	# instructions (run 1) or ns (run 2), duet / Linux, Linux's ns,
@@ -419,6 +433,8 @@ linux() {
 	FILENAME ~ /duet$/ { D[1, $5] = $0; next }
 	FILENAME ~ /linux2$/ { L[2, $5] = $0; next }
 	FILENAME ~ /duet2$/ { D[2, $5] = $0; next }
+	FILENAME ~ /linux3$/ { L[3, $5] = $0; next }
+	FILENAME ~ /duet3$/ { D[3, $5] = $0; next }
 	{
 		if (!((1 * $1, $2) in L)) next
 		split(L[$1, $2], l, "\t"); split(D[$1, $3], d, "\t")
@@ -430,7 +446,8 @@ linux() {
 		else
 			print $1, $2, $3, d[6] == "" ? "missing" : d[6], l[k], "", "", l[18], "", "", "", \
 				"", $4, d[28], l[19], l[20], "", ""
-	}' "$tmp/linux" "$tmp/duet" "$tmp/linux2" "$tmp/duet2" "$tmp/pairs" > "$tmp/cmp"
+	}' "$tmp/linux" "$tmp/duet" "$tmp/linux2" "$tmp/duet2" "$tmp/linux3" "$tmp/duet3" \
+		"$tmp/pairs" > "$tmp/cmp"
 	{
 		printf 'run\tlinux_case\tduet_case\tstatus\tlinux\tduet\tratio\t'
 		printf 'linux_ns\tduet_ns\tduet_entries\tduet_exc\tduet_intr\twhat\tnote\t'
@@ -498,6 +515,40 @@ linux() {
 				else
 					printf "| %s | %s | %s | %.1f | %.1f - %.1f | not measured | - | - | - | - | - |\n", $13, $2, $3, $5, $15, $16
 			}' "$tmp/cmp"
+		fi
+		if [ -n "$disk" ]; then
+			echo
+			echo '## The disk: one vCPU, plain TCG, a virtio-blk disk'
+			echo
+			echo 'Per 4 KiB block, medians of the repetitions, each of 1 MiB (256'
+			echo 'blocks). duet goes through a file: fsd, its buffer cache and its'
+			echo 'log, and blkd ([Files on disk](../disk.md)); Linux reads and writes'
+			echo 'the raw device `/dev/vda`, no file system: its block layer and'
+			echo 'driver, the least a file system there could cost. Both on the same'
+			echo 'image under `snapshot=on`. Linux'"'"'s cold reads are `O_DIRECT` (no'
+			echo 'page cache), its warm ones come from the page cache; duet'"'"'s cold'
+			echo 'read follows the read of another 1 MiB file, and its warm one is a'
+			echo 'cold one too: fsd caches 96 blocks, a quarter of the file. A write'
+			echo 'is on the disk when it returns on both (`fdatasync` per MiB on'
+			echo 'Linux; on duet every write, since fsd answers after the commit).'
+			echo 'Times under TCG on a loaded host vary a lot: the min - max columns'
+			echo 'say how much. duet'"'"'s kernel entries per block, exact: the'
+			echo 'client'"'"'s (the bench process) and the driver'"'"'s (blkd'"'"'s own'
+			echo 'count, `BLK_STATS`); the driver re-arms the interrupt once per'
+			echo 'interrupt (the interrupts column is its share of them).'
+			echo
+			echo '| operation (Linux / duet) | Linux ns | Linux min - max | duet ns | duet min - max | speed-up | duet client syscalls | exceptions | driver syscalls | exceptions | interrupts |'
+			echo '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+			awk -F '\t' -v OFS='\t' '
+			FILENAME ~ /duet3$/ { D[$5] = $0; next }
+			$1 == 3 {
+				if ($4 != "ok") {
+					printf "| %s | %.1f | %.1f - %.1f | not measured | - | - | - | - | - | - | - |\n", $13, $5, $15, $16
+					next
+				}
+				split(D[$3], d, "\t")
+				printf "| %s | %.1f | %.1f - %.1f | %.1f | %.1f - %.1f | %.3gx | %s | %s | %s | %s | %s |\n", $13, $5, $15, $16, $6, $17, $18, $5 / $6, d[9], d[10], d[12], d[13], d[14]
+			}' "$tmp/duet3" "$tmp/cmp"
 		fi
 		if awk -F '\t' '$4 != "ok" { f = 1 } END { exit !f }' "$tmp/cmp"; then
 			echo

@@ -384,6 +384,57 @@ static void replace(void **state)
 	check_clean();
 }
 
+/* fs_ops.write's take: the first `left` bytes, then a client that took
+   its bytes back (fsd's take fails). */
+static u64 left;
+static long take_some(void *arg, void *dst, u64 n)
+{
+	const u8 **src = arg;
+	if (n > left)
+		return -EIO;
+	memcpy(dst, *src, n);
+	*src += n;
+	left -= n;
+	return n;
+}
+
+/*
+ * A write takes its bytes straight into the cached blocks, a block at a
+ * time: when a take fails half-way (fsd: the client took its bytes back)
+ * the write is undone - the blocks it filled and allocated dropped with
+ * its transaction, the file as it was, in the running tree and on the
+ * disk - and a whole one works.
+ */
+static void write_taken_back(void **state)
+{
+	(void)state;
+	u8 buf[4 * BSIZE], back[4 * BSIZE];
+	for (u64 i = 0; i < sizeof(buf); i++)
+		buf[i] = pat(i, 3);
+	assert_int_equal(create("/tmp/w", 0, 0644), 0);
+	assert_int_equal(put("/tmp/w", 0, buf, BSIZE + 10), BSIZE + 10);
+	struct inode *ip = get("/tmp/w", 0);
+	disk_fs.hold(ip);
+	const u8 *src = buf + 1;
+	left = 2 * BSIZE; /* the rest of block 0, block 1, then none for block 2 (new) */
+	assert_int_equal(disk_fs.write(ip, 100, 3 * BSIZE, take_some, &src), -EIO);
+	assert_int_equal(ip->size, BSIZE + 10);
+	assert_int_equal(readat(ip, 0, back, sizeof(back)), BSIZE + 10);
+	assert_memory_equal(buf, back, BSIZE + 10);
+	check_clean();
+	src = buf + 1;
+	left = 3 * BSIZE;
+	assert_int_equal(disk_fs.write(ip, 100, 3 * BSIZE, take_some, &src), 3 * BSIZE);
+	disk_fs.put(ip);
+	remount();
+	ip = get("/tmp/w", 0);
+	assert_int_equal(ip->size, 100 + 3 * BSIZE);
+	assert_int_equal(readat(ip, 0, back, sizeof(back)), 100 + 3 * BSIZE);
+	assert_memory_equal(buf, back, 100);
+	assert_memory_equal(buf + 1, back + 100, 3 * BSIZE);
+	check_clean();
+}
+
 static void growth(void **state)
 {
 	(void)state;
@@ -894,6 +945,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(directories, setup, teardown),
 	    cmocka_unit_test_setup_teardown(fstest_dirs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(replace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(write_taken_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(growth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt, setup, teardown),

@@ -35,6 +35,7 @@
  *	bench --peer pingpong|stream   (internal) the other end of a pipe case
  */
 #include "async.h"
+#include "blk.h"
 #include "uintr.h"
 
 #define SELF	"/bin/bench"
@@ -1035,6 +1036,170 @@ static int c_file(const struct bcase *c)
 }
 
 /*
+ * disk-*: files on the disk (docs/disk.md), through fsd, its buffer
+ * cache and log, and blkd. One operation is one 4 KiB block of the
+ * file, so that the entries are per block; a repetition moves 1 MiB
+ * (256 operations) or, for the random reads, 256 blocks:
+ *
+ *   disk-write-1m       write 1 MiB from offset 0 of a file just cut to
+ *                       0 bytes, 64 KiB per write(): every block
+ *                       allocated, logged and written home, durable when
+ *                       write() returns (fsd answers after the commit)
+ *   disk-read-1m-cold   read it back, 64 KiB per read(), after reading
+ *                       another 1 MiB file (outside the clock), which
+ *                       leaves none of it in fsd's cache
+ *   disk-read-1m-warm   read it again at once: fsd's cache holds 96
+ *                       blocks (docs/disk.md), a quarter of the file, so
+ *                       sequential reads miss it as a cold read does
+ *   disk-read-4k-rand   pread 4 KiB at a random block of the file (the
+ *                       same seed each run): some hit the cache
+ *
+ * The peer_ columns are the driver's kernel entries per block, over the
+ * measured repetitions (blkd's own count, BLK_STATS on a connection of
+ * ours, before and after each: those requests are in the count); the
+ * entries columns the client's.
+ * Without a disk (the runs of `make bench`: NODISK) they are skipped.
+ */
+#define DISK_FILE  "/tmp/bench-disk.dat"
+#define DISK_OTHER "/tmp/bench-disk.other"
+#define DISK_BLK   256 /* blocks per repetition: 1 MiB */
+
+static int dfd = -1, dblk = -1, dcalls;
+static u64 dstart[3], dsum[3]; /* blkd's count at a measured repetition's start; the sum */
+static u8 dbuf[CHUNK];
+
+enum { D_WRITE, D_COLD, D_WARM, D_RAND };
+
+/* blkd's kernel entries of each kind since it started (BLK_STATS). */
+static long blk_entries(u64 e[3])
+{
+	for (u32 k = 0; k < 3; k++) {
+		struct blk_req q = {.op = BLK_STATS, .tag = k + 1, .block = k};
+		struct blk_reply a;
+		long r = blk_send(dblk, &q, NULL);
+		if (r == 0)
+			r = blk_recv(dblk, &a, NULL, NULL);
+		if (r == 0 && a.status < 0)
+			r = a.status;
+		if (r < 0)
+			return r;
+		e[k] = a.value;
+	}
+	return 0;
+}
+
+/* n blocks of path, sequentially, CHUNK bytes per call. */
+static long dseq(const char *path, long n, bool wr)
+{
+	int fd = open(path, wr ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY, 0644);
+	long r = fd;
+	for (long done = 0; fd >= 0 && done < n * BLK_SIZE; done += r) {
+		long len = MIN(CHUNK, n * BLK_SIZE - done);
+		r = wr ? writeall(fd, dbuf, len) : read(fd, dbuf, len);
+		if (r <= 0) {
+			r = r < 0 ? r : -EIO;
+			break;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return r < 0 ? r : 0;
+}
+
+static long disk_ops(long n, long kind)
+{
+	if (kind == D_WRITE || kind == D_COLD || kind == D_WARM)
+		return dseq(DISK_FILE, n, kind == D_WRITE);
+	for (long i = 0; i < n; i++) {
+		u64 at = rand() % DISK_BLK * BLK_SIZE;
+		long r = pread(dfd, dbuf, BLK_SIZE, at);
+		if (r != BLK_SIZE)
+			return r < 0 ? r : -EIO;
+	}
+	return 0;
+}
+
+/* blkd's entries since dstart, added to dsum. */
+static long disk_sum(void)
+{
+	u64 e[3];
+	long r = blk_entries(e);
+	for (int k = 0; k < 3 && r == 0; k++)
+		dsum[k] += e[k] - dstart[k];
+	return r;
+}
+
+/* Before each repetition, outside the clock: blkd's count of the
+   measured repetition that ended, the cold read's other file read
+   through the cache, blkd's count at the start of a measured one. */
+static long disk_before(long kind)
+{
+	long r = ++dcalls > warm + 1 ? disk_sum() : 0;
+	if (r == 0 && kind == D_COLD)
+		r = dseq(DISK_OTHER, DISK_BLK, false);
+	if (r == 0 && dcalls > warm)
+		r = blk_entries(dstart);
+	return r;
+}
+
+static long disk_cold(void)
+{
+	return disk_before(D_COLD);
+}
+
+static long disk_other(void)
+{
+	return disk_before(D_WRITE);
+}
+
+static int c_disk(const struct bcase *c)
+{
+	struct result res;
+	int r;
+	if ((dblk = blk_open()) < 0) {
+		snprintf(why, sizeof(why), "no disk (%s: %s): fsd's tree is in memory", BLK_PATH,
+			 errstr(dblk));
+		return SKIPPED;
+	}
+	for (int i = 0; i < CHUNK; i++)
+		dbuf[i] = i * 7;
+	long e = dseq(DISK_FILE, DISK_BLK, true);
+	if (e == 0 && c->arg == D_COLD)
+		e = dseq(DISK_OTHER, DISK_BLK, true);
+	if (e == 0 && c->arg == D_RAND && (dfd = e = open(DISK_FILE, O_RDONLY, 0)) >= 0)
+		e = 0;
+	if (e < 0) {
+		snprintf(why, sizeof(why), "making %s: %s", DISK_FILE, errstr(e));
+		r = FAILED;
+		goto out;
+	}
+	srand(1);
+	dcalls = 0;
+	memset(dsum, 0, sizeof(dsum));
+	before = c->arg == D_COLD ? disk_cold : disk_other;
+	r = measure(disk_ops, c->arg, size(c), &res);
+	before = NULL;
+	if (r == RAN && (e = disk_sum()) < 0) {
+		snprintf(why, sizeof(why), "blkd's counters: %s", errstr(e));
+		r = FAILED;
+	}
+	if (r == RAN) {
+		for (int k = 0; k < 3; k++)
+			res.peer[k] = dsum[k];
+		res.has_peer = true;
+		report(c->name, &res);
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
+	dfd = -1;
+	close(dblk);
+	unlink(DISK_FILE);
+	unlink(DISK_OTHER);
+	return r;
+}
+
+/*
  * The cases. Sizes: operations per repetition in full mode (a sixteenth
  * in quick mode). A case that waits for timer ticks on one CPU, or for
  * the host to run both of QEMU's vCPU threads on two, has few, so that
@@ -1075,6 +1240,14 @@ static const struct bcase cases[] = {
     {"file-read-4k-2cpu", c_file, 4096, 2, 32, 0, "4 KiB read through the file server, two CPUs"},
     {"file-read-64k-1cpu", c_file, 65536, 1, 2, 0, "64 KiB read through the file server, one CPU"},
     {"file-read-64k-2cpu", c_file, 65536, 2, 8, 0, "64 KiB read through the file server, two CPUs"},
+    {"disk-write-1m", c_disk, D_WRITE, 0, DISK_BLK, 5,
+     "1 MiB written to a file on the disk, per 4 KiB"},
+    {"disk-read-1m-cold", c_disk, D_COLD, 0, DISK_BLK, 5,
+     "1 MiB read from the disk, cache cold, per 4 KiB"},
+    {"disk-read-1m-warm", c_disk, D_WARM, 0, DISK_BLK, 5,
+     "1 MiB read from the disk again, per 4 KiB"},
+    {"disk-read-4k-rand", c_disk, D_RAND, 0, DISK_BLK, 5,
+     "4 KiB read at a random block of a 1 MiB file"},
 };
 
 /* Every case if no names are given; else exactly the cases named. */

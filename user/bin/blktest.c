@@ -19,6 +19,11 @@
  *   blktest user    the uid 1000 part (the parent spawns it)
  *   blktest hold    claim the free disk, take everything, exit without
  *                   closing (the parent checks it all came back)
+ *   blktest grab PID  claim the disk as soon as it is free (the grader
+ *                   kills blkd), kill PID (fsd: loaded already, this
+ *                   needs no program from the disk, which is down), and
+ *                   hold the disk until killed: init's restarts of blkd
+ *                   fail meanwhile (fs/fsd-waits)
  *
  * It prints "blktest: disk of N blocks" so that the grader can check
  * the size the disk was made with.
@@ -286,6 +291,27 @@ static int hold_part(void)
 	return uintr_register_handler(NULL, NULL, 0) < 0 || take_all(false) < 0;
 }
 
+/* Look every millisecond, for a minute at most: blkd's restart has to
+   be spawned before it can claim the disk, so this wins nearly always
+   (the grader kills blkd again if not). */
+static int grab_part(int pid)
+{
+	int fd = -EBUSY;
+	for (int i = 0; i < 60000 && fd == -EBUSY; i++)
+		if ((fd = dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0)) == -EBUSY)
+			msleep(1);
+	if (fd < 0) {
+		printf("blktest: cannot grab the disk: %s\n", errstr(fd));
+		return 1;
+	}
+	printf("blktest: holding the disk\n");
+	int r = kill(pid);
+	if (r < 0)
+		printf("blktest: kill %d: %s\n", pid, errstr(r));
+	for (;;)
+		msleep(1000);
+}
+
 static void devices(void)
 {
 	expect("no such device", dev_op(OP_DEV_OPEN, 0, 99, NULL, 0, 0), -ENODEV);
@@ -324,6 +350,8 @@ int main(int argc, char **argv)
 		return user_part();
 	if (argc == 2 && strcmp(argv[1], "hold") == 0)
 		return hold_part();
+	if (argc == 3 && strcmp(argv[1], "grab") == 0)
+		return grab_part(atoi(argv[2]));
 	srand(argc == 2 ? atoi(argv[1]) : 1);
 	int fd = blk_open();
 	long long size = fd < 0 ? fd : blk_size(fd);

@@ -1,10 +1,10 @@
 /*
  * fsd.c - the file server: owns the file tree and answers the kernel
  * and its clients (kernel/abi/fs.h has the protocol, docs/servers.md
- * the pictures). The tree is on the disk when a disk driver serves
- * /dev/disk (user/lib/disktree.c, docs/disk.md: mkfs put the files
- * below on it), else in memory (user/lib/fstree.c); struct fs_ops
- * (fstree.h) hides which.
+ * the pictures). The tree is on a disk, `fsd /dev/disk`, as init
+ * starts it (user/lib/disktree.c, docs/disk.md: mkfs put the files
+ * below on it), or, `fsd` alone (init's blkd found no disk), in memory
+ * (user/lib/fstree.c); struct fs_ops (fstree.h) hides which.
  *
  * In memory, at start it fills the tree from the boot archive (every
  * file owned by root, with the archive's mode) and adds a few files the
@@ -70,6 +70,11 @@ size_t heap_size = sizeof(heap);
 #define SPIN	    2000	  /* look this many times before sleeping (two CPUs or more) */
 #define NCTL	    16		  /* control requests per round, so connections are not starved */
 #define OFF_MAX	    0x7fffffffull /* the biggest offset FS_SEEK and FS_AT take */
+/* How long fsd waits at start for a driver to serve its disk: longer
+   than init waits for blkd (a driver init gave up waiting for may still
+   come up), short enough that a disk that never comes is reported */
+#define DISK_WAIT_MS 120000
+#define WAIT_STEP_MS 50
 /* a whole message fits in an empty ring (kernel/abi/fs.h) */
 _Static_assert(sizeof(struct fs_req) + FS_IO_MAX <= PIPE_SIZE, "a write fits in the ring");
 _Static_assert(sizeof(struct fs_reply) + FS_IO_MAX <= PIPE_SIZE, "an answer fits in the ring");
@@ -228,6 +233,26 @@ static bool isdir(struct inode *ip)
 	return (ip->mode & S_IFMT) == S_IFDIR;
 }
 
+/* A write's bytes, from the connection's ring straight into the file
+   (fs_ops.write's take): all n of them, or none and bad - serve() saw
+   the whole message, so fewer means the client took some back. */
+struct taker {
+	int fd;
+	u64 n;	  /* taken so far */
+	bool bad; /* the client lied about its ring */
+};
+
+static long take(void *arg, void *dst, u64 n)
+{
+	struct taker *t = arg;
+	if (pipe_take(t->fd, dst, n) != (long)n) {
+		t->bad = true;
+		return -EIO;
+	}
+	t->n += n;
+	return n;
+}
+
 /* Answer c's request (all of it is here). false: drop the connection. */
 static bool answer(struct conn *c)
 {
@@ -270,29 +295,17 @@ static bool answer(struct conn *c)
 		break;
 	}
 	case FS_WRITE: {
-		u8 *p;
-		u64 size = c->ip->size;
-		int r = -EBADF;
+		struct taker t = {c->fd, 0, false};
+		long w = -EBADF;
 		if (wr)
-			r = isdir(c->ip) ? -EISDIR
+			w = isdir(c->ip) ? -EISDIR
 			    : far	 ? -EINVAL
-					 : fs->writeptr(c->ip, off, q->len, &p);
-		if (r < 0) {
-			if (discard(c, q->len) != q->len)
-				return false;
-			a.res = r;
-			break;
-		}
-		/* from the ring into the file (on a disk: into the staging
-		   buffer wrote() writes from). The client took its bytes back:
-		   the file keeps its old size, and it loses the connection
-		   (take copies nothing unless all of it is there) */
-		if (pipe_take(c->fd, p, q->len) != q->len) {
-			if (c->ip->size != size)
-				fs->trunc(c->ip, size);
+					 : fs->write(c->ip, off, q->len, take, &t);
+		/* the client took its bytes back (the write was undone): it
+		   loses the connection. Else what the write did not take - all
+		   of it if refused, the rest if the disk filled up - goes. */
+		if (t.bad || discard(c, q->len - t.n) != (long)(q->len - t.n))
 			return false;
-		}
-		long w = fs->wrote(c->ip, off, q->len); /* on a disk: durable when it returns */
 		if (w > 0 && !at)
 			c->off += w;
 		a.res = w;
@@ -584,21 +597,43 @@ static bool blank(struct bdev *d)
 }
 
 /*
- * The tree of "/": on the disk blkd serves, if there is one (the image
- * mkfs made, docs/disk.md), else in memory from the boot archive. An
- * empty disk gets a file system, filled as the RAM tree would be. A disk
- * that fails its check is refused, never half-trusted: fsd stops.
- * Returns 0, or -1 (the reason printed).
+ * The tree of "/": on the disk dev (the image mkfs made, docs/disk.md),
+ * or, with no dev (init's blkd found no disk), in memory from the boot
+ * archive. A root file system never silently becomes another one: if
+ * no driver serves dev yet (blkd slow to start, or dead and not yet
+ * restarted), fsd waits for it, as Linux's rootwait does, at most
+ * DISK_WAIT_MS, and then stops with a message rather than serve the
+ * RAM tree in its place. An empty disk gets a file system, filled as
+ * the RAM tree would be. A disk that fails its check is refused, never
+ * half-trusted: fsd stops. Returns 0, or -1 (the reason printed).
  */
-static int root_tree(void)
+static bool waited; /* root_tree() waited for the disk: main() says when "/" is mounted */
+
+static int root_tree(const char *dev)
 {
 	static char msg[160];
-	int r = blkdev_open(&disk, "/dev/disk");
-	if (r == -ENOENT || r == -ENOSYS) {
-		/* no disk driver, or (in a lab's handout) no open() yet: the
-		   RAM tree, rather than dying and being restarted in vain */
-		if (r == -ENOSYS)
-			fprintf(2, "fsd: /dev/disk: %s: the files are kept in memory\n", errstr(r));
+	if (!dev) {
+		fs_init();
+		return fill() < 0 || extras() < 0 ? -1 : 0;
+	}
+	u64 until = now_ns() + DISK_WAIT_MS * 1000000ull;
+	int r;
+	/* -ENOENT: nobody has mounted dev (nor "/": we have not) */
+	while ((r = blkdev_open(&disk, dev)) == -ENOENT && now_ns() < until) {
+		if (!waited)
+			fprintf(2, "fsd: waiting for a driver to serve %s\n", dev);
+		waited = true;
+		msleep(WAIT_STEP_MS);
+	}
+	if (r == -ENOENT) {
+		fprintf(2, "fsd: no driver serves %s after %d s: not mounting /\n", dev,
+			DISK_WAIT_MS / 1000);
+		return -1;
+	}
+	if (r == -ENOSYS) {
+		/* (in a lab's handout) no open() yet: the RAM tree, rather
+		   than dying and being restarted in vain */
+		fprintf(2, "fsd: %s: %s: the files are kept in memory\n", dev, errstr(r));
 		fs_init();
 		return fill() < 0 || extras() < 0 ? -1 : 0;
 	}
@@ -607,14 +642,14 @@ static int root_tree(void)
 		return 0;
 	}
 	if (r == -EINVAL && blank(&disk.b)) {
-		fprintf(2, "fsd: /dev/disk is empty: making a file system on it\n");
+		fprintf(2, "fsd: %s is empty: making a file system on it\n", dev);
 		if ((r = disk_format(&disk.b, disk.b.nblocks, DISK_INODES)) == 0 &&
 		    (r = disk_mount(&disk.b, msg, sizeof(msg))) == 0) {
 			fs = &disk_fs;
 			return fill() < 0 || extras() < 0 ? -1 : 0;
 		}
 	}
-	fprintf(2, "fsd: /dev/disk: refusing to mount it: %s\n", r == -EINVAL ? msg : errstr(r));
+	fprintf(2, "fsd: %s: refusing to mount it: %s\n", dev, r == -EINVAL ? msg : errstr(r));
 	if (r != -EINVAL && msg[0])
 		fprintf(2, "fsd: %s\n", msg);
 	return -1;
@@ -655,9 +690,10 @@ static long long disk_back(void)
 	return -1;
 }
 
-/* `fsd`: the file server of "/". `fsd PATH N` (tests): an empty tree
-   mounted at PATH, dying at step N (step()); it writes a byte to fd 1
-   once it has mounted. */
+/* `fsd DEV`: the file server of "/", its tree on the disk DEV serves
+   (init: `fsd /dev/disk`); `fsd`: of "/", its tree in memory (no disk).
+   `fsd PATH N` (tests): an empty tree mounted at PATH, dying at step N
+   (step()); it writes a byte to fd 1 once it has mounted. */
 int main(int argc, char **argv)
 {
 	const char *at = argc == 3 ? argv[1] : "/";
@@ -666,7 +702,7 @@ int main(int argc, char **argv)
 	if (argc == 3) {
 		fs_init();
 		die_at = atoi(argv[2]);
-	} else if (root_tree() < 0) {
+	} else if (root_tree(argc == 2 ? argv[1] : NULL) < 0) {
 		return 1;
 	}
 	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)at};
@@ -676,6 +712,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3)
 		write(1, "m", 1);
+	if (waited)
+		fprintf(2, "fsd: %s is served: / mounted from it\n", argv[1]);
 	/* Looking again before sleeping pays when the client runs on another
 	   CPU: its next request comes without a wake-up. With one CPU the
 	   client cannot run while we look, so the spin only burns the time it

@@ -27,7 +27,7 @@
 
 /* How long a server may take to fill its tree and mount. Only a hang
    may reach it: at 5 s a loaded host's blkd came up after init had
-   moved on, and fsd, finding no /dev/disk yet, served the RAM tree. */
+   moved on (fsd waits for its disk: it would only be late). */
 #define UP_WAIT_MS  60000
 #define START_TRIES 5	/* failed starts in a row before init gives up on a server */
 #define BACKOFF_MS  100 /* before the 2nd try; doubled before each one after it */
@@ -36,28 +36,46 @@ static struct server {
 	const char *name;  /* the program, /bin/<name> */
 	const char *mount; /* what it mounts: it is up once stat() of it answers */
 	unsigned flags;	   /* spawn's: SPAWN_ARCHIVE, from the boot archive always */
+	const char *dev;   /* its argument: the device its tree is on (left out if the
+			      server that mounts it found none: then there is none) */
 	int pid;	   /* 0: not running */
 	bool up;	   /* it answered since it was started */
+	bool none;	   /* it exited 0 before coming up: nothing to serve (no disk) */
 	int fails;	   /* starts in a row that died before coming up */
 	u64 due;	   /* ns: when to start it (0: not waiting to) */
 } servers[] = {
     /* from the boot archive, at boot and at every restart: fsd cannot
        load it from a disk that only blkd reaches */
     {.name = "blkd", .mount = "/dev/disk", .flags = SPAWN_ARCHIVE},
-    {.name = "fsd", .mount = "/"},
+    /* its tree is on the disk blkd serves: it waits for it (a root
+       file system never silently becomes another one), or, if blkd found
+       no disk, is in memory */
+    {.name = "fsd", .mount = "/", .dev = "/dev/disk"},
     {.name = "netd", .mount = "/net"}, /* the network */
 };
+
+static void died(struct server *s, int status);
+
+/* s->dev, unless the server that mounts it found nothing to serve */
+static char *device(const struct server *s)
+{
+	for (size_t i = 0; s->dev && i < ARRAY_SIZE(servers); i++)
+		if (servers[i].none && strcmp(servers[i].mount, s->dev) == 0)
+			return NULL;
+	return (char *)s->dev;
+}
 
 /*
  * Start s and wait until its mount answers, it exits, or UP_WAIT_MS
  * passes (a slow start: it counts as up only once it has answered).
- * Returns spawn's error if it could not even be started, 1 if it has
- * already exited (init's waitpid reaps it), else 0.
+ * One that exits is reaped here, so that the next server started knows
+ * how it ended (blkd: no disk). Returns spawn's error if it could not
+ * even be started, 1 if it has exited, else 0.
  */
 static int start(struct server *s)
 {
 	char path[32];
-	char *argv[] = {(char *)s->name, NULL};
+	char *argv[] = {(char *)s->name, device(s), NULL};
 	snprintf(path, sizeof(path), "/bin/%s", s->name);
 	s->due = 0;
 	s->up = false;
@@ -76,21 +94,33 @@ static int start(struct server *s)
 		msleep(10);
 	if (s->up)
 		s->fails = 0;
+	if (exited > 0) {
+		int status;
+		waitpid(pid, &status);
+		s->pid = 0;
+		died(s, status);
+	}
 	return exited > 0;
 }
 
 /*
  * s has exited with status (-E*: spawn's error, it never ran): say so,
- * and when to start it again: at once if it had come up, after a
- * back-off doubling with each failed start, never after START_TRIES of
- * those in a row - and never if it exited 0 before coming up (it had
- * nothing to serve: blkd finding no disk).
+ * and when to start it again: at once if it had come up and was killed
+ * or faulted, after a back-off doubling with each failed start, never
+ * after START_TRIES of those in a row - and never if it exited 0 before
+ * coming up (it had nothing to serve: blkd finding no disk). A server
+ * that stopped itself with an error (a status below 128) failed too,
+ * even if its mount answered: another server may answer it (a blkd
+ * started by hand holds the disk, and each of init's fails at once),
+ * and restarting those at once would never end.
  */
 static void died(struct server *s, int status)
 {
-	if (status == 0 && !s->up)
-		return; /* it had nothing to serve (blkd without a disk): not a failure */
-	if (!s->up)
+	if (status == 0 && !s->up) {
+		s->none = true; /* it had nothing to serve (blkd without a disk): not a failure */
+		return;
+	}
+	if (!s->up || (status > 0 && status < 128))
 		s->fails++;
 	if (s->fails >= START_TRIES) {
 		printf("init: %s failed to start %d times in a row: giving up on it\n", s->name,
@@ -118,6 +148,17 @@ static int start_sh(void)
 	return pid;
 }
 
+/* The server of s's device is to be started again: s waits for it (fsd
+   for blkd: else start() would wait for an fsd waiting for its disk,
+   while the disk's driver waits for init). */
+static bool blocked(const struct server *s)
+{
+	for (size_t i = 0; s->dev && i < ARRAY_SIZE(servers); i++)
+		if (servers[i].due && strcmp(servers[i].mount, s->dev) == 0)
+			return true;
+	return false;
+}
+
 /* Start the servers whose time has come; how long until the next one is due (-1: none). */
 static long long start_due(void)
 {
@@ -125,9 +166,9 @@ static long long start_due(void)
 	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
 		struct server *s = &servers[i];
 		int r;
-		if (s->due && now_ns() >= s->due && (r = start(s)) < 0)
-			died(s, r); /* could not even spawn: a failed start too */
-		if (s->due) {
+		if (s->due && now_ns() >= s->due && !blocked(s) && (r = start(s)) < 0)
+			died(s, r);	     /* could not even spawn: a failed start too */
+		if (s->due && !blocked(s)) { /* (a blocked one: when its device's server is) */
 			long long left = s->due > now_ns() ? (long long)(s->due - now_ns()) : 0;
 			next = next < 0 || left < next ? left : next;
 		}
@@ -138,6 +179,10 @@ static long long start_due(void)
 int main(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+		if (blocked(&servers[i])) {
+			servers[i].due = now_ns(); /* once its device's server is up */
+			continue;
+		}
 		int r = start(&servers[i]);
 		if (r < 0)
 			died(&servers[i], r);
@@ -152,22 +197,28 @@ int main(void)
 		struct wait_event ev;
 		if (left >= 0 && wait(&any, 1, &ev, 1, left) == 0)
 			continue; /* the restart is due */
-		int status;
-		int pid = waitpid(-1, &status);
-		if (pid < 0) { /* should not happen: do not spin if it does */
-			fprintf(2, "init: waitpid: %s\n", errstr(pid));
-			msleep(100);
-			continue;
-		}
-		if (pid == sh) {
-			printf("init: sh exited with status %d, starting another\n", status);
-			sh = start_sh();
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
-			if (servers[i].pid == pid) {
-				servers[i].pid = 0;
-				died(&servers[i], status);
+		/* every child that has exited, before any restart: servers
+		   killed together start again in the table's order, blkd
+		   before the fsd that needs it */
+		do {
+			int status;
+			int pid = waitpid(-1, &status);
+			if (pid < 0) { /* should not happen: do not spin if it does */
+				fprintf(2, "init: waitpid: %s\n", errstr(pid));
+				msleep(100);
+				break;
 			}
-		}
+			if (pid == sh) {
+				printf("init: sh exited with status %d, starting another\n",
+				       status);
+				sh = start_sh();
+			}
+			for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+				if (servers[i].pid == pid) {
+					servers[i].pid = 0;
+					died(&servers[i], status);
+				}
+			}
+		} while (wait(&any, 1, &ev, 1, 0) > 0);
 	}
 }

@@ -97,11 +97,18 @@ int fs_make(const char *path, unsigned mode, int uid, int gid, struct inode **ip
  * whose inodes are struct inode too (only the fields up to `size` mean
  * anything there; a directory's size counts entries in both).
  *
- * A write is writeptr, then the bytes put at *p, then wrote(): in memory
- * *p is the file itself and wrote() does nothing; on the disk *p is a
- * staging buffer (at most FS_IO_MAX bytes) and wrote() is the operation,
- * durable when it returns. wrote() returns the bytes written or -E*.
+ * A write takes its bytes from where take() gets them - fsd: the
+ * connection's ring - straight into the file, one copy: in memory into
+ * the file's own memory, on a disk into its cached blocks, a block at a
+ * time (they are not contiguous); durable when it returns, on a disk.
+ * take(arg, dst, n) puts n bytes at dst and returns n, or returns < 0:
+ * then the write stops, undone (in memory the file keeps its old size;
+ * on a disk the transaction is dropped) and returns that. It returns the
+ * bytes written (fewer than asked: the disk filled up half-way; the
+ * rest were never taken) or -E*.
  */
+typedef long (*fs_take)(void *arg, void *dst, u64 n);
+
 struct fs_ops {
 	int (*lookup)(const char *path, int uid, int gid, unsigned flags, unsigned mode,
 		      struct inode **ipp);
@@ -116,8 +123,7 @@ struct fs_ops {
 	void (*put)(struct inode *ip);
 	void (*statof)(struct inode *ip, struct fs_stat *st);
 	u64 (*readptr)(struct inode *ip, u64 off, u64 len, const u8 **p);
-	int (*writeptr)(struct inode *ip, u64 off, u64 len, u8 **p);
-	long (*wrote)(struct inode *ip, u64 off, u64 len);
+	long (*write)(struct inode *ip, u64 off, u64 len, fs_take take, void *arg);
 	int (*trunc)(struct inode *ip, u64 size);
 	u64 (*readdir)(struct inode *ip, u64 at, u64 max, const struct fs_dirent **p);
 };

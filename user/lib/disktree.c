@@ -46,7 +46,6 @@ static struct dnode icache[NINODE];
 static u64 opno;
 static bool dirty; /* the operation changed a cached inode */
 static u8 zeros[BSIZE];
-static u8 stage[FS_IO_MAX]; /* a write's bytes, from the connection's ring */
 
 static struct dnode *DN(struct inode *ip)
 {
@@ -873,25 +872,13 @@ static u64 dreadptr(struct inode *ip, u64 off, u64 len, const u8 **p)
 	return n;
 }
 
-static int dwriteptr(struct inode *ip, u64 off, u64 len, u8 **p)
-{
-	if (ready() < 0)
-		return -EIO;
-	(void)ip;
-	if (off > DISK_FILE_MAX || len > DISK_FILE_MAX - off)
-		return -ENOSPC;
-	if (len > sizeof(stage))
-		return -EINVAL;
-	*p = stage;
-	return 0;
-}
-
-long disk_write(struct inode *ip, u64 off, const void *buf, u64 len)
+/* The bytes go from take() straight into the cached blocks (fsd: from
+   the connection's ring), each block logged: one copy on the way in. */
+static long dwrite(struct inode *ip, u64 off, u64 len, fs_take take, void *arg)
 {
 	if (ready() < 0)
 		return -EIO;
 	struct dnode *dn = DN(ip);
-	const u8 *src = buf;
 	u64 done = 0;
 	if (isdir(ip))
 		return -EISDIR;
@@ -899,7 +886,7 @@ long disk_write(struct inode *ip, u64 off, const void *buf, u64 len)
 		return -ENOSPC;
 	while (done < len) {
 		begin();
-		int r = 0;
+		long r = 0;
 		u64 at = off + done, stop = MIN(off + len, (at / BSIZE + WCHUNK) * BSIZE);
 		while (at < stop && r == 0) {
 			u32 a;
@@ -907,12 +894,11 @@ long disk_write(struct inode *ip, u64 off, const void *buf, u64 len)
 			struct buf *b = NULL;
 			if ((r = bmap(dn, at / BSIZE, true, &a)) == 0 && !(b = bc_read(a)))
 				r = -EIO;
-			if (r == 0) {
-				memcpy(b->data + at % BSIZE, src + (at - off), n);
+			if (r == 0 && (r = take(arg, b->data + at % BSIZE, n)) >= 0)
 				r = log_write(b);
+			if (b)
 				bc_put(b);
-				at += n;
-			}
+			at += n;
 		}
 		if (r == 0 && at > dn->d.size) {
 			dn->d.size = at;
@@ -925,9 +911,18 @@ long disk_write(struct inode *ip, u64 off, const void *buf, u64 len)
 	return done;
 }
 
-static long dwrote(struct inode *ip, u64 off, u64 len)
+/* The bytes of disk_write's buffer (take's arg: where the next ones are). */
+static long from_buf(void *arg, void *dst, u64 n)
 {
-	return disk_write(ip, off, stage, len);
+	const u8 **src = arg;
+	memcpy(dst, *src, n);
+	*src += n;
+	return n;
+}
+
+long disk_write(struct inode *ip, u64 off, const void *buf, u64 len)
+{
+	return dwrite(ip, off, len, from_buf, &buf);
 }
 
 static int dtrunc(struct inode *ip, u64 size)
@@ -969,8 +964,7 @@ const struct fs_ops disk_fs = {
     .put = dput,
     .statof = dstatof,
     .readptr = dreadptr,
-    .writeptr = dwriteptr,
-    .wrote = dwrote,
+    .write = dwrite,
     .trunc = dtrunc,
     .readdir = dreaddir,
 };

@@ -530,11 +530,15 @@ int fs_make(const char *path, unsigned mode, int uid, int gid, struct inode **ip
 	return 0;
 }
 
-/* In memory the bytes are in the file already (fs_writeptr). */
-static long wrote(struct inode *ip, u64 off, u64 len)
+/* In memory: straight into the file's memory (fs_writeptr). */
+static long ram_write(struct inode *ip, u64 off, u64 len, fs_take take, void *arg)
 {
-	(void)ip, (void)off;
-	return len;
+	u64 size = ip->size;
+	u8 *p;
+	long r = fs_writeptr(ip, off, len, &p);
+	if (r == 0 && (r = take(arg, p, len)) < 0)
+		fs_trunc(ip, size); /* never fails: no bigger than it was */
+	return r;
 }
 
 const struct fs_ops ram_fs = {
@@ -550,8 +554,7 @@ const struct fs_ops ram_fs = {
     .put = fs_put,
     .statof = fs_statof,
     .readptr = fs_readptr,
-    .writeptr = fs_writeptr,
-    .wrote = wrote,
+    .write = ram_write,
     .trunc = fs_trunc,
     .readdir = fs_readdir,
 };
