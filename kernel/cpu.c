@@ -2,9 +2,8 @@
  * cpu.c - per-CPU state.
  *
  * Each CPU owns one struct cpu, found through the arch's per-CPU
- * register (mycpu(), inline in kernel.h; arch_mycpu). Only that CPU writes its own fields, so most of them need
- * no lock; other CPUs may read them for reports (monitor "cpus",
- * "stats").
+ * register (mycpu(), inline in kernel.h; arch_mycpu). Only that CPU writes its own fields, so most
+ * of them need no lock; other CPUs may read them for reports (monitor "cpus", "stats").
  */
 #include "kernel.h"
 

@@ -43,7 +43,14 @@
 #include "fs.h"
 #include "dev.h"
 
-/* System call numbers: a7 on RISC-V, rax on x86-64. */
+/*
+ * System call numbers: a7 on RISC-V, rax on x86-64. The result comes
+ * back in a0 / rax. On x86-64 a system call gives back every other
+ * register as it was but rcx and r11 (the syscall instruction's own:
+ * rip and rflags), so the C library may make one inline (user/lib/ring.c,
+ * enter_one()); on RISC-V it keeps only what the C calling convention
+ * says a callee keeps.
+ */
 #define SYS_RING_ENTER 0
 #define SYS_WAIT       1
 
