@@ -293,20 +293,6 @@ static void tcpecho_bg(struct vm *vm, int port)
 	seen(vm, "tcpecho: port %d$", port);
 }
 
-/* A free host TCP port for QEMU to forward (it binds it a moment later). */
-static int free_tcp_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		fail_at(__FILE__, __LINE__, NULL, "no free TCP port: %s", strerror(errno));
-	close(s);
-	return ntohs(a.sin_port);
-}
-
 /* A host TCP connection to QEMU's forwarded port (QEMU accepts it, then
    opens one to the guest's port 7), not blocking. */
 static int tcp_connect(struct vm *vm, int port)
@@ -424,7 +410,7 @@ static void tcp_echo_once(struct vm *vm, int s, size_t n)
 static void tcp_echo(struct run *r)
 {
 	char how[64];
-	int port = free_tcp_port();
+	int port = free_port();
 	snprintf(how, sizeof(how), "print-qemu TCPPORT=%d", port);
 	struct vm *vm = boot(r, how, "");
 	expect(vm, BOOT_MS, PROMPT);
@@ -544,7 +530,7 @@ static void tcp_out(struct run *r)
 static void tcp_many(struct run *r)
 {
 	char how[64];
-	int port = free_tcp_port();
+	int port = free_port();
 	snprintf(how, sizeof(how), "print-qemu TCPPORT=%d", port);
 	struct vm *vm = boot(r, how, "");
 	expect(vm, BOOT_MS, PROMPT);

@@ -116,7 +116,8 @@ static void segment_in(u32 seq, u32 ack, u8 flags)
 	t[12] = 5 << 4;
 	t[13] = flags;
 	put16(t + 14, 65535);
-	put16(t + 16, net_csum(t, TCP_HLEN, tcp_pseudo(0x0a000202, 0x0a00020f, TCP_HLEN)));
+	put16(t + 16,
+	      net_csum(t, TCP_HLEN, net_pseudo(0x0a000202, 0x0a00020f, IP_PROTO_TCP, TCP_HLEN)));
 	frame = f;
 	frame_len = sizeof(f);
 	net_input(&net, f, sizeof(f));
@@ -169,7 +170,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		put16(t, 1234);
 		put16(t + 2, 7);
 		put16(t + 16, 0);
-		put16(t + 16, net_csum(t, size, tcp_pseudo(0x0a000202, 0x0a00020f, size)));
+		put16(t + 16,
+		      net_csum(t, size, net_pseudo(0x0a000202, 0x0a00020f, IP_PROTO_TCP, size)));
 	}
 	frame = f;
 	frame_len = head + size;

@@ -683,8 +683,8 @@ static void tcp_sum(u8 *f, size_t n)
 	u8 *p = f + ETH_HLEN + IP_HLEN;
 	put16(p + 16, 0);
 	put16(p + 16, net_csum(p, n - ETH_HLEN - IP_HLEN,
-			       tcp_pseudo(get32(f + ETH_HLEN + 12), get32(f + ETH_HLEN + 16),
-					  n - ETH_HLEN - IP_HLEN)));
+			       net_pseudo(get32(f + ETH_HLEN + 12), get32(f + ETH_HLEN + 16),
+					  IP_PROTO_TCP, n - ETH_HLEN - IP_HLEN)));
 }
 
 static void test_tcp_hostile(void **state)

@@ -185,6 +185,7 @@ void net_ip_input(struct net *n, const u8 *p, size_t len);
 int net_ip_output(struct net *n, u32 dst, u8 proto, size_t len);
 u16 net_csum(const u8 *p, size_t len, u32 sum); /* the Internet checksum, folded and inverted */
 u32 net_csum_add(const u8 *p, size_t len, u32 sum);
+u32 net_pseudo(u32 src, u32 dst, u8 proto, size_t len); /* UDP's and TCP's pseudo-header */
 /* "10.0.2.15" -> 0x0a00020f; -EINVAL if it is not four numbers 0..255 */
 int net_parse_ip(const char *s, u32 *ip);
 

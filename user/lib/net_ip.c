@@ -34,6 +34,19 @@ u32 net_csum_add(const u8 *p, size_t len, u32 sum)
 	return sum;
 }
 
+/* The sum of the pseudo-header UDP's and TCP's checksums cover: the
+   addresses, the protocol and the segment's length (RFC 768, RFC 9293). */
+u32 net_pseudo(u32 src, u32 dst, u8 proto, size_t len)
+{
+	u8 h[12];
+	put32(h, src);
+	put32(h + 4, dst);
+	h[8] = 0;
+	h[9] = proto;
+	put16(h + 10, len);
+	return net_csum_add(h, sizeof(h), 0);
+}
+
 u16 net_csum(const u8 *p, size_t len, u32 sum)
 {
 	sum = net_csum_add(p, len, sum);

@@ -50,17 +50,6 @@
 #define SEQ_LT(a, b) ((int)((a) - (b)) < 0)
 #define SEQ_LE(a, b) ((int)((a) - (b)) <= 0)
 
-static u32 tcp_pseudo(u32 src, u32 dst, size_t len)
-{
-	u8 h[12];
-	put32(h, src);
-	put32(h + 4, dst);
-	h[8] = 0;
-	h[9] = IP_PROTO_TCP;
-	put16(h + 10, len);
-	return net_csum_add(h, sizeof(h), 0);
-}
-
 /* One segment out: to dst, from our port sport; with our MSS if a SYN. */
 static void segment(struct net *n, u32 dst, u16 sport, u16 dport, u32 seq, u32 ack, u8 flags,
 		    u16 wnd, const u8 *data, size_t len)
@@ -82,7 +71,7 @@ static void segment(struct net *n, u32 dst, u16 sport, u16 dport, u32 seq, u32 a
 	}
 	if (len)
 		memcpy(p + hlen, data, len);
-	put16(p + 16, net_csum(p, hlen + len, tcp_pseudo(n->ip, dst, hlen + len)));
+	put16(p + 16, net_csum(p, hlen + len, net_pseudo(n->ip, dst, IP_PROTO_TCP, hlen + len)));
 	net_ip_output(n, dst, IP_PROTO_TCP, hlen + len);
 }
 
@@ -403,7 +392,7 @@ void net_tcp_input(struct net *n, u32 src, u32 dst, const u8 *p, size_t len)
 		n->stats.tcp_bad++; /* a stream to a broadcast address is nonsense too */
 		return;
 	}
-	if (net_csum(p, len, tcp_pseudo(src, dst, len)) != 0) {
+	if (net_csum(p, len, net_pseudo(src, dst, IP_PROTO_TCP, len)) != 0) {
 		n->stats.tcp_csum++;
 		return;
 	}

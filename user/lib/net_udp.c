@@ -15,17 +15,6 @@
  */
 #include "netstack.h"
 
-static u32 pseudo(u32 src, u32 dst, size_t len)
-{
-	u8 h[12];
-	put32(h, src);
-	put32(h + 4, dst);
-	h[8] = 0;
-	h[9] = IP_PROTO_UDP;
-	put16(h + 10, len);
-	return net_csum_add(h, sizeof(h), 0);
-}
-
 void net_udp_input(struct net *n, u32 src, u32 dst, const u8 *p, size_t len)
 {
 	if (len < UDP_HLEN) {
@@ -34,7 +23,8 @@ void net_udp_input(struct net *n, u32 src, u32 dst, const u8 *p, size_t len)
 	}
 	size_t ulen = get16(p + 4);
 	if (ulen < UDP_HLEN || ulen > len ||
-	    (get16(p + 6) != 0 && net_csum(p, ulen, pseudo(src, dst, ulen)) != 0)) {
+	    (get16(p + 6) != 0 &&
+	     net_csum(p, ulen, net_pseudo(src, dst, IP_PROTO_UDP, ulen)) != 0)) {
 		n->stats.udp_bad++;
 		return;
 	}
@@ -53,7 +43,7 @@ int net_udp_send(struct net *n, u32 dst, u16 sport, u16 dport, const void *data,
 	put16(p + 4, UDP_HLEN + len);
 	put16(p + 6, 0);
 	memmove(p + UDP_HLEN, data, len);
-	u16 sum = net_csum(p, UDP_HLEN + len, pseudo(n->ip, dst, UDP_HLEN + len));
+	u16 sum = net_csum(p, UDP_HLEN + len, net_pseudo(n->ip, dst, IP_PROTO_UDP, UDP_HLEN + len));
 	put16(p + 6, sum ? sum : 0xffff);
 	return net_ip_output(n, dst, IP_PROTO_UDP, UDP_HLEN + len);
 }
