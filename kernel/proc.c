@@ -328,7 +328,7 @@ int op_waitpid(struct op *op)
 		}
 		alive = c;
 	}
-	int r = alive ? op_park(op) : -ECHILD;
+	int r = !alive ? -ECHILD : op->sqe.op_flags & WAITPID_NOHANG ? 0 : op_park(op);
 	spin_unlock(&sched_lock);
 	return r;
 }

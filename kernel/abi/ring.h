@@ -118,7 +118,8 @@ enum {
 	OP_SPAWN,	 /* addr -> struct spawn_args, len = its size; res the child's pid */
 	OP_EXIT,	 /* off = status: end the calling process; never completes */
 	OP_WAITPID,	 /* off = pid, or -1 for any child: completes when it exits;
-			    res its pid, cqe.flags its exit status */
+			    res its pid, cqe.flags its exit status. op_flags
+			    WAITPID_NOHANG: res 0 at once if none has exited yet */
 	OP_KILL,	 /* off = pid: kill it (own children, or anyone if root); res 0 */
 	OP_GETPID,	 /* res the caller's pid */
 	OP_SLEEP,	 /* off = nanoseconds: completes after that long; res 0 */
@@ -232,6 +233,8 @@ enum {
 #define ROOT_PROCS   8
 
 #define RW_MAX (1u << 30) /* most bytes one OP_READ or OP_WRITE may name */
+
+#define WAITPID_NOHANG (1u << 0) /* OP_WAITPID: do not wait (POSIX WNOHANG) */
 
 /* Exit statuses the kernel gives (OP_WAITPID's cqe.flags), as shells do. */
 #define STATUS_KILLED 137 /* killed (OP_KILL): 128 + 9 */

@@ -404,7 +404,7 @@ static void step_complete(void)
  * chains, flush the backlog and reap, until everything is quiet. Then
  * every entry taken must have completed exactly once.
  */
-static void drain(void)
+static void settle(void)
 {
 	fail_allocs = 0;
 	hdr->cq_head = chead;
@@ -494,7 +494,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		}
 	}
 	if (!proc.killed)
-		drain();
+		settle();
 
 	ring_teardown(r); /* drops what is parked, frees the backlog: nothing leaks */
 	CHECK(thread.rings[0] == NULL);

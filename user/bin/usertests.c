@@ -2259,8 +2259,10 @@ static void t_kill(void)
 	      p.nthreads, kc->state, kc->nthreads);
 	nap(kc->settle);
 	int kids[PS_MAX], nkids = children_of(pid, kids, PS_MAX);
+	check_eq("alive-nohang", waitpid_nohang(pid, NULL), 0); /* alive: 0 at once */
 	check_eq("kill", kill(pid), 0);
 	check_eq("status", finish(pid, 20 * SECOND), STATUS_KILLED);
+	check_eq("reaped-nohang", waitpid_nohang(pid, NULL), -ECHILD);
 	check_eq("kill-again", kill(pid), -ESRCH);
 	/* what it started lives on under init, or is a zombie init reaps */
 	for (int i = 0; i < nkids; i++)

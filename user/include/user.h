@@ -63,8 +63,9 @@ int spawn(const char *path, char *const argv[], const int *fds, int nfds, int ui
    the new job is the console's foreground */
 int spawn_job(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid,
 	      int job, unsigned flags);
-int console_fg(int job);	   /* Ctrl-C on the console stops job (0: none) */
-int waitpid(int pid, int *status); /* pid -1: any child; returns the pid */
+int console_fg(int job);		  /* Ctrl-C on the console stops job (0: none) */
+int waitpid(int pid, int *status);	  /* pid -1: any child; returns the pid */
+int waitpid_nohang(int pid, int *status); /* the same, or 0 at once if none has ended */
 int kill(int pid);
 int getpid(void);
 int sleep_ns(u64 ns);

@@ -74,6 +74,16 @@ int waitpid(int pid, int *status)
 	return r;
 }
 
+int waitpid_nohang(int pid, int *status)
+{
+	struct sqe e = {.opcode = OP_WAITPID, .off = (u64)(s64)pid, .op_flags = WAITPID_NOHANG};
+	unsigned st;
+	int r = ring_call(&e, &st);
+	if (r > 0 && status)
+		*status = st;
+	return r;
+}
+
 int kill(int pid)
 {
 	return call(OP_KILL, 0, (u64)(s64)pid, NULL, 0, NULL);
