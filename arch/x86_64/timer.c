@@ -24,26 +24,30 @@ static u32 lapic_hz; /* LAPIC timer counts per second, divided by 16 */
  * high when the count reaches 0. Meanwhile the TSC runs and the LAPIC
  * timer counts down from its maximum.
  *
- * Both are started before the gate opens and read after the output
- * goes high, so what they count spans the PIT's CAL_MS and then some: a
- * measurement can come out long, never short. Long it is when this CPU
- * stops between the two ends - under QEMU, whenever a busy host runs
- * something else instead of its thread - and a long count makes a slow
- * clock (a short one would make a fast clock, cutting every sleep and
- * timeout short). So: CAL_RUNS measurements, and the shortest is the
+ * Both are started before the count is written and read after the
+ * output goes high, so what they count spans the PIT's CAL_MS and then
+ * some: a measurement can come out long, never short. (Before the count
+ * is written, not before the gate opens: a real 8254 in mode 0 counts
+ * from the gate's rising edge, but QEMU's from the write of the count,
+ * whatever the gate. Started between the two, a measurement came out
+ * short whenever the host stopped this CPU there, and a short count
+ * makes a fast clock: a loaded host once saw init's minute-long wait
+ * for the file server end in seconds.) Long it is when this CPU stops
+ * between the two ends - under QEMU, whenever a busy host runs
+ * something else instead of its thread - and a long count only makes a
+ * slow clock. So: CAL_RUNS measurements, and the shortest is the
  * truest.
  */
 static void measure(u64 *tsc, u32 *lapic)
 {
 	u32 count = PIT_HZ * CAL_MS / 1000;
 
-	outb(0x61, inb(0x61) & ~0x03); /* gate low: hold the count */
-	outb(0x43, 0xb0);	       /* channel 2, low byte then high byte, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
-
+	outb(0x61, inb(0x61) & ~0x03); /* gate low, speaker off */
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
 	u64 t0 = rdtsc();
+	outb(0x43, 0xb0); /* channel 2, low byte then high byte, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
 	outb(0x61, inb(0x61) | 0x01); /* gate high: go */
 	while (!(inb(0x61) & 0x20))
 		;
