@@ -16,7 +16,7 @@
  *       take requests (a write's data as it comes), hand replies back
  *       (a read's data as the ring has room)
  *   nothing to do: sleep until a client writes, the kernel asks, or
- *   the disk interrupts (pipe_wait_any)
+ *   the disk interrupts (one wait(), which takes the interrupt)
  *
  * A request lives in a slot, from its header to the last byte of its
  * reply. Slot k owns three descriptors of the queue (3k: the virtio-blk
@@ -94,6 +94,7 @@ static u64 nblocks;
 static int ctl;
 static volatile int irq; /* set by the user-interrupt handler */
 static bool irq_bound;	 /* the disk's interrupt is bound (at the first client) */
+static bool offered;	 /* requests offered this round: the device is to be told */
 
 static void on_uintr(unsigned long vector)
 {
@@ -135,7 +136,8 @@ static u32 reply_len(struct slot *s)
 
 /* ---- the disk ---------------------------------------------------------- */
 
-/* Give s to the device: header, data (not for a flush), status. */
+/* Give s to the device: header, data (not for a flush), status. The
+   device is told once a round, of all the round's requests (main). */
 static void submit(struct slot *s)
 {
 	int k = s - slots;
@@ -155,7 +157,8 @@ static void submit(struct slot *s)
 				     VQ_NEXT | (s->q.op == BLK_READ ? VQ_WRITE : 0), d + 2};
 	v.q[0].desc[d + 2] = (struct vq_desc){hb + sizeof(*h), 1, VQ_WRITE, 0};
 	s->state = DISK;
-	virtio_submit(&v, 0, d);
+	virtio_offer(&v, 0, d);
+	offered = true;
 }
 
 /* Take every completion the device has posted; true if there was one. */
@@ -433,6 +436,53 @@ static int setup(void)
 	return 0;
 }
 
+/*
+ * Nothing to do: sleep until a client writes or has room for a reply,
+ * the kernel asks, or the disk interrupts. One wait() with user
+ * interrupts masked while we look: an interrupt after the look stays
+ * pending, and the wait takes it - the pipes' wake-up and the disk's
+ * vector both, so neither is delivered (a delivery and its return are
+ * two more kernel entries: docs/uintr.md) - and says which it was. It
+ * says too whether the control descriptor woke it, so that it need not
+ * be looked at before every sleep. Returns true if it did.
+ */
+static bool sleep_(void)
+{
+	enum { PIPE_WOKE, IRQ_WOKE, CTL_WOKE };
+	struct wait_item it[3] = {
+	    {.type = WAIT_READ, .id = ctl, .user_data = CTL_WOKE},
+	    {.type = WAIT_UINTR, .id = WAIT_UINTR_TAKE | PIPE_VECTOR, .user_data = PIPE_WOKE},
+	    {.type = WAIT_UINTR, .id = WAIT_UINTR_TAKE | IRQ_VECTOR, .user_data = IRQ_WOKE},
+	};
+	struct wait_event ev[3];
+	/* no user-interrupt state before the first client (bind_irq) */
+	int nit = irq_bound ? 3 : 1;
+	if (irq_bound)
+		uintr_disable();
+	/* Raise our waiting flags, then look: a client that writes or takes
+	   after the look sees a flag and wakes us (kernel/abi/pipe.h). */
+	for (int i = 0; i < NCONN; i++)
+		if (conns[i].fd >= 0)
+			__atomic_store_n(&conns[i].h->waiting[conns[i].end], 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	bool ready = irq || virtio_pending(&v, 0);
+	for (int i = 0; i < NCONN && !ready; i++)
+		ready = conns[i].fd >= 0 && conn_ready(&conns[i]);
+	long n = ready ? 0 : wait(it, nit, ev, 3, -1);
+	bool woke_ctl = false;
+	for (long k = 0; k < n; k++) {
+		if (ev[k].user_data == IRQ_WOKE)
+			irq = 1;
+		woke_ctl |= ev[k].user_data == CTL_WOKE;
+	}
+	for (int i = 0; i < NCONN; i++)
+		if (conns[i].fd >= 0)
+			__atomic_store_n(&conns[i].h->waiting[conns[i].end], 0, __ATOMIC_RELAXED);
+	if (irq_bound)
+		uintr_enable();
+	return woke_ctl;
+}
+
 int main(void)
 {
 	for (int i = 0; i < NCONN; i++)
@@ -456,7 +506,7 @@ int main(void)
 	   waking us (as fsd does). With one CPU it cannot run while we look. */
 	struct kstats ks;
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
-	int fds[NCONN];
+	bool woke_ctl = false; /* the last sleep ended because the kernel asks */
 	for (unsigned round = 0;; round++) {
 		bool busy = false;
 		if (irq) {
@@ -469,42 +519,26 @@ int main(void)
 		for (int i = 0; i < NCONN; i++)
 			if (conns[i].fd >= 0)
 				busy |= serve(&conns[i]);
-		if (!busy || round % 16 == 0)
+		if (offered) /* one notify for what every client sent */
+			virtio_notify(&v, 0);
+		offered = false;
+		/* The kernel's requests: when a sleep ended for one, and now and
+		   then while busy (not before every sleep: the sleep waits for
+		   them too, and a look is a system call) */
+		if (woke_ctl) {
+			control();
+			busy = true;
+		} else if (round % 16 == 0) {
 			for (int k = 0; k < NCTL && fd_readable(ctl); k++, busy = true)
 				control();
+		}
+		woke_ctl = false;
 		bool ready = false;
 		for (int s = 0; s < spin && !busy && !ready; s++)
 			for (int i = 0; i < NCONN && !ready; i++)
 				ready = irq || virtio_pending(&v, 0) ||
 					(conns[i].fd >= 0 && conn_ready(&conns[i]));
-		if (busy || ready)
-			continue;
-		int n = 0;
-		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0)
-				fds[n++] = conns[i].fd;
-		/* Masked while we look: an interrupt after the look stays
-		   pending, and pending wakes the wait (or, with no pipe to wait
-		   on, is delivered at uintr_enable below). pipe_wait_any looks
-		   for bytes to take, not for room to give: for that, raise the
-		   waiting flags ourselves before looking (kernel/abi/pipe.h). */
-		if (irq_bound)
-			uintr_disable();
-		ready = irq;
-		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0 && conns[i].tx)
-				__atomic_store_n(&conns[i].h->waiting[conns[i].end], 1,
-						 __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		for (int i = 0; i < NCONN && !ready; i++)
-			ready = conns[i].fd >= 0 && conns[i].tx && tx_ready(&conns[i]);
-		if (!ready)
-			pipe_wait_any(fds, n, ctl);
-		for (int i = 0; i < NCONN; i++)
-			if (conns[i].fd >= 0)
-				__atomic_store_n(&conns[i].h->waiting[conns[i].end], 0,
-						 __ATOMIC_RELAXED);
-		if (irq_bound)
-			uintr_enable();
+		if (!busy && !ready)
+			woke_ctl = sleep_();
 	}
 }

@@ -107,7 +107,9 @@ struct loghdr {
 /* ---- the block device ------------------------------------------------- */
 
 /* Blocks of BSIZE bytes. Results: 0 or -E*. A write is on stable storage
-   once a later flush has returned. `down`: the way to the device broke
+   once a later flush has returned; it may return before the device has
+   it (blkdev.c sends several before taking their answers), and then its
+   error is a later call's - a flush's at the latest. `down`: the way to the device broke
    (blkd died): every call fails with -EIO until its owner reconnects it
    (blkdev_reopen); a write in flight then may or may not have reached
    the disk. A host file never breaks. */
@@ -124,6 +126,8 @@ struct blkdev {
 	struct bdev b;
 	int fd; /* the connection; -1 while b.down */
 	u32 tag;
+	u32 owed; /* writes sent, not yet answered: bit tag % 32 */
+	int err;  /* the first error among their answers */
 	const char *path;
 	bool opening;	/* an open of path is in flight (blkdev_reopen) */
 	unsigned fails; /* reopens in a row that failed: the back-off */

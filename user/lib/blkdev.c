@@ -1,8 +1,14 @@
 /*
  * blkdev.c - a struct bdev (disk.h) over blkd's block protocol (blk.h):
  * how fsd reaches the disk in duet. open("/dev/disk") (root only) gives
- * a connection to the driver; each call here sends one request at a
- * time and waits for its reply, at most CHUNK blocks a request.
+ * a connection to the driver; each call here sends one request and
+ * waits for its reply, at most CHUNK blocks a request - but a write
+ * does not wait: up to POSTED of them go before their replies are
+ * taken, all at once, by the next call that is not a write (the flush
+ * that follows them, in the log). So a transaction's writes reach blkd
+ * together: it gives them to the disk together, and one interrupt
+ * completes several (docs/disk.md, "What a block costs"). The disk
+ * may do them in any order, as it may without a flush between them.
  *
  * The driver is another program, so its replies are checked like any
  * input: a reply with the wrong tag, a status that is not an error
@@ -27,17 +33,49 @@
 #define POLL_NS	    10000000ull		/* an open in flight: look again in 10 ms */
 #define BACKOFF_NS  100000000ull	/* after a failed open: 100 ms, doubled up to 1.6 s */
 #define BACKOFF_MAX 4
+#define POSTED	    BLK_INFLIGHT /* writes in flight at most: blkd serves that many at once */
 
 /* The connection broke: nothing more goes to it. */
 static void down(struct blkdev *d)
 {
 	close(d->fd);
 	d->fd = -1;
+	d->owed = 0;
+	d->err = 0;
 	d->b.down = true;
 	d->fails = 0;
 	d->next = 0; /* try at once: init restarts blkd at once */
 }
 
+/* A reply's status as a result: 0, -errno, or 1: not one (the connection is out of step). */
+static int status(s32 st)
+{
+	return st == 0 ? 0 : st < 0 && st >= -4095 ? st : st < 0 ? -EIO : 1;
+}
+
+/* Take the replies to the writes sent without waiting, in whatever order
+   the disk completed them: the first error among them, or 0. */
+static int settle(struct blkdev *d)
+{
+	while (d->owed) {
+		struct blk_reply a;
+		u32 bit = 0;
+		if (pipe_read_all(d->fd, &a, sizeof(a)) == sizeof(a) && d->tag - a.tag < 32)
+			bit = d->owed & 1u << a.tag % 32; /* one of ours, not answered yet */
+		if (!bit || status(a.status) > 0) {
+			down(d); /* dead, or out of step */
+			return -EIO;
+		}
+		d->owed &= ~bit;
+		if (!d->err)
+			d->err = status(a.status);
+	}
+	int r = d->err;
+	d->err = 0;
+	return r;
+}
+
+/* Send a request (and a write's data); wait for its reply unless it is a write. */
 static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void *in, u64 *value)
 {
 	struct blk_req q = {.op = op, .tag = ++d->tag, .block = blk, .count = n};
@@ -45,16 +83,27 @@ static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void 
 	long bytes = (long)n * BLK_SIZE;
 	if (d->fd < 0)
 		return -EIO;
+	int owed = 0;
+	for (u32 m = d->owed; m; m &= m - 1)
+		owed++;
+	int r = op == BLK_WRITE && owed < POSTED ? 0 : settle(d);
+	if (r < 0)
+		return r;
 	/* no deadline: a request abandoned while blkd still holds it could
 	   reach the disk after fsd has moved on, which the log cannot order
 	   (docs/disk.md); a blkd that hangs is killed, and that ends this */
 	if (pipe_write_all(d->fd, &q, sizeof(q)) != sizeof(q) ||
-	    (out && pipe_write_all(d->fd, out, bytes) != bytes) ||
-	    pipe_read_all(d->fd, &a, sizeof(a)) != sizeof(a) || a.tag != q.tag)
+	    (out && pipe_write_all(d->fd, out, bytes) != bytes))
 		goto broke;
-	if (a.status < 0)
-		return a.status >= -4095 ? a.status : -EIO;
-	if (a.status > 0 || (in && pipe_read_all(d->fd, in, bytes) != bytes))
+	if (op == BLK_WRITE) {
+		d->owed |= 1u << q.tag % 32; /* its reply: settle() */
+		return 0;
+	}
+	if (pipe_read_all(d->fd, &a, sizeof(a)) != sizeof(a) || a.tag != q.tag)
+		goto broke;
+	if ((r = status(a.status)) < 0)
+		return r;
+	if (r > 0 || (in && pipe_read_all(d->fd, in, bytes) != bytes))
 		goto broke;
 	if (value)
 		*value = a.value;
@@ -102,6 +151,8 @@ static int attach(struct blkdev *d, int fd)
 	u64 n;
 	d->fd = fd;
 	d->tag = 0;
+	d->owed = 0;
+	d->err = 0;
 	int r = call(d, BLK_INFO, 0, 0, NULL, NULL, &n);
 	if (r < 0) {
 		if (d->fd >= 0)
@@ -124,8 +175,9 @@ int blkdev_open(struct blkdev *d, const char *path)
 bool blkdev_gone(struct blkdev *d)
 {
 	/* between requests nothing may come: bytes, or the end closed (blkd
-	   died), both mean the connection is no good */
-	if (d->fd >= 0 && pipe_ready(d->fd))
+	   died), both mean the connection is no good (fsd is idle only after
+	   a flush or a read: no write's reply is owed) */
+	if (d->fd >= 0 && !d->owed && pipe_ready(d->fd))
 		down(d);
 	return d->b.down;
 }
