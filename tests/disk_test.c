@@ -35,7 +35,7 @@
 #define WRITE_SYS 6.5
 #define WRITE_EXC 13.0
 #define READ_SYS  4.5
-#define READ_EXC  8.0
+#define READ_EXC  7.5
 
 /* A file the guest wrote with gen: its name, size and checksum. */
 struct file {
