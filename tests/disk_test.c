@@ -34,8 +34,8 @@
 /* blkd's kernel entries per block at most (disk/entries: the method there) */
 #define WRITE_SYS 6.5
 #define WRITE_EXC 13.0
-#define READ_SYS  4.5
-#define READ_EXC  7.5
+#define READ_SYS  0.75
+#define READ_EXC  1.5
 
 /* A file the guest wrote with gen: its name, size and checksum. */
 struct file {

@@ -51,5 +51,6 @@ static int filedev_open(struct filedev *f, const char *path, int rw)
 	f->b.flush = filedev_flush;
 	f->b.nblocks = bytes / BSIZE;
 	f->b.down = false; /* a file on the host does not go away */
+	f->b.readv = NULL; /* no read-ahead: nothing to gain on the host */
 	return 0;
 }

@@ -60,6 +60,15 @@ static int mem_read(struct bdev *d, u64 blk, u32 n, void *buf)
 	return 0;
 }
 
+/* A read-ahead (bcache.c): each block as mem_read reads it. */
+static int mem_readv(struct bdev *d, u64 blk, u32 n, void *const *to)
+{
+	for (u32 i = 0; i < n; i++)
+		if (mem_read(d, blk + i, 1, to[i]) < 0)
+			return -EIO;
+	return 0;
+}
+
 /* The power goes: some of the cached writes reach the disk. */
 static void power_cut(struct memdev *m)
 {
@@ -128,7 +137,7 @@ static void mem_init(u32 nblocks)
 	dev.npend = 0;
 	dev.cache = false;
 	dev.img = calloc(nblocks, BSIZE);
-	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks, false};
+	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks, false, mem_readv};
 	dev.crash_at = -1;
 	dev.dies = false;
 	dev.writes = 0;

@@ -119,6 +119,9 @@ struct bdev {
 	int (*flush)(struct bdev *d);
 	u64 nblocks;
 	bool down;
+	/* n blocks from blk, block i into to[i], in one request (at most
+	   BC_AHEAD): a read-ahead's (bcache.c). NULL: no read-ahead. */
+	int (*readv)(struct bdev *d, u64 blk, u32 n, void *const *to);
 };
 
 /* blkdev.c (in duet): the disk blkd serves at path ("/dev/disk"): 0 or -E* */
@@ -157,6 +160,12 @@ struct buf {
 int bc_init(struct bdev *d, unsigned nbuf);
 void bc_fini(void);
 struct buf *bc_read(u32 blk); /* NULL: I/O error, or no free buffer */
+#define BC_AHEAD 16	      /* blocks a read-ahead brings at most */
+bool bc_cached(u32 blk);
+/* Blocks blk.. (n at most, up to the first cached one) into the cache
+   in one request, if the device can (bdev.readv); errors are the next
+   bc_read's to find. */
+void bc_readahead(u32 blk, u32 n);
 struct buf *bc_zero(u32 blk); /* the block, zeroed, without reading it */
 void bc_put(struct buf *b);
 void bc_forget(void); /* drop every unlogged buffer (tests: a fresh cache) */

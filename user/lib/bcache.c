@@ -88,6 +88,31 @@ struct buf *bc_read(u32 blk)
 	return b;
 }
 
+bool bc_cached(u32 blk)
+{
+	for (unsigned i = 0; i < nbufs; i++)
+		if (bufs[i].valid && bufs[i].blk == blk)
+			return true;
+	return false;
+}
+
+void bc_readahead(u32 blk, u32 n)
+{
+	struct buf *b[BC_AHEAD];
+	void *to[BC_AHEAD];
+	u32 k = 0;
+	for (; dev && dev->readv && k < MIN(n, BC_AHEAD) && !bc_cached(blk + k); k++) {
+		if (!(b[k] = get(blk + k)))
+			break; /* no free buffer: read what we have */
+		to[k] = b[k]->data;
+	}
+	bool ok = k > 1 && dev->readv(dev, blk, k, to) == 0;
+	for (u32 i = 0; i < k; i++) {
+		b[i]->valid = ok;
+		b[i]->refs--;
+	}
+}
+
 struct buf *bc_zero(u32 blk)
 {
 	struct buf *b = get(blk);

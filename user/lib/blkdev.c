@@ -76,7 +76,8 @@ static int settle(struct blkdev *d)
 }
 
 /* Send a request (and a write's data); wait for its reply unless it is a write. */
-static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void *in, u64 *value)
+static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void *const *in,
+		u64 *value)
 {
 	struct blk_req q = {.op = op, .tag = ++d->tag, .block = blk, .count = n};
 	struct blk_reply a;
@@ -103,8 +104,11 @@ static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void 
 		goto broke;
 	if ((r = status(a.status)) < 0)
 		return r;
-	if (r > 0 || (in && pipe_read_all(d->fd, in, bytes) != bytes))
+	if (r > 0)
 		goto broke;
+	for (u32 i = 0; in && i < n; i++) /* a read's blocks: each where it goes */
+		if (pipe_read_all(d->fd, in[i], BLK_SIZE) != BLK_SIZE)
+			goto broke;
 	if (value)
 		*value = a.value;
 	return 0;
@@ -121,8 +125,11 @@ static int rw(struct bdev *b, u64 blk, u32 n, const void *out, void *in)
 	for (u32 i = 0; i < n; i += CHUNK) {
 		u32 k = MIN(CHUNK, n - i);
 		size_t at = (size_t)i * BLK_SIZE;
+		void *to[CHUNK];
+		for (u32 j = 0; in && j < k; j++)
+			to[j] = (u8 *)in + at + (size_t)j * BLK_SIZE;
 		int r = call(d, out ? BLK_WRITE : BLK_READ, blk + i, k,
-			     out ? (const u8 *)out + at : NULL, in ? (u8 *)in + at : NULL, NULL);
+			     out ? (const u8 *)out + at : NULL, in ? to : NULL, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -137,6 +144,14 @@ static int bd_read(struct bdev *b, u64 blk, u32 n, void *buf)
 static int bd_write(struct bdev *b, u64 blk, u32 n, const void *buf)
 {
 	return rw(b, blk, n, buf, NULL);
+}
+
+static int bd_readv(struct bdev *b, u64 blk, u32 n, void *const *to)
+{
+	_Static_assert(BC_AHEAD <= CHUNK, "a read-ahead is one request");
+	if (blk > b->nblocks || n > b->nblocks - blk || n > CHUNK)
+		return -EIO;
+	return call((struct blkdev *)b, BLK_READ, blk, n, NULL, to, NULL);
 }
 
 static int bd_flush(struct bdev *b)
@@ -160,7 +175,7 @@ static int attach(struct blkdev *d, int fd)
 		d->fd = -1;
 		return r;
 	}
-	d->b = (struct bdev){bd_read, bd_write, bd_flush, n, false};
+	d->b = (struct bdev){bd_read, bd_write, bd_flush, n, false, bd_readv};
 	return 0;
 }
 

@@ -37,6 +37,7 @@ struct dnode {
 	u32 inum;
 	bool valid;
 	u64 stamp; /* the operation that last fetched it */
+	u64 ahead; /* the block after the last one read: a read from there is sequential */
 };
 
 static struct superblock sb;
@@ -862,6 +863,19 @@ static u64 dreadptr(struct inode *ip, u64 off, u64 len, const u8 **p)
 	if (off >= dn->d.size || bmap(dn, off / BSIZE, false, &a) < 0)
 		return 0;
 	u64 n = MIN(MIN(len, dn->d.size - off), BSIZE - off % BSIZE);
+	u64 bn = off / BSIZE;
+	if (a && !bc_cached(a)) {
+		/* A miss: read the blocks after it that lie after it on the
+		   disk too, in the same request - as many as the client asked
+		   for, or BC_AHEAD when it reads the file in order. */
+		u64 last = (MIN(dn->d.size, bn == dn->ahead ? ~0ull : off + len) - 1) / BSIZE;
+		u32 k = 1, next;
+		while (k < BC_AHEAD && bn + k <= last && bmap(dn, bn + k, false, &next) == 0 &&
+		       next == a + k)
+			k++;
+		bc_readahead(a, k);
+	}
+	dn->ahead = bn + 1;
 	if (a) {
 		struct buf *b = bc_read(a);
 		if (!b)
