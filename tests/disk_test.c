@@ -32,10 +32,10 @@
 #define NOPS	 16	/* operations of the crash writer */
 #define FULL_MB	 6	/* disk/full's disk: the boot archive and about 4 MiB free */
 /* blkd's kernel entries per block at most (disk/entries: the method there) */
-#define WRITE_SYS 6.5
-#define WRITE_EXC 13.0
-#define READ_SYS  0.75
-#define READ_EXC  1.5
+#define WRITE_SYS 7.0
+#define WRITE_EXC 14.0
+#define READ_SYS  1.0
+#define READ_EXC  1.75
 
 /* A file the guest wrote with gen: its name, size and checksum. */
 struct file {
