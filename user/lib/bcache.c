@@ -101,7 +101,7 @@ void bc_readahead(u32 blk, u32 n)
 	struct buf *b[BC_AHEAD];
 	void *to[BC_AHEAD];
 	u32 k = 0;
-	for (; dev && dev->readv && k < MIN(n, BC_AHEAD) && !bc_cached(blk + k); k++) {
+	for (; n > 1 && dev && dev->readv && k < MIN(n, BC_AHEAD) && !bc_cached(blk + k); k++) {
 		if (!(b[k] = get(blk + k)))
 			break; /* no free buffer: read what we have */
 		to[k] = b[k]->data;

@@ -873,7 +873,8 @@ static u64 dreadptr(struct inode *ip, u64 off, u64 len, const u8 **p)
 		while (k < BC_AHEAD && bn + k <= last && bmap(dn, bn + k, false, &next) == 0 &&
 		       next == a + k)
 			k++;
-		bc_readahead(a, k);
+		if (k > 1) /* else bc_read's own read is the request */
+			bc_readahead(a, k);
 	}
 	dn->ahead = bn + 1;
 	if (a) {
