@@ -446,7 +446,7 @@ static int setup(void)
  * says too whether the control descriptor woke it, so that it need not
  * be looked at before every sleep. Returns true if it did.
  */
-static bool sleep_(void)
+static bool idle(void)
 {
 	enum { PIPE_WOKE, IRQ_WOKE, CTL_WOKE };
 	struct wait_item it[3] = {
@@ -539,6 +539,6 @@ int main(void)
 				ready = irq || virtio_pending(&v, 0) ||
 					(conns[i].fd >= 0 && conn_ready(&conns[i]));
 		if (!busy && !ready)
-			woke_ctl = sleep_();
+			woke_ctl = idle();
 	}
 }
