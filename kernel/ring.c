@@ -518,21 +518,6 @@ static __attribute__((noinline)) long consume_one(struct ring *r)
 static long consume_batch(struct ring *r, u32 n);
 
 /*
- * Is e (the kernel's copy) a plain NOP - opcode OP_NOP, no flags, no
- * pad, no op_flags - which op_run() would accept and complete with 0?
- * Then consume_batch() gathers its completion without the call: op_run
- * validates every entry through the opcode table (about 20
- * instructions and a call for a NOP on x86_64). Safe: the same test
- * op_run() makes, on the same copy; anything else still goes there.
- */
-static inline bool nop(const struct sqe *e)
-{
-	u32 head; /* opcode, flags and pad: the entry's first word (as op_run reads it) */
-	__builtin_memcpy(&head, __builtin_assume_aligned(e, 8), sizeof(head));
-	return head == OP_NOP && !e->op_flags;
-}
-
-/*
  * consume()'s decision: how many published entries to take (at most
  * max and ENTER_MAX), and who takes them: consume_one() for one (a
  * blocking call), consume_batch() for more, both tail calls. With the
@@ -633,14 +618,10 @@ static long consume_batch(struct ring *r, u32 n)
 		/* Fast path: an entry alone (no LINK) that finishes at once
 		   needs no chain: its completion joins the batch. Not
 		   OP_EXIT/OP_THREAD_EXIT: they may not return, and what the
-		   batch holds must be posted first. A plain NOP (nop(): no
-		   LINK, not an exit) is tested first and completes with 0
-		   without op_run(): batches of 8, 32 and 128 NOPs 30
-		   instructions an op fewer on x86_64, 27 on riscv64. */
-		bool plain = nop(&first.sqe);
-		if (plain || (!(first.sqe.flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
-			      first.sqe.opcode != OP_THREAD_EXIT)) {
-			int res = plain ? 0 : op_run(&first);
+		   batch holds must be posted first. */
+		if (!(first.sqe.flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
+		    first.sqe.opcode != OP_THREAD_EXIT) {
+			int res = op_run(&first);
 			if (res != OP_PENDING) {
 				b[nb].user_data = first.sqe.user_data;
 				b[nb].res = res;

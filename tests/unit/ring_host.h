@@ -167,9 +167,6 @@ void uintr_put(struct urecv *u)
  */
 #define FAIL  0x1000000ull
 #define LATER 0x2000000ull
-/* The opcode of a scripted entry: any but OP_NOP, whose plain entries
-   consume_batch() completes without calling op_run() */
-#define OP_SCRIPT OP_GETPID
 static int nparked, nrun;
 static void (*host_on_run)(void); /* what the program does while an entry runs */
 
@@ -228,7 +225,7 @@ static inline void submit(const u64 *ud, int n, u8 flags)
 	for (int i = 0; i < n; i++) {
 		struct sqe *e = &r->sq[h->sq_tail++ & h->sq_mask];
 		memset(e, 0, sizeof(*e));
-		e->opcode = OP_SCRIPT;
+		e->opcode = OP_NOP;
 		e->flags = (i < n - 1) ? flags : 0; /* LINK ties each to the next */
 		e->user_data = ud[i];
 	}
