@@ -99,7 +99,7 @@ int op_run(struct op *op)
 		if ((c->who & ROOT) && op->ring->uid != 0)
 			return -EPERM;
 	}
-	/* what parking may set: op->file is NULL already (take(), in ring.c) */
+	/* what parking may set: op->file is NULL already (take_entry(), in ring.c) */
 	op->wait = 0;
 	return c->run(op);
 }

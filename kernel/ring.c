@@ -463,24 +463,41 @@ bool ring_ready(struct ring *r)
 }
 
 /* Copy the next submission entry into op: once, and only into kernel
- * memory. Inline: called once an entry, and the call cost 5 more. */
-static inline __attribute__((always_inline)) void take(struct ring *r, struct op *op)
+ * memory, and reset what a handler may set in op. Inline: called once
+ * an entry, and the call cost 5 more. */
+static inline __attribute__((always_inline)) void take_entry(struct ring *r, struct op *op)
 {
 	/* LAB ring 1: BEGIN copy the next entry into op, once, and advance the head */
-	/* STUB: (void)r, (void)op; panic("lab ring task 1: take is not written yet"); */
+	/* STUB: (void)r, (void)op; panic("lab ring task 1: take_entry is not written yet"); */
 	/* a struct copy: inline word moves, where a memcpy call cost 28 more;
 	   the kernel's own mask, not sq_entries - 1 each time */
 	op->sqe = r->sq[r->sq_head & r->sq_mask];
 	r->sq_head++;
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
-	op->ring = r;
-	op->proc = r->proc;
-	op->chain = NULL;
-	op->next = NULL;
 	op->file = NULL;
 	op->deadline = 0;
 	op->cflags = 0;
 	/* LAB ring END */
+}
+
+/* What stays the same from entry to entry of one call: the ring and
+ * process an op runs for, no chain, no next. A handler only ever clears
+ * chain, and parking links a heap copy, not op: an op that ran an entry
+ * alone can take the next one with take_entry() alone (a batch of NOPs:
+ * 5 instructions an entry fewer on x86_64). */
+static inline __attribute__((always_inline)) void op_start(struct ring *r, struct op *op)
+{
+	op->ring = r;
+	op->proc = r->proc;
+	op->chain = NULL;
+	op->next = NULL;
+}
+
+/* The next entry into a fresh op (not zeroed: on a stack, or kmalloc'd). */
+static inline __attribute__((always_inline)) void take(struct ring *r, struct op *op)
+{
+	op_start(r, op);
+	take_entry(r, op);
 }
 
 /*
@@ -572,7 +589,7 @@ static long consume(struct ring *r, u32 max)
 {
 	/* Every way out republishes the indexes the kernel owns: a program
 	   that scribbled over them gets the truth back instead of a ring
-	   stuck forever. sq_head: take() publishes it for each entry, and
+	   stuck forever. sq_head: take_entry() publishes it for each entry, and
 	   post_batch() (or drain()'s -EBUSY) once more for a call that took
 	   none; here too it cost a blocking call 4 instructions on x86_64
 	   (the store, and r's fields loaded again after it). cq_tail and
@@ -605,6 +622,8 @@ static long consume_batch(struct ring *r, u32 n)
 	u32 nb = 0, room = r->cq_entries - cq_used(r);
 	u32 limit = MIN(BATCH, room + 1);
 	u32 done = 0;
+	struct op first; /* each entry alone runs in it (take_entry) */
+	op_start(r, &first);
 	/* Killed, or completions in the backlog: stop. Looked at when no
 	   completion is gathered (nb 0: at the start, after each post and
 	   each chain), not before every entry (3 instructions an entry):
@@ -612,8 +631,7 @@ static long consume_batch(struct ring *r, u32 n)
 	   and post_batch() keeps the backlog's order. */
 	while (done < n &&
 	       (nb || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
-		struct op first;
-		take(r, &first);
+		take_entry(r, &first);
 		done++;
 		/* Fast path: an entry alone (no LINK) that finishes at once
 		   needs no chain: its completion joins the batch. Not
@@ -651,6 +669,7 @@ static long consume_batch(struct ring *r, u32 n)
 			prev = o;
 		}
 		op_chain(&first, false, false);
+		op_start(r, &first); /* it headed a chain */
 	}
 	post_batch(r, b, nb); /* even empty: it republishes cq_tail and the flags */
 	return done;

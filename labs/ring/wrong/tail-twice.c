@@ -22,6 +22,8 @@
 	u32 nb = 0, room = r->cq_entries - cq_used(r);
 	u32 limit = MIN(BATCH, room + 1);
 	u32 done = 0;
+	struct op first; /* each entry alone runs in it (take_entry) */
+	op_start(r, &first);
 	/* Killed, or completions in the backlog: stop. Looked at when no
 	   completion is gathered (nb 0: at the start, after each post and
 	   each chain), not before every entry (3 instructions an entry):
@@ -29,8 +31,7 @@
 	   and post_batch() keeps the backlog's order. */
 	while (done < n && r->sq_head != __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE) &&
 	       (nb || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
-		struct op first;
-		take(r, &first);
+		take_entry(r, &first);
 		done++;
 		/* Fast path: an entry alone (no LINK) that finishes at once
 		   needs no chain: its completion joins the batch. Not
@@ -68,6 +69,7 @@
 			prev = o;
 		}
 		op_chain(&first, false, false);
+		op_start(r, &first); /* it headed a chain */
 	}
 	post_batch(r, b, nb); /* even empty: it republishes cq_tail and the flags */
 	return done;
