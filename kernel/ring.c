@@ -519,7 +519,7 @@ static __attribute__((noinline)) long consume_one(struct ring *r)
 	take(r, &one);
 	/* alone, so a LINK links nothing; OP_EXIT may not return:
 	   nothing waits to be posted before it */
-	one.res = op_run(&one);
+	one.res = op_run(&one, false);
 	/* A ring without a poller is consumed by its owner (ring_enter
 	   on the thread's own ring): no wake-up to look for (a
 	   blocking call 1 instruction fewer on x86_64; 5 on riscv64
@@ -639,11 +639,11 @@ static long consume_batch(struct ring *r, u32 n)
 		/* Fast path: an entry alone (no LINK) that finishes at once
 		   needs no chain: its completion joins the batch. Not
 		   OP_EXIT/OP_THREAD_EXIT: they may not return, and what the
-		   batch holds must be posted first. */
-		if (!(first.sqe.flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
-		    first.sqe.opcode != OP_THREAD_EXIT) {
-			int res = op_run(&first);
-			if (res != OP_PENDING) {
+		   batch holds must be posted first; op_run() hands them back
+		   unrun (OP_ALONE), for the chain's way. */
+		if (!(first.sqe.flags & SQE_LINK)) {
+			int res = op_run(&first, true);
+			if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
 				c->user_data = first.sqe.user_data;
 				c->res = res;
 				c->flags = first.cflags;
@@ -652,8 +652,10 @@ static long consume_batch(struct ring *r, u32 n)
 					c = b;
 					end = b + MIN(BATCH, room + 1);
 				}
+				continue;
 			}
-			continue;
+			if (res == OP_PENDING)
+				continue;
 		}
 		if (c != b) /* what ran before a chain completes before it */
 			post_batch(r, b, (u32)(c - b));

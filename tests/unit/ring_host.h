@@ -170,8 +170,9 @@ void uintr_put(struct urecv *u)
 static int nparked, nrun;
 static void (*host_on_run)(void); /* what the program does while an entry runs */
 
-int op_run(struct op *op)
+int op_run(struct op *op, bool batch)
 {
+	(void)batch;
 	nrun++;
 	if (host_on_run)
 		host_on_run();

@@ -27,11 +27,11 @@
 		/* Fast path: an entry alone (no LINK) that finishes at once
 		   needs no chain: its completion joins the batch. Not
 		   OP_EXIT/OP_THREAD_EXIT: they may not return, and what the
-		   batch holds must be posted first. */
-		if (!(r->sq[(r->sq_head - 1) & (r->sq_entries - 1)].flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
-		    first.sqe.opcode != OP_THREAD_EXIT) {
-			int res = op_run(&first);
-			if (res != OP_PENDING) {
+		   batch holds must be posted first; op_run() hands them back
+		   unrun (OP_ALONE), for the chain's way. */
+		if (!(r->sq[(r->sq_head - 1) & (r->sq_entries - 1)].flags & SQE_LINK)) {
+			int res = op_run(&first, true);
+			if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
 				c->user_data = first.sqe.user_data;
 				c->res = res;
 				c->flags = first.cflags;
@@ -40,8 +40,10 @@
 					c = b;
 					end = b + MIN(BATCH, room + 1);
 				}
+				continue;
 			}
-			continue;
+			if (res == OP_PENDING)
+				continue;
 		}
 		if (c != b) /* what ran before a chain completes before it */
 			post_batch(r, b, (u32)(c - b));
