@@ -166,6 +166,9 @@ struct spawn_how {
 };
 
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
+/* op_run(op, true): its opcode may not return (OP_EXIT, OP_THREAD_EXIT),
+ * so it did not run: what a batch gathered must be posted first */
+#define OP_ALONE 0x7ffffffe
 
 extern struct spinlock sched_lock;
 

@@ -163,16 +163,22 @@ void uintr_put(struct urecv *u)
  * ...and operations. user_data encodes the script:
  *   FAIL | x   completes with -EINVAL
  *   LATER | x  goes pending (parked[] keeps it for the test)
+ *   ALONE | x  in a batch, handed back unrun (OP_ALONE); alone, res = x
  *   x          completes with res = x
  */
 #define FAIL  0x1000000ull
 #define LATER 0x2000000ull
-static int nparked, nrun;
+#define ALONE 0x4000000ull /* from the batch: handed back (OP_ALONE), as OP_EXIT is */
+static int nparked, nrun, nalone;
 static void (*host_on_run)(void); /* what the program does while an entry runs */
 
-int op_run(struct op *op)
+int op_run(struct op *op, bool batch)
 {
 	nrun++;
+	if ((op->sqe.user_data & ALONE) && batch) {
+		nalone++;
+		return OP_ALONE;
+	}
 	if (host_on_run)
 		host_on_run();
 	if (op->sqe.user_data & FAIL)
@@ -213,7 +219,7 @@ static int setup_ring(u32 sq, u32 cq, u32 flags)
 	memset(&thread, 0, sizeof(thread));
 	thread.proc = &proc;
 	cpus[0].thread = &thread; /* current() */
-	nparked = nrun = host_blocks = 0;
+	nparked = nrun = nalone = host_blocks = 0;
 	host_woken = NULL;
 	host_on_block = host_on_yield = host_on_run = NULL;
 	return ring_setup(&thread, sq, cq, flags, 0, -1, &r);

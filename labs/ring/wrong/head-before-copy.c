@@ -7,10 +7,6 @@
 	r->sq_head++;
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
 	op->sqe = r->sq[(r->sq_head - 1) & (r->sq_entries - 1)];
-	op->ring = r;
-	op->proc = r->proc;
-	op->chain = NULL;
-	op->next = NULL;
 	op->file = NULL;
 	op->deadline = 0;
 	op->cflags = 0;

@@ -8,10 +8,6 @@
 	op->sqe = r->sq[r->sq_head & r->hdr->sq_mask];
 	r->sq_head++;
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
-	op->ring = r;
-	op->proc = r->proc;
-	op->chain = NULL;
-	op->next = NULL;
 	op->file = NULL;
 	op->deadline = 0;
 	op->cflags = 0;

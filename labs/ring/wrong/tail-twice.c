@@ -19,42 +19,48 @@
 /* REGION kernel/ring.c ring 1 3 */
 	struct proc *p = r->proc;
 	struct cqe b[BATCH];
-	u32 nb = 0, room = r->cq_entries - cq_used(r);
-	u32 limit = MIN(BATCH, room + 1);
+	u32 room = r->cq_entries - cq_used(r);
+	/* b[0..c - b) gathered; posted when c reaches end: a pointer, not
+	   an index (a batch of 128: 2 instructions an entry fewer on x86_64,
+	   4 on riscv64) */
+	struct cqe *c = b, *end = b + MIN(BATCH, room + 1);
 	u32 done = 0;
+	struct op first; /* each entry alone runs in it (take_entry) */
+	op_start(r, &first);
 	/* Killed, or completions in the backlog: stop. Looked at when no
-	   completion is gathered (nb 0: at the start, after each post and
+	   completion is gathered (none: at the start, after each post and
 	   each chain), not before every entry (3 instructions an entry):
 	   what a batch gathers is at most BATCH entries more, each bounded,
 	   and post_batch() keeps the backlog's order. */
 	while (done < n && r->sq_head != __atomic_load_n(&r->hdr->sq_tail, __ATOMIC_ACQUIRE) &&
-	       (nb || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
-		struct op first;
-		take(r, &first);
+	       (c != b || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
+		take_entry(r, &first);
 		done++;
 		/* Fast path: an entry alone (no LINK) that finishes at once
 		   needs no chain: its completion joins the batch. Not
 		   OP_EXIT/OP_THREAD_EXIT: they may not return, and what the
-		   batch holds must be posted first. */
-		if (!(first.sqe.flags & SQE_LINK) && first.sqe.opcode != OP_EXIT &&
-		    first.sqe.opcode != OP_THREAD_EXIT) {
-			int res = op_run(&first);
-			if (res != OP_PENDING) {
-				b[nb].user_data = first.sqe.user_data;
-				b[nb].res = res;
-				b[nb].flags = first.cflags;
-				if (++nb == limit) {
-					room = post_batch(r, b, nb);
-					nb = 0;
-					limit = MIN(BATCH, room + 1);
+		   batch holds must be posted first; op_run() hands them back
+		   unrun (OP_ALONE), for the chain's way. */
+		if (!(first.sqe.flags & SQE_LINK)) {
+			int res = op_run(&first, true);
+			if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
+				c->user_data = first.sqe.user_data;
+				c->res = res;
+				c->flags = first.cflags;
+				if (++c == end) {
+					room = post_batch(r, b, (u32)(c - b));
+					c = b;
+					end = b + MIN(BATCH, room + 1);
 				}
+				continue;
 			}
-			continue;
+			if (res == OP_PENDING)
+				continue;
 		}
-		if (nb) /* what ran before a chain completes before it */
-			post_batch(r, b, nb);
-		nb = 0;
-		limit = 1; /* the chain's completions take room: look again next time */
+		if (c != b) /* what ran before a chain completes before it */
+			post_batch(r, b, (u32)(c - b));
+		c = b;
+		end = b + 1; /* the chain's completions take room: look again next time */
 		/* gather the entries linked after it */
 		struct op *prev = &first;
 		for (int len = 1; (prev->sqe.flags & SQE_LINK) && done < n && len < LINK_MAX;
@@ -68,6 +74,7 @@
 			prev = o;
 		}
 		op_chain(&first, false, false);
+		op_start(r, &first); /* it headed a chain */
 	}
-	post_batch(r, b, nb); /* even empty: it republishes cq_tail and the flags */
+	post_batch(r, b, (u32)(c - b)); /* even empty: it republishes cq_tail and the flags */
 	return done;
