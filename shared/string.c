@@ -16,9 +16,20 @@
 
 /* LAB perf 1: BEGIN memset and memcpy that move whole words where they can (both arches) */
 /* STUB: // byte loops: right, and about four instructions a byte
-   void *memset(void *dst, int c, size_t n) { u8 *d = dst; while (n--) *d++ = (u8)c; return dst; }
-   void *memcpy(void *dst, const void *src, size_t n) { u8 *d = dst; const u8 *s = src; while (n--)
-   *d++ = *s++; return dst; } */
+   void *memset(void *dst, int c, size_t n)
+   {
+	u8 *d = dst;
+	while (n--) { *d++ = (u8)c; }
+	return dst;
+   }
+
+   void *memcpy(void *dst, const void *src, size_t n)
+   {
+	u8 *d = dst;
+	const u8 *s = src;
+	while (n--) { *d++ = *s++; }
+	return dst;
+   } */
 /*
  * So they move 8-byte words. x86_64 uses the string instructions (`rep
  * movsq`, `rep stosq`): one instruction whose iterations QEMU's icount
