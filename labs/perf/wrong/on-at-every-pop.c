@@ -1,9 +1,10 @@
 /*
- * Wrong: irq_pop() turns interrupts back on at every level, not only
- * when the outermost push is popped: releasing an inner lock lets an
- * interrupt in while the outer one is still held (its handler may take
- * the same lock: a deadlock on one CPU). The next pop finds interrupts
- * on and panics.
+ * Wrong: irq_pop() turns interrupts on when the outermost push is
+ * popped, whether or not they were on at that push (irq_was_on is
+ * kept but never read). Kernel code runs with interrupts off: after its
+ * first spin_unlock() a timer or a device interrupt can come in in the
+ * middle of a system call, on the kernel's stack, with the ring half
+ * updated - the restore is the other half of the flag's rule.
  * caught by grader: user/ringtest
  */
 /* REGION kernel/kernel.h perf 2 1 */
@@ -29,8 +30,7 @@ static inline void irq_pop_cpu(struct cpu *c)
 		panic("irq_pop: interrupts are on");
 	if (c->irq_depth < 1)
 		panic("irq_pop: not pushed");
-	--c->irq_depth;
-	if (c->irq_was_on)
+	if (--c->irq_depth == 0)
 		arch_irq_enable();
 }
 
