@@ -24,8 +24,8 @@
 #define BENCH_MS 600000 /* a case under -icount, under TCG, on a busy host */
 
 /*
- * Instructions per operation, at most. Measured (tests/perf_test.c's
- * own notes) when the lab was written:
+ * Instructions per operation, at most. Measured by these tests (each
+ * notes its count, pass or fail) when the lab was written:
  *
  *	                  reference   handout   budget
  *	x86_64  null-call     331.7     373.7      352
