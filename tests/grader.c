@@ -18,10 +18,11 @@ extern const struct test shell_tests[];
 extern const struct test dev_tests[];
 extern const struct test net_tests[];
 extern const struct test disk_tests[];
+extern const struct test perf_tests[];
 
 static const struct test *const suites[] = {
-    boot_tests,	 user_tests,   thread_tests, uintr_tests, pipe_tests, fs_tests,
-    shell_tests, robust_tests, dev_tests,    net_tests,	  disk_tests, NULL,
+    boot_tests,	  user_tests, thread_tests, uintr_tests, pipe_tests, fs_tests, shell_tests,
+    robust_tests, dev_tests,  net_tests,    disk_tests,	 perf_tests, NULL,
 };
 
 int main(int argc, char **argv)

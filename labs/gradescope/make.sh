@@ -24,7 +24,7 @@ mkdir -p "$dir"
 sh labs/handout.sh "$lab" "$dir/handout" >/dev/null
 echo "$lab" >"$dir/lab"
 {
-	(cd "$dir/handout" && grep -rl "Lab $lab, task" kernel user arch | sort)
+	(cd "$dir/handout" && grep -rl "Lab $lab, task" kernel user arch shared | sort)
 	echo "labs/$lab/answers.md"
 } >"$dir/files"
 cat >"$dir/setup.sh" <<SETUP

@@ -30,6 +30,8 @@
 #       tests/bench/budgets.txt, and each one's guest instructions per
 #       operation must stay at or under its committed budget
 #       (tests/bench/budget.sh). A count, never a time.
+#   make profile ARCH=<arch> CASE=<case> [N=<ops>]
+#       one case's instructions per operation by function (below).
 #
 # Everything a run printed stays in build/bench/raw/ (the BENCH lines,
 # and each console's transcript in *.console). The method is in
@@ -54,7 +56,7 @@ BENCH_REPORT := sh tests/bench/report.sh
 BENCH_DEPS := gnuplot:gnuplot-nox cpio:cpio apt-get:apt dpkg-deb:dpkg \
 	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 
-.PHONY: bench bench-quick bench-linux bench-udp bench-deps test-budget
+.PHONY: bench bench-quick bench-linux bench-udp bench-deps test-budget profile
 
 # The same check and install as `make deps`, with our packages added.
 bench-deps:
@@ -175,6 +177,21 @@ test-budget: deps $(BENCH_RUN)
 	if [ $$fail = 0 ]; then echo "test-budget: passed: every row within its budget on $(ARCHES)"; \
 	else echo "test-budget: FAILED (budgets: $(BENCH_BUDGETS))"; fi; \
 	exit $$fail
+
+# make profile ARCH=<arch> CASE=<bench case> [N=<ops>]: where the case's
+# guest instructions go, by function, per operation (lab perf): two runs
+# under -icount with a QEMU plugin counting every instruction by address
+# (tools/profile/). Writes build/profile/<arch>-<case>/profile.txt.
+INSNCOUNT := $(H)/insncount.so
+
+$(INSNCOUNT): tools/profile/insncount.c
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
+profile: deps $(BENCH_RUN) $(INSNCOUNT)
+	@[ -n "$(CASE)" ] || { echo "CASE=<bench case> is missing (bench -l lists them)"; exit 1; }
+	@$(MAKE) --no-print-directory ARCH=$(ARCH) kernel
+	@sh tools/profile/profile.sh $(ARCH) $(CASE) $(N)
 
 # ---- Linux -------------------------------------------------------------
 #
