@@ -74,7 +74,7 @@ test-unit: $(UNIT)
 	@fail=0; at=; later=; \
 	for l in $$(grep -v '^#' labs/labs.txt); do \
 		if [ -n "$$at" ]; then later="$$later $$l"; \
-		elif grep -rqs "Lab $$l, task" kernel user arch; then at=$$l; fi; \
+		elif grep -rqs "Lab $$l, task" kernel user arch shared; then at=$$l; fi; \
 	done; \
 	for t in $(UNIT); do \
 		lab=$$(for l in $$later; do grep -qs "^unit:$${t##*/}\b" labs/$$l/tests && echo $$l; done); \
