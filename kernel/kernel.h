@@ -19,6 +19,12 @@
 #define PAGE_SIZE  4096ul
 #define PAGE_SHIFT 12
 
+/* How long the boot CPU waits for another to start and check in. Long:
+   on a busy host a vCPU is a host thread that may wait seconds for a
+   core (3 s was once too short for a fourth riscv64 hart), so only a CPU
+   that never comes up reaches it. */
+#define CPU_WAIT_NS 60000000000ull
+
 /*
  * Physical <-> kernel virtual (see arch.h). P2V goes through the direct
  * map. V2P also accepts addresses inside the kernel image, which x86-64

@@ -8,8 +8,6 @@
  */
 #include "proc.h"
 
-#define CPU_WAIT_NS 3000000000ull /* how long stragglers get to check in */
-
 /* Does the space-separated list s contain word? */
 static bool has_word(const char *s, const char *word)
 {

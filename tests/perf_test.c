@@ -25,13 +25,14 @@
 
 /*
  * Instructions per operation, at most. Measured by these tests (each
- * notes its count, pass or fail) when the lab was written:
+ * notes its count, pass or fail) on the reference and the handout of
+ * the same tree:
  *
  *	                  reference   handout   budget
- *	x86_64  null-call     331.7     373.7      352
- *	x86_64  null-batch32  134.2     292.9      180
- *	riscv64 null-call     393.2     431.2      412
- *	riscv64 null-batch32  143.4     295.8      190
+ *	x86_64  null-call     330.7     372.7      352
+ *	x86_64  null-batch32  114.6     273.3      180
+ *	riscv64 null-call     392.2     430.2      412
+ *	riscv64 null-batch32  125.0     277.4      190
  *
  * The lock round (task 2) is nearly all of null-call's difference,
  * the byte copies (task 1) nearly all of null-batch32's: each task

@@ -57,11 +57,14 @@ void arch_start_cpus(void)
 			lapic_ipi(apic_id, ICR_STARTUP | ICR_ASSERT | TRAMPOLINE_PA >> 12);
 			delay_us(200);
 		}
-		/* Wait until it has taken its stack and index; kmain() waits for the rest. */
-		for (int ms = 0; ms < 1000 && !ap_started; ms++)
-			delay_us(1000);
+		/* Wait until it has taken its stack and index (kmain() waits
+		   for the rest): the next CPU's start reuses both, so moving
+		   on without it would hand a late one another's stack. */
+		u64 deadline = arch_time_ns() + CPU_WAIT_NS;
+		while (!ap_started && arch_time_ns() < deadline)
+			arch_relax();
 		if (!ap_started)
-			printf("smp: cpu%d (APIC id %u) did not start\n", i, apic_id);
+			panic("smp: cpu%d (APIC id %u) did not start", i, apic_id);
 	}
 }
 
