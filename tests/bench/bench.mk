@@ -20,7 +20,8 @@
 #       -icount with one CPU (instructions), then under plain TCG with
 #       two vCPUs (time: the 2-CPU pipe ping-pongs), then under plain TCG
 #       with one vCPU and the disk (time: the disk-* cases). Writes
-#       docs/bench/linux.md and linux.tsv, the ratios.
+#       docs/bench/linux.md and linux.tsv, the ratios. Then the UDP
+#       comparison with Linux: `make bench-udp`, below.
 #   make bench-udp
 #       UDP from the host to an echo in the guest, duet and Linux
 #       (below, "UDP between the host and the guest"): docs/bench/udp.md.
@@ -278,6 +279,7 @@ bench-linux: bench-deps $(BENCH_RUN) $(LINUX_KERNEL) $(LINUX_INITRD) $(LINUX_INI
 		$(BENCH_RAW)/linux-icount.txt $(BENCH_RAW)/linux-duet-icount.txt \
 		$(BENCH_RAW)/linux-tcg.txt $(BENCH_RAW)/linux-duet-tcg.txt \
 		$(BENCH_RAW)/linux-disk.txt $(BENCH_RAW)/linux-duet-disk.txt
+	@$(MAKE) --no-print-directory bench-udp
 
 # ---- UDP between the host and the guest ------------------------------------
 #
