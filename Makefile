@@ -137,10 +137,18 @@ disk_opts = -drive file=$(1),format=raw,if=none,id=hd0$(2) $(QEMU_DISK)
 # TCP port 7 (`tcpecho 7`); TCP needs no unrestricted network. GUESTFWD=p
 # (print-qemu) sends the guest's TCP connection to 10.0.2.100:7 to the
 # host's loopback port p, where something must listen before QEMU starts.
+# FRAMEPORT=p FRAMEPEER=q (print-qemu) put the card on a hub with the
+# user network and a socket: every Ethernet frame the host sends as a
+# UDP datagram to its loopback port p reaches the card as it is, and
+# every frame on the hub goes to the host's loopback port q (the
+# grader's raw frames: tests/net_test.c, net/host-frames).
 NETPORT_USER := $(shell expr `id -u` % 5000 + 30000)
-net_opts = -netdev user,id=n0,$(if $(1),restrict=off$(comma)hostfwd=udp:127.0.0.1:$(1)-:7,restrict=on)$(if \
+net_opts = -netdev user,id=$(if $(4),u0,n0),$(if $(1),restrict=off$(comma)hostfwd=udp:127.0.0.1:$(1)-:7,restrict=on)$(if \
 	$(2),$(comma)hostfwd=tcp:127.0.0.1:$(2)-:7)$(if \
-	$(3),$(comma)guestfwd=tcp:10.0.2.100:7-tcp:127.0.0.1:$(3)) $(QEMU_NET)
+	$(3),$(comma)guestfwd=tcp:10.0.2.100:7-tcp:127.0.0.1:$(3))$(if \
+	$(4), -netdev hubport$(comma)id=n0$(comma)hubid=0 -netdev hubport$(comma)id=h1$(comma)hubid=0$(comma)netdev=u0 \
+	-netdev socket$(comma)id=r0$(comma)udp=127.0.0.1:$(5)$(comma)localaddr=127.0.0.1:$(4) \
+	-netdev hubport$(comma)id=h2$(comma)hubid=0$(comma)netdev=r0) $(QEMU_NET)
 
 disk-reset:
 	rm -f $(DISK)
@@ -170,7 +178,7 @@ qemu-gdb: deps kernel gdb-target $(DISK)
 # DISKIMG=path boots that image instead, and keeps its writes (the disk
 # tests: tests/disk_test.c).
 print-qemu: $(DISK0)
-	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(if $(DISKIMG),$(call disk_opts,$(DISKIMG)),$(call disk_opts,$(DISK0),$(comma)snapshot=on))) $(call net_opts,$(NETPORT),$(TCPPORT),$(GUESTFWD))'
+	@echo '$(QEMU) $(QEMU_OPTS) $(if $(NODISK),,$(if $(DISKIMG),$(call disk_opts,$(DISKIMG)),$(call disk_opts,$(DISK0),$(comma)snapshot=on))) $(call net_opts,$(NETPORT),$(TCPPORT),$(GUESTFWD),$(FRAMEPORT),$(FRAMEPEER))'
 print-qemu-uboot:
 	@echo '$(QEMU) $(QEMU_UBOOT_OPTS)'
 

@@ -11,7 +11,8 @@
  *     uid the kernel wrote into the request. Here is the one check: a
  *     port below 1024 is root's, a bound port nobody else's.
  *
- *   connections (hardware pipes, one per socket). UDP and ping: struct
+ *   connections (hardware pipes, one per socket, and one per open of
+ *     /net/stats, a read-only file of counters). UDP and ping: struct
  *     net_msg and its bytes, both ways. A datagram out goes to the
  *     stack; one in for a bound port goes to its connection, if there
  *     is room in the program's inbox (else it is dropped, as a busy
@@ -73,10 +74,11 @@
 #define VIRTIO_NET_F_MAC (1ull << 5) /* the card's MAC is in its configuration, at 0 */
 #define REPORT		 256	     /* say what the card cost every this many frames in */
 
-#define WINDOW_MS 5 /* a TCP window short of the program's room: look again this often */
+#define WINDOW_MS 5    /* a TCP window short of the program's room: look again this often */
+#define STATS_MAX 2048 /* /net/stats's text: 35 lines of at most 36 bytes */
 
 /* what a name is: ino = kind << 16 | port; TCPC: TCPC << 48 | address << 16 | port */
-enum { DIR = 1, UDP, PING, TCP, TCPC };
+enum { DIR = 1, UDP, PING, STATS, TCP, TCPC };
 
 struct conn {
 	int fd; /* -1: free */
@@ -90,6 +92,7 @@ struct conn {
 	u64 since;
 	struct pipe_hdr *h;
 	int end;
+	u32 off; /* STATS: the next byte of its text a read gets */
 };
 
 static struct conn conns[NCONN];
@@ -104,6 +107,8 @@ static struct {
 } loop[NLOOP];
 static unsigned loop_head, loop_tail;
 static u64 link_dropped, rx_dropped;
+static u64 udp_in, udp_out;	     /* datagrams given to a UDP socket, and taken from one */
+static char stats[NCONN][STATS_MAX]; /* each /net/stats connection's text, made at open */
 
 /* the card */
 static struct virtio v;
@@ -269,6 +274,7 @@ static void deliver(struct conn *c, u32 src, u16 port, const u8 *data, size_t n)
 	memcpy(buf, &m, sizeof(m));
 	memcpy(buf + sizeof(m), data, n);
 	pipe_give(c->fd, buf, sizeof(m) + n);
+	udp_in += c->kind == UDP;
 }
 
 static bool on_udp(void *arg, u32 src, u16 sport, u16 dport, const u8 *data, size_t n)
@@ -382,6 +388,92 @@ static bool serve_tcp(struct conn *c, bool *full, bool *short_window)
 	return k > 0;
 }
 
+/*
+ * /net/stats: every counter, one "name value" line each, as the open
+ * found them - netd's own (the card, the loopback, the sockets) and the
+ * stack's (struct net_stats: why each dropped frame was dropped). A
+ * test adds up what the guest dropped, so that a datagram lost on the
+ * way is known to be QEMU's if the guest dropped none (net/host-echo).
+ */
+static void stats_text(char *t)
+{
+	const struct net_stats *s = &net.stats;
+	const struct {
+		const char *name;
+		u64 v;
+	} c[] = {
+	    {"card_in", card_in},
+	    {"card_out", card_out},
+	    {"card_bad", card_bad},
+	    {"interrupts", irqs},
+	    {"link_dropped", link_dropped},
+	    {"inbox_dropped", rx_dropped},
+	    {"udp_in", udp_in},
+	    {"udp_out", udp_out},
+	    {"rx", s->rx},
+	    {"tx", s->tx},
+	    {"eth_bad", s->eth_bad},
+	    {"eth_type", s->eth_type},
+	    {"eth_other", s->eth_other},
+	    {"arp_bad", s->arp_bad},
+	    {"arp_requests", s->arp_requests},
+	    {"arp_replies", s->arp_replies},
+	    {"ip_bad", s->ip_bad},
+	    {"ip_opts", s->ip_opts},
+	    {"ip_csum", s->ip_csum},
+	    {"ip_frag", s->ip_frag},
+	    {"ip_other", s->ip_other},
+	    {"ip_proto", s->ip_proto},
+	    {"icmp_bad", s->icmp_bad},
+	    {"icmp_echo", s->icmp_echo},
+	    {"icmp_other", s->icmp_other},
+	    {"udp_bad", s->udp_bad},
+	    {"udp_noport", s->udp_noport},
+	    {"tcp_bad", s->tcp_bad},
+	    {"tcp_csum", s->tcp_csum},
+	    {"tcp_noport", s->tcp_noport},
+	    {"tcp_ooo", s->tcp_ooo},
+	    {"tcp_full", s->tcp_full},
+	    {"tcp_rexmit", s->tcp_rexmit},
+	    {"tcp_reset", s->tcp_reset},
+	    {"no_route", s->no_route},
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]) && n < STATS_MAX; i++)
+		n += snprintf(t + n, STATS_MAX - n, "%s %llu\n", c[i].name,
+			      (unsigned long long)c[i].v);
+}
+
+/* A /net/stats connection is a read-only file: FS_READ's answers come
+   from its text; any other request is refused. */
+static bool serve_stats(struct conn *c)
+{
+	static struct fs_req q;
+	long n = pipe_avail(c->fd);
+	if (n < 0 || (n < (long)sizeof(q) && client_gone(c))) {
+		drop(c);
+		return true;
+	}
+	if (n < (long)sizeof(q)) /* (a request stopped half-way waits; it holds nothing) */
+		return false;
+	if (pipe_take(c->fd, &q, sizeof(q)) != sizeof(q)) {
+		drop(c);
+		return true;
+	}
+	const char *t = stats[c - conns];
+	struct fs_reply a = {.id = q.id, .res = -EINVAL};
+	u32 size = strlen(t), off = q.flags & FS_AT ? MIN(q.off, size) : c->off;
+	if (q.op == FS_READ) {
+		a.res = MIN(q.len, size - off);
+		c->off = q.flags & FS_AT ? c->off : off + a.res;
+	}
+	/* both fit an empty inbox; one that does not have room is not read */
+	if (pipe_room(c->fd) < (long)sizeof(a) + a.res || pipe_give(c->fd, &a, sizeof(a)) < 0 ||
+	    (a.res > 0 && pipe_give(c->fd, t + off, a.res) < 0))
+		drop(c);
+	return true;
+}
+
 /* Serve one message of c if it is all there; *more: part of one is. */
 static bool serve(struct conn *c, bool *more)
 {
@@ -422,9 +514,10 @@ static bool serve(struct conn *c, bool *more)
 	}
 	/* what the network does with it is the network's business: a send
 	   that fails (no route) is a datagram lost, counted in the stack */
-	if (c->kind == UDP)
+	if (c->kind == UDP) {
+		udp_out++;
 		net_udp_send(&net, c->msg.addr, c->port, c->msg.port, data, c->msg.len);
-	else
+	} else
 		net_ping(&net, c->msg.addr, c->port, c->msg.port, data, c->msg.len);
 	return true;
 }
@@ -468,6 +561,8 @@ static long name(const char *p)
 		return DIR << 16 | 2;
 	if (!strcmp(p, "/ping"))
 		return PING << 16;
+	if (!strcmp(p, "/stats"))
+		return STATS << 16;
 	int kind = !strncmp(p, "/udp/", 5) ? UDP : !strncmp(p, "/tcp/", 5) ? TCP : 0;
 	if (kind == TCP && strchr(p, ':'))
 		return peer_name(p + 5);
@@ -505,7 +600,9 @@ static int lookup(const struct fs_req *q, struct fs_stat *st)
 	if (r < 0)
 		return r;
 	st->ino = ino;
-	st->mode = kind_of(ino) == DIR ? S_IFDIR | 0555 : S_IFREG | 0666;
+	st->mode = kind_of(ino) == DIR	   ? S_IFDIR | 0555
+		   : kind_of(ino) == STATS ? S_IFREG | 0444
+					   : S_IFREG | 0666;
 	st->nlink = 1;
 	return 0;
 }
@@ -526,9 +623,9 @@ static int connect(const struct fs_req *q)
 	int kind = kind_of(ino);
 	u16 port = ino & 0xffff;
 	/* checked again: another open may have bound the port since the lookup */
-	int r = kind == DIR			   ? -EISDIR
-		: kind < UDP || kind > TCPC	   ? -ENOENT
-		: (q->flags & O_ACCMODE) != O_RDWR ? -EINVAL
+	int r = kind == DIR							? -EISDIR
+		: kind < UDP || kind > TCPC					? -ENOENT
+		: (q->flags & O_ACCMODE) != (kind == STATS ? O_RDONLY : O_RDWR) ? -EINVAL
 		: !c || (q->uid != 0 && (mine >= USER_CONNS || users >= USERS_CONNS))
 		    ? -ENFILE
 		    : may(ino, q->uid);
@@ -564,6 +661,8 @@ static int connect(const struct fs_req *q)
 	}
 	c->h = (struct pipe_hdr *)(uptr)a.hdr;
 	c->end = a.end;
+	if (kind == STATS)
+		stats_text(stats[c - conns]);
 	return 0;
 }
 
@@ -694,6 +793,8 @@ int main(void)
 			full[i] = false;
 			if (conns[i].fd >= 0 && conns[i].kind >= TCP)
 				busy |= serve_tcp(&conns[i], &full[i], &short_window);
+			else if (conns[i].fd >= 0 && conns[i].kind == STATS)
+				busy |= serve_stats(&conns[i]);
 			else if (conns[i].fd >= 0)
 				busy |= serve(&conns[i], &more);
 		}

@@ -18,6 +18,8 @@
  *                   A port may have several listeners, all one user's
  *                   (another's: -EADDRINUSE); a server that wants one
  *                   connection after another opens the name again.
+ *   /net/stats      read-only (O_RDONLY): netd's counters, a "name value"
+ *                   line each, as the open found them (cat /net/stats)
  *
  * Open with O_RDWR. Each datagram is a message both ways: a struct
  * net_msg, then exactly `len` bytes. Out, addr and port say where it
