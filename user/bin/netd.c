@@ -782,6 +782,10 @@ int main(void)
 	int spin = kstats(&ks) == 0 && ks.ncpu == 1 ? 0 : SPIN;
 	int fds[NCONN];
 	bool full[NCONN];
+	/* ctl_ready: the last wait saw the control descriptor readable;
+	   look: see for ourselves (a system call, fd_readable), at the
+	   start and after a sleep that did not wait on it */
+	bool ctl_ready = false, look = true;
 	for (unsigned round = 0;; round++) {
 		net.ms = now_ns() / 1000000;
 		u64 timer = net_tcp_tick(&net);
@@ -798,9 +802,18 @@ int main(void)
 			else if (conns[i].fd >= 0)
 				busy |= serve(&conns[i], &more);
 		}
-		if (!busy || round % 16 == 0)
-			for (int k = 0; k < NCTL && fd_readable(ctl); k++, busy = true)
+		/* The kernel's requests: when the wait said so, and every 16th
+		   busy round (a busy netd does not sleep). Not before every
+		   sleep: the sleep waits on ctl too, and a request wakes it -
+		   a look there cost each sleep a system call (2 of netd's 5
+		   a round trip on one CPU). */
+		if (ctl_ready || look || (busy && round % 16 == 0))
+			for (int k = 0; k < NCTL && (ctl_ready || fd_readable(ctl));
+			     k++, busy = true) {
+				ctl_ready = look = false;
 				control();
+			}
+		ctl_ready = look = false;
 		if (busy || loop_head != loop_tail || irq)
 			continue;
 		/* a socket whose bytes the stack cannot take yet is not waited
@@ -834,13 +847,16 @@ int main(void)
 			/* came while we looked */
 		} else if (more) {
 			msleep(1); /* a client half-way through a message will not wake us */
+			look = true;
 		} else if (n == 0) {
 			struct wait_item it[2] = {{.type = WAIT_READ, .id = ctl},
 						  {.type = WAIT_UINTR}};
 			struct wait_event ev[2];
-			wait(it, irq_bound ? 2 : 1, ev, 2, wait_ns);
+			long r = wait(it, irq_bound ? 2 : 1, ev, 2, wait_ns);
+			for (long i = 0; i < r; i++)
+				ctl_ready |= ev[i].type == WAIT_READ;
 		} else {
-			pipe_wait_for(fds, n, ctl, wait_ns);
+			ctl_ready = pipe_wait_for(fds, n, ctl, wait_ns) == 1;
 		}
 		if (irq_bound)
 			uintr_enable();

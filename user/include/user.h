@@ -54,7 +54,8 @@ long pipe_avail(int fd);
 long pipe_room(int fd);
 /* Sleep until one of fds has something (or ctl, a kernel descriptor, is readable). */
 long pipe_wait_any(const int *fds, int n, int ctl);
-long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns); /* -1: for ever */
+/* ... giving up after timeout_ns (-1: never); 1 if it saw ctl readable, else 0 */
+long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns);
 /* fds: the child's descriptor i is our fds[i] (-1: none); NULL: 0, 1, 2 as ours.
    uid, gid: -1 keeps ours. Returns the child's pid. */
 int spawn(const char *path, char *const argv[], const int *fds, int nfds, int uid, int gid);

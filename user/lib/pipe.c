@@ -472,7 +472,9 @@ bool pipe_ready(int fd)
  * kernel object: a server's control channel). The protocol of
  * sleep_until, over many ends at once. pipe_wait_for gives up after
  * timeout_ns (-1: never): a socket's wait for a datagram the network
- * may have lost (user/lib/net.c).
+ * may have lost (user/lib/net.c). Returns 1 if the wait saw ctl
+ * readable (a server then reads it without a look of its own: netd),
+ * else 0, or -errno.
  */
 long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns)
 {
@@ -492,6 +494,7 @@ long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns)
 	for (int i = 0; i < n && !ready; i++)
 		ready = pipe_ready(fds[i]);
 	long r = 0;
+	bool ctl_ready = false;
 	if (!ready) {
 		/* the user-interrupt items only if a pipe can send one; the
 		   control descriptor only if there is one. Besides the pipes'
@@ -510,6 +513,8 @@ long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns)
 		struct wait_event ev[3];
 		__atomic_add_fetch(&nsleeps, 1, __ATOMIC_RELAXED);
 		r = k ? wait(it, k, ev, 3, timeout_ns) : -EINVAL;
+		for (long i = 0; i < r; i++)
+			ctl_ready |= ev[i].type == WAIT_READ; /* the only such item */
 		if (r == -EINTR)
 			r = 0;
 	}
@@ -520,7 +525,7 @@ long pipe_wait_for(const int *fds, int n, int ctl, long long timeout_ns)
 	}
 	if (pipes)
 		uintr_enable();
-	return r < 0 ? r : 0;
+	return r < 0 ? r : ctl_ready;
 }
 
 long pipe_wait_any(const int *fds, int n, int ctl)
