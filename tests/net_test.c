@@ -1149,6 +1149,7 @@ const struct test net_tests[] = {
     {"net/tcp-out", 2, ALL, tcp_out, 2},
     {"net/tcp-out-1cpu", 1, ALL, tcp_out, 1},
     {"net/ports", 2, ALL, ports, 0},
+    {"net/ports-1cpu", 1, ALL, ports, 1},
     {"net/killed", 2, ALL, killed, 2},
     {"net/killed-1cpu", 1, ALL, killed, 1},
     {"net/nettest", 3, ALL, nettest, 2},
