@@ -445,7 +445,8 @@ static void stats_text(char *t)
 }
 
 /* A /net/stats connection is a read-only file: FS_READ's answers come
-   from its text; any other request is refused. */
+   from its text; any other request is refused (-EINVAL), a write with
+   -EBADF, and its bytes, which follow it unread, end the connection. */
 static bool serve_stats(struct conn *c)
 {
 	static struct fs_req q;
@@ -466,10 +467,12 @@ static bool serve_stats(struct conn *c)
 	if (q.op == FS_READ) {
 		a.res = MIN(q.len, size - off);
 		c->off = q.flags & FS_AT ? c->off : off + a.res;
+	} else if (q.op == FS_WRITE) {
+		a.res = -EBADF;
 	}
 	/* both fit an empty inbox; one that does not have room is not read */
 	if (pipe_room(c->fd) < (long)sizeof(a) + a.res || pipe_give(c->fd, &a, sizeof(a)) < 0 ||
-	    (a.res > 0 && pipe_give(c->fd, t + off, a.res) < 0))
+	    (a.res > 0 && pipe_give(c->fd, t + off, a.res) < 0) || q.op == FS_WRITE)
 		drop(c);
 	return true;
 }

@@ -14,6 +14,8 @@
  *   full      a socket that never reads: datagrams for it are dropped
  *             when its inbox is full, never waited for; those it got
  *             are whole and in order
+ *   stats     /net/stats: read-only, its counters' text to the end
+ *             of file, the datagrams just sent among them
  *   user      uid 1000: a port below 1024 refused, others fine
  *
  * Each check prints "ok <name>" or "FAIL <name>: <why>"; the last line
@@ -174,6 +176,35 @@ static void full(void)
 	close(to);
 }
 
+/* Where w starts in s, or NULL. */
+static const char *find(const char *s, const char *w)
+{
+	for (size_t n = strlen(w); *s; s++)
+		if (!strncmp(s, w, n))
+			return s;
+	return NULL;
+}
+
+static void stats(void)
+{
+	static char text[4096];
+	expect("stats O_RDWR", open("/net/stats", O_RDWR, 0) < 0, 1);
+	int fd = open("/net/stats", O_RDONLY, 0);
+	expect("stats open", fd >= 0, 1);
+	long n = 0, r;
+	while (n < (long)sizeof(text) - 1 && (r = read(fd, text + n, 7)) > 0)
+		n += r; /* 7 bytes a read: many requests, each from where the last ended */
+	text[n] = '\0';
+	expect("stats read to the end", r, 0);
+	const char *u = find(text, "\nudp_in ");
+	if (!strncmp(text, "card_in ", 8) && u && atoi(u + 8) > 0 && find(text, "\nno_route "))
+		ok("stats text");
+	else
+		fail("stats text", "%ld bytes: %s", n, (text[40] = '\0', text));
+	expect("stats write", write(fd, "x", 1), -EBADF);
+	close(fd);
+}
+
 static int user(void)
 {
 	expect("user below 1024", udp(80), -EACCES);
@@ -197,6 +228,7 @@ int main(int argc, char **argv)
 	liar();
 	stall();
 	full();
+	stats();
 	char *args[] = {"nettest", "user", NULL};
 	int pid = spawn("/bin/nettest", args, NULL, 0, 1000, 1000), status = -1;
 	if (pid > 0)
