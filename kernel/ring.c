@@ -409,11 +409,12 @@ static __attribute__((noinline)) bool backlog_batch(struct ring *r, const struct
  * CQ's layout, so what fits goes in as at most two copies (the CQ
  * wraps): with memcpy's word moves a batch of 32 NOPs cost 19
  * instructions an entry here on x86_64 (cq_put() each, its tail
- * published each time) and now about 2.
+ * published each time) and now about 2. post_locked() is its work once
+ * r->lock is held (it lets go of it): post_fast() goes on there when
+ * its own case does not hold.
  */
-static u32 post_batch(struct ring *r, const struct cqe *b, u32 n)
+static __attribute__((noinline)) u32 post_locked(struct ring *r, const struct cqe *b, u32 n)
 {
-	spin_lock_irqoff(&r->lock);
 	if (r->backlog)
 		backlog_flush(r);
 	u32 room = r->backlog ? 0 : r->cq_entries - cq_used(r);
@@ -452,6 +453,44 @@ static u32 post_batch(struct ring *r, const struct cqe *b, u32 n)
 			wake_owner(r);
 	}
 	return room;
+}
+
+static u32 post_batch(struct ring *r, const struct cqe *b, u32 n)
+{
+	spin_lock_irqoff(&r->lock);
+	return post_locked(r, b, n);
+}
+
+/*
+ * post_batch() of n > 0 completions after the entries they are for
+ * were taken (each one published sq_head), in the common case: the
+ * backlog empty and the batch fitting in the CQ without wrapping. Then
+ * it is one copy, one cq_tail publish and the flags; anything else goes
+ * the general way (post_locked). Inline in consume_batch's loop, where
+ * every batch is posted: with no call, no saved registers, no sq_head
+ * republished and no wrapping or backlog to handle, a batch of 8 costs
+ * x86_64 5.7 instructions an entry less (148.5 -> 142.8). Safe: the same lock, the
+ * same tests (a lying cq_head still reads as a full CQ), and the same
+ * stores in the same order as post_locked() makes in this case.
+ */
+static inline __attribute__((always_inline)) u32 post_fast(struct ring *r, const struct cqe *b,
+							   u32 n)
+{
+	spin_lock_irqoff(&r->lock);
+	u32 at = r->cq_tail & (r->cq_entries - 1);
+	u32 room = r->cq_entries - cq_used(r);
+	if (r->backlog || n > room || at + n > r->cq_entries)
+		return post_locked(r, b, n);
+	memcpy(&r->cq[at], b, n * sizeof(*b));
+	r->cq_tail += n;
+	/* release: the entries are written before the tail that covers them */
+	__atomic_store_n(&r->hdr->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
+	publish_flags(r);
+	spin_unlock_irqoff(&r->lock);
+	cq_notify(r);
+	if (r->poller) /* as in post_locked */
+		wake_owner(r);
+	return room - n;
 }
 
 bool ring_ready(struct ring *r)
@@ -603,14 +642,17 @@ static long consume(struct ring *r, u32 max)
 }
 
 /*
- * consume()'s work: take up to n entries, published and checked, and
- * run them. Returns how many were taken. The completions of entries
- * alone that finish at once are gathered (b up to c) and posted
- * together when c reaches end: BATCH of them, or fewer if the CQ
- * may fill up first - one more than its room, so that a full CQ puts
- * one in the backlog and the loop stops, as with post(). A completion
- * posted meanwhile on another CPU only makes us post a batch sooner or
- * later.
+ * consume()'s work: take n entries, published and checked, and run
+ * them. Returns how many were taken. The completions of entries alone
+ * that finish at once are gathered (b up to c) and posted together when
+ * c reaches end: BATCH of them, or fewer if the CQ may fill up first -
+ * one more than its room, so that a full CQ puts one in the backlog and
+ * the loop stops, as with post() - and never more than the entries left
+ * to take. So reaching end is the one test an entry of the fast path
+ * pays: the batch is full, or there is nothing more to take (with a
+ * count of entries taken and a test of it as well, a batch cost 5
+ * instructions an entry more on x86_64). A completion posted meanwhile
+ * on another CPU only makes us post a batch sooner or later.
  */
 static long consume_batch(struct ring *r, u32 n)
 {
@@ -619,65 +661,90 @@ static long consume_batch(struct ring *r, u32 n)
 	   panic("lab ring task 1: consume_batch is not written yet"); */
 	struct proc *p = r->proc;
 	struct cqe b[BATCH];
+	u32 last = r->sq_head + n; /* sq_head once all n are taken */
 	u32 room = r->cq_entries - cq_used(r);
 	/* b[0..c - b) gathered; posted when c reaches end: a pointer, not
 	   an index (a batch of 128: 2 instructions an entry fewer on x86_64,
 	   4 on riscv64) */
-	struct cqe *c = b, *end = b + MIN(BATCH, room + 1);
-	u32 done = 0;
-	struct op first; /* each entry alone runs in it (take_entry) */
+	struct cqe *c = b, *end = b + MIN(MIN(BATCH, room + 1), n);
+	bool posted = false; /* a post_batch() republished cq_tail and the flags */
+	struct op first;     /* each entry alone runs in it (take_entry) */
 	op_start(r, &first);
 	/* Killed, or completions in the backlog: stop. Looked at when no
-	   completion is gathered (none: at the start, after each post and
-	   each chain), not before every entry (3 instructions an entry):
-	   what a batch gathers is at most BATCH entries more, each bounded,
-	   and post_batch() keeps the backlog's order. */
-	while (done < n &&
-	       (c != b || (!p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)))) {
-		take_entry(r, &first);
-		done++;
-		/* Fast path: an entry alone (no LINK) that finishes at once
-		   needs no chain: its completion joins the batch. Not
-		   OP_EXIT/OP_THREAD_EXIT: they may not return, and what the
-		   batch holds must be posted first; op_run() hands them back
-		   unrun (OP_ALONE), for the chain's way. */
-		if (!(first.sqe.flags & SQE_LINK)) {
-			int res = op_run(&first, true);
-			if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
-				c->user_data = first.sqe.user_data;
-				c->res = res;
-				c->flags = first.cflags;
-				if (++c == end) {
-					room = post_batch(r, b, (u32)(c - b));
+	   completion is gathered (at the start, after each post, each
+	   chain and each entry that went pending with none gathered), not
+	   before every entry (3 instructions an entry): what a batch
+	   gathers is at most BATCH entries more, each bounded, and
+	   post_batch() keeps the backlog's order. c == end there: nothing
+	   left to take. */
+	while (c != end && !p->killed && !__atomic_load_n(&r->nbacklog, __ATOMIC_RELAXED)) {
+		/* the loop's `continue`s come back here, past the tests above:
+		   only a post, a chain or a pending entry goes round them */
+		for (;;) {
+			take_entry(r, &first);
+			/* Fast path: an entry alone (no LINK) that finishes at
+			   once needs no chain: its completion joins the batch.
+			   Not OP_EXIT/OP_THREAD_EXIT: they may not return, and
+			   what the batch holds must be posted first; op_run()
+			   hands them back unrun (OP_ALONE), for the chain's
+			   way. */
+			if (!(first.sqe.flags & SQE_LINK)) {
+				int res = op_run(&first, true);
+				if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
+					c->user_data = first.sqe.user_data;
+					c->res = res;
+					c->flags = first.cflags;
+					if (++c != end)
+						continue;
+					room = post_fast(r, b, (u32)(c - b));
+					posted = true;
 					c = b;
-					end = b + MIN(BATCH, room + 1);
+					if (r->sq_head == last)
+						goto done; /* nothing left, all posted */
+					end = b + MIN(MIN(BATCH, room + 1), last - r->sq_head);
+					break;
 				}
-				continue;
+				if (res == OP_PENDING) {
+					/* one entry fewer left and none gathered: end
+					   may not stay beyond what is left to take */
+					if ((u32)(end - c) > last - r->sq_head)
+						end--;
+					if (c != b && c != end)
+						continue;
+					break;
+				}
 			}
-			if (res == OP_PENDING)
-				continue;
+			if (c != b) { /* what ran before a chain completes before it */
+				post_batch(r, b, (u32)(c - b));
+				posted = true;
+			}
+			c = b;
+			/* gather the entries linked after it */
+			struct op *prev = &first;
+			for (int len = 1;
+			     (prev->sqe.flags & SQE_LINK) && r->sq_head != last && len < LINK_MAX;
+			     len++) {
+				struct op *o = kmalloc(sizeof(*o));
+				if (!o)
+					break; /* the chain ends here; the rest stays queued */
+				take(r, o);
+				prev->chain = o;
+				prev = o;
+			}
+			op_chain(&first, false, false);
+			op_start(r, &first); /* it headed a chain */
+			/* the chain's completions take room: look again after one */
+			end = b + MIN(1, last - r->sq_head);
+			break;
 		}
-		if (c != b) /* what ran before a chain completes before it */
-			post_batch(r, b, (u32)(c - b));
-		c = b;
-		end = b + 1; /* the chain's completions take room: look again next time */
-		/* gather the entries linked after it */
-		struct op *prev = &first;
-		for (int len = 1; (prev->sqe.flags & SQE_LINK) && done < n && len < LINK_MAX;
-		     len++) {
-			struct op *o = kmalloc(sizeof(*o));
-			if (!o)
-				break; /* the chain ends here; the rest stays queued */
-			take(r, o);
-			done++;
-			prev->chain = o;
-			prev = o;
-		}
-		op_chain(&first, false, false);
-		op_start(r, &first); /* it headed a chain */
 	}
-	post_batch(r, b, (u32)(c - b)); /* even empty: it republishes cq_tail and the flags */
-	return done;
+	/* Even empty, if nothing was posted: it republishes cq_tail and the
+	   flags. After a post they are published already: a batch of 32 or
+	   128 paid for an empty one (x86_64: about 90 instructions). */
+	if (c != b || !posted)
+		post_batch(r, b, (u32)(c - b));
+done:
+	return n - (last - r->sq_head);
 	/* LAB ring END */
 }
 
