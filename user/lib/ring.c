@@ -397,7 +397,33 @@ static inline __attribute__((always_inline)) int reap(struct uring *u, struct cq
 	return n;
 }
 
-int cq_reap(struct cqe *c, int max)
+/*
+ * The common case of cq_reap() and cq_wait(), as a leaf: no completion
+ * handler (so no busy marks), nothing kept, no strays, and completions
+ * in the CQ that do not wrap: one copy, one publish. Returns how many
+ * it took, or -1 if the case does not hold (the general way then). In
+ * their general bodies, whose loops keep six registers saved, this cost
+ * batches of 8 NOPs 2.1 instructions an op more on x86_64 (3.5 on
+ * riscv64: a cq_wait() 17 and 28). Safe: reap()'s straight path does the same for this case.
+ */
+static inline __attribute__((always_inline)) int reap_fast(struct uring *u, struct cqe *c, int max)
+{
+	if (u->fn || u->nkept || u->strays || max <= 0)
+		return -1;
+	/* acquire: the kernel wrote the entries before it published cq_tail */
+	unsigned tail = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
+	unsigned head = u->cq_head, k = MIN(tail - head, (unsigned)max);
+	unsigned at = head & u->cqmask;
+	if (!k || at + k > u->cqmask + 1)
+		return -1;
+	memcpy(c, &u->cq[at], k * sizeof(*c));
+	u->cq_head = head + k;
+	/* release: we are done reading the slots before the kernel may reuse them */
+	__atomic_store_n(&u->hdr->cq_head, head + k, __ATOMIC_RELEASE);
+	return (int)k;
+}
+
+static __attribute__((noinline)) int reap_slow(struct cqe *c, int max)
 {
 	struct uring *u = self();
 	busy(u);
@@ -406,8 +432,14 @@ int cq_reap(struct cqe *c, int max)
 	return n;
 }
 
+int cq_reap(struct cqe *c, int max)
+{
+	int n = reap_fast(self(), c, max);
+	return n >= 0 ? n : reap_slow(c, max);
+}
+
 /* cq_reap()'s body here too, not a call to it (part of the 4.4 above) */
-int cq_wait(struct cqe *c, int max)
+static __attribute__((noinline)) int wait_slow(struct cqe *c, int max)
 {
 	struct uring *u = self();
 	long r;
@@ -422,6 +454,12 @@ int cq_wait(struct cqe *c, int max)
 		if ((r = cq_block(u)) < 0)
 			return r;
 	}
+}
+
+int cq_wait(struct cqe *c, int max)
+{
+	int n = reap_fast(self(), c, max);
+	return n >= 0 ? n : wait_slow(c, max);
 }
 
 /*
