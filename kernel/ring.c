@@ -706,8 +706,11 @@ static long consume_batch(struct ring *r, u32 n)
 				}
 				if (res == OP_PENDING) {
 					/* one entry fewer left and none gathered: end
-					   may not stay beyond what is left to take */
-					if ((u32)(end - c) > last - r->sq_head)
+					   may not stay beyond what is left to take. As
+					   pointers: as a count (end - c), riscv64 worked
+					   it out before every entry's test of res (3
+					   instructions an entry) */
+					if (c + (last - r->sq_head) < end)
 						end--;
 					if (c != b && c != end)
 						continue;
