@@ -108,7 +108,8 @@ struct ring {
 	/* The kernel's own copies of what it produces: the ones in the
 	 * shared header are only published, never read back. */
 	u32 sq_head, cq_tail, sq_flags;
-	struct spinlock lock; /* posting completions, sq_flags */
+	u32 cq_open;	      /* cq_entries, or 0 while its consumer fills a window (ring.c) */
+	struct spinlock lock; /* posting completions, sq_flags, cq_open */
 	struct op *backlog;   /* completions that did not fit in the CQ */
 	struct op **backlog_end;
 	u32 nbacklog;

@@ -153,6 +153,46 @@ static void test_batches_keep_order(void **state)
 	assert_int_equal(nparked, 1);
 }
 
+/*
+ * An op completes (an interrupt, another CPU, or an entry's own handler)
+ * while a batch fills its window of the CQ (consume_batch): its
+ * completion waits in the backlog and comes after the window's, and
+ * nothing is overwritten or lost. Were the window's slots not the
+ * batch's alone, it would land in the window's first slot, and the
+ * batch's last completion would be published unwritten.
+ */
+static int meanwhile_at;
+static void complete_meanwhile(void)
+{
+	if (++meanwhile_at == 3) /* the batch's third entry */
+		op_complete(unpark(), 77, 0);
+}
+static void test_completion_meanwhile_waits_for_window(void **state)
+{
+	(void)state;
+	u64 first = LATER | 1, ud[6] = {501, 502, 503, 504, 505, 506}, got[16];
+	int res[16];
+	ring_teardown(r);
+	assert_int_equal(setup_sizes(16, 16), 0);
+	submit(&first, 1, 0);
+	assert_res(ring_enter(r->id, 1, 0), 1);
+	assert_int_equal(nparked, 1);
+	meanwhile_at = 0;
+	host_on_run = complete_meanwhile;
+	submit(ud, 6, 0);
+	assert_res(ring_enter(r->id, 6, 0), 6);
+	host_on_run = NULL;
+	assert_int_equal(meanwhile_at, 6);
+	assert_false(r->hdr->sq_flags & RING_CQ_OVERFLOW); /* the backlog moved in */
+	assert_int_equal(reap(got, res), 7);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(got[i], ud[i]);
+		assert_res(res[i], (int)ud[i]);
+	}
+	assert_int_equal(got[6], LATER | 1);
+	assert_res(res[6], 77);
+}
+
 /* A CQ of 16 and 20 entries alone: batching stops where post() would, one in the backlog. */
 static void test_batch_stops_at_overflow(void **state)
 {
@@ -441,6 +481,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_overflow_backlog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batches_keep_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_stops_at_overflow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_completion_meanwhile_waits_for_window, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noreturn_runs_alone, setup, teardown),
