@@ -134,7 +134,7 @@ int op_run(struct op *op, bool batch)
 		if ((c->who & ROOT) && op->ring->uid != 0)
 			return -EPERM;
 	}
-	/* what parking may set: op->file is NULL already (take_entry(), in ring.c) */
-	op->wait = 0;
+	/* what parking may set, op->file and op->wait, is 0 already
+	   (take_entry(), in ring.c) */
 	return c->run(op);
 }

@@ -130,14 +130,18 @@ struct op {
 	struct sqe sqe;	   /* the kernel's copy of the submission entry */
 	struct ring *ring; /* where its completion goes */
 	struct proc *proc; /* who submitted it */
-	u64 deadline;	   /* OP_SLEEP: when it completes */
+	/* What a parked op waits for: one word for both, so that taking an
+	   entry resets one (a batch: 1 instruction an entry) */
+	union {
+		u64 deadline; /* OP_SLEEP: when it completes (timer.c) */
+		u64 wait;     /* a file-server answer (fs.c): which; 0 none */
+	};
 	int res;	   /* the result, once known */
 	u32 cflags;	   /* cqe.flags of the result */
 	struct op *chain;  /* entries linked after it (SQE_LINK), not yet run */
 	struct op *next;   /* on the pending list, a backlog or the deferred list */
 	bool cancel;	   /* deferred: its predecessor failed, cancel the chain */
 	struct file *file; /* parked on a file (a read, a write): holds a reference */
-	u64 wait;	   /* parked for a file-server answer (fs.c): which */
 };
 
 /* A descriptor's object: the console, a user-interrupt vector. */

@@ -558,7 +558,7 @@ static inline __attribute__((always_inline)) void take_entry(struct ring *r, str
 	r->sq_head++;
 	__atomic_store_n(&r->hdr->sq_head, r->sq_head, __ATOMIC_RELEASE);
 	op->file = NULL;
-	op->deadline = 0;
+	op->deadline = 0; /* and op->wait: the same word */
 	op->cflags = 0;
 	/* LAB ring END */
 }
