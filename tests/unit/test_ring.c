@@ -193,6 +193,40 @@ static void test_completion_meanwhile_waits_for_window(void **state)
 	assert_res(res[6], 77);
 }
 
+/*
+ * A batch whose completions go past the CQ's end: its window goes on at
+ * the CQ's start, and every completion comes, in order; also with an
+ * entry that goes pending among them (the window is then cut at the
+ * CQ's end, and the rest get a window of their own).
+ */
+static void test_window_wraps(void **state)
+{
+	(void)state;
+	u64 pre[5] = {1, 2, 3, 4, 5}, got[16];
+	u64 ud[2][6] = {{601, 602, 603, 604, 605, 606}, {611, LATER | 612, 613, 614, 615, 616}};
+	int res[16];
+	ring_teardown(r);
+	assert_int_equal(setup_sizes(8, 8), 0);
+	submit(pre, 5, 0);
+	assert_res(ring_enter(r->id, 5, 0), 5);
+	assert_int_equal(reap(got, res), 5); /* cq_tail at 5 of 8 */
+	for (int round = 0; round < 2; round++) {
+		submit(ud[round], 6, 0);
+		assert_res(ring_enter(r->id, 6, 0), 6);
+		int n = reap(got, res);
+		assert_int_equal(n, 6 - round);
+		for (int i = 0, k = 0; i < 6; i++) {
+			if (ud[round][i] & LATER)
+				continue;
+			assert_int_equal(got[k], ud[round][i]);
+			assert_res(res[k], (int)ud[round][i]);
+			k++;
+		}
+	}
+	assert_int_equal(r->hdr->cq_tail, 5 + 6 + 5);
+	assert_int_equal(nparked, 1);
+}
+
 /* A CQ of 16 and 20 entries alone: batching stops where post() would, one in the backlog. */
 static void test_batch_stops_at_overflow(void **state)
 {
@@ -483,6 +517,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_batch_stops_at_overflow, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_completion_meanwhile_waits_for_window, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_window_wraps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noreturn_runs_alone, setup, teardown),
