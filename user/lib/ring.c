@@ -431,19 +431,20 @@ static inline __attribute__((always_inline)) int reap(struct uring *u, struct cq
  */
 static inline __attribute__((always_inline)) int reap_fast(struct uring *u, struct cqe *c, int max)
 {
-	if (u->fn || u->nkept || u->strays || max <= 0)
+	if (u->fn || u->nkept || u->strays)
 		return -1;
 	/* acquire: the kernel wrote the entries before it published cq_tail */
 	unsigned tail = __atomic_load_n(&u->hdr->cq_tail, __ATOMIC_ACQUIRE);
-	unsigned head = u->cq_head, k = MIN(tail - head, (unsigned)max);
-	unsigned at = head & u->cqmask;
-	if (!k || at + k > u->cqmask + 1)
+	unsigned head = u->cq_head, at = head & u->cqmask;
+	/* signed: max <= 0 makes k <= 0, the one test for both */
+	int k = MIN((int)(tail - head), max);
+	if (k <= 0 || at + k > u->cqmask + 1)
 		return -1;
 	memcpy(c, &u->cq[at], k * sizeof(*c));
 	u->cq_head = head + k;
 	/* release: we are done reading the slots before the kernel may reuse them */
 	__atomic_store_n(&u->hdr->cq_head, head + k, __ATOMIC_RELEASE);
-	return (int)k;
+	return k;
 }
 
 static __attribute__((noinline)) int reap_slow(struct cqe *c, int max)
