@@ -490,7 +490,8 @@ static u32 post_batch(struct ring *r, const struct cqe *b, u32 n)
  * `left` entries still to take; *wrap of its slots are at the CQ's
  * start, after those up to its end (a window split in two instead cost
  * 4% of x86_64's batches of 8 a second lock round pair, 0.4
- * instructions an entry, where other calls left cq_tail unaligned). With no room
+ * instructions an entry, where other calls left cq_tail unaligned).
+ * With no room
  * (or completions in the backlog) it is `one`, the caller's single slot
  * on the stack, posted the general way (post_batch: into the backlog,
  * raising CQ_OVERFLOW, and the batch loop stops), as one completion
