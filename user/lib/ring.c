@@ -344,8 +344,9 @@ static inline void unbusy(struct uring *u)
 		ring_async_reap();
 }
 
-/* Inline in cq_reap() and cq_wait(): a call and its saved registers
-   cost a batch of 8 NOPs 7 instructions on x86_64. */
+/* Inline in the general ways of cq_reap() and cq_wait() (reap_slow,
+   wait_slow): a call and its saved registers cost a batch of 8 NOPs 7
+   instructions on x86_64 when this was their only way. */
 static inline __attribute__((always_inline)) int reap(struct uring *u, struct cqe *c, int max)
 {
 	if (max <= 0)
@@ -462,7 +463,8 @@ int cq_reap(struct cqe *c, int max)
 	return n >= 0 ? n : reap_slow(c, max);
 }
 
-/* cq_reap()'s body here too, not a call to it (part of the 4.4 above) */
+/* cq_wait()'s general way: reap()'s body here too, not a call to
+ * reap_slow() (part of the 4.4 in reap()) */
 static __attribute__((noinline)) int wait_slow(struct cqe *c, int max)
 {
 	struct uring *u = self();
