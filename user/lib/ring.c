@@ -230,8 +230,11 @@ static inline __attribute__((always_inline)) long submit_to(struct uring *u)
 		return flags & RING_NEED_WAKEUP ? ring_enter(u->id, 0, RING_ENTER_WAKEUP) : 0;
 	}
 	/* LAB poll END */
-	unsigned head = __atomic_load_n(&u->hdr->sq_head, __ATOMIC_ACQUIRE);
-	return enter(u->id, u->sqc.tail - head, 0);
+	/* every entry published: the kernel takes at most what the tail
+	   covers (and ENTER_MAX), and only we publish, so asking for "all"
+	   is asking for tail - sq_head without loading sq_head (a batch 3
+	   instructions a call on x86_64) */
+	return enter(u->id, ~0u, 0);
 }
 
 long sq_submit(void)
