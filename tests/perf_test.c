@@ -30,9 +30,9 @@
  *
  *	                  reference   handout   budget
  *	x86_64  null-call     322.7     367.7      345
- *	x86_64  null-batch32   99.1     179.7      140
+ *	x86_64  null-batch32   99.0     179.6      140
  *	riscv64 null-call     388.2     431.2      410
- *	riscv64 null-batch32  108.7     186.0      150
+ *	riscv64 null-batch32  108.7     185.9      150
  *
  * The lock round (task 2) is nearly all of null-call's difference,
  * the byte copies (task 1) nearly all of null-batch32's: each task
