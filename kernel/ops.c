@@ -7,7 +7,7 @@
  * kernel thread that consumes a polled ring (the opcode changes the
  * calling thread itself: ends it, gives it rings or user interrupts);
  * ROOT: only with the credentials of root; NORETURN: it may not return
- * (op_run() in a batch hands it back unrun). The handlers live with their
+ * (op_run() hands it back unrun while a batch's window is open). The handlers live with their
  * subsystems (defs.h lists them by file) and check the rest: an entry
  * is the program's, and a program may be hostile.
  *
@@ -100,13 +100,17 @@ static const struct opcode opcodes[256] = {
 #pragma GCC diagnostic pop
 
 /* Validate the fields every entry shares and what its row asks, then run
- * it. `batch`: the caller holds completions not yet posted (the batch
- * loop of ring.c's consume_batch), so an opcode that may not return is
- * handed back unrun (OP_ALONE). Tested here, behind the test of `who`
- * that every entry pays already, rather than by comparing each entry's
- * opcode with OP_EXIT and OP_THREAD_EXIT in the loop (a batch: 4
- * instructions an entry on x86_64). */
-int op_run(struct op *op, bool batch)
+ * it. While the ring's consumer has a window of its CQ open (ring.c's
+ * consume_batch: cq_open is 0), completions are held in it, not yet
+ * published, so an opcode that may not return is handed back unrun
+ * (OP_ALONE), to run once they are. Tested here, behind the test of
+ * `who` that every entry pays already, rather than by comparing each
+ * entry's opcode with OP_EXIT and OP_THREAD_EXIT in the loop (a batch:
+ * 4 instructions an entry on x86_64); and the window says so itself,
+ * where an argument saying "batch" cost every entry and every blocking
+ * call an instruction. Only the ring's consumer runs its entries, and
+ * it opens and closes the window: it reads its own store. */
+int op_run(struct op *op)
 {
 	struct sqe *e = &op->sqe;
 	/* opcode, flags and pad are the entry's first 4 bytes: flags but
@@ -127,7 +131,7 @@ int op_run(struct op *op, bool batch)
 	/* one test for the opcodes anyone may run (a batch of NOPs: 2
 	   instructions an entry) */
 	if (c->who) {
-		if ((c->who & NORETURN) && batch)
+		if ((c->who & NORETURN) && !op->ring->cq_open)
 			return OP_ALONE;
 		if ((c->who & OWNER) && current() != op->ring->owner)
 			return -EINVAL;

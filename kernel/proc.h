@@ -171,8 +171,8 @@ struct spawn_how {
 };
 
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
-/* op_run(op, true): its opcode may not return (OP_EXIT, OP_THREAD_EXIT),
- * so it did not run: what a batch gathered must be posted first */
+/* op_run() in a batch's window: its opcode may not return (OP_EXIT,
+ * OP_THREAD_EXIT), so it did not run: the window must be published first */
 #define OP_ALONE 0x7ffffffe
 
 extern struct spinlock sched_lock;

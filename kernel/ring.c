@@ -611,7 +611,7 @@ static __attribute__((noinline)) long consume_one(struct ring *r)
 	take(r, &one);
 	/* alone, so a LINK links nothing; OP_EXIT may not return:
 	   nothing waits to be posted before it */
-	one.res = op_run(&one, false);
+	one.res = op_run(&one);
 	/* A ring without a poller is consumed by its owner (ring_enter
 	   on the thread's own ring): no wake-up to look for (a
 	   blocking call 1 instruction fewer on x86_64; 5 on riscv64
@@ -749,7 +749,7 @@ static long consume_batch(struct ring *r, u32 n)
 			   op_run() hands them back unrun (OP_ALONE), for the
 			   chain's way. */
 			if (!(first.sqe.flags & SQE_LINK)) {
-				int res = op_run(&first, true);
+				int res = op_run(&first);
 				if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
 					c->user_data = first.sqe.user_data;
 					c->res = res;

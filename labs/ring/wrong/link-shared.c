@@ -35,7 +35,7 @@
 			   op_run() hands them back unrun (OP_ALONE), for the
 			   chain's way. */
 			if (!(r->sq[(r->sq_head - 1) & (r->sq_entries - 1)].flags & SQE_LINK)) {
-				int res = op_run(&first, true);
+				int res = op_run(&first);
 				if (res < OP_ALONE) { /* a result: not OP_ALONE, not OP_PENDING */
 					c->user_data = first.sqe.user_data;
 					c->res = res;
