@@ -29,10 +29,10 @@
  * the same tree:
  *
  *	                  reference   handout   budget
- *	x86_64  null-call     322.7     367.7      345
- *	x86_64  null-batch32   99.0     179.6      140
- *	riscv64 null-call     388.2     431.2      410
- *	riscv64 null-batch32  108.7     185.9      150
+ *	x86_64  null-call     321.7     366.7      345
+ *	x86_64  null-batch32   98.0     178.6      140
+ *	riscv64 null-call     387.2     430.2      410
+ *	riscv64 null-batch32  107.7     184.9      150
  *
  * The lock round (task 2) is nearly all of null-call's difference,
  * the byte copies (task 1) nearly all of null-batch32's: each task
