@@ -108,7 +108,7 @@ void job_fg_locked(struct proc *p, int uid);
 bool job_interrupt(void); /* Ctrl-C (console.c): stop the foreground job; false: none */
 
 /* ops.c: the opcode table */
-int op_run(struct op *op, bool batch);
+int op_run(struct op *op);
 
 /* page.c: physical page allocator (buddy system) */
 void page_init(void);

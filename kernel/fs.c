@@ -87,9 +87,10 @@ static struct mount *find(const char *path, const char **rest)
 	return best;
 }
 
+/* Not a sleep: its deadline is the same word as wait (proc.h). */
 static bool is_wanted(struct op *op, void *cookie)
 {
-	return op->wait == *(u64 *)cookie;
+	return op->sqe.opcode != OP_SLEEP && op->wait == *(u64 *)cookie;
 }
 
 /* ---- the server's side: the control descriptor ------------------------ */

@@ -55,7 +55,7 @@ void op_chain(struct op *op, bool heap, bool cancel)
 			op = &copy;
 			heap = false;
 		}
-		int res = cancel ? -ECANCELED : op_run(op, false);
+		int res = cancel ? -ECANCELED : op_run(op);
 		if (res == OP_PENDING) {
 			if (heap)
 				kfree(op);

@@ -108,7 +108,8 @@ struct ring {
 	/* The kernel's own copies of what it produces: the ones in the
 	 * shared header are only published, never read back. */
 	u32 sq_head, cq_tail, sq_flags;
-	struct spinlock lock; /* posting completions, sq_flags */
+	u32 cq_open;	      /* cq_entries, or 0 while its consumer fills a window (ring.c) */
+	struct spinlock lock; /* posting completions, sq_flags, cq_open */
 	struct op *backlog;   /* completions that did not fit in the CQ */
 	struct op **backlog_end;
 	u32 nbacklog;
@@ -129,14 +130,18 @@ struct op {
 	struct sqe sqe;	   /* the kernel's copy of the submission entry */
 	struct ring *ring; /* where its completion goes */
 	struct proc *proc; /* who submitted it */
-	u64 deadline;	   /* OP_SLEEP: when it completes */
+	/* What a parked op waits for: one word for both, so that taking an
+	   entry resets one (a batch: 1 instruction an entry) */
+	union {
+		u64 deadline; /* OP_SLEEP: when it completes (timer.c) */
+		u64 wait;     /* a file-server answer (fs.c): which; 0 none */
+	};
 	int res;	   /* the result, once known */
 	u32 cflags;	   /* cqe.flags of the result */
 	struct op *chain;  /* entries linked after it (SQE_LINK), not yet run */
 	struct op *next;   /* on the pending list, a backlog or the deferred list */
 	bool cancel;	   /* deferred: its predecessor failed, cancel the chain */
 	struct file *file; /* parked on a file (a read, a write): holds a reference */
-	u64 wait;	   /* parked for a file-server answer (fs.c): which */
 };
 
 /* A descriptor's object: the console, a user-interrupt vector. */
@@ -166,8 +171,8 @@ struct spawn_how {
 };
 
 #define OP_PENDING 0x7fffffff /* an op's result is not known yet */
-/* op_run(op, true): its opcode may not return (OP_EXIT, OP_THREAD_EXIT),
- * so it did not run: what a batch gathered must be posted first */
+/* op_run() in a batch's window: its opcode may not return (OP_EXIT,
+ * OP_THREAD_EXIT), so it did not run: the window must be published first */
 #define OP_ALONE 0x7ffffffe
 
 extern struct spinlock sched_lock;

@@ -174,10 +174,9 @@ static u64 parked[MAX_PARKED]; /* LATER ops waiting for COMPLETE: user_data */
 static int nparked;
 static u64 nrun;
 
-int op_run(struct op *op, bool batch)
+int op_run(struct op *op)
 {
-	u64 ud = op->sqe.user_data;
-	(void)batch; /* none of the fuzzer's entries is NORETURN: each runs where it is */
+	u64 ud = op->sqe.user_data; /* none is NORETURN: each runs where it is */
 	nrun++;
 	/* the kernel's copy is the entry, whole, as the program wrote it */
 	CHECK(SEQ(ud) < nsent && !memcmp(&op->sqe, &sent[SEQ(ud)], sizeof(op->sqe)));

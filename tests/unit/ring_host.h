@@ -172,10 +172,10 @@ void uintr_put(struct urecv *u)
 static int nparked, nrun, nalone;
 static void (*host_on_run)(void); /* what the program does while an entry runs */
 
-int op_run(struct op *op, bool batch)
+int op_run(struct op *op)
 {
 	nrun++;
-	if ((op->sqe.user_data & ALONE) && batch) {
+	if ((op->sqe.user_data & ALONE) && !op->ring->cq_open) { /* in a batch's window */
 		nalone++;
 		return OP_ALONE;
 	}

@@ -153,6 +153,89 @@ static void test_batches_keep_order(void **state)
 	assert_int_equal(nparked, 1);
 }
 
+/*
+ * An op completes (an interrupt, another CPU, or an entry's own handler)
+ * while a batch runs (consume_batch): every completion comes, once,
+ * with its result, the batch's in order. The reference writes the
+ * batch's straight into a window of the CQ, where the other waits in
+ * the backlog until the window is published; were the window's slots
+ * not the batch's alone, the other would land in the window's first
+ * slot, and the batch's last completion would be published unwritten.
+ */
+static int meanwhile_at;
+static void complete_meanwhile(void)
+{
+	if (++meanwhile_at == 3) /* the batch's third entry */
+		op_complete(unpark(), 77, 0);
+}
+static void test_completion_during_batch(void **state)
+{
+	(void)state;
+	u64 first = LATER | 1, ud[6] = {501, 502, 503, 504, 505, 506}, got[16];
+	int res[16];
+	ring_teardown(r);
+	assert_int_equal(setup_sizes(16, 16), 0);
+	submit(&first, 1, 0);
+	assert_res(ring_enter(r->id, 1, 0), 1);
+	assert_int_equal(nparked, 1);
+	meanwhile_at = 0;
+	host_on_run = complete_meanwhile;
+	submit(ud, 6, 0);
+	assert_res(ring_enter(r->id, 6, 0), 6);
+	host_on_run = NULL;
+	assert_int_equal(meanwhile_at, 6);
+	assert_false(r->hdr->sq_flags & RING_CQ_OVERFLOW); /* nothing left in the backlog */
+	assert_int_equal(reap(got, res), 7);
+	int other = -1;
+	for (int i = 0, k = 0; i < 7; i++) {
+		if (got[i] == (LATER | 1)) { /* whenever it came */
+			assert_int_equal(other, -1);
+			assert_res(res[i], 77);
+			other = i;
+			continue;
+		}
+		assert_true(k < 6);
+		assert_int_equal(got[i], ud[k]);
+		assert_res(res[i], (int)ud[k]);
+		k++;
+	}
+	assert_int_not_equal(other, -1);
+}
+
+/*
+ * A batch whose completions go past the CQ's end: its window goes on at
+ * the CQ's start, and every completion comes, in order; also with an
+ * entry that goes pending among them (the window is then cut at the
+ * CQ's end, and the rest get a window of their own).
+ */
+static void test_window_wraps(void **state)
+{
+	(void)state;
+	u64 pre[5] = {1, 2, 3, 4, 5}, got[16];
+	u64 ud[2][6] = {{601, 602, 603, 604, 605, 606}, {611, LATER | 612, 613, 614, 615, 616}};
+	int res[16];
+	ring_teardown(r);
+	assert_int_equal(setup_sizes(8, 8), 0);
+	submit(pre, 5, 0);
+	assert_res(ring_enter(r->id, 5, 0), 5);
+	assert_int_equal(reap(got, res), 5); /* cq_tail at 5 of 8 */
+	for (int round = 0; round < 2; round++) {
+		submit(ud[round], 6, 0);
+		assert_res(ring_enter(r->id, 6, 0), 6);
+		int n = reap(got, res);
+		assert_int_equal(n, 6 - round);
+		for (int i = 0, k = 0; i < 6; i++) {
+			if (ud[round][i] & LATER)
+				continue;
+			assert_int_equal(got[k], ud[round][i]);
+			assert_res(res[k], (int)ud[round][i]);
+			k++;
+		}
+	}
+	assert_int_equal(r->hdr->cq_tail, 5 + 6 + 5);
+	assert_int_equal(nparked, 1);
+}
+
 /* A CQ of 16 and 20 entries alone: batching stops where post() would, one in the backlog. */
 static void test_batch_stops_at_overflow(void **state)
 {
@@ -441,6 +524,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_overflow_backlog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batches_keep_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_stops_at_overflow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_completion_during_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_wraps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scribbled_cq_tail_recovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enter_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_noreturn_runs_alone, setup, teardown),
