@@ -137,7 +137,8 @@ static void mem_init(u32 nblocks)
 	dev.npend = 0;
 	dev.cache = false;
 	dev.img = calloc(nblocks, BSIZE);
-	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks, false, mem_readv};
+	dev.b =
+	    (struct bdev){mem_read, mem_write, mem_flush, nblocks, false, mem_readv, NULL, NULL, 0};
 	dev.crash_at = -1;
 	dev.dies = false;
 	dev.writes = 0;
