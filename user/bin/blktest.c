@@ -12,7 +12,7 @@
  *     - the connection's buffer (BLK_BUF): blocks scattered in it
  *       written and read back byte-exact with no data through the ring
  *       (blkd's count of bytes through rings does not move), a block
- *       outside it refused;
+ *       outside it refused, its pages back once its client goes;
  *     - as uid 1000 (a child): /dev/disk, every device operation and
  *       spawn's SPAWN_ARCHIVE (init's restart of blkd) refused; root's
  *       SPAWN_ARCHIVE works;
@@ -316,6 +316,27 @@ static void buffer(int fd)
 	expect("buffer: the connection still works", blk_read(fd, base, 1, buf), 0);
 }
 
+/* A client that goes: once none of its requests is at the disk, blkd
+   lets go of its buffer (DEV_DMA_UNPIPE), and the pages come back. */
+static void buffer_back(void)
+{
+	u32 at[BLK_MAX];
+	for (u32 i = 0; i < BLK_MAX; i++)
+		at[i] = 3 * i;
+	int c = blk_open(); /* once first: page tables, blkd's and ours */
+	if (c >= 0) {
+		buffered(c, BLK_READ, base, BLK_MAX, at);
+		close(c);
+	}
+	u64 before = free_pages_settled();
+	c = blk_open();
+	expect("buffer: a read on a second connection",
+	       c < 0 ? c : buffered(c, BLK_READ, base, BLK_MAX, at), 0);
+	if (c >= 0)
+		close(c);
+	expect_no_leak("buffer: all given back when its client goes", before);
+}
+
 /* ---- as uid 1000 -------------------------------------------------------- */
 
 static int user_part(void)
@@ -479,6 +500,7 @@ int main(int argc, char **argv)
 	random_io(fd);
 	in_flight(fd);
 	buffer(fd);
+	buffer_back();
 	cost(fd);
 	out_of_range(fd, size);
 	close(fd);
