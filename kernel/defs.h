@@ -124,7 +124,7 @@ int op_pipe_attach(struct op *op);
 void pipe_unmap_all(struct proc *p);
 int pipe_connection(struct file **client, struct file **server, u64 buf);
 struct pipe;
-struct pipe *pipe_dma_get(struct file *f, u64 *pa, u64 *size);
+struct pipe *pipe_dma_get(struct file *f, u64 *pa);
 void pipe_dma_put(struct pipe *p);
 
 /* printf.c */

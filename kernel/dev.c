@@ -134,12 +134,12 @@ static void release(int i, u64 gen)
 		d->mapped[r] = false;
 	}
 	for (int k = 0; k < DEV_NDMA; k++) {
-		spin_lock(&dev_lock);
+		spin_lock(&dev_lock); /* dma_pipe() fills a slot under it */
 		struct pipe *pp = d->dma[k].pipe;
 		d->dma[k].pipe = NULL;
 		spin_unlock(&dev_lock);
 		if (pp) {
-			pipe_dma_put(pp);
+			pipe_dma_put(pp); /* a connection's buffer: the pipe frees it */
 		} else if (d->dma[k].pa) {
 			uvm_unmap(p->pt, dma_va(i, k), PAGE_SIZE << d->dma[k].order);
 			page_free(d->dma[k].pa, d->dma[k].order);
@@ -307,16 +307,16 @@ static int reserve(struct dev *d)
 	return k < DEV_NDMA ? k : -1;
 }
 
-/* DEV_DMA_PIPE: the device may reach the buffer of the connection
-   arg[0] (an end the driver holds): its bus address. */
-static int dma_pipe(struct op *op, struct dev *d)
+/* DEV_DMA_PIPE: the device (its claim's generation gen) may reach the
+   buffer of the connection arg[0] (an end the driver holds): its bus
+   address. */
+static int dma_pipe(struct op *op, struct dev *d, u64 gen)
 {
 	struct file *pf = fd_get(op->proc, (int)op->sqe.arg[0]);
 	if (!pf)
 		return -EBADF;
 	struct dev_dma out = {0, 0};
-	u64 size;
-	struct pipe *p = pipe_dma_get(pf, &out.bus, &size);
+	struct pipe *p = pipe_dma_get(pf, &out.bus);
 	file_put(pf);
 	if (!p)
 		return -EINVAL; /* no connection, or one without a buffer */
@@ -326,9 +326,20 @@ static int dma_pipe(struct op *op, struct dev *d)
 		return -ENOSPC;
 	}
 	spin_lock(&dev_lock);
-	d->dma[k].pa = out.bus;
-	d->dma[k].pipe = p; /* from now on release() drops it, after the device stops */
+	/* the claim still on (another thread may have closed it): release()
+	   will drop the reference, after the device stops */
+	bool on = d->gen == gen;
+	if (on) {
+		d->dma[k].pa = out.bus;
+		d->dma[k].pipe = p;
+	} else {
+		d->dma[k].busy = false;
+	}
 	spin_unlock(&dev_lock);
+	if (!on) {
+		pipe_dma_put(p);
+		return -EBADF;
+	}
 	return copyout(op->proc->pt, op->sqe.addr, &out, sizeof(out));
 }
 
@@ -358,7 +369,7 @@ int op_dev_dma(struct op *op)
 		return -EBADF;
 	int i = d - devs, k, order = 0, res = -EINVAL;
 	if (op->sqe.off == DEV_DMA_PIPE || op->sqe.off == DEV_DMA_UNPIPE) {
-		res = op->sqe.off == DEV_DMA_PIPE ? dma_pipe(op, d) : dma_unpipe(op, d);
+		res = op->sqe.off == DEV_DMA_PIPE ? dma_pipe(op, d, f->arg) : dma_unpipe(op, d);
 		goto out;
 	}
 	if (op->sqe.off || op->sqe.len == 0 || op->sqe.len > DEV_DMA_MAX)

@@ -339,19 +339,18 @@ out:
 }
 
 /*
- * A device may reach the buffer of f's connection (dev.c): its pages in
- * *pa and *size, and a reference on the pipe (pipe_dma_put drops it) so
- * that they live while the device may still reach them, whoever closes
- * what. NULL if f is no connection with a buffer.
+ * A device may reach the buffer of f's connection (dev.c): its pages at
+ * *pa, and a reference on the pipe (pipe_dma_put drops it) so that they
+ * live while the device may still reach them, whoever closes what. NULL
+ * if f is no connection with a buffer.
  */
-struct pipe *pipe_dma_get(struct file *f, u64 *pa, u64 *size)
+struct pipe *pipe_dma_get(struct file *f, u64 *pa)
 {
 	struct pipe *p = f->ops == &hw_fileops ? f->priv : NULL;
 	if (!p || !p->shared)
 		return NULL;
 	__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED);
 	*pa = p->shared;
-	*size = PAGE_SIZE << p->shared_order;
 	return p;
 }
 

@@ -7,13 +7,14 @@
  * device is (OP_DEV_INFO), maps the device's registers into its own
  * address space (OP_DEV_MAP), gets memory the device can reach by DMA
  * (OP_DEV_DMA) - or lets it reach a connection's buffer, memory it
- * shares with a client (DEV_DMA_PIPE) - and has the device's interrupt post one of its
- * user-interrupt vectors (OP_DEV_IRQ). The kernel's handler masks the
- * interrupt source each time it posts; the driver handles every
- * completion it finds and unmasks the source again (OP_DEV_ARM): one
- * kernel entry per interrupt, not per request. Closing the descriptor
- * (or dying) gives it all back: the device is stopped, its registers and
- * DMA memory unmapped and freed, its interrupt masked and unbound.
+ * shares with a client (DEV_DMA_PIPE) - and has the device's interrupt
+ * post one of its user-interrupt vectors (OP_DEV_IRQ). The kernel's
+ * handler masks the interrupt source each time it posts; the driver
+ * handles every completion it finds and unmasks the source again
+ * (OP_DEV_ARM): one kernel entry per interrupt, not per request.
+ * Closing the descriptor (or dying) gives it all back: the device is
+ * stopped, its registers and DMA memory unmapped and freed (a buffer's
+ * pipe let go), its interrupt masked and unbound.
  *
  * Devices are found by the firmware's description (the device tree's
  * virtio-mmio nodes on riscv64) or by PCI enumeration (x86_64): for

@@ -219,9 +219,14 @@ static int attach(struct blkdev *d, int fd)
 		return r;
 	}
 	u8 *mem = pipe_buf(fd, &size);
-	d->b = (struct bdev){bd_read,	bd_write, bd_flush,
-			     n,		false,	  bd_readv,
-			     bd_writev, mem,	  mem ? MIN(nbuf, size / BLK_SIZE) : 0};
+	d->b = (struct bdev){.read = bd_read,
+			     .write = bd_write,
+			     .flush = bd_flush,
+			     .nblocks = n,
+			     .readv = bd_readv,
+			     .writev = bd_writev,
+			     .mem = mem,
+			     .nmem = mem ? MIN(nbuf, size / BLK_SIZE) : 0};
 	return 0;
 }
 
