@@ -122,7 +122,10 @@ u64 page_total_count(void);
 int op_pipe(struct op *op);
 int op_pipe_attach(struct op *op);
 void pipe_unmap_all(struct proc *p);
-int pipe_connection(struct file **client, struct file **server);
+int pipe_connection(struct file **client, struct file **server, u64 buf);
+struct pipe;
+struct pipe *pipe_dma_get(struct file *f, u64 *pa);
+void pipe_dma_put(struct pipe *p);
 
 /* printf.c */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

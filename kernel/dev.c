@@ -10,7 +10,9 @@
  *            desc        what the arch found (arch_dev_get): registers,
  *                        interrupt, PCI configuration
  *            mapped[r]   region r is mapped in the owner at reg_va(i, r)
- *            dma[k]      pages the device may reach, mapped at dma_va(i, k)
+ *            dma[k]      pages the device may reach, mapped at dma_va(i, k);
+ *                        or a connection's buffer (pipe.c), a reference on
+ *                        its pipe: mapped where the driver attached it
  *            recv/vector the user-interrupt vector its interrupt posts
  *
  * The interrupt's path: the device raises its line; the arch's
@@ -21,9 +23,14 @@
  *
  * Giving back, in this order: the device stops reaching memory
  * (arch_dev_dma(off)), its registers and DMA pages leave the driver's
- * address space, only then are the pages freed - a device still writing
- * into pages the allocator has handed to someone else would be the
- * worst bug a kernel can have. A descriptor that outlives the claim (one
+ * address space, only then are the pages freed (or the pipes whose
+ * buffers it could reach dropped) - a device still writing into pages
+ * the allocator has handed to someone else would be the worst bug a
+ * kernel can have. A driver that drops one buffer while it keeps the
+ * device (DEV_DMA_UNPIPE: its client went) says that no request it gave
+ * the device names the buffer any more: the kernel cannot know, but a
+ * driver can reach all memory anyway (no IOMMU), which is why only root
+ * may be one. A descriptor that outlives the claim (one
  * handed to a child) is stale: its generation no longer matches, and
  * only the owner may use a device anyway.
  *
@@ -34,10 +41,9 @@
  */
 #include "proc.h"
 
-#define NDEV	 8			    /* devices the arch may offer */
-#define DEV_BASE (RING_BASE + (2ull << 30)) /* where device i's mappings go: */
-#define DEV_SPAN (64ull << 20)		    /* ... a span each: */
-#define DMA_OFF	 (32ull << 20)		    /* regions from 0, DMA from here */
+#define NDEV	 8	       /* devices the arch may offer */
+#define DEV_SPAN (64ull << 20) /* device i's mappings: a span each from DEV_BASE, */
+#define DMA_OFF	 (32ull << 20) /* ... regions from 0, DMA from here */
 
 _Static_assert(DEV_REGIONS *(u64)DEV_REGION_MAX <= DMA_OFF &&
 		   DMA_OFF + DEV_NDMA * (u64)DEV_DMA_MAX <= DEV_SPAN,
@@ -53,7 +59,8 @@ struct dev {
 	struct {
 		u64 pa; /* 0: free */
 		int order;
-		bool busy; /* reserved, or allocated */
+		bool busy;	   /* reserved, or allocated */
+		struct pipe *pipe; /* pa is this connection's buffer, not our pages */
 	} dma[DEV_NDMA];
 	struct urecv *recv; /* bound: its interrupt posts `vector` there */
 	unsigned vector;
@@ -127,7 +134,13 @@ static void release(int i, u64 gen)
 		d->mapped[r] = false;
 	}
 	for (int k = 0; k < DEV_NDMA; k++) {
-		if (d->dma[k].pa) {
+		spin_lock(&dev_lock); /* dma_pipe() fills a slot under it */
+		struct pipe *pp = d->dma[k].pipe;
+		d->dma[k].pipe = NULL;
+		spin_unlock(&dev_lock);
+		if (pp) {
+			pipe_dma_put(pp); /* a connection's buffer: the pipe frees it */
+		} else if (d->dma[k].pa) {
 			uvm_unmap(p->pt, dma_va(i, k), PAGE_SIZE << d->dma[k].order);
 			page_free(d->dma[k].pa, d->dma[k].order);
 		}
@@ -281,6 +294,73 @@ out:
 	return res;
 }
 
+/* A free DMA slot of d, reserved; -1 if none. */
+static int reserve(struct dev *d)
+{
+	int k;
+	spin_lock(&dev_lock);
+	for (k = 0; k < DEV_NDMA && d->dma[k].busy; k++)
+		;
+	if (k < DEV_NDMA)
+		d->dma[k].busy = true;
+	spin_unlock(&dev_lock);
+	return k < DEV_NDMA ? k : -1;
+}
+
+/* DEV_DMA_PIPE: the device (its claim's generation gen) may reach the
+   buffer of the connection arg[0] (an end the driver holds): its bus
+   address. */
+static int dma_pipe(struct op *op, struct dev *d, u64 gen)
+{
+	struct file *pf = fd_get(op->proc, (int)op->sqe.arg[0]);
+	if (!pf)
+		return -EBADF;
+	struct dev_dma out = {0, 0};
+	struct pipe *p = pipe_dma_get(pf, &out.bus);
+	file_put(pf);
+	if (!p)
+		return -EINVAL; /* no connection, or one without a buffer */
+	int k = reserve(d);
+	if (k < 0) {
+		pipe_dma_put(p);
+		return -ENOSPC;
+	}
+	spin_lock(&dev_lock);
+	/* the claim still on (another thread may have closed it): release()
+	   will drop the reference, after the device stops */
+	bool on = d->gen == gen;
+	if (on) {
+		d->dma[k].pa = out.bus;
+		d->dma[k].pipe = p;
+	} else {
+		d->dma[k].busy = false;
+	}
+	spin_unlock(&dev_lock);
+	if (!on) {
+		pipe_dma_put(p);
+		return -EBADF;
+	}
+	return copyout(op->proc->pt, op->sqe.addr, &out, sizeof(out));
+}
+
+/* DEV_DMA_UNPIPE: the device no longer reaches the buffer at bus arg[0]. */
+static int dma_unpipe(struct op *op, struct dev *d)
+{
+	struct pipe *p = NULL;
+	spin_lock(&dev_lock);
+	for (int k = 0; k < DEV_NDMA && !p; k++) {
+		if (d->dma[k].pipe && d->dma[k].pa == op->sqe.arg[0]) {
+			p = d->dma[k].pipe;
+			d->dma[k] = (typeof(d->dma[k])){0, 0, false, NULL};
+		}
+	}
+	spin_unlock(&dev_lock);
+	if (!p)
+		return -EINVAL;
+	pipe_dma_put(p);
+	return 0;
+}
+
 int op_dev_dma(struct op *op)
 {
 	struct file *f;
@@ -288,18 +368,16 @@ int op_dev_dma(struct op *op)
 	if (!d)
 		return -EBADF;
 	int i = d - devs, k, order = 0, res = -EINVAL;
-	if (op->sqe.len == 0 || op->sqe.len > DEV_DMA_MAX)
+	if (op->sqe.off == DEV_DMA_PIPE || op->sqe.off == DEV_DMA_UNPIPE) {
+		res = op->sqe.off == DEV_DMA_PIPE ? dma_pipe(op, d, f->arg) : dma_unpipe(op, d);
+		goto out;
+	}
+	if (op->sqe.off || op->sqe.len == 0 || op->sqe.len > DEV_DMA_MAX)
 		goto out;
 	while ((PAGE_SIZE << order) < op->sqe.len)
 		order++;
-	spin_lock(&dev_lock);
-	for (k = 0; k < DEV_NDMA && d->dma[k].busy; k++)
-		;
-	if (k < DEV_NDMA)
-		d->dma[k].busy = true;
-	spin_unlock(&dev_lock);
 	res = -ENOSPC;
-	if (k == DEV_NDMA)
+	if ((k = reserve(d)) < 0)
 		goto out;
 	struct dev_dma out = {.addr = dma_va(i, k), .bus = page_alloc_for(op->proc->uid, order)};
 	res = -ENOMEM;

@@ -54,6 +54,7 @@ struct mount {
 	struct file *ctl;
 	struct fsreq *queue, *sent;
 	int n;
+	u64 buf; /* bytes of the buffer each connection carries (0: none) */
 };
 
 static struct mount mounts[NMOUNT];
@@ -251,7 +252,7 @@ static void answered(struct mount *m, struct fsreq *q, const struct fs_reply *a)
 		   res = -ENOSYS; // the open fails */
 		/* the check passed: connect client and server by a hardware pipe */
 		struct file *sf;
-		res = pipe_connection(&q->client, &sf);
+		res = pipe_connection(&q->client, &sf, m->buf);
 		if (res == 0 && (res = fd_alloc(m->server, sf)) < 0) {
 			res = -ENFILE; /* the server's table is full, not the caller's */
 			file_put(sf);
@@ -421,7 +422,7 @@ int op_mount(struct op *op)
 	int n = copyinstr(op->proc->pt, path, op->sqe.addr, sizeof(path));
 	if (n < 0)
 		return n;
-	if (path[0] != '/' || (n > 1 && path[n - 1] == '/'))
+	if (path[0] != '/' || (n > 1 && path[n - 1] == '/') || op->sqe.len > PIPE_BUF_MAX)
 		return -EINVAL;
 	struct file *f = file_new(&ctl_fileops, NULL, 0); /* its mount below */
 	if (!f)
@@ -442,6 +443,7 @@ int op_mount(struct op *op)
 		memcpy(m->path, path, n + 1);
 		m->server = op->proc;
 		m->ctl = f;
+		m->buf = op->sqe.len;
 		f->priv = m;
 	}
 	spin_unlock(&sched_lock);

@@ -9,8 +9,9 @@
  *   fd --> struct file (end 0) --+
  *                                +--> struct pipe --> region (pages):
  *   fd --> struct file (end 1) --+      recv[2]       header, ring 0, ring 1
- *                                       (who to wake)
- *   struct proc --> pipemap --------------^  (mapped here at uaddr)
+ *                                       (who to wake) [buffer: a connection's,
+ *   struct proc --> pipemap --------------^            if its server asked]
+ *                   (mapped here at uaddr; the buffer at uaddr + BUF_AT)
  *
  * Reading and writing happen in user space (user/lib/pipe.c). The
  * kernel steps in at three moments:
@@ -24,6 +25,14 @@
  * process's mappings go when the process ends (pipe_unmap_all), so no
  * program can reach pages the kernel has handed to someone else.
  *
+ * A connection may carry a buffer: pages both ends map, that the
+ * server's driver may let its device reach (dev.c, OP_DEV_DMA with
+ * DEV_DMA_PIPE), so that a file server's cached blocks are the disk's
+ * DMA memory (docs/disk.md, "Copies of file data"). The server asks for
+ * it when it mounts (OP_MOUNT's len); it is allocated with the
+ * connection, zeroed, and freed with the pipe - and a device that may
+ * reach it holds a reference on the pipe until it no longer can.
+ *
  * A kernel pipe keeps its bytes in a kernel buffer. Reads and writes
  * are operations that copy through it; one that cannot go on parks (like
  * a console read) until the other side makes room or data, or closes.
@@ -32,11 +41,11 @@
 #include "proc.h"
 #include "uintr.h"
 
-#define PIPE_BASE   (RING_BASE + (1ull << 30)) /* where pipes are mapped: */
-#define PIPE_SPAN   (256 * 1024)	       /* ... one span each */
-#define NPIPEMAP    128			       /* ... at most this many per process */
-#define RINGS_ORDER 5			       /* 2^5 pages hold a pipe's two rings */
-#define K_SIZE	    (16 * 1024)		       /* bytes in a kernel pipe's buffer */
+#define PIPE_SPAN   (8ull << 20) /* where pipes are mapped: one span each from PIPE_BASE, */
+#define BUF_AT	    (4ull << 20) /* ... its region at 0, a connection's buffer here */
+#define NPIPEMAP    128		 /* ... at most this many per process */
+#define RINGS_ORDER 5		 /* 2^5 pages hold a pipe's two rings */
+#define K_SIZE	    (16 * 1024)	 /* bytes in a kernel pipe's buffer */
 
 /*
  * A hardware pipe's region is its header's page and then its two rings
@@ -44,10 +53,11 @@
  * 64 KiB rings take 33 pages rather than the 64 of the next power of two.
  */
 _Static_assert(PIPE_HDR == PAGE_SIZE && 2 * PIPE_SIZE == PAGE_SIZE << RINGS_ORDER &&
-		   PIPE_REGION <= PIPE_SPAN,
-	       "a pipe's region must be its header's page and its rings' pages, in its span");
-_Static_assert(PIPE_BASE + NPIPEMAP * PIPE_SPAN <= USTACK_TOP - NTHREAD * THREAD_SPAN,
-	       "pipes and stacks overlap");
+		   PIPE_REGION <= BUF_AT && BUF_AT + PIPE_BUF_MAX <= PIPE_SPAN,
+	       "a pipe's region must be its header's page and its rings' pages, in its span,"
+	       " and then its buffer");
+_Static_assert(PAGE_SIZE << PAGE_MAX_ORDER >= PIPE_BUF_MAX, "a buffer is one allocation");
+_Static_assert(PIPE_BASE + NPIPEMAP * PIPE_SPAN <= DEV_BASE, "pipes and devices overlap");
 
 struct pipe {
 	int ref;	  /* its files and its mappings */
@@ -57,8 +67,10 @@ struct pipe {
 	bool conn;	      /* a connection to a server: messages, both rings (abi/fs.h) */
 	struct spinlock lock; /* recv[], wake[] */
 	/* hardware */
-	u64 pa;	   /* the header's page */
-	u64 rings; /* the rings' pages (RINGS_ORDER) */
+	u64 pa;	    /* the header's page */
+	u64 rings;  /* the rings' pages (RINGS_ORDER) */
+	u64 shared; /* a connection's buffer: its pages (shared_order), or 0 */
+	int shared_order;
 	struct pipe_hdr *hdr;
 	struct urecv *recv[2]; /* the thread each end wakes, once attached */
 	struct {	       /* the sender entry end e's attacher got to wake the other */
@@ -98,6 +110,8 @@ static void pipe_put(struct pipe *p)
 	} else {
 		page_free(p->pa, 0);
 		page_free(p->rings, RINGS_ORDER);
+		if (p->shared)
+			page_free(p->shared, p->shared_order);
 	}
 	kfree(p);
 }
@@ -142,6 +156,14 @@ static void hw_detach(struct file *f, struct proc *pr);
 static const struct fileops hw_fileops = {
     .read = hw_rw, .write = hw_rw, .readable = hw_ready, .close = hw_close, .detach = hw_detach};
 
+/* p's pages leave pr's address space at uaddr (every CPU forgets them). */
+static void unmap(struct proc *pr, struct pipe *p, u64 uaddr)
+{
+	uvm_unmap(pr->pt, uaddr, PIPE_REGION);
+	if (p->shared)
+		uvm_unmap(pr->pt, uaddr + BUF_AT, PAGE_SIZE << p->shared_order);
+}
+
 /*
  * Where p is mapped in process pr, mapping it if it is not yet; 0 if
  * there is no room. All under pr->lock: two threads attaching the two
@@ -166,14 +188,15 @@ static u64 map_in(struct proc *pr, struct pipe *p)
 		m->uaddr = PIPE_BASE + slot * PIPE_SPAN;
 		unsigned prot = VM_R | VM_W | VM_U;
 		if (uvm_share(pr->pt, m->uaddr, p->pa, PIPE_HDR, prot) == 0 &&
-		    uvm_share(pr->pt, m->uaddr + PIPE_HDR, p->rings, 2 * PIPE_SIZE, prot) == 0) {
+		    uvm_share(pr->pt, m->uaddr + PIPE_HDR, p->rings, 2 * PIPE_SIZE, prot) == 0 &&
+		    (!p->shared || uvm_share(pr->pt, m->uaddr + BUF_AT, p->shared,
+					     PAGE_SIZE << p->shared_order, prot) == 0)) {
 			__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED); /* the mapping's */
 			m->next = pr->maps;
 			pr->maps = m;
 			uaddr = m->uaddr;
 		} else {
-			uvm_unmap(pr->pt, m->uaddr,
-				  PIPE_REGION); /* the header's, if it was mapped */
+			unmap(pr, p, m->uaddr); /* what was mapped */
 			kfree(m);
 		}
 	}
@@ -224,8 +247,8 @@ static void hw_detach(struct file *f, struct proc *pr)
 	spin_unlock(&p->lock);
 	for (int i = 0; i < ngone; i++)
 		uintr_sender_drop(t, gone[i].idx, gone[i].to);
-	uvm_unmap(pr->pt, m->uaddr, PIPE_REGION); /* every CPU forgets it */
-	spin_lock(&pr->lock);			  /* only now may another mapping take the slot */
+	unmap(pr, p, m->uaddr);
+	spin_lock(&pr->lock); /* only now may another mapping take the slot */
 	for (struct pipemap **mp = &pr->maps; *mp; mp = &(*mp)->next) {
 		if (*mp == m) {
 			*mp = m->next;
@@ -265,10 +288,14 @@ int op_pipe_attach(struct op *op)
 	if (f->ops != &hw_fileops)
 		goto out; /* the console, a kernel pipe...: f->priv is no struct pipe */
 	struct pipe *p = f->priv;
-	struct pipe_attach a = {0, (int)f->arg, -1, p->conn, 0};
+	struct pipe_attach a = {0, (int)f->arg, -1, p->conn, 0, 0, 0};
 	r = -ENOMEM;
 	if (!(a.hdr = map_in(op->proc, p)))
 		goto out;
+	if (p->shared) {
+		a.buf = a.hdr + BUF_AT;
+		a.buf_size = PAGE_SIZE << p->shared_order;
+	}
 	struct urecv *u = uintr_receiver(t, op->sqe.arg[0]);
 	if (!u)
 		goto out;
@@ -309,6 +336,27 @@ int op_pipe_attach(struct op *op)
 out:
 	file_put(f);
 	return r;
+}
+
+/*
+ * A device may reach the buffer of f's connection (dev.c): its pages at
+ * *pa, and a reference on the pipe (pipe_dma_put drops it) so that they
+ * live while the device may still reach them, whoever closes what. NULL
+ * if f is no connection with a buffer.
+ */
+struct pipe *pipe_dma_get(struct file *f, u64 *pa)
+{
+	struct pipe *p = f->ops == &hw_fileops ? f->priv : NULL;
+	if (!p || !p->shared)
+		return NULL;
+	__atomic_add_fetch(&p->ref, 1, __ATOMIC_RELAXED);
+	*pa = p->shared;
+	return p;
+}
+
+void pipe_dma_put(struct pipe *p)
+{
+	pipe_put(p);
 }
 
 /* ---- kernel pipes ------------------------------------------------------- */
@@ -456,8 +504,9 @@ static int enlist(struct pipe *p)
 	return r;
 }
 
-/* A new pipe's two ends, each a file with one reference, made for uid; -ENOMEM, -EAGAIN. */
-static int make(bool kernel, bool conn, int uid, struct file **f)
+/* A new pipe's two ends, each a file with one reference, made for uid,
+   with a buffer of 2^buf_order pages (-1: none); -ENOMEM, -EAGAIN. */
+static int make(bool kernel, bool conn, int uid, int buf_order, struct file **f)
 {
 	int r = -ENOMEM;
 	struct pipe *p = kzalloc(sizeof(*p));
@@ -481,6 +530,12 @@ static int make(bool kernel, bool conn, int uid, struct file **f)
 		memset(p->hdr, 0, PIPE_HDR);
 		memset(P2V(p->rings), 0, 2 * PIPE_SIZE); /* no bytes of their last owner */
 		p->hdr->size = PIPE_SIZE;
+		if (buf_order >= 0) {
+			if (!(p->shared = page_alloc_for(uid, buf_order)))
+				goto fail;
+			p->shared_order = buf_order;
+			memset(P2V(p->shared), 0, PAGE_SIZE << buf_order);
+		}
 	}
 	if ((r = enlist(p)) < 0)
 		goto fail;
@@ -491,6 +546,8 @@ fail:
 		page_free(p->pa, 0);
 	if (p && p->rings)
 		page_free(p->rings, RINGS_ORDER);
+	if (p && p->shared)
+		page_free(p->shared, p->shared_order);
 	if (p)
 		kfree(p->buf);
 	kfree(p);
@@ -499,11 +556,16 @@ fail:
 	return r;
 }
 
-/* A connection for OP_OPEN (fs.c): end 0 the client's, end 1 the server's. */
-int pipe_connection(struct file **client, struct file **server)
+/* A connection for OP_OPEN (fs.c): end 0 the client's, end 1 the server's;
+   with a buffer of buf bytes (rounded up to a power of two pages) if buf
+   is not 0 (its mount's, at most PIPE_BUF_MAX: op_mount checked). */
+int pipe_connection(struct file **client, struct file **server, u64 buf)
 {
 	struct file *f[2];
-	int r = make(false, true, -1, f);
+	int order = buf ? 0 : -1;
+	while (buf && (PAGE_SIZE << order) < buf)
+		order++;
+	int r = make(false, true, -1, order, f);
 	*client = f[0];
 	*server = f[1];
 	return r;
@@ -514,7 +576,7 @@ int op_pipe(struct op *op)
 	if (op->sqe.off & ~(u64)PIPE_KERNEL)
 		return -EINVAL;
 	struct file *f[2];
-	int fds[2] = {-1, -1}, r = make(op->sqe.off & PIPE_KERNEL, false, op->ring->uid, f);
+	int fds[2] = {-1, -1}, r = make(op->sqe.off & PIPE_KERNEL, false, op->ring->uid, -1, f);
 	if (r < 0)
 		return r;
 	if ((fds[0] = fd_alloc(op->proc, f[0])) < 0 || (fds[1] = fd_alloc(op->proc, f[1])) < 0) {

@@ -31,9 +31,12 @@
 #define NFD	     32 /* descriptors per process */
 #define KSTACK_ORDER 2	/* kernel stacks: 4 pages */
 /* user address space layout (below USER_TOP from archdef.h): thread
-   stacks downwards from USTACK_TOP (abi/ring.h), rings from RING_BASE */
+   stacks downwards from USTACK_TOP (abi/ring.h), rings from RING_BASE,
+   hardware pipes from PIPE_BASE (pipe.c), devices from DEV_BASE (dev.c) */
 #define USTACK_TOP (USER_TOP - (1ull << 32))
 #define RING_BASE  (USER_TOP / 2)
+#define PIPE_BASE  (RING_BASE + (1ull << 30))
+#define DEV_BASE   (RING_BASE + (2ull << 30))
 #define RING_SPAN  (1ull << 20) /* address space per ring */
 #define MAX_PARKED 64		/* ops one process may have pending */
 #define LINK_MAX   32		/* longest LINK chain; a longer one is cut */

@@ -4,8 +4,9 @@
  * random moment loses no operation that had completed and leaves an
  * image the host's fsck passes; an image with bad metadata is refused
  * with a clear message, and the system still comes up; a full disk
- * says -ENOSPC and stays whole; and what a block costs the driver, in
- * kernel entries, stays within its budget.
+ * says -ENOSPC and stays whole; what a block costs the driver, in
+ * kernel entries, stays within its budget; and file data is copied at
+ * most once on its way between the disk and the client.
  *
  * Each test boots its own copy of the grader's pristine disk0.img
  * without snapshot=on (`make print-qemu DISKIMG=path`), so the writes
@@ -36,6 +37,9 @@
 #define WRITE_EXC 14.0
 #define READ_SYS  1.0
 #define READ_EXC  1.75
+/* bytes blkd may move through its ring while 1 MiB of file is written or
+   read (disk/onecopy): a few blocks, never the file's 256 */
+#define INLINE_MAX (16 * 1024)
 
 /* A file the guest wrote with gen: its name, size and checksum. */
 struct file {
@@ -336,9 +340,64 @@ static void entries(struct run *r)
 	clean_poweroff(vm);
 }
 
+/* blkd's counts of data bytes moved through rings and through buffers. */
+static void traffic(struct vm *vm, long long *in, long long *bf)
+{
+	type(vm, "blktest traffic\r");
+	const char *l =
+	    expect(vm, CMD_MS, "^blktest: blkd moved [0-9]+ bytes inline, [0-9]+ through buffers$");
+	check(vm, sscanf(l, "blktest: blkd moved %lld bytes inline, %lld", in, bf) == 2,
+	      "cannot read: %s", l);
+	expect(vm, CMD_MS, PROMPT);
+}
+
+/* What blkd moved while `what` ran: next to nothing through its ring,
+   and the file's bytes at least through buffers (the disk's DMA). */
+static void one_copy(struct vm *vm, const char *what, long size, long long in0, long long bf0)
+{
+	long long in, bf;
+	traffic(vm, &in, &bf);
+	note("%s: blkd moved %lld bytes inline, %lld through buffers", what, in - in0, bf - bf0);
+	check(vm, in - in0 <= INLINE_MAX && bf - bf0 >= size,
+	      "%s of %ld bytes: blkd moved %lld bytes through its ring (at most %d) and %lld "
+	      "through buffers: file data is copied on the way",
+	      what, size, in - in0, INLINE_MAX, bf - bf0);
+}
+
+/*
+ * At most one copy of file data (docs/disk.md, "Copies of file data"):
+ * fsd's cache lives in the buffer of its connection to blkd, which the
+ * disk reaches itself, so neither a 1 MiB write nor its cold read (the
+ * next boot) moves the file's bytes through blkd's ring - blkd counts
+ * what it moves each way (BLK_STATS).
+ */
+static void onecopy(struct run *r)
+{
+	private_image(r);
+	struct file f;
+	long long in, bf;
+	new_file(&f);
+	f.size = 1 << 20;
+	struct vm *vm = boot_image(r);
+	traffic(vm, &in, &bf);
+	type(vm, "gen %ld %ld > /home/user/%s\r", f.size, random() % 256, f.name);
+	gen_line(vm, &f, WRITE_MS);
+	expect(vm, CMD_MS, PROMPT);
+	one_copy(vm, "a write", f.size, in, bf);
+	clean_poweroff(vm);
+
+	vm = boot_image(r);
+	traffic(vm, &in, &bf);
+	check_file(vm, &f);
+	one_copy(vm, "a cold read", f.size, in, bf);
+	clean_poweroff(vm);
+	fsck();
+}
+
 const struct test disk_tests[] = {
     {"disk/persist", 4, ALL, persist, 2},      {"disk/persist-1cpu", 2, ALL, persist, 1},
     {"disk/crash", 6, ALL, crash, 2},	       {"disk/crash-1cpu", 3, ALL, crash, 1},
     {"disk/corrupt", 4, ALL, corrupt, 2},      {"disk/full", 4, ALL, full, 2},
-    {"disk/entries-1cpu", 2, ALL, entries, 1}, {0},
+    {"disk/entries-1cpu", 2, ALL, entries, 1}, {"disk/onecopy", 3, ALL, onecopy, 2},
+    {"disk/onecopy-1cpu", 2, ALL, onecopy, 1}, {0},
 };

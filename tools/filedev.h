@@ -50,7 +50,10 @@ static int filedev_open(struct filedev *f, const char *path, int rw)
 	f->b.write = filedev_write;
 	f->b.flush = filedev_flush;
 	f->b.nblocks = bytes / BSIZE;
-	f->b.down = false; /* a file on the host does not go away */
-	f->b.readv = NULL; /* no read-ahead: nothing to gain on the host */
+	f->b.down = false;  /* a file on the host does not go away */
+	f->b.readv = NULL;  /* no read-ahead: nothing to gain on the host */
+	f->b.writev = NULL; /* the log stages its blocks */
+	f->b.mem = NULL;    /* the cache is malloc's */
+	f->b.nmem = 0;
 	return 0;
 }

@@ -42,13 +42,18 @@
  * region is written by a peer that may be hostile: an index that claims
  * more than the ring holds is an error (-EIO), never a reason to read
  * outside the ring.
+ *
+ * A connection may also carry a buffer (pipe_attach.buf), if its server
+ * asked for one when it mounted: memory both ends map, for data that
+ * the messages only name (the block protocol, user/include/blk.h).
  */
 #pragma once
 
-#define PIPE_HDR    4096	/* the header's page */
-#define PIPE_SIZE   (64 * 1024) /* bytes in each ring: fewer sleeps per MiB than 16 KiB */
-#define PIPE_REGION (PIPE_HDR + 2 * PIPE_SIZE)
-#define PIPE_VECTOR 63 /* the user-interrupt vector that wakes a pipe end */
+#define PIPE_HDR     4096	 /* the header's page */
+#define PIPE_SIZE    (64 * 1024) /* bytes in each ring: fewer sleeps per MiB than 16 KiB */
+#define PIPE_REGION  (PIPE_HDR + 2 * PIPE_SIZE)
+#define PIPE_VECTOR  63		/* the user-interrupt vector that wakes a pipe end */
+#define PIPE_BUF_MAX (4u << 20) /* most bytes of a connection's buffer (OP_MOUNT's len) */
 
 struct pipe_index {
 	unsigned v;
@@ -77,6 +82,11 @@ struct pipe_attach {
 				   the other end has not attached yet (ask again later) */
 	int conn;		/* 1: a connection to a server (abi/fs.h), 0: a byte pipe */
 	unsigned gen;		/* the other end's pipe_hdr gen[] that wake goes with */
+	unsigned buf_size;	/* bytes of the connection's buffer (0: none) */
+	unsigned long long buf; /* where it is mapped in this process: memory both
+				   ends share, that the server's device may reach
+				   (OP_DEV_DMA, DEV_DMA_PIPE) - the other end may
+				   write it at any time, as it may the rings */
 };
 
 /* OP_PIPE's off */

@@ -167,7 +167,9 @@ enum {
 			   to the other end; res 0, -ENOTSUP if fd is no hardware pipe */
 	/* Files (abi/fs.h). */
 	OP_MOUNT,	 /* addr = path ("/"): root only; the caller becomes the file
-			    server; res the control descriptor */
+			    server; len = bytes of a buffer each of its connections
+			    carries (abi/pipe.h; 0: none, at most PIPE_BUF_MAX);
+			    res the control descriptor */
 	OP_OPEN,	 /* addr = absolute path, op_flags = O_*, len = mode for O_CREAT:
 			    res a descriptor: a connection to the file server */
 	OP_FSOP,	 /* addr -> struct fs_args, len = its size: a path operation
@@ -184,7 +186,10 @@ enum {
 	OP_DEV_MAP,  /* fd, off = region, addr -> u64 to receive where its registers are
 			mapped (uncached, read/write); res the region's size */
 	OP_DEV_DMA,  /* fd, len = bytes (at most DEV_DMA_MAX): zeroed, pinned memory
-			the device can reach; addr -> struct dev_dma; res 0 */
+			the device can reach; addr -> struct dev_dma; res 0.
+			off = DEV_DMA_PIPE: arg[0] = a connection's descriptor: the
+			device may reach its buffer (abi/dev.h); DEV_DMA_UNPIPE:
+			arg[0] = that buffer's bus address: no longer */
 	OP_DEV_IRQ,  /* fd, arg[0] = a user-interrupt vector's descriptor
 			(OP_UINTR_CREATE_VECTOR): the device's interrupt posts that
 			vector, masking its source each time; the source is armed now.

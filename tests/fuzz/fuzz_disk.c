@@ -103,7 +103,7 @@ static void fuzz_init(void)
 	static u8 big[80 * 1024];
 	struct inode *ip;
 	dev.img = calloc(NBLOCKS, BSIZE);
-	dev.b = (struct bdev){mem_read, mem_write, mem_flush, NBLOCKS, false, NULL};
+	dev.b = (struct bdev){mem_read, mem_write, mem_flush, NBLOCKS, false, NULL, NULL, NULL, 0};
 	must(disk_format(&dev.b, NBLOCKS, 64));
 	must(disk_mount(&dev.b, msg, sizeof(msg)));
 	must(disk_fs.mkdir("/tmp", 0, 0, 01777));

@@ -77,9 +77,9 @@ void op_complete(struct op *op, int res, u32 cflags)
 {
 	(void)op, (void)res, (void)cflags;
 }
-int pipe_connection(struct file **client, struct file **server)
+int pipe_connection(struct file **client, struct file **server, u64 buf)
 {
-	(void)client, (void)server;
+	(void)client, (void)server, (void)buf;
 	return -ENOMEM;
 }
 void sched_wake_proc(struct proc *p)

@@ -32,20 +32,26 @@
  * order (`keep`: none, all, every other one, only the last). Or, with
  * `dies`, the driver dies at write crash_at instead (blkd killed): that
  * write reaches the disk if `torn`, else not, and every call fails
- * (bdev.down) until the test brings the device back.
+ * (bdev.down) until the test brings the device back. With `dma` the
+ * cache lives in memory the disk reads itself (bdev.mem, as blkd's
+ * connection buffer in duet) and the log writes from there (writev): a
+ * cached write is read when it arrives, not when it was written, and a
+ * block that changed in between fails the test.
  */
 enum { KEEP_NONE, KEEP_ALL, KEEP_ODD, KEEP_LAST, NKEEP };
 #define NPEND 256
+#define NMEM  128 /* blocks of "device memory" the cache lives in (dma) */
 
 struct memdev {
 	struct bdev b;
 	u8 *img;
 	long writes, crash_at; /* crash_at < 0: never */
-	bool torn, cache, dies;
+	bool torn, cache, dies, dma;
 	int keep;
 	int npend;
 	u32 pblk[NPEND];
 	u8 (*pdata)[BSIZE];
+	const u8 *psrc[NPEND]; /* dma: the block in mem it is read from, or NULL */
 };
 
 static int mem_read(struct bdev *d, u64 blk, u32 n, void *buf)
@@ -72,6 +78,10 @@ static int mem_readv(struct bdev *d, u64 blk, u32 n, void *const *to)
 /* The power goes: some of the cached writes reach the disk. */
 static void power_cut(struct memdev *m)
 {
+	for (int i = 0; i < m->npend; i++)
+		if (m->psrc[i] && memcmp(m->psrc[i], m->pdata[i], BSIZE) != 0)
+			fail_msg("block %u changed in memory while its write was in flight",
+				 m->pblk[i]);
 	for (int i = 0; i < m->npend; i++)
 		if (m->keep == KEEP_ALL || (m->keep == KEEP_ODD && i % 2) ||
 		    (m->keep == KEEP_LAST && i == m->npend - 1))
@@ -104,6 +114,9 @@ static int mem_write(struct bdev *d, u64 blk, u32 n, const void *buf)
 			if (m->npend == NPEND)
 				fail_msg("more than %d writes without a flush", NPEND);
 			m->pblk[m->npend] = blk + i;
+			u8 *mem = d->mem;
+			m->psrc[m->npend] =
+			    mem && src >= mem && src < mem + NMEM * BSIZE ? src : NULL;
 			memcpy(m->pdata[m->npend++], src, BSIZE);
 			continue;
 		}
@@ -126,6 +139,15 @@ static int mem_flush(struct bdev *d)
 	return 0;
 }
 
+/* The log's writes of blocks in mem (dma), each as mem_write writes it. */
+static int mem_writev(struct bdev *d, u64 blk, u32 n, const void *const *from)
+{
+	for (u32 i = 0; i < n; i++)
+		if (mem_write(d, blk + i, 1, from[i]) < 0)
+			return -EIO;
+	return 0;
+}
+
 static struct memdev dev;
 static char msg[160];
 
@@ -137,7 +159,16 @@ static void mem_init(u32 nblocks)
 	dev.npend = 0;
 	dev.cache = false;
 	dev.img = calloc(nblocks, BSIZE);
-	dev.b = (struct bdev){mem_read, mem_write, mem_flush, nblocks, false, mem_readv};
+	static u8 *mem;
+	if (!mem)
+		mem = malloc(NMEM * BSIZE);
+	dev.b =
+	    (struct bdev){mem_read, mem_write, mem_flush, nblocks, false, mem_readv, NULL, NULL, 0};
+	if (dev.dma) {
+		dev.b.writev = mem_writev;
+		dev.b.mem = mem;
+		dev.b.nmem = NMEM;
+	}
 	dev.crash_at = -1;
 	dev.dies = false;
 	dev.writes = 0;
@@ -770,6 +801,17 @@ static void crash_cache(void **state)
 		crash_each(keep % 2, true, keep);
 }
 
+/* The same with the cache in the disk's memory (dma): every write of a
+   cached block, posted, is read by the disk only when it arrives. */
+static void crash_dma(void **state)
+{
+	(void)state;
+	dev.dma = true;
+	for (int keep = 0; keep < NKEEP; keep++)
+		crash_each(keep % 2, true, keep);
+	dev.dma = false;
+}
+
 static void crash_big_write(void **state)
 {
 	(void)state;
@@ -961,6 +1003,7 @@ int main(void)
 	    cmocka_unit_test_teardown(crash, teardown),
 	    cmocka_unit_test_teardown(crash_torn, teardown),
 	    cmocka_unit_test_teardown(crash_cache, teardown),
+	    cmocka_unit_test_teardown(crash_dma, teardown),
 	    cmocka_unit_test_teardown(crash_big_write, teardown),
 	    cmocka_unit_test_teardown(driver_dies, teardown),
 	};

@@ -19,10 +19,17 @@
  *   the disk interrupts (one wait(), which takes the interrupt)
  *
  * A request lives in a slot, from its header to the last byte of its
- * reply. Slot k owns three descriptors of the queue (3k: the virtio-blk
- * header, 3k+1: the data, 3k+2: the status byte) and BLK_MAX blocks of
- * DMA memory: data moves once between a connection's ring and the
- * slot's buffer, and the device reads or writes the buffer itself.
+ * reply. Slot k owns descriptor k of the queue, which points to the
+ * slot's own table of descriptors (an indirect one: virtio 1.x, 2.7.5.3):
+ * the virtio-blk header, the data, the status byte. Its data is either
+ * the slot's BLK_MAX blocks of DMA memory, to and from which it moves
+ * once through the connection's ring, or blocks of the connection's
+ * buffer (BLK_BUF, blk.h), a descriptor each: memory the client shares,
+ * which the device reads or writes itself - no copy here at all. The
+ * kernel lets the device reach a connection's buffer when it comes
+ * (OP_DEV_DMA, DEV_DMA_PIPE), and is told once it no longer does
+ * (DEV_DMA_UNPIPE: the client gone, and none of its requests left at
+ * the disk); until then the buffer's pages stay, whoever closes what.
  *
  *   FREE --header--> RECV (a write: its data is coming) --> DISK --> DONE
  *                \---------------------------------------/         |
@@ -40,12 +47,14 @@
 #define IRQ_VECTOR 1  /* the user-interrupt vector the disk's interrupt posts */
 #define NCONN	   16 /* clients at once */
 #define NSLOT	   BLK_INFLIGHT
-#define QSIZE	   64	/* queue entries we ask for: 3 per slot */
-#define NCTL	   4	/* the kernel's requests handled per round while busy */
-#define SPIN	   2000 /* look this many times before sleeping (two CPUs or more) */
+#define QSIZE	   NSLOT /* queue entries we ask for: one per slot */
+#define NCTL	   4	 /* the kernel's requests handled per round while busy */
+#define SPIN	   2000	 /* look this many times before sleeping (two CPUs or more) */
 
-#define VIRTIO_BLK_F_RO	   (1ull << 5)
-#define VIRTIO_BLK_F_FLUSH (1ull << 9)
+#define VIRTIO_BLK_F_RO		    (1ull << 5)
+#define VIRTIO_BLK_F_FLUSH	    (1ull << 9)
+#define VIRTIO_RING_F_INDIRECT_DESC (1ull << 28)
+#define VQ_INDIRECT		    4		    /* the descriptor points to a table of them */
 enum { VBLK_IN = 0, VBLK_OUT = 1, VBLK_FLUSH = 4 }; /* virtio-blk request types */
 
 /* What the device reads first, and the status byte it writes last. */
@@ -54,9 +63,12 @@ struct vblk_hdr {
 	u32 reserved;
 	u64 sector; /* 512-byte sectors */
 };
-#define META 32 /* bytes of a slot's header + status, in the meta page */
+#define NTAB (BLK_MAX + 2) /* a slot's table: header, a descriptor per block, status */
+#define TAB  64		   /* where the table starts in a slot's meta */
+#define META 512	   /* bytes of a slot's header, status and table */
 
-_Static_assert(3 * NSLOT <= QSIZE, "each slot needs three descriptors");
+_Static_assert(TAB >= sizeof(struct vblk_hdr) + 1 && TAB + NTAB * sizeof(struct vq_desc) <= META,
+	       "a slot's header, status and table fit its meta");
 _Static_assert(NSLOT *BLK_MAX *BLK_SIZE <= DEV_DMA_MAX, "the slots' data is one allocation");
 
 struct conn;
@@ -70,6 +82,7 @@ struct slot {
 	u32 sent; /* DONE: bytes of the reply (header, then data) given so far */
 	u8 *data; /* BLK_MAX blocks of DMA memory */
 	u64 data_bus;
+	u64 buf_bus;	   /* BLK_BUF: the bus address of its connection's buffer (else 0) */
 	struct slot *next; /* its connection's replies to send */
 };
 
@@ -81,6 +94,8 @@ struct conn {
 	bool closing;	 /* broke the protocol: no more requests, close when answered */
 	struct slot *rx; /* the write whose data is coming */
 	u64 drain;	 /* bytes of a refused write still to throw away */
+	u64 buf_bus;	 /* its buffer, which the device may reach (0: none) */
+	u32 nbuf;	 /* ... in blocks */
 	struct slot *tx; /* replies to send, in order */
 	struct slot **tx_end;
 };
@@ -95,6 +110,7 @@ static int ctl;
 static volatile int irq; /* set by the user-interrupt handler */
 static bool irq_bound;	 /* the disk's interrupt is bound (at the first client) */
 static bool offered;	 /* requests offered this round: the device is to be told */
+static u64 traffic[2];	 /* data bytes through rings, and to or from buffers (BLK_STATS) */
 
 static void on_uintr(unsigned long vector)
 {
@@ -127,38 +143,61 @@ static void reply(struct slot *s, int status)
 	s->c->tx_end = &s->next;
 }
 
-/* Bytes of s's reply: the header, and a successful read's data. */
+/* Bytes of s's reply: the header, and a successful inline read's data. */
 static u32 reply_len(struct slot *s)
 {
-	u32 data = s->q.op == BLK_READ && s->a.status == 0 ? s->q.count * BLK_SIZE : 0;
+	u32 data =
+	    s->q.op == BLK_READ && !s->buf_bus && s->a.status == 0 ? s->q.count * BLK_SIZE : 0;
 	return sizeof(s->a) + data;
 }
 
 /* ---- the disk ---------------------------------------------------------- */
 
-/* Give s to the device: header, data (not for a flush), status. The
-   device is told once a round, of all the round's requests (main). */
+/* Give s to the device: header, data (not for a flush), status, in its
+   table; the queue's descriptor k points to the table. The device is
+   told once a round, of all the round's requests (main). */
 static void submit(struct slot *s)
 {
 	int k = s - slots;
-	u16 d = 3 * k;
 	struct vblk_hdr *h = (struct vblk_hdr *)(meta + k * META);
 	u8 *st = meta + k * META + sizeof(*h);
+	struct vq_desc *t = (struct vq_desc *)(meta + k * META + TAB);
 	u64 hb = meta_bus + k * META;
 	h->type = s->q.op == BLK_READ ? VBLK_IN : s->q.op == BLK_WRITE ? VBLK_OUT : VBLK_FLUSH;
 	h->reserved = 0;
 	h->sector = s->q.block * (BLK_SIZE / 512);
 	*st = 0xff; /* not 0 (OK) until the device says so */
-	bool data = s->q.op != BLK_FLUSH;
-	v.q[0].desc[d] = (struct vq_desc){hb, sizeof(*h), VQ_NEXT, data ? d + 1 : d + 2};
-	if (data)
-		v.q[0].desc[d + 1] =
-		    (struct vq_desc){s->data_bus, s->q.count * BLK_SIZE,
-				     VQ_NEXT | (s->q.op == BLK_READ ? VQ_WRITE : 0), d + 2};
-	v.q[0].desc[d + 2] = (struct vq_desc){hb + sizeof(*h), 1, VQ_WRITE, 0};
+	u16 n = 0, dir = s->q.op == BLK_READ ? VQ_WRITE : 0;
+	t[n] = (struct vq_desc){hb, sizeof(*h), VQ_NEXT, n + 1};
+	n++;
+	if (s->q.op != BLK_FLUSH && s->buf_bus) {
+		for (u32 i = 0; i < s->q.count; i++, n++)
+			t[n] = (struct vq_desc){s->buf_bus + (u64)s->q.at[i] * BLK_SIZE, BLK_SIZE,
+						VQ_NEXT | dir, n + 1};
+		traffic[1] += s->q.count * BLK_SIZE;
+	} else if (s->q.op != BLK_FLUSH) {
+		t[n] = (struct vq_desc){s->data_bus, s->q.count * BLK_SIZE, VQ_NEXT | dir, n + 1};
+		n++;
+	}
+	t[n] = (struct vq_desc){hb + sizeof(*h), 1, VQ_WRITE, 0};
+	n++;
+	v.q[0].desc[k] = (struct vq_desc){hb + TAB, n * sizeof(*t), VQ_INDIRECT, 0};
 	s->state = DISK;
-	virtio_offer(&v, 0, d);
+	virtio_offer(&v, 0, k);
 	offered = true;
+}
+
+/* The device no longer reaches the buffer at bus (its client is gone)
+   once no request at the disk names it: tell the kernel, which may then
+   free it. */
+static void unpipe(u64 bus)
+{
+	for (int k = 0; k < NSLOT; k++)
+		if (slots[k].state == DISK && slots[k].buf_bus == bus)
+			return; /* the last of them to complete unpipes it (reap) */
+	struct sqe e = {.opcode = OP_DEV_DMA, .fd = v.fd, .off = DEV_DMA_UNPIPE};
+	e.arg[0] = bus;
+	ring_call(&e, NULL);
 }
 
 /* Take every completion the device has posted; true if there was one. */
@@ -169,14 +208,17 @@ static bool reap(void)
 	int r;
 	while ((r = virtio_next_used(&v, 0, &e)) > 0) {
 		any = true;
-		struct slot *s = e.id % 3 == 0 && e.id / 3 < NSLOT ? &slots[e.id / 3] : NULL;
+		struct slot *s = e.id < NSLOT ? &slots[e.id] : NULL;
 		if (!s || s->state != DISK) {
 			fprintf(2, "blkd: the device completed %u, which it does not have\n", e.id);
 			continue;
 		}
 		u8 st = meta[(s - slots) * META + sizeof(struct vblk_hdr)];
 		bool whole = s->q.op != BLK_READ || e.len >= s->q.count * BLK_SIZE + 1;
+		bool gone = !s->c && s->buf_bus; /* its client's buffer may go now */
 		reply(s, st == 0 && whole ? 0 : -EIO);
+		if (gone)
+			unpipe(s->buf_bus);
 	}
 	if (r < 0) {
 		/* its index lies: nothing it says can be trusted any more */
@@ -199,6 +241,9 @@ static void drop(struct conn *c)
 		if (slots[k].state != DISK)
 			slots[k].state = FREE;
 	}
+	if (c->buf_bus)
+		unpipe(c->buf_bus);
+	c->buf_bus = 0;
 	close(c->fd);
 	c->fd = -1;
 }
@@ -210,6 +255,8 @@ static void start(struct conn *c, struct slot *s)
 	s->c = c;
 	s->a = (struct blk_reply){.tag = q->tag};
 	bool io = q->op == BLK_READ || q->op == BLK_WRITE;
+	bool inbuf = io && (q->flags & BLK_BUF);
+	s->buf_bus = inbuf ? c->buf_bus : 0;
 	if ((!io && q->op != BLK_FLUSH && q->op != BLK_INFO && q->op != BLK_STATS) ||
 	    (io && (q->count == 0 || q->count > BLK_MAX))) {
 		c->closing = true; /* it cannot be framed: answer, then close */
@@ -217,25 +264,31 @@ static void start(struct conn *c, struct slot *s)
 		return;
 	}
 	int err = 0;
-	if (io && (q->block >= nblocks || q->count > nblocks - q->block))
+	if (io && (q->block >= nblocks || q->count > nblocks - q->block || (q->flags & ~BLK_BUF)))
 		err = -EINVAL;
 	else if (q->op == BLK_WRITE && (!c->writable || (v.features & VIRTIO_BLK_F_RO)))
 		err = -EBADF;
+	for (u32 i = 0; inbuf && !err && i < q->count; i++)
+		if (q->at[i] >= c->nbuf) /* no buffer (nbuf 0), or outside it */
+			err = -EINVAL;
 	if (err) {
-		if (q->op == BLK_WRITE)
+		if (q->op == BLK_WRITE && !inbuf)
 			c->drain = (u64)q->count * BLK_SIZE;
 		reply(s, err);
 	} else if (q->op == BLK_INFO) {
-		s->a.value = nblocks;
+		s->a.value = q->block == 1 ? c->nbuf : nblocks;
 		reply(s, 0);
 	} else if (q->op == BLK_STATS) {
 		struct kstats ks;
 		int r = kstats(&ks);
-		s->a.value = q->block < 3 ? ks.thread[q->block] : 0;
-		reply(s, r < 0 ? r : q->block < 3 ? 0 : -EINVAL);
+		s->a.value = q->block < 3 ? ks.thread[q->block]
+			     : q->block == BLK_STAT_INLINE || q->block == BLK_STAT_BUF
+				 ? traffic[q->block - BLK_STAT_INLINE]
+				 : 0;
+		reply(s, r < 0 ? r : q->block <= BLK_STAT_BUF ? 0 : -EINVAL);
 	} else if (q->op == BLK_FLUSH && !(v.features & VIRTIO_BLK_F_FLUSH)) {
 		reply(s, 0); /* no flush offered: the device writes through */
-	} else if (q->op == BLK_WRITE) {
+	} else if (q->op == BLK_WRITE && !inbuf) {
 		s->state = RECV;
 		s->have = 0;
 		c->rx = s;
@@ -265,6 +318,7 @@ static bool rx(struct conn *c)
 			if (n == 0 || pipe_take(c->fd, s->data + s->have, n) != n)
 				break;
 			s->have += n;
+			traffic[0] += n;
 			if (s->have == s->q.count * BLK_SIZE) {
 				c->rx = NULL;
 				submit(s);
@@ -303,6 +357,7 @@ static bool tx(struct conn *c)
 		u32 n = MIN((u64)room, reply_len(s) - s->sent);
 		if (n > 0 && pipe_give(c->fd, s->data + s->sent - sizeof(s->a), n) == n) {
 			s->sent += n;
+			traffic[0] += n;
 			moved = true;
 		}
 		if (s->sent < reply_len(s))
@@ -382,6 +437,14 @@ static int connect(struct fs_req *q)
 	*c = (struct conn){.fd = q->conn, .h = (struct pipe_hdr *)(uptr)a.hdr, .end = a.end};
 	c->writable = (q->flags & O_ACCMODE) != O_RDONLY;
 	c->tx_end = &c->tx;
+	/* its buffer, if the device may reach it (else every request is inline) */
+	struct dev_dma d;
+	struct sqe b = {.opcode = OP_DEV_DMA, .fd = v.fd, .off = DEV_DMA_PIPE, .addr = (uptr)&d};
+	b.arg[0] = q->conn;
+	if (a.buf_size >= BLK_SIZE && ring_call(&b, NULL) == 0) {
+		c->buf_bus = d.bus;
+		c->nbuf = a.buf_size / BLK_SIZE;
+	}
 	return 0;
 }
 
@@ -416,12 +479,15 @@ static void control(void)
 
 static int setup(void)
 {
-	int r = virtio_open(&v, DEV_VIRTIO_BLK, VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
+	int r = virtio_open(&v, DEV_VIRTIO_BLK,
+			    VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO | VIRTIO_RING_F_INDIRECT_DESC);
 	if (r < 0)
 		return r;
+	if (!(v.features & VIRTIO_RING_F_INDIRECT_DESC))
+		return -ENOTSUP; /* every request is a table */
 	if ((r = virtio_start(&v, 1, QSIZE)) < 0)
 		return r;
-	if (v.q[0].size < 3 * NSLOT)
+	if (v.q[0].size < NSLOT)
 		return -ENOSPC;
 	u8 *data;
 	u64 data_bus = virtio_dma(&v, NSLOT * BLK_MAX * BLK_SIZE, (void **)&data);
@@ -496,7 +562,7 @@ int main(void)
 		fprintf(2, "blkd: cannot drive the disk: %s\n", errstr(r));
 		return 1;
 	}
-	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)BLK_PATH};
+	struct sqe m = {.opcode = OP_MOUNT, .addr = (uptr)BLK_PATH, .len = BLK_BUF_SIZE};
 	if ((ctl = ring_call(&m, NULL)) < 0) {
 		fprintf(2, "blkd: cannot mount %s: %s\n", BLK_PATH, errstr(ctl));
 		return 1;

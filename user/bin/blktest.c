@@ -9,16 +9,24 @@
  *       on one connection; blocks past the end refused, and the
  *       connection still works after a refused write; a count that
  *       cannot be framed closes the connection;
+ *     - the connection's buffer (BLK_BUF): blocks scattered in it
+ *       written and read back byte-exact with no data through the ring
+ *       (blkd's count of bytes through rings does not move), a block
+ *       outside it refused, its pages back once its client goes;
  *     - as uid 1000 (a child): /dev/disk, every device operation and
  *       spawn's SPAWN_ARCHIVE (init's restart of blkd) refused; root's
  *       SPAWN_ARCHIVE works;
  *     - devices: the disk blkd holds is busy; with a second disk (the
- *       grader attaches one), a claim, its mappings, DMA and interrupt
- *       all come back when the descriptor is closed, and when the
- *       driver dies.
+ *       grader attaches one), a claim, its mappings, DMA, a connection's
+ *       buffer (DEV_DMA_PIPE: only a connection's) and interrupt all
+ *       come back when the descriptor is closed, and when the driver
+ *       dies.
  *   blktest user    the uid 1000 part (the parent spawns it)
  *   blktest hold    claim the free disk, take everything, exit without
  *                   closing (the parent checks it all came back)
+ *   blktest traffic print the bytes of data blkd has moved through
+ *                   connections' rings and to or from their buffers
+ *                   (disk/onecopy: file data goes through the buffer)
  *   blktest grab PID  claim the disk as soon as it is free (the grader
  *                   kills blkd), kill PID (fsd: loaded already, this
  *                   needs no program from the disk, which is down), and
@@ -119,7 +127,8 @@ static void in_flight(int fd)
 	for (u32 t = 0; t < NFLY; t++) {
 		fill(fly[t], sizeof(fly[t]));
 		memcpy(shadow + t * BLK_MAX * BLK_SIZE, fly[t], sizeof(fly[t]));
-		struct blk_req q = {BLK_WRITE, t, base + t * BLK_MAX, BLK_MAX, 0};
+		struct blk_req q = {
+		    .op = BLK_WRITE, .tag = t, .block = base + t * BLK_MAX, .count = BLK_MAX};
 		good &= blk_send(fd, &q, fly[t]) == 0;
 	}
 	for (u32 t = 0; t < NFLY && good; t++) {
@@ -131,7 +140,8 @@ static void in_flight(int fd)
 	memset(fly, 0, sizeof(fly));
 	seen = 0;
 	for (u32 t = 0; t < NFLY && good; t++) {
-		struct blk_req q = {BLK_READ, t, base + t * BLK_MAX, BLK_MAX, 0};
+		struct blk_req q = {
+		    .op = BLK_READ, .tag = t, .block = base + t * BLK_MAX, .count = BLK_MAX};
 		good = blk_send(fd, &q, NULL) == 0;
 	}
 	for (u32 t = 0; t < NFLY && good; t++) {
@@ -149,7 +159,7 @@ static bool stats(int fd, u64 e[3])
 {
 	bool good = true;
 	for (u32 k = 0; k < 3 && good; k++) {
-		struct blk_req q = {BLK_STATS, 99, k, 0, 0};
+		struct blk_req q = {.op = BLK_STATS, .tag = 99, .block = k};
 		struct blk_reply a;
 		good = blk_send(fd, &q, NULL) == 0 && blk_recv(fd, &a, NULL, NULL) == 0 &&
 		       a.status == 0;
@@ -181,7 +191,10 @@ static void cost(int fd)
 	good = good && stats(fd, e[1]);
 	for (int i = 0; i < rounds && good; i++) {
 		for (u32 t = 0; t < NFLY && good; t++) {
-			struct blk_req q = {BLK_READ, t, base + t * BLK_MAX, BLK_MAX, 0};
+			struct blk_req q = {.op = BLK_READ,
+					    .tag = t,
+					    .block = base + t * BLK_MAX,
+					    .count = BLK_MAX};
 			good = blk_send(fd, &q, NULL) == 0;
 		}
 		struct blk_reply a;
@@ -209,7 +222,7 @@ static void out_of_range(int fd, u64 size)
 	expect("too many blocks (library)", blk_read(fd, 0, BLK_MAX + 1, buf), -EINVAL);
 	/* one that cannot be framed: answered, then the connection closes */
 	int fd2 = blk_open();
-	struct blk_req q = {BLK_READ, 7, 0, BLK_MAX + 1, 0};
+	struct blk_req q = {.op = BLK_READ, .tag = 7, .count = BLK_MAX + 1};
 	struct blk_reply a = {0};
 	int r = blk_send(fd2, &q, NULL);
 	if (r == 0)
@@ -217,13 +230,111 @@ static void out_of_range(int fd, u64 size)
 	expect("too many blocks (blkd)", r == 0 ? a.status : r, -EINVAL);
 	expect("then the connection closes", blk_recv(fd2, &a, NULL, NULL), -EIO);
 	close(fd2);
-	q = (struct blk_req){99, 8, 0, 1, 0};
+	q = (struct blk_req){.op = 99, .tag = 8, .count = 1};
 	fd2 = blk_open();
 	r = blk_send(fd2, &q, NULL);
 	if (r == 0)
 		r = blk_recv(fd2, &a, NULL, NULL);
 	expect("unknown op", r == 0 ? a.status : r, -EINVAL);
 	close(fd2);
+}
+
+/* blkd's count of data bytes through rings (BLK_STAT_INLINE) or buffers; -1: not known. */
+static long long traffic(int fd, u32 which)
+{
+	struct blk_req q = {.op = BLK_STATS, .tag = 98, .block = which};
+	struct blk_reply a;
+	if (blk_send(fd, &q, NULL) < 0 || blk_recv(fd, &a, NULL, NULL) < 0 || a.status < 0)
+		return -1;
+	return a.value;
+}
+
+static int traffic_part(void)
+{
+	int fd = blk_open();
+	long long in = fd < 0 ? fd : traffic(fd, BLK_STAT_INLINE);
+	long long bf = fd < 0 ? fd : traffic(fd, BLK_STAT_BUF);
+	if (in < 0 || bf < 0) {
+		printf("blktest: blkd's traffic: %s\n", show(fd < 0 ? fd : -EIO));
+		return 1;
+	}
+	printf("blktest: blkd moved %lld bytes inline, %lld through buffers\n", in, bf);
+	close(fd);
+	return 0;
+}
+
+/* One request naming n blocks of the buffer (at[]): its status. */
+static int buffered(int fd, u32 op, u64 block, u32 n, const u32 *at)
+{
+	struct blk_req q = {.op = op, .tag = 97, .block = block, .count = n, .flags = BLK_BUF};
+	struct blk_reply a;
+	memcpy(q.at, at, n * sizeof(*at));
+	int r = blk_send(fd, &q, NULL);
+	if (r == 0)
+		r = blk_recv(fd, &a, NULL, NULL);
+	return r < 0 ? r : a.tag != q.tag ? -EIO : a.status;
+}
+
+/* The connection's buffer: BLK_MAX blocks scattered in it (odd slots,
+   backwards) written to the region and read back into other slots. */
+static void buffer(int fd)
+{
+	u32 size, at[BLK_MAX], back[BLK_MAX];
+	u8 *m = pipe_buf(fd, &size);
+	u64 nbuf = 0;
+	struct blk_req q = {.op = BLK_INFO, .tag = 96, .block = 1};
+	struct blk_reply a;
+	if (blk_send(fd, &q, NULL) == 0 && blk_recv(fd, &a, NULL, NULL) == 0 && a.status == 0)
+		nbuf = a.value;
+	expect("the connection carries blkd's buffer", m && size == BLK_BUF_SIZE, true);
+	expect("blkd serves the buffer", nbuf == BLK_BUF_SIZE / BLK_SIZE, true);
+	if (!m || nbuf != size / BLK_SIZE)
+		return;
+	for (u32 i = 0; i < BLK_MAX; i++) {
+		at[i] = nbuf - 1 - 2 * i;
+		back[i] = 2 * i;
+		fill(m + (u64)at[i] * BLK_SIZE, BLK_SIZE);
+	}
+	long long in0 = traffic(fd, BLK_STAT_INLINE), bf0 = traffic(fd, BLK_STAT_BUF);
+	expect("buffer: write", buffered(fd, BLK_WRITE, base, BLK_MAX, at), 0);
+	expect("buffer: read", buffered(fd, BLK_READ, base, BLK_MAX, back), 0);
+	bool good = true;
+	for (u32 i = 0; i < BLK_MAX; i++)
+		good &=
+		    memcmp(m + (u64)at[i] * BLK_SIZE, m + (u64)back[i] * BLK_SIZE, BLK_SIZE) == 0;
+	expect("buffer: read back byte-exact", good, true);
+	long long in1 = traffic(fd, BLK_STAT_INLINE), bf1 = traffic(fd, BLK_STAT_BUF);
+	expect("buffer: no data through the ring", in0 >= 0 && in1 == in0, true);
+	expect("buffer: the disk moved it", bf1 - bf0 == 2 * BLK_MAX * BLK_SIZE, true);
+	good = blk_read(fd, base, BLK_MAX, buf) == 0;
+	for (u32 i = 0; i < BLK_MAX && good; i++)
+		good = memcmp(buf + i * BLK_SIZE, m + (u64)at[i] * BLK_SIZE, BLK_SIZE) == 0;
+	expect("buffer: the same blocks read inline", good, true);
+	memcpy(shadow, buf, sizeof(buf)); /* the region's first blocks, for later reads */
+	at[3] = nbuf;
+	expect("buffer: a block outside it", buffered(fd, BLK_WRITE, base, BLK_MAX, at), -EINVAL);
+	expect("buffer: the connection still works", blk_read(fd, base, 1, buf), 0);
+}
+
+/* A client that goes: once none of its requests is at the disk, blkd
+   lets go of its buffer (DEV_DMA_UNPIPE), and the pages come back. */
+static void buffer_back(void)
+{
+	u32 at[BLK_MAX];
+	for (u32 i = 0; i < BLK_MAX; i++)
+		at[i] = 3 * i;
+	int c = blk_open(); /* once first: page tables, blkd's and ours */
+	if (c >= 0) {
+		buffered(c, BLK_READ, base, BLK_MAX, at);
+		close(c);
+	}
+	u64 before = free_pages_settled();
+	c = blk_open();
+	expect("buffer: a read on a second connection",
+	       c < 0 ? c : buffered(c, BLK_READ, base, BLK_MAX, at), 0);
+	if (c >= 0)
+		close(c);
+	expect_no_leak("buffer: all given back when its client goes", before);
 }
 
 /* ---- as uid 1000 -------------------------------------------------------- */
@@ -236,6 +347,8 @@ static int user_part(void)
 	expect("uid 1000: device open", dev_op(OP_DEV_OPEN, 0, DEV_VIRTIO_BLK, NULL, 0, 0), -EPERM);
 	expect("uid 1000: register mapping", dev_op(OP_DEV_MAP, 0, 0, &at, 0, 0), -EPERM);
 	expect("uid 1000: DMA allocation", dev_op(OP_DEV_DMA, 0, 0, &d, 4096, 0), -EPERM);
+	expect("uid 1000: a connection's buffer for DMA",
+	       dev_op(OP_DEV_DMA, 0, DEV_DMA_PIPE, &d, 0, 1), -EPERM);
 	expect("uid 1000: interrupt bind", dev_op(OP_DEV_IRQ, 0, 0, NULL, 0, 1), -EPERM);
 	expect("uid 1000: interrupt re-arm", dev_op(OP_DEV_ARM, 0, 0, NULL, 0, 0), -EPERM);
 	char *argv[] = {"true", NULL};
@@ -263,6 +376,27 @@ static int take_all(bool report)
 		r = dev_op(OP_DEV_DMA, fd, 0, &d[0], DEV_DMA_MAX, 0);
 	if (r == 0)
 		r = dev_op(OP_DEV_DMA, fd, 0, &d[1], 5000, 0);
+	/* a connection's buffer: its pipe stays while the device may reach
+	   it, though the connection is closed here at once */
+	int c = blk_open();
+	struct dev_dma cd = {0, 0};
+	if (r == 0)
+		r = c < 0 ? c : dev_op(OP_DEV_DMA, fd, DEV_DMA_PIPE, &cd, 0, c);
+	if (c >= 0)
+		close(c);
+	if (report) {
+		int p[2];
+		expect("device: a connection's buffer", r == 0 && cd.bus != 0, true);
+		expect("device: the buffer of a descriptor that is none",
+		       dev_op(OP_DEV_DMA, fd, DEV_DMA_PIPE, &cd, 0, 31), -EBADF);
+		expect("device: the buffer of a byte pipe (none)",
+		       pipe(p) == 0 ? dev_op(OP_DEV_DMA, fd, DEV_DMA_PIPE, &cd, 0, p[0]) : -1,
+		       -EINVAL);
+		close(p[0]);
+		close(p[1]);
+		expect("device: no longer reach a buffer it does not",
+		       dev_op(OP_DEV_DMA, fd, DEV_DMA_UNPIPE, NULL, 0, 4096), -EINVAL);
+	}
 	if (report) {
 		expect("device: info, mappings and DMA", r, 0);
 		expect("device: too much DMA at once",
@@ -352,6 +486,8 @@ int main(int argc, char **argv)
 		return hold_part();
 	if (argc == 3 && strcmp(argv[1], "grab") == 0)
 		return grab_part(atoi(argv[2]));
+	if (argc == 2 && strcmp(argv[1], "traffic") == 0)
+		return traffic_part();
 	srand(argc == 2 ? atoi(argv[1]) : 1);
 	int fd = blk_open();
 	long long size = fd < 0 ? fd : blk_size(fd);
@@ -363,6 +499,8 @@ int main(int argc, char **argv)
 	base = size - REGION;
 	random_io(fd);
 	in_flight(fd);
+	buffer(fd);
+	buffer_back();
 	cost(fd);
 	out_of_range(fd, size);
 	close(fd);

@@ -7,10 +7,23 @@
  * It writes requests, blkd writes replies:
  *
  *   client                                   blkd
- *   struct blk_req {op, tag, block, count}
+ *   struct blk_req {op, tag, block, count, flags, at[]}
  *   [BLK_WRITE: count * BLK_SIZE bytes] -->
  *                                       <--  struct blk_reply {tag, status, value}
  *                                            [BLK_READ, status 0: count * BLK_SIZE bytes]
+ *
+ * The data may instead stay in the connection's buffer (abi/pipe.h:
+ * blkd mounts BLK_PATH with BLK_BUF_SIZE bytes of it), which blkd lets
+ * the disk reach: a request with flags BLK_BUF names where block i is
+ * in the buffer (at[i], in blocks) and carries no data, nor does its
+ * reply. The disk then reads or writes the client's memory itself, and
+ * a file server whose cache lives in the buffer copies nothing on the
+ * way to the disk (docs/disk.md, "Copies of file data"). Until its reply
+ * has come, the client must not change (a write) or read (a read) those
+ * blocks: the disk may reach them at any time till then. BLK_INFO with
+ * block 1 says whether blkd serves the buffer (value: its blocks; 0:
+ * none - every request is then inline). An at[i] outside the buffer,
+ * or BLK_BUF without one: -EINVAL.
  *
  * A client may send several requests before reading replies (up to
  * BLK_INFLIGHT of them are served at once); replies come in the order
@@ -23,7 +36,9 @@
  * completes. BLK_INFO: value = the disk's size in blocks. BLK_STATS:
  * value = the kernel entries of kind `block` (KS_SYSCALL, KS_EXCEPTION,
  * KS_INTERRUPT of abi/ring.h) blkd has made since it started, for
- * measuring what a block costs the driver.
+ * measuring what a block costs the driver; block 3: bytes of data blkd
+ * has moved through connections' rings (BLK_STAT_INLINE), 4: bytes the
+ * disk moved to or from connections' buffers (BLK_STAT_BUF).
  */
 #pragma once
 
@@ -33,15 +48,19 @@
 #define BLK_MAX	     16 /* most blocks one request moves: 64 KiB */
 #define BLK_INFLIGHT 16 /* requests blkd has at the disk at once, all clients together */
 #define BLK_PATH     "/dev/disk"
+#define BLK_BUF_SIZE (2u << 20) /* each connection's buffer: 512 blocks, fsd's cache */
+#define BLK_BUF	     1		/* blk_req.flags: the data is in the buffer, at[] */
+enum { BLK_STAT_INLINE = 3, BLK_STAT_BUF = 4 };
 
 enum { BLK_READ = 1, BLK_WRITE = 2, BLK_FLUSH = 3, BLK_INFO = 4, BLK_STATS = 5 };
 
 struct blk_req {
-	u32 op;	   /* BLK_* */
-	u32 tag;   /* copied into the reply */
-	u64 block; /* first block */
-	u32 count; /* blocks: BLK_READ, BLK_WRITE */
-	u32 pad;
+	u32 op;		 /* BLK_* */
+	u32 tag;	 /* copied into the reply */
+	u64 block;	 /* first block */
+	u32 count;	 /* blocks: BLK_READ, BLK_WRITE */
+	u32 flags;	 /* BLK_BUF, or 0 */
+	u32 at[BLK_MAX]; /* BLK_BUF: block i of the request is block at[i] of the buffer */
 };
 
 struct blk_reply {

@@ -122,12 +122,25 @@ struct bdev {
 	/* n blocks from blk, block i into to[i], in one request (at most
 	   BC_AHEAD): a read-ahead's (bcache.c). NULL: no read-ahead. */
 	int (*readv)(struct bdev *d, u64 blk, u32 n, void *const *to);
+	/* n blocks to blk, block i from from[i], in one request (at most
+	   BC_AHEAD): the log's (log.c). NULL: the log stages them. */
+	int (*writev)(struct bdev *d, u64 blk, u32 n, const void *const *from);
+	/* nmem blocks of memory the device reads and writes itself (blkd's
+	   connection buffer: blk.h), or NULL: the buffer cache lives there
+	   if there is any, and then a block moves between the device and the
+	   cache without a copy. A write of blocks in mem may return before
+	   the device has read them: they must not change until a later call
+	   that is not a write (a flush, in the log) has returned. */
+	u8 *mem;
+	u32 nmem;
 };
 
 /* blkdev.c (in duet): the disk blkd serves at path ("/dev/disk"): 0 or -E* */
 struct blkdev {
 	struct bdev b;
-	int fd; /* the connection; -1 while b.down */
+	int fd;	 /* the connection; -1 while b.down */
+	int old; /* the broken one, kept open while the cache may still be in its
+		    buffer (b.mem): until the next reopen; else -1 */
 	u32 tag;
 	u32 owed; /* writes sent, not yet answered: bit tag % 32 */
 	int err;  /* the first error among their answers */

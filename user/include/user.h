@@ -36,6 +36,8 @@ void pipe_stats(u64 *sleeps, u64 *wakes);
 /* Messages over a hardware pipe or a connection (a server's, file.c's):
    put/get exactly n bytes, blocking (get: fewer only at end of file). */
 bool pipe_is_conn(int fd);
+/* The buffer fd's connection carries (abi/pipe.h), its bytes in *size; NULL: none. */
+void *pipe_buf(int fd, u32 *size);
 long pipe_write_all(int fd, const void *buf, size_t n);
 long pipe_read_all(int fd, void *buf, size_t n);
 /* The same, giving up with -ETIMEDOUT at until (now_ns()'s clock; 0: never). */

@@ -1,6 +1,10 @@
 /*
  * bcache.c - the buffer cache of the on-disk file system (disk.h):
- * nbuf blocks in memory, the least recently used one reused.
+ * nbuf blocks in memory, the least recently used one reused. In duet
+ * the memory is the connection's buffer that blkd's disk reaches itself
+ * (bdev.mem, blk.h): a block is read into its cached copy by DMA, and
+ * written from it, with no copy in between (docs/disk.md, "Copies of
+ * file data"); its size is then the buffer's.
  *
  * A buffer that belongs to the open transaction (logged) stays until
  * the transaction commits: its new contents exist nowhere else yet, and
@@ -17,16 +21,21 @@ void free(void *p);
 static struct bdev *dev;
 static struct buf *bufs;
 static unsigned nbufs;
+static bool owned; /* the blocks are malloc's, not the device's memory */
 static u64 clock;
 
 int bc_init(struct bdev *d, unsigned nbuf)
 {
 	bc_fini();
+	if (d->mem && d->nmem)
+		nbuf = d->nmem;
+	owned = !d->mem || !d->nmem;
 	bufs = malloc(nbuf * sizeof(*bufs));
-	u8 *data = malloc((size_t)nbuf * BSIZE);
+	u8 *data = owned ? malloc((size_t)nbuf * BSIZE) : d->mem;
 	if (!bufs || !data) {
 		free(bufs);
-		free(data);
+		if (owned)
+			free(data);
 		bufs = NULL;
 		return -ENOMEM;
 	}
@@ -40,7 +49,7 @@ int bc_init(struct bdev *d, unsigned nbuf)
 
 void bc_fini(void)
 {
-	if (bufs)
+	if (bufs && owned)
 		free(bufs[0].data);
 	free(bufs);
 	bufs = NULL;

@@ -15,7 +15,7 @@ int blk_open(void)
 int blk_send(int fd, const struct blk_req *q, const void *data)
 {
 	long r = pipe_write_all(fd, q, sizeof(*q));
-	if (r >= 0 && q->op == BLK_WRITE)
+	if (r >= 0 && q->op == BLK_WRITE && !(q->flags & BLK_BUF))
 		r = pipe_write_all(fd, data, (u64)q->count * BLK_SIZE);
 	return r < 0 ? r : 0;
 }
@@ -67,20 +67,22 @@ static long call(int fd, struct blk_req q, const void *out, void *in)
 
 int blk_read(int fd, u64 block, u32 count, void *buf)
 {
-	return call(fd, (struct blk_req){BLK_READ, 1, block, count, 0}, NULL, buf);
+	return call(fd, (struct blk_req){.op = BLK_READ, .tag = 1, .block = block, .count = count},
+		    NULL, buf);
 }
 
 int blk_write(int fd, u64 block, u32 count, const void *buf)
 {
-	return call(fd, (struct blk_req){BLK_WRITE, 2, block, count, 0}, buf, NULL);
+	return call(fd, (struct blk_req){.op = BLK_WRITE, .tag = 2, .block = block, .count = count},
+		    buf, NULL);
 }
 
 int blk_flush(int fd)
 {
-	return call(fd, (struct blk_req){BLK_FLUSH, 3, 0, 0, 0}, NULL, NULL);
+	return call(fd, (struct blk_req){.op = BLK_FLUSH, .tag = 3}, NULL, NULL);
 }
 
 long long blk_size(int fd)
 {
-	return call(fd, (struct blk_req){BLK_INFO, 4, 0, 0, 0}, NULL, NULL);
+	return call(fd, (struct blk_req){.op = BLK_INFO, .tag = 4}, NULL, NULL);
 }

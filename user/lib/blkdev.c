@@ -10,6 +10,15 @@
  * completes several (docs/disk.md, "What a block costs"). The disk
  * may do them in any order, as it may without a flush between them.
  *
+ * A block already in the connection's buffer - where fsd's cache lives
+ * (bdev.mem, bcache.c) - is not sent: the request names where it is
+ * (BLK_BUF, blk.h), and the disk reads or writes it there. Other memory
+ * (a scratch block, the log's header) goes inline, through the ring.
+ * A posted write of buffer blocks is read by the disk later: until its
+ * reply has been taken (settle: the next call that is not a write)
+ * those blocks must not change - the log's commit flushes before it
+ * lets anyone change a block again (log.c).
+ *
  * The driver is another program, so its replies are checked like any
  * input: a reply with the wrong tag, a status that is not an error
  * number, a connection that ends - each is -EIO, never a hang on bytes
@@ -35,10 +44,14 @@
 #define BACKOFF_MAX 4
 #define POSTED	    BLK_INFLIGHT /* writes in flight at most: blkd serves that many at once */
 
-/* The connection broke: nothing more goes to it. */
+/* The connection broke: nothing more goes to it. It stays open (d->old)
+   until the next reopen: the cache may be in its buffer, which closing
+   it would unmap under the operation that found it broken. */
 static void down(struct blkdev *d)
 {
-	close(d->fd);
+	if (d->old >= 0)
+		close(d->old);
+	d->old = d->fd;
 	d->fd = -1;
 	d->owed = 0;
 	d->err = 0;
@@ -75,15 +88,32 @@ static int settle(struct blkdev *d)
 	return r;
 }
 
-/* Send a request (and a write's data); wait for its reply unless it is a write. */
-static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void *const *in,
-		u64 *value)
+/* Where p is in the buffer, in blocks; -1 if it is not a block of it. */
+static long in_buf(struct blkdev *d, const void *p)
+{
+	uptr off = (uptr)p - (uptr)d->b.mem;
+	if (!d->b.mem || (uptr)p < (uptr)d->b.mem || off >= (uptr)d->b.nmem * BLK_SIZE ||
+	    off % BLK_SIZE)
+		return -1;
+	return off / BLK_SIZE;
+}
+
+/* Send a request (a write's data, or where it is in the buffer); wait
+   for its reply unless it is a write. Block i of a read or write is
+   at[i]: in the buffer if every one is, else inline. */
+static int call(struct blkdev *d, u32 op, u64 blk, u32 n, void *const *at, u64 *value)
 {
 	struct blk_req q = {.op = op, .tag = ++d->tag, .block = blk, .count = n};
 	struct blk_reply a;
-	long bytes = (long)n * BLK_SIZE;
 	if (d->fd < 0)
 		return -EIO;
+	q.flags = n ? BLK_BUF : 0;
+	for (u32 i = 0; i < n && q.flags; i++) {
+		long k = in_buf(d, at[i]);
+		q.flags = k < 0 ? 0 : BLK_BUF;
+		q.at[i] = k;
+	}
+	bool data = n && !q.flags; /* inline: the blocks go through the ring */
 	int owed = 0;
 	for (u32 m = d->owed; m; m &= m - 1)
 		owed++;
@@ -93,9 +123,11 @@ static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void 
 	/* no deadline: a request abandoned while blkd still holds it could
 	   reach the disk after fsd has moved on, which the log cannot order
 	   (docs/disk.md); a blkd that hangs is killed, and that ends this */
-	if (pipe_write_all(d->fd, &q, sizeof(q)) != sizeof(q) ||
-	    (out && pipe_write_all(d->fd, out, bytes) != bytes))
+	if (pipe_write_all(d->fd, &q, sizeof(q)) != sizeof(q))
 		goto broke;
+	for (u32 i = 0; op == BLK_WRITE && data && i < n; i++)
+		if (pipe_write_all(d->fd, at[i], BLK_SIZE) != BLK_SIZE)
+			goto broke;
 	if (op == BLK_WRITE) {
 		d->owed |= 1u << q.tag % 32; /* its reply: settle() */
 		return 0;
@@ -106,8 +138,8 @@ static int call(struct blkdev *d, u32 op, u64 blk, u32 n, const void *out, void 
 		return r;
 	if (r > 0)
 		goto broke;
-	for (u32 i = 0; in && i < n; i++) /* a read's blocks: each where it goes */
-		if (pipe_read_all(d->fd, in[i], BLK_SIZE) != BLK_SIZE)
+	for (u32 i = 0; op == BLK_READ && data && i < n; i++) /* each where it goes */
+		if (pipe_read_all(d->fd, at[i], BLK_SIZE) != BLK_SIZE)
 			goto broke;
 	if (value)
 		*value = a.value;
@@ -117,19 +149,18 @@ broke:
 	return -EIO;
 }
 
-static int rw(struct bdev *b, u64 blk, u32 n, const void *out, void *in)
+/* n blocks at blk, from or to buf: CHUNK a request. */
+static int rw(struct bdev *b, u32 op, u64 blk, u32 n, u8 *buf)
 {
 	struct blkdev *d = (struct blkdev *)b;
 	if (blk > b->nblocks || n > b->nblocks - blk)
 		return -EIO;
 	for (u32 i = 0; i < n; i += CHUNK) {
 		u32 k = MIN(CHUNK, n - i);
-		size_t at = (size_t)i * BLK_SIZE;
-		void *to[CHUNK];
-		for (u32 j = 0; in && j < k; j++)
-			to[j] = (u8 *)in + at + (size_t)j * BLK_SIZE;
-		int r = call(d, out ? BLK_WRITE : BLK_READ, blk + i, k,
-			     out ? (const u8 *)out + at : NULL, in ? to : NULL, NULL);
+		void *at[CHUNK];
+		for (u32 j = 0; j < k; j++)
+			at[j] = buf + (size_t)(i + j) * BLK_SIZE;
+		int r = call(d, op, blk + i, k, at, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -138,12 +169,12 @@ static int rw(struct bdev *b, u64 blk, u32 n, const void *out, void *in)
 
 static int bd_read(struct bdev *b, u64 blk, u32 n, void *buf)
 {
-	return rw(b, blk, n, NULL, buf);
+	return rw(b, BLK_READ, blk, n, buf);
 }
 
 static int bd_write(struct bdev *b, u64 blk, u32 n, const void *buf)
 {
-	return rw(b, blk, n, buf, NULL);
+	return rw(b, BLK_WRITE, blk, n, (u8 *)buf); /* only read from */
 }
 
 static int bd_readv(struct bdev *b, u64 blk, u32 n, void *const *to)
@@ -151,31 +182,51 @@ static int bd_readv(struct bdev *b, u64 blk, u32 n, void *const *to)
 	_Static_assert(BC_AHEAD <= CHUNK, "a read-ahead is one request");
 	if (blk > b->nblocks || n > b->nblocks - blk || n > CHUNK)
 		return -EIO;
-	return call((struct blkdev *)b, BLK_READ, blk, n, NULL, to, NULL);
+	return call((struct blkdev *)b, BLK_READ, blk, n, to, NULL);
+}
+
+static int bd_writev(struct bdev *b, u64 blk, u32 n, const void *const *from)
+{
+	if (blk > b->nblocks || n > b->nblocks - blk || n > CHUNK)
+		return -EIO;
+	return call((struct blkdev *)b, BLK_WRITE, blk, n, (void *const *)from, NULL);
 }
 
 static int bd_flush(struct bdev *b)
 {
-	return call((struct blkdev *)b, BLK_FLUSH, 0, 0, NULL, NULL, NULL);
+	return call((struct blkdev *)b, BLK_FLUSH, 0, 0, NULL, NULL);
 }
 
-/* fd is a new connection to the driver: ask the disk's size. */
+/* fd is a new connection to the driver: ask the disk's size, and whether
+   blkd serves its buffer. */
 static int attach(struct blkdev *d, int fd)
 {
 	_Static_assert(BLK_SIZE == BSIZE, "a file system block is a device block");
-	u64 n;
+	u64 n, nbuf = 0;
+	u32 size;
 	d->fd = fd;
 	d->tag = 0;
 	d->owed = 0;
 	d->err = 0;
-	int r = call(d, BLK_INFO, 0, 0, NULL, NULL, &n);
+	d->b.mem = NULL; /* nothing in a buffer yet */
+	int r = call(d, BLK_INFO, 0, 0, NULL, &n);
+	if (r == 0)
+		r = call(d, BLK_INFO, 1, 0, NULL, &nbuf);
 	if (r < 0) {
 		if (d->fd >= 0)
 			close(d->fd);
 		d->fd = -1;
 		return r;
 	}
-	d->b = (struct bdev){bd_read, bd_write, bd_flush, n, false, bd_readv};
+	u8 *mem = pipe_buf(fd, &size);
+	d->b = (struct bdev){.read = bd_read,
+			     .write = bd_write,
+			     .flush = bd_flush,
+			     .nblocks = n,
+			     .readv = bd_readv,
+			     .writev = bd_writev,
+			     .mem = mem,
+			     .nmem = mem ? MIN(nbuf, size / BLK_SIZE) : 0};
 	return 0;
 }
 
@@ -183,6 +234,7 @@ int blkdev_open(struct blkdev *d, const char *path)
 {
 	d->path = path;
 	d->opening = false;
+	d->old = -1;
 	int fd = open(path, O_RDWR, 0);
 	return fd < 0 ? fd : attach(d, fd);
 }
@@ -206,6 +258,10 @@ long long blkdev_reopen(struct blkdev *d)
 	if (!d->opening) {
 		if (now < d->next)
 			return d->next - now;
+		if (d->old >= 0) /* nothing is served from the cache until
+				    disk_recover() has moved it (disktree.c) */
+			close(d->old);
+		d->old = -1;
 		struct sqe *e = sq_get();
 		if (!e)
 			return POLL_NS;

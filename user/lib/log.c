@@ -5,7 +5,8 @@
  * An operation changes blocks only in the buffer cache, and log_write()s
  * each one it changed. log_commit() then:
  *
- *   1. writes the changed blocks into the log area
+ *   1. writes the changed blocks into the log area (from the cached
+ *      blocks themselves if the device can: bdev.writev)
  *   2. writes the header: how many, where each belongs, a checksum of
  *      it all, flush                  <- the commit point
  *   3. installs: writes each block at its home, flush
@@ -41,7 +42,11 @@ static struct bdev *dev;
 static u32 start, nlog; /* the header block, and how many blocks the log holds */
 static struct buf *tx[LOG_MAX];
 static u32 ntx;
-static struct loghdr hdr;
+/* The header's block, pinned in the buffer cache for the mount: in duet
+   the disk reads it from there itself, as it reads every cached block
+   (bcache.c), rather than a copy through blkd's ring. */
+static struct loghdr *hdr;
+_Static_assert(sizeof(struct loghdr) == BSIZE, "the log's header is one block");
 static u8 *stage;
 
 /* The checksum: a 64-bit multiply-xor hash, one word at a time. It only
@@ -78,7 +83,7 @@ static int flush(void)
 
 static int write_hdr(void)
 {
-	int r = dev->write(dev, start, 1, &hdr);
+	int r = dev->write(dev, start, 1, hdr);
 	return r < 0 ? r : flush();
 }
 
@@ -105,23 +110,28 @@ int log_mount(struct bdev *d, const struct superblock *sb)
 	ntx = 0;
 	if (!stage && !(stage = malloc(CHUNK * BSIZE)))
 		return -ENOMEM;
-	int r = log_committed(d, sb, &hdr, stage);
+	/* bc_init() has just emptied the cache (disk_mount, disk_recover) */
+	struct buf *hb = bc_zero(start);
+	if (!hb)
+		return -ENOMEM;
+	hdr = (struct loghdr *)hb->data;
+	int r = log_committed(d, sb, hdr, stage);
 	if (r < 0)
 		return r;
 	if (r == 1) {
-		for (u32 i = 0; i < hdr.n; i++)
-			if (hdr.block[i] < sb->inode_start || hdr.block[i] >= sb->nblocks)
+		for (u32 i = 0; i < hdr->n; i++)
+			if (hdr->block[i] < sb->inode_start || hdr->block[i] >= sb->nblocks)
 				return -EINVAL; /* whole, and wrong: not ours */
-		for (u32 i = 0; i < hdr.n; i++)
+		for (u32 i = 0; i < hdr->n; i++)
 			if (dev->read(dev, start + 1 + i, 1, stage) < 0 ||
-			    dev->write(dev, hdr.block[i], 1, stage) < 0)
+			    dev->write(dev, hdr->block[i], 1, stage) < 0)
 				return -EIO;
 		if ((r = flush()) < 0)
 			return r;
 	}
-	if (hdr.n == 0)
+	if (hdr->n == 0)
 		return 0;
-	memset(&hdr, 0, sizeof(hdr));
+	memset(hdr, 0, sizeof(*hdr));
 	return write_hdr();
 }
 
@@ -155,20 +165,28 @@ int log_commit(void)
 	if (ntx == 0)
 		return 0;
 	int r = 0;
+	_Static_assert(CHUNK <= BC_AHEAD, "a chunk of the log is one writev");
 	for (u32 i = 0; i < ntx && r == 0; i += CHUNK) {
 		u32 k = MIN(CHUNK, ntx - i);
+		const void *from[CHUNK];
 		for (u32 j = 0; j < k; j++)
-			memcpy(stage + j * BSIZE, tx[i + j]->data, BSIZE);
+			from[j] = tx[i + j]->data;
+		if (dev->writev) { /* from the cached blocks themselves (blkd: no copy) */
+			r = dev->writev(dev, start + 1 + i, k, from);
+			continue;
+		}
+		for (u32 j = 0; j < k; j++)
+			memcpy(stage + j * BSIZE, from[j], BSIZE);
 		r = dev->write(dev, start + 1 + i, k, stage);
 	}
 	if (r == 0) {
-		hdr.n = ntx;
+		hdr->n = ntx;
 		for (u32 i = 0; i < ntx; i++)
-			hdr.block[i] = tx[i]->blk;
-		u64 h = sum_start(ntx, hdr.block);
+			hdr->block[i] = tx[i]->blk;
+		u64 h = sum_start(ntx, hdr->block);
 		for (u32 i = 0; i < ntx; i++)
 			h = sum_block(h, tx[i]->data);
-		hdr.sum = h;
+		hdr->sum = h;
 		r = write_hdr(); /* the commit point */
 	}
 	for (u32 i = 0; i < ntx && r == 0; i++)

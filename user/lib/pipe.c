@@ -35,6 +35,8 @@ static struct hwfd {
 	bool conn;    /* a connection to a server: read/write are messages (file.c) */
 	u64 until;    /* ns: a sleep for bytes or room gives up then (0: never) */
 	u8 *ring[2];
+	u8 *buf; /* a connection's buffer (abi/pipe.h), or NULL */
+	u32 buf_size;
 } fdt[NFD_LIB];
 
 static u64 nsleeps, nwakes; /* pipe_stats() */
@@ -77,6 +79,8 @@ static int attach(int fd)
 	h->end = a.end;
 	h->wake = a.wake;
 	h->conn = a.conn;
+	h->buf = a.buf_size ? (u8 *)(uptr)a.buf : NULL;
+	h->buf_size = a.buf_size;
 	if (spin_tries < 0) {
 		struct kstats s;
 		spin_tries = kstats(&s) == 0 && s.ncpu == 1 ? 0 : SPIN_TRIES;
@@ -318,6 +322,13 @@ bool pipe_is_conn(int fd)
 {
 	struct hwfd *h = use(fd);
 	return h && h->conn;
+}
+
+void *pipe_buf(int fd, u32 *size)
+{
+	struct hwfd *h = use(fd);
+	*size = h && h->buf ? h->buf_size : 0;
+	return *size ? h->buf : NULL;
 }
 
 bool isatty(int fd)
