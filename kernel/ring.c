@@ -507,7 +507,11 @@ window_open(struct ring *r, struct cqe *one, u32 left, struct cqe **end, u32 *wr
 {
 	spin_lock_irqoff(&r->lock);
 	u32 at = r->cq_tail & (r->cq_entries - 1);
-	u32 k = r->backlog ? 0 : MIN(r->cq_entries - cq_used(r), left);
+	/* the room looked at once: MIN() would load the program's cq_head
+	   twice, and a head that moved in between gave a window larger than
+	   `left` - entries taken past the tail (test_ring_race caught it) */
+	u32 room = r->cq_entries - cq_used(r);
+	u32 k = r->backlog ? 0 : MIN(room, left);
 	r->cq_open = 0; /* even for `one`: no test (window_close opens it again) */
 	spin_unlock_irqoff(&r->lock);
 	u32 part = MIN(k, r->cq_entries - at);
