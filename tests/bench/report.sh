@@ -421,7 +421,7 @@ linux() {
 		2 uring-sqpoll-2cpu nop-polled-wait-2cpu NOPs, 32 in flight, SQPOLL, io_uring_enter(GETEVENTS) when the CQ is empty / polled ring, cq_wait
 		3 disk-write-1m disk-write-1m write 1 MiB, 64 KiB a call, durable: /dev/vda and fdatasync / a file through fsd's log
 		3 disk-read-1m-cold disk-read-1m-cold read 1 MiB, 64 KiB a call, from the disk: O_DIRECT / after another file's read
-		3 disk-read-1m-warm disk-read-1m-warm read 1 MiB again: from the page cache / fsd's 96-block cache, smaller than the file
+		3 disk-read-1m-warm disk-read-1m-warm read 1 MiB again: from the page cache / from fsd's cache (512 blocks)
 		3 disk-read-4k-rand disk-read-4k-rand read 4 KiB at a random block of 1 MiB: O_DIRECT / through fsd's cache
 	EOF
 	# One row per pair: run, both cases, status, Linux's and duet's
@@ -527,8 +527,9 @@ linux() {
 			echo 'driver, the least a file system there could cost. Both on the same'
 			echo 'image under `snapshot=on`. Linux'"'"'s cold reads are `O_DIRECT` (no'
 			echo 'page cache), its warm ones come from the page cache; duet'"'"'s cold'
-			echo 'read follows the read of another 1 MiB file, and its warm one is a'
-			echo 'cold one too: fsd caches 96 blocks, a quarter of the file. A write'
+			echo 'read follows the read of another 1 MiB file (the driver'"'"'s entries'
+			echo 'per block say it went to the disk), its warm one comes from fsd'"'"'s'
+			echo 'cache of 512 blocks, in the disk'"'"'s DMA memory. A write'
 			echo 'is on the disk when it returns on both (`fdatasync` per MiB on'
 			echo 'Linux; on duet every write, since fsd answers after the commit).'
 			echo 'Times under TCG on a loaded host vary a lot: the min - max columns'

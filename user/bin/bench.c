@@ -1047,10 +1047,9 @@ static int c_file(const struct bcase *c)
  *                       write() returns (fsd answers after the commit)
  *   disk-read-1m-cold   read it back, 64 KiB per read(), after reading
  *                       another 1 MiB file (outside the clock), which
- *                       leaves none of it in fsd's cache
- *   disk-read-1m-warm   read it again at once: fsd's cache holds 96
- *                       blocks (docs/disk.md), a quarter of the file, so
- *                       sequential reads miss it as a cold read does
+ *                       evicts it from fsd's cache (the driver's entries show the reads)
+ *   disk-read-1m-warm   read it again at once: from fsd's cache of 512
+ *                       blocks (docs/disk.md), which holds the file
  *   disk-read-4k-rand   pread 4 KiB at a random block of the file (the
  *                       same seed each run): some hit the cache
  *
