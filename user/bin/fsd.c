@@ -666,11 +666,13 @@ static int root_tree(const char *dev)
 static long long disk_back(void)
 {
 	static bool lost;
+	static u64 since; /* when it was lost: what a restart costs, said when it is back */
 	static char msg[160];
 	if (fs != &disk_fs || (!disk.b.down && !lost))
 		return -1;
 	if (!lost) {
 		lost = true;
+		since = now_ns();
 		fprintf(2, "fsd: lost /dev/disk: requests fail until blkd is back\n");
 	}
 	long long ns = blkdev_reopen(&disk);
@@ -686,7 +688,8 @@ static long long disk_back(void)
 		exit(1);
 	}
 	lost = false;
-	fprintf(2, "fsd: /dev/disk is back: the log replayed, the cache dropped\n");
+	fprintf(2, "fsd: /dev/disk is back after %llu ms: the log replayed, the cache dropped\n",
+		(now_ns() - since) / 1000000);
 	return -1;
 }
 
