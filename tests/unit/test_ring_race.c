@@ -18,7 +18,7 @@
  * while) for the program to submit into the room its sq_head made. Left
  * to the two threads' timing, that rarely happened on a busy host, and
  * two wrong solutions (the copy after the publish, LINK read from the
- * shared entry) went uncaught in one `make test` in three.
+ * shared entry) went uncaught in a `make test` of this tree.
  */
 #define sched_yield libc_sched_yield /* the kernel has its own */
 #include <pthread.h>
